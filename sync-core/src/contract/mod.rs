@@ -1,0 +1,13 @@
+//! The data contract (schema 1): typed records, org paths and root validation.
+
+mod lenient;
+pub mod org;
+pub mod records;
+mod validate;
+
+pub use org::{OrgPath, OrgPathError};
+pub use records::*;
+pub use validate::{root_is_empty, root_string, validate_root, ContractError, Kind, RootInfo};
+
+#[cfg(test)]
+mod tests;

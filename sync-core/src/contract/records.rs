@@ -1,0 +1,200 @@
+//! The schema-1 records of DESIGN.md as typed Rust structs.
+//!
+//! Writing goes through autosurgeon's `Reconcile`; reading goes through serde over the document's
+//! JSON view ([`read_record`]), which accepts both scalar strings and automerge text objects (the
+//! JavaScript client writes strings as text) and integers written as floats.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::Reconcile;
+use serde::{Deserialize, Serialize};
+
+use super::lenient;
+
+/// The schema version every record carries.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Tags on a household or member, e.g. `dibao: true` (低保).
+pub type Tags = BTreeMap<String, bool>;
+
+/// One household (户), registered and visited by grid workers.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Household {
+    pub kind: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub schema: i64,
+    pub org: String,
+    pub address: String,
+    pub tags: Tags,
+    pub members: BTreeMap<String, Member>,
+    pub visits: Vec<Visit>,
+    pub review: Option<Review>,
+    /// Set when a duplicate registration was merged into another household document.
+    pub merged_into: Option<String>,
+}
+
+/// One resident of a household.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Member {
+    pub name: String,
+    pub gender: String,
+    #[serde(deserialize_with = "lenient::opt_int")]
+    pub birth_year: Option<i64>,
+    /// Relation to the head of household: "head", "spouse", "child", "parent", ...
+    pub relation: String,
+    /// Last four characters of the ID card number; never the whole number.
+    pub id_tail: String,
+    pub phone: String,
+    /// "employed", "unemployed", "retired", "student", "unable"
+    pub employment: String,
+    pub health_record: bool,
+    pub tags: Tags,
+}
+
+/// One visit to a household (民情日志).
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Visit {
+    #[key]
+    pub id: String,
+    pub at: String,
+    pub by: String,
+    pub purpose: String,
+    pub notes: String,
+    pub needs: Vec<String>,
+    pub follow_up: Option<String>,
+}
+
+/// A supervisor's review of a household record.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Review {
+    /// "received", "has_issues" or "approved"
+    pub status: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// One registered volunteer (志愿者) and their service hours.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Volunteer {
+    pub kind: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub schema: i64,
+    pub org: String,
+    /// The user id (token `sub`) this document belongs to.
+    pub user: String,
+    pub name: String,
+    pub skills: Vec<String>,
+    pub entries: BTreeMap<String, Entry>,
+}
+
+/// One logged stretch of volunteer service.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Entry {
+    pub date: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub minutes: i64,
+    pub activity: String,
+    pub category: String,
+    /// "self", "checkin" or "supervisor"
+    pub source: String,
+    /// "submitted", "approved", "rejected" or "has_issues"
+    pub status: String,
+    pub review: Option<EntryReview>,
+}
+
+/// A supervisor's decision on an entry.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EntryReview {
+    pub by: String,
+    pub at: String,
+    pub note: String,
+}
+
+/// A service request (困有所助、难有所帮、需有所应).
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Request {
+    pub kind: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub schema: i64,
+    pub org: String,
+    /// The household's document id, when the request is about one.
+    pub household: Option<String>,
+    pub category: String,
+    pub description: String,
+    /// "open", "assigned", "resolved" or "closed"
+    pub status: String,
+    pub assignee: Option<String>,
+    pub log: Vec<LogItem>,
+}
+
+/// One step in a request's history.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogItem {
+    pub at: String,
+    pub by: String,
+    pub text: String,
+    pub status: Option<String>,
+}
+
+/// A community (社区) with its facilities and civil organisations.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Community {
+    pub kind: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub schema: i64,
+    pub org: String,
+    pub name: String,
+    #[serde(deserialize_with = "lenient::int")]
+    pub residents: i64,
+    pub facilities: BTreeMap<String, Facility>,
+    pub organizations: BTreeMap<String, Organization>,
+}
+
+/// A facility of a community (居民课堂、文体站、图书阅览室 ...).
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Facility {
+    pub name: String,
+    pub category: String,
+}
+
+/// A civil organisation (民间组织) active in a community.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Organization {
+    pub name: String,
+    pub category: String,
+    pub registered: bool,
+}
+
+/// Any of the four records, by `kind`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    Household(Household),
+    Volunteer(Volunteer),
+    Request(Request),
+    Community(Community),
+}
+
+/// Reads a document's root as a typed record of type `T`.
+pub fn read_record<T: serde::de::DeserializeOwned>(
+    doc: &automerge::Automerge,
+) -> Result<T, serde_json::Error> {
+    serde_json::from_value(to_json(doc))
+}
+
+/// The document's root as JSON (text objects become strings).
+pub fn to_json(doc: &automerge::Automerge) -> serde_json::Value {
+    serde_json::to_value(automerge::AutoSerde::from(doc)).unwrap_or(serde_json::Value::Null)
+}
