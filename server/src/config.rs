@@ -1,0 +1,49 @@
+//! Configuration of `linli-server serve`, from flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to run the server.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeConfig {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "LINLI_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and other server files.
+    #[arg(long, env = "LINLI_DATA_DIR", default_value = "./linli-data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL; absent means SQLite inside the data directory.
+    #[arg(long, env = "LINLI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Serve `/sync` without authentication. For development only.
+    #[arg(long, env = "LINLI_INSECURE_DEV")]
+    pub insecure_dev: bool,
+    /// On first start (an empty database), seed a realistic example county.
+    #[arg(long, env = "LINLI_DEMO")]
+    pub demo: bool,
+    /// Largest websocket frame accepted, in bytes.
+    #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+    /// Seconds a document stays in memory after its last peer left.
+    #[arg(long, env = "LINLI_EVICT_AFTER_SECS", default_value_t = 60)]
+    pub evict_after_secs: u64,
+    /// Seconds between websocket pings; a peer silent for three intervals is dropped.
+    #[arg(long, env = "LINLI_PING_INTERVAL_SECS", default_value_t = 5)]
+    pub ping_interval_secs: u64,
+    /// Compact a document into a snapshot after this many new changes.
+    #[arg(long, env = "LINLI_SNAPSHOT_EVERY", default_value_t = 256)]
+    pub snapshot_every: u64,
+}
+
+impl ServeConfig {
+    /// How long an idle document stays loaded.
+    pub fn evict_after(&self) -> Duration {
+        Duration::from_secs(self.evict_after_secs)
+    }
+
+    /// Interval between pings.
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_secs.max(1))
+    }
+}

@@ -1,0 +1,347 @@
+//! One task per loaded document. It owns the document's [`DocumentSync`], applies the
+//! messages peers send, commits new changes to the store, and only then sends the replies that
+//! acknowledge them, to the author and to every other peer syncing the document (fan-out).
+
+use std::collections::HashMap;
+
+use linli_sync_core::automerge::{sync, Automerge};
+use linli_sync_core::doc_sync::{DocumentSync, Pending, Received};
+use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
+use linli_sync_core::DocumentId;
+use tokio::sync::mpsc;
+
+use crate::hub::Hub;
+use crate::outbox::{Outbox, Outgoing};
+use crate::store::{NewChange, Origin, QuarantineEntry, Store};
+
+/// Commands handled at most this many per commit.
+const MAX_BATCH: usize = 256;
+
+/// The connection a message came from.
+#[derive(Clone, Debug)]
+pub struct PeerLink {
+    pub id: PeerId,
+    pub conn: u64,
+    /// Present when the peer keeps its data durably; its sync state is then persisted.
+    pub storage_id: Option<String>,
+    pub outbox: Outbox,
+}
+
+/// What a document actor is asked to do.
+#[derive(Debug)]
+pub enum DocCommand {
+    /// A `sync` or `request` message.
+    Sync {
+        peer: PeerLink,
+        is_request: bool,
+        raw_id: String,
+        data: Vec<u8>,
+    },
+    /// An `ephemeral` message to relay to the other peers.
+    Ephemeral { from: PeerId, message: Message },
+    /// The peer's connection ended.
+    PeerGone { peer: PeerId, conn: u64 },
+}
+
+struct Link {
+    peer: PeerLink,
+    /// The document id exactly as this peer writes it.
+    raw_id: String,
+}
+
+struct Actor {
+    key: String,
+    hub: Hub,
+    sync: DocumentSync,
+    links: HashMap<PeerId, Link>,
+    changes_since_snapshot: u64,
+}
+
+/// Runs the actor for document `id` until it is evicted or the server shuts down.
+pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hub: Hub) {
+    let key = id.to_string();
+    let (sync, pending) = match load(hub.store(), &key).await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!(document = %key, error = %e, "could not load document");
+            fail_all(&hub, id, &mut rx);
+            return;
+        }
+    };
+    let mut actor = Actor {
+        key,
+        hub: hub.clone(),
+        sync,
+        links: HashMap::new(),
+        changes_since_snapshot: pending,
+    };
+    let evict_after = hub.settings().evict_after;
+    let shutdown = hub.shutdown_token().clone();
+    loop {
+        let first = tokio::select! {
+            cmd = rx.recv() => cmd,
+            _ = tokio::time::sleep(evict_after), if actor.sync.is_idle() => {
+                if hub.try_evict(id, &rx) {
+                    return;
+                }
+                continue;
+            }
+            _ = shutdown.cancelled(), if actor.sync.is_idle() => {
+                if hub.try_evict(id, &rx) {
+                    return;
+                }
+                continue;
+            }
+        };
+        let Some(first) = first else { return };
+        actor.handle(first).await;
+        let mut handled = 1;
+        while handled < MAX_BATCH {
+            let Ok(cmd) = rx.try_recv() else { break };
+            actor.handle(cmd).await;
+            handled += 1;
+        }
+        actor.settle().await;
+    }
+}
+
+/// Loads a document from the store, or starts a tentative one. Also returns how many changes
+/// were loaded beyond the snapshot.
+async fn load(store: &Store, key: &str) -> Result<(DocumentSync, u64), sqlx::Error> {
+    let Some(stored) = store.load_document(key).await? else {
+        return Ok((DocumentSync::tentative(), 0));
+    };
+    let mut doc = match &stored.snapshot {
+        Some(bytes) => Automerge::load(bytes).map_err(corrupt)?,
+        None => Automerge::new(),
+    };
+    for change in &stored.changes {
+        doc.load_incremental(change).map_err(corrupt)?;
+    }
+    Ok((
+        DocumentSync::stored(doc, stored.root),
+        stored.changes.len() as u64,
+    ))
+}
+
+fn corrupt(e: linli_sync_core::automerge::AutomergeError) -> sqlx::Error {
+    sqlx::Error::Decode(format!("stored document does not load: {e}").into())
+}
+
+/// The document could not be loaded: tell everyone waiting and stop.
+fn fail_all(hub: &Hub, id: DocumentId, rx: &mut mpsc::UnboundedReceiver<DocCommand>) {
+    loop {
+        while let Ok(cmd) = rx.try_recv() {
+            if let DocCommand::Sync { peer, .. } = cmd {
+                let frame = error_frame(hub, &peer.id, "the server could not load this document; try again later");
+                peer.outbox.send(Outgoing::Frame(frame));
+            }
+        }
+        if hub.try_evict(id, rx) {
+            return;
+        }
+    }
+}
+
+fn error_frame(hub: &Hub, target: &PeerId, text: &str) -> Vec<u8> {
+    wire::encode(&Message::Error {
+        sender_id: hub.settings().server_peer.clone(),
+        message: text.to_owned(),
+        target_id: target.clone(),
+    })
+}
+
+impl Actor {
+    async fn handle(&mut self, cmd: DocCommand) {
+        match cmd {
+            DocCommand::Sync {
+                peer,
+                is_request,
+                raw_id,
+                data,
+            } => self.handle_sync(peer, is_request, raw_id, data).await,
+            DocCommand::Ephemeral { from, message } => self.relay(&from, message),
+            DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
+        }
+    }
+
+    async fn handle_sync(&mut self, peer: PeerLink, is_request: bool, raw_id: String, data: Vec<u8>) {
+        let fresh = match self.links.get(&peer.id) {
+            Some(link) => link.peer.conn != peer.conn,
+            None => true,
+        };
+        if fresh {
+            // A new connection: start its sync state afresh or from what its storage kept.
+            self.sync.remove_peer(&peer.id);
+            let resume = self.resume_state(&peer).await;
+            self.sync.add_peer(peer.id.clone(), resume);
+        }
+        let peer_id = peer.id.clone();
+        self.links.insert(peer_id.clone(), Link { peer, raw_id });
+        match self.sync.receive(&peer_id, is_request, &data) {
+            Ok(Received::Applied) | Ok(Received::Ignored) => {}
+            Ok(Received::Unavailable) => {
+                if let Some(link) = self.links.remove(&peer_id) {
+                    self.sync.remove_peer(&peer_id);
+                    let frame = wire::encode(&Message::DocUnavailable {
+                        sender_id: self.hub.settings().server_peer.clone(),
+                        target_id: peer_id.clone(),
+                        document_id: link.raw_id.clone(),
+                    });
+                    link.peer.outbox.send(Outgoing::Frame(frame));
+                }
+            }
+            Err(e) => {
+                tracing::info!(document = %self.key, peer = %peer_id, error = %e, "refused a sync message");
+                self.send_error(&peer_id, &format!("document {}: {e}", self.key));
+            }
+        }
+    }
+
+    async fn resume_state(&self, peer: &PeerLink) -> Option<sync::State> {
+        let storage_id = peer.storage_id.as_deref()?;
+        match self.hub.store().load_sync_state(storage_id, &self.key).await {
+            Ok(Some(bytes)) => sync::State::decode(&bytes).ok(),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not load a sync state; starting afresh");
+                None
+            }
+        }
+    }
+
+    fn relay(&self, from: &PeerId, message: Message) {
+        let Message::Ephemeral {
+            count,
+            session_id,
+            data,
+            ..
+        } = message
+        else {
+            return;
+        };
+        for (peer_id, link) in &self.links {
+            if peer_id == from {
+                continue;
+            }
+            let frame = wire::encode(&Message::Ephemeral {
+                sender_id: from.clone(),
+                target_id: peer_id.clone(),
+                count,
+                session_id: session_id.clone(),
+                document_id: link.raw_id.clone(),
+                data: data.clone(),
+            });
+            link.peer.outbox.send(Outgoing::Frame(frame));
+        }
+    }
+
+    async fn peer_gone(&mut self, peer: &PeerId, conn: u64) {
+        let Some(link) = self.links.get(peer) else { return };
+        if link.peer.conn != conn {
+            return;
+        }
+        let link = self.links.remove(peer).expect("checked above");
+        let state = self.sync.remove_peer(peer);
+        if let (Some(storage_id), Some(state)) = (link.peer.storage_id.as_deref(), state) {
+            if let Err(e) = self
+                .hub
+                .store()
+                .save_sync_state(storage_id, &self.key, &state.encode())
+                .await
+            {
+                tracing::warn!(error = %e, "could not save a sync state");
+            }
+        }
+    }
+
+    fn send_error(&self, peer: &PeerId, text: &str) {
+        if let Some(link) = self.links.get(peer) {
+            link.peer
+                .outbox
+                .send(Outgoing::Frame(error_frame(&self.hub, peer, text)));
+        }
+    }
+
+    /// Commits what the last batch brought, then sends every reply that is now safe to send.
+    async fn settle(&mut self) {
+        match self.sync.take_commit() {
+            Pending::Nothing => {}
+            Pending::Commit(commit) => {
+                let changes: Vec<NewChange> = commit
+                    .changes
+                    .iter()
+                    .map(|c| NewChange {
+                        hash: c.hash().to_string(),
+                        actor: c.actor_id().to_hex_string(),
+                        bytes: c.raw_bytes().to_vec(),
+                    })
+                    .collect();
+                let origin = Origin {
+                    peer: (commit.authors.len() == 1)
+                        .then(|| commit.authors.first().map(|p| p.0.clone()))
+                        .flatten(),
+                    ..Origin::default()
+                };
+                let result = self
+                    .hub
+                    .store()
+                    .commit(&self.key, commit.create.as_ref(), &changes, &origin)
+                    .await;
+                match result {
+                    Ok(()) => {
+                        self.sync.committed(&commit);
+                        self.changes_since_snapshot += changes.len() as u64;
+                        if self.changes_since_snapshot >= self.hub.settings().snapshot_every {
+                            self.compact().await;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(document = %self.key, error = %e, "commit failed; nothing was acknowledged");
+                        for peer in self.sync.rollback() {
+                            self.send_error(&peer, "the server could not store your changes; they will be sent again");
+                        }
+                    }
+                }
+            }
+            Pending::Refused(refusal) => {
+                let reason = refusal.reason.to_string();
+                tracing::info!(document = %self.key, %reason, "refused a new document");
+                let entry = QuarantineEntry {
+                    document_id: self.key.clone(),
+                    origin: Origin {
+                        peer: refusal.authors.first().map(|p| p.0.clone()),
+                        ..Origin::default()
+                    },
+                    reason: reason.clone(),
+                    bytes: refusal.changes.concat(),
+                };
+                if let Err(e) = self.hub.store().quarantine(&entry).await {
+                    tracing::error!(document = %self.key, error = %e, "could not quarantine refused changes");
+                }
+                for peer in &refusal.authors {
+                    self.send_error(peer, &format!("document {} refused: {reason}", self.key));
+                }
+            }
+        }
+        for (peer, data) in self.sync.poll_outgoing() {
+            if let Some(link) = self.links.get(&peer) {
+                let frame = wire::encode(&Message::Sync(DocMessage {
+                    sender_id: self.hub.settings().server_peer.clone(),
+                    target_id: peer.clone(),
+                    document_id: link.raw_id.clone(),
+                    data,
+                }));
+                link.peer.outbox.send(Outgoing::Frame(frame));
+            }
+        }
+    }
+
+    async fn compact(&mut self) {
+        let bytes = self.sync.doc().save();
+        match self.hub.store().save_snapshot(&self.key, &bytes).await {
+            Ok(()) => self.changes_since_snapshot = 0,
+            Err(e) => tracing::warn!(document = %self.key, error = %e, "compaction failed; will retry"),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Linli's sync server: the automerge-repo websocket protocol on `/sync`, durable storage in
+//! SQLite or PostgreSQL, and one actor per loaded document. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod demo;
+mod demo_seed;
+mod doc_actor;
+pub mod error;
+mod hub;
+mod outbox;
+pub mod store;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use linli_sync_core::wire::PeerId;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::ServeConfig;
+pub use error::AppError;
+use hub::{Hub, HubSettings};
+use store::Store;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<ServeConfig>,
+    pub storage_id: String,
+    pub(crate) hub: Hub,
+    pub(crate) tracker: TaskTracker,
+}
+
+/// Opens the store, seeds demo data if asked, and serves on `listener` until `shutdown`
+/// resolves; then stops accepting, closes connections, lets in-flight commits finish and
+/// closes the database.
+pub async fn run(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    if config.demo {
+        demo_seed::seed_if_empty(&store).await?;
+    }
+    serve(listener, config, store, shutdown).await
+}
+
+/// Serves an already opened store.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServeConfig,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let storage_id = store.storage_id().await?;
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let settings = HubSettings {
+        server_peer: PeerId(format!("{storage_id}-{:08x}", rand::random::<u32>())),
+        evict_after: config.evict_after(),
+        snapshot_every: config.snapshot_every.max(1),
+    };
+    let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
+    let state = AppState {
+        config: Arc::new(config),
+        storage_id,
+        hub,
+        tracker: tracker.clone(),
+    };
+    let app = router(state);
+    tracing::info!(backend = store.backend(), "serving");
+    let stop = token.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await?;
+    token.cancel();
+    tracker.close();
+    tracker.wait().await;
+    store.close().await;
+    Ok(())
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/sync", get(ws::sync_handler))
+        .with_state(state)
+}

@@ -1,0 +1,318 @@
+//! Durable storage through sqlx: SQLite (the embedded default) or PostgreSQL, one schema, the
+//! same queries. Every method runs the same SQL text on either backend (`$n` placeholders work
+//! on both), dispatched by [`with_pool!`].
+
+mod open;
+
+use linli_sync_core::contract::{Kind, OrgPath, RootInfo};
+use sqlx::{PgPool, Row, SqlitePool};
+
+pub use open::open;
+
+/// A database, SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool the store holds.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A stored document, ready to be loaded into memory.
+#[derive(Debug)]
+pub struct StoredDocument {
+    pub root: RootInfo,
+    /// The latest compacted snapshot, if any.
+    pub snapshot: Option<Vec<u8>>,
+    /// Changes committed after the snapshot, oldest first.
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// One change to append to the log.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    pub hash: String,
+    pub actor: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Who sent something, as far as the server knows.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub peer: Option<String>,
+    pub user: Option<String>,
+    pub device: Option<String>,
+}
+
+/// Refused bytes to keep, with the reason.
+#[derive(Debug, Clone)]
+pub struct QuarantineEntry {
+    pub document_id: String,
+    pub origin: Origin,
+    pub reason: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A quarantined item as stored.
+#[derive(Debug, Clone)]
+pub struct QuarantinedItem {
+    pub document_id: String,
+    pub peer: Option<String>,
+    pub reason: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Milliseconds since the Unix epoch, for `*_at` columns.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Which backend this is, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The server's storage id (advertised to peers); made on first use.
+    pub async fn storage_id(&self) -> Result<String, sqlx::Error> {
+        let fresh = format!("linli-{:032x}", rand::random::<u128>());
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO server_meta (key, value) VALUES ('storage_id', $1) ON CONFLICT (key) DO NOTHING")
+                .bind(&fresh)
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar::<_, String>("SELECT value FROM server_meta WHERE key = 'storage_id'")
+                .fetch_one(pool)
+                .await
+        })
+    }
+
+    /// Number of stored documents.
+    pub async fn document_count(&self) -> Result<i64, sqlx::Error> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM documents").fetch_one(pool).await
+        })
+    }
+
+    /// Loads a document's root info, latest snapshot and the changes after it.
+    pub async fn load_document(&self, id: &str) -> Result<Option<StoredDocument>, sqlx::Error> {
+        with_pool!(self, pool => {
+            let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let kind: String = row.try_get("kind")?;
+            let org: String = row.try_get("org")?;
+            let root = root_info(&kind, &org)?;
+            let snapshot = sqlx::query("SELECT upto_seq, bytes FROM snapshots WHERE document_id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            let (upto, snapshot) = match snapshot {
+                Some(row) => (row.try_get::<i64, _>("upto_seq")?, Some(row.try_get::<Vec<u8>, _>("bytes")?)),
+                None => (0, None),
+            };
+            let changes = sqlx::query_scalar::<_, Vec<u8>>(
+                "SELECT bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
+            )
+            .bind(id)
+            .bind(upto)
+            .fetch_all(pool)
+            .await?;
+            Ok(Some(StoredDocument { root, snapshot, changes }))
+        })
+    }
+
+    /// Appends changes (creating the document first when `create` is set), in one transaction.
+    /// Returns once the transaction is committed.
+    pub async fn commit(
+        &self,
+        document_id: &str,
+        create: Option<&RootInfo>,
+        changes: &[NewChange],
+        origin: &Origin,
+    ) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(root) = create {
+                sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                    .bind(document_id)
+                    .bind(root.kind.as_str())
+                    .bind(root.org.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut added = 0_i64;
+            for change in changes {
+                let result = sqlx::query(
+                    "INSERT INTO changes (document_id, hash, actor, peer, user_id, device_id, bytes, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, hash) DO NOTHING",
+                )
+                .bind(document_id)
+                .bind(&change.hash)
+                .bind(&change.actor)
+                .bind(&origin.peer)
+                .bind(&origin.user)
+                .bind(&origin.device)
+                .bind(&change.bytes)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                added += result.rows_affected() as i64;
+            }
+            sqlx::query("UPDATE documents SET change_count = change_count + $1 WHERE id = $2")
+                .bind(added)
+                .bind(document_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })
+    }
+
+    /// Replaces the document's snapshot with `bytes`, which must hold every change committed
+    /// so far (the caller is the only writer of this document).
+    pub async fn save_snapshot(&self, document_id: &str, bytes: &[u8]) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let upto: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE document_id = $1")
+                .bind(document_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let count: i64 = sqlx::query_scalar("SELECT change_count FROM documents WHERE id = $1")
+                .bind(document_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO snapshots (document_id, upto_seq, change_count, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (document_id) DO UPDATE SET upto_seq = excluded.upto_seq, change_count = excluded.change_count, \
+                 bytes = excluded.bytes, created_at = excluded.created_at",
+            )
+            .bind(document_id)
+            .bind(upto.unwrap_or(0))
+            .bind(count)
+            .bind(bytes)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })
+    }
+
+    /// Keeps refused bytes with their reason (once per document and content).
+    pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<(), sqlx::Error> {
+        let digest = digest_hex(&entry.bytes);
+        let now = now_ms();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, digest) DO NOTHING",
+            )
+            .bind(&entry.document_id)
+            .bind(&entry.origin.peer)
+            .bind(&entry.origin.user)
+            .bind(&entry.origin.device)
+            .bind(&entry.reason)
+            .bind(&digest)
+            .bind(&entry.bytes)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+    }
+
+    /// Everything in quarantine, oldest first.
+    pub async fn quarantined(&self) -> Result<Vec<QuarantinedItem>, sqlx::Error> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT document_id, peer, reason, bytes FROM quarantine ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(QuarantinedItem {
+                        document_id: r.try_get("document_id")?,
+                        peer: r.try_get("peer")?,
+                        reason: r.try_get("reason")?,
+                        bytes: r.try_get("bytes")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The persisted sync state of a peer's storage for a document.
+    pub async fn load_sync_state(
+        &self,
+        storage_id: &str,
+        document_id: &str,
+    ) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT state FROM sync_states WHERE storage_id = $1 AND document_id = $2")
+                .bind(storage_id)
+                .bind(document_id)
+                .fetch_optional(pool)
+                .await
+        })
+    }
+
+    /// Persists a peer's sync state for a document.
+    pub async fn save_sync_state(
+        &self,
+        storage_id: &str,
+        document_id: &str,
+        state: &[u8],
+    ) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sync_states (storage_id, document_id, state, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (storage_id, document_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .bind(storage_id)
+            .bind(document_id)
+            .bind(state)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+fn root_info(kind: &str, org: &str) -> Result<RootInfo, sqlx::Error> {
+    let bad = |what: &str| sqlx::Error::Decode(format!("stored document has an invalid {what}").into());
+    Ok(RootInfo {
+        kind: Kind::parse(kind).ok_or_else(|| bad("kind"))?,
+        org: OrgPath::parse(org).map_err(|_| bad("org"))?,
+    })
+}
+
+fn digest_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
