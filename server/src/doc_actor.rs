@@ -54,6 +54,9 @@ struct Actor {
     hub: Hub,
     sync: DocumentSync,
     links: HashMap<PeerId, Link>,
+    /// Highest ephemeral `count` relayed per (original sender, session): peers relay what they
+    /// receive back to us, so anything not newer is a bounce and is dropped.
+    ephemeral_seen: HashMap<(PeerId, String), u64>,
     changes_since_snapshot: u64,
 }
 
@@ -73,6 +76,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
         hub: hub.clone(),
         sync,
         links: HashMap::new(),
+        ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
     };
     let evict_after = hub.settings().evict_after;
@@ -210,8 +214,9 @@ impl Actor {
         }
     }
 
-    fn relay(&self, from: &PeerId, message: Message) {
+    fn relay(&mut self, from: &PeerId, message: Message) {
         let Message::Ephemeral {
+            sender_id,
             count,
             session_id,
             data,
@@ -220,12 +225,17 @@ impl Actor {
         else {
             return;
         };
+        let key = (sender_id.clone(), session_id.clone());
+        if self.ephemeral_seen.get(&key).is_some_and(|last| count <= *last) {
+            return;
+        }
+        self.ephemeral_seen.insert(key, count);
         for (peer_id, link) in &self.links {
-            if peer_id == from {
+            if peer_id == from || *peer_id == sender_id {
                 continue;
             }
             let frame = wire::encode(&Message::Ephemeral {
-                sender_id: from.clone(),
+                sender_id: sender_id.clone(),
                 target_id: peer_id.clone(),
                 count,
                 session_id: session_id.clone(),

@@ -58,14 +58,12 @@ export async function waitFor(predicate, ms, what, every = 50) {
 export class TappedClientAdapter extends WebSocketClientAdapter {
   received = []; // decoded frames, in order of arrival
   problems = []; // human-readable connection problems
-  closed = 0; // how many times the socket closed
 
   constructor(url, retryInterval) {
     super(url, retryInterval);
     // onClose/onError are instance fields of the parent, read when it connects.
     const onClose = this.onClose;
     this.onClose = () => {
-      this.closed += 1;
       this.problems.push("websocket closed");
       onClose();
     };

@@ -1,1 +1,222 @@
+//! Linli's offline field client: documents live in a local SQLite file, are created and
+//! edited with no network, and are synced with the server over the automerge-repo protocol
+//! when a connection is available. The CLI in `main.rs` is a thin layer over [`FieldClient`].
 
+mod error;
+mod local_store;
+mod net;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use linli_sync_core::automerge::{transaction::Transactable, ActorId, Automerge, ObjType, ReadDoc, ROOT};
+use linli_sync_core::client::ClientSession;
+use linli_sync_core::contract::{Entry, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::wire::{PeerId, PeerMetadata};
+use linli_sync_core::DocumentId;
+
+pub use error::FieldError;
+pub use local_store::LocalStore;
+pub use net::SyncReport;
+
+/// A device: its local store and its sync session.
+pub struct FieldClient {
+    store: LocalStore,
+    session: ClientSession,
+    actor: ActorId,
+}
+
+/// What `status` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    pub documents: usize,
+    /// Local changes the server has not acknowledged yet.
+    pub pending_changes: usize,
+    /// Milliseconds since the epoch of the last sync that completed, if any.
+    pub last_sync_ms: Option<i64>,
+}
+
+impl FieldClient {
+    /// Opens the device's store and loads every document in it.
+    pub async fn open(path: &Path) -> Result<Self, FieldError> {
+        let store = LocalStore::open(path).await?;
+        let actor = store.actor().await?;
+        let peer = store
+            .meta_or_init("peer_id", || format!("field-{:016x}", rand::random::<u64>()))
+            .await?;
+        let storage_id = store
+            .meta_or_init("storage_id", || format!("field-store-{:032x}", rand::random::<u128>()))
+            .await?;
+        let mut session = ClientSession::new(
+            PeerId(peer),
+            PeerMetadata {
+                storage_id: Some(storage_id),
+                is_ephemeral: Some(false),
+            },
+        );
+        for d in store.load_all().await? {
+            session.insert(d.id, d.doc, d.sync_state);
+        }
+        Ok(Self {
+            store,
+            session,
+            actor,
+        })
+    }
+
+    /// The local copy of a document.
+    pub fn document(&self, id: &DocumentId) -> Option<&Automerge> {
+        self.session.doc(id)
+    }
+
+    /// The ids of every local document.
+    pub fn document_ids(&self) -> Vec<DocumentId> {
+        self.session.ids().copied().collect()
+    }
+
+    /// A document's content as JSON.
+    pub fn show(&self, id: &DocumentId) -> Result<serde_json::Value, FieldError> {
+        let doc = self
+            .session
+            .doc(id)
+            .ok_or_else(|| FieldError::NoSuchDocument(id.to_string()))?;
+        Ok(linli_sync_core::contract::to_json(doc))
+    }
+
+    /// Creates a volunteer document for `user` in community `org`; returns its id.
+    pub async fn create_volunteer(&mut self, org: &str, user: &str, name: &str) -> Result<DocumentId, FieldError> {
+        let record = Volunteer {
+            kind: "volunteer".into(),
+            schema: SCHEMA_VERSION,
+            org: org.into(),
+            user: user.into(),
+            name: name.into(),
+            skills: Vec::new(),
+            entries: BTreeMap::new(),
+        };
+        let mut doc = Automerge::new();
+        doc.set_actor(self.actor.clone());
+        let mut tx = doc.transaction();
+        linli_sync_core::autosurgeon::reconcile(&mut tx, &record)?;
+        tx.commit();
+        linli_sync_core::contract::validate_root(&doc).map_err(|e| FieldError::Invalid(e.to_string()))?;
+        let id = DocumentId::from_bytes(rand::random());
+        self.session.insert(id, doc, None);
+        self.persist(&id).await?;
+        Ok(id)
+    }
+
+    /// Logs service hours into a volunteer document as a new `submitted` entry; returns the
+    /// entry's id.
+    pub async fn log_hours(
+        &mut self,
+        id: &DocumentId,
+        date: &str,
+        minutes: i64,
+        activity: &str,
+        category: &str,
+    ) -> Result<String, FieldError> {
+        if minutes <= 0 || minutes > 24 * 60 {
+            return Err(FieldError::Invalid("minutes must be between 1 and 1440".into()));
+        }
+        let entry = Entry {
+            date: date.into(),
+            minutes,
+            activity: activity.into(),
+            category: category.into(),
+            source: "self".into(),
+            status: "submitted".into(),
+            review: None,
+        };
+        let entry_id = format!("{:016x}", rand::random::<u64>());
+        let actor = self.actor.clone();
+        let doc = self.doc_mut(id)?;
+        doc.set_actor(actor);
+        let mut tx = doc.transaction();
+        let entries = match tx.get(ROOT, "entries")? {
+            Some((_, obj)) => obj,
+            None => tx.put_object(ROOT, "entries", ObjType::Map)?,
+        };
+        linli_sync_core::autosurgeon::reconcile_prop(&mut tx, &entries, entry_id.as_str(), &entry)?;
+        tx.commit();
+        self.persist(id).await?;
+        Ok(entry_id)
+    }
+
+    /// Sets a text field at the document's root (e.g. `name`, `address`).
+    pub async fn set_field(&mut self, id: &DocumentId, key: &str, value: &str) -> Result<(), FieldError> {
+        if matches!(key, "kind" | "schema" | "org") {
+            return Err(FieldError::Invalid(format!("`{key}` is fixed at creation")));
+        }
+        let actor = self.actor.clone();
+        let doc = self.doc_mut(id)?;
+        doc.set_actor(actor);
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, value)?;
+        tx.commit();
+        self.persist(id).await
+    }
+
+    /// Marks a document to be fetched from the server at the next sync.
+    pub fn pull(&mut self, id: DocumentId) {
+        if self.session.doc(&id).is_none() {
+            self.session.request(id);
+        }
+    }
+
+    /// Connects to `url`, exchanges changes until every document is in step with the server
+    /// (or `timeout` passes), and saves the result.
+    pub async fn sync(&mut self, url: &str, timeout: Duration) -> Result<SyncReport, FieldError> {
+        let report = net::sync(&mut self.session, url, timeout).await;
+        // Whatever happened, keep what arrived.
+        for id in self.document_ids() {
+            self.persist(&id).await?;
+        }
+        let report = report?;
+        if report.complete {
+            self.store.set_meta("last_sync_ms", &local_store::now_ms().to_string()).await?;
+        }
+        Ok(report)
+    }
+
+    /// Pending changes and the time of the last completed sync.
+    pub async fn status(&self) -> Result<Status, FieldError> {
+        let mut pending = 0;
+        for id in self.session.ids() {
+            let doc = self.session.doc(id).expect("listed ids exist");
+            let shared = self
+                .session
+                .sync_state(id)
+                .map(|s| s.shared_heads.clone())
+                .unwrap_or_default();
+            pending += doc.get_changes(&shared).len();
+        }
+        Ok(Status {
+            documents: self.session.ids().count(),
+            pending_changes: pending,
+            last_sync_ms: self.store.meta("last_sync_ms").await?.and_then(|s| s.parse().ok()),
+        })
+    }
+
+    /// Closes the local store.
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+
+    fn doc_mut(&mut self, id: &DocumentId) -> Result<&mut Automerge, FieldError> {
+        self.session
+            .doc_mut(id)
+            .ok_or_else(|| FieldError::NoSuchDocument(id.to_string()))
+    }
+
+    async fn persist(&self, id: &DocumentId) -> Result<(), FieldError> {
+        if let Some(doc) = self.session.doc(id) {
+            if doc.get_heads().is_empty() {
+                return Ok(());
+            }
+            self.store.save(id, doc, self.session.sync_state(id)).await?;
+        }
+        Ok(())
+    }
+}

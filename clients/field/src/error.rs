@@ -1,0 +1,26 @@
+//! Errors of the field client.
+
+/// Everything that can go wrong on the device.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    #[error("local store: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("local store migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("local store is corrupt: {0}")]
+    Corrupt(String),
+    #[error("no local document {0}")]
+    NoSuchDocument(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("automerge: {0}")]
+    Automerge(#[from] linli_sync_core::automerge::AutomergeError),
+    #[error("record: {0}")]
+    Reconcile(#[from] linli_sync_core::autosurgeon::ReconcileError),
+    #[error("connection: {0}")]
+    Connection(String),
+    #[error("sync timed out after {0:?}")]
+    Timeout(std::time::Duration),
+}

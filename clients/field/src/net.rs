@@ -1,0 +1,97 @@
+//! One sync round over a websocket: join, exchange sync messages until the server holds
+//! everything we hold (and we hold everything it sends), then close.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use linli_sync_core::client::{ClientEvent, ClientSession};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::error::FieldError;
+
+/// How long the connection must be quiet, with everything in step, before the round ends.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// What one sync round achieved.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SyncReport {
+    /// Every document is in step with the server (all local changes acknowledged).
+    pub complete: bool,
+    /// Documents that changed because of what the server sent.
+    pub updated: Vec<String>,
+    /// Documents the server does not have or will not share.
+    pub unavailable: Vec<String>,
+    /// Errors the server reported.
+    pub errors: Vec<String>,
+}
+
+/// Runs one sync round against `url`.
+pub async fn sync(session: &mut ClientSession, url: &str, timeout: Duration) -> Result<SyncReport, FieldError> {
+    let result = tokio::time::timeout(timeout, round(session, url)).await;
+    session.disconnected();
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(FieldError::Timeout(timeout)),
+    }
+}
+
+async fn round(session: &mut ClientSession, url: &str) -> Result<SyncReport, FieldError> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| FieldError::Connection(e.to_string()))?;
+    ws.send(Message::Binary(session.join_frame().into()))
+        .await
+        .map_err(|e| FieldError::Connection(e.to_string()))?;
+    let mut report = SyncReport::default();
+    let mut quiet_since = Instant::now();
+    loop {
+        let next = tokio::time::timeout(SETTLE, ws.next()).await;
+        match next {
+            Ok(Some(Ok(Message::Binary(bytes)))) => {
+                quiet_since = Instant::now();
+                let events = session
+                    .handle_frame(&bytes)
+                    .map_err(|e| FieldError::Connection(e.to_string()))?;
+                for event in events {
+                    match event {
+                        ClientEvent::Changed(id) => {
+                            let id = id.to_string();
+                            if !report.updated.contains(&id) {
+                                report.updated.push(id);
+                            }
+                        }
+                        ClientEvent::Unavailable(id) => report.unavailable.push(id.to_string()),
+                        ClientEvent::Error(e) => report.errors.push(e),
+                        ClientEvent::Connected { .. } => {}
+                    }
+                }
+            }
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) => {
+                return Err(FieldError::Connection("server closed the connection".into()));
+            }
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(e))) => return Err(FieldError::Connection(e.to_string())),
+            Err(_) => {}
+        }
+        let frames = session.poll_frames();
+        if !frames.is_empty() {
+            quiet_since = Instant::now();
+        }
+        for frame in frames {
+            ws.send(Message::Binary(frame.into()))
+                .await
+                .map_err(|e| FieldError::Connection(e.to_string()))?;
+        }
+        let all_in_step = session.is_connected()
+            && session
+                .ids()
+                .filter(|id| !session.unavailable().contains(id))
+                .all(|id| session.is_synced(id));
+        if (all_in_step || !report.errors.is_empty()) && quiet_since.elapsed() >= SETTLE {
+            report.complete = all_in_step && report.errors.is_empty();
+            let _ = ws.close(None).await;
+            return Ok(report);
+        }
+    }
+}
