@@ -1,0 +1,6 @@
+//! sync-core's integration suite, one binary: codec fixtures captured from the real JavaScript
+//! client, codec property tests, and the deterministic in-memory harness.
+
+mod codec_fixtures;
+mod codec_props;
+mod harness;
