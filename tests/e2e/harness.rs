@@ -1,0 +1,258 @@
+//! Test harness: a fresh database per test (a SQLite file in a temp dir, or a new PostgreSQL
+//! database), the server process on `127.0.0.1:0`, and helpers to drive the clients.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use sqlx::Connection;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Which database a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for `async fn $name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// A database of its own for one test, and a data directory.
+pub struct TestDb {
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    pub url: Option<String>,
+    pg_name: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("LINLI_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestDb {
+    /// A fresh database, or `None` (test skipped) when PostgreSQL is absent outside CI.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Some(Self {
+                backend,
+                dir,
+                url: None,
+                pg_name: None,
+            }),
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let mut conn = match sqlx::PgConnection::connect(&admin).await {
+                    Ok(c) => c,
+                    Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                        eprintln!("skipping: PostgreSQL not reachable at {admin}: {e}");
+                        return None;
+                    }
+                    Err(e) => panic!("PostgreSQL must be reachable in CI ({admin}): {e}"),
+                };
+                let name = format!("linli_e2e_{:016x}", rand::random::<u64>());
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').expect("url has a database").0;
+                Some(Self {
+                    backend,
+                    dir,
+                    url: Some(format!("{base}/{name}")),
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    /// Opens the same database the server uses, to check what it stored.
+    pub async fn store(&self) -> linli_server::store::Store {
+        linli_server::store::open(self.url.as_deref(), self.dir.path())
+            .await
+            .expect("open store")
+    }
+
+    /// Drops the PostgreSQL database (best effort).
+    pub async fn cleanup(self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+}
+
+/// A binary built by `cargo build --workspace --bins`.
+pub fn bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("LINLI_BIN_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|d| PathBuf::from(d).join("debug")))
+        .unwrap_or_else(|| workspace().join("target/debug"));
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests",
+        path.display()
+    );
+    path
+}
+
+/// A running `linli-server serve`.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: String,
+}
+
+impl ServerProcess {
+    /// Starts the server on `db` with authentication off (`--insecure-dev`) and `extra` flags.
+    pub async fn start(db: &TestDb, extra: &[&str]) -> Self {
+        Self::start_with(db, &[&["--insecure-dev"], extra].concat()).await
+    }
+
+    /// Starts the server on `db` with exactly these extra flags.
+    pub async fn start_with(db: &TestDb, extra: &[&str]) -> Self {
+        let mut cmd = Command::new(bin("linli-server"));
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(db.dir.path())
+            .args(extra)
+            .env("RUST_LOG", "info,sqlx=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if let Some(url) = &db.url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let mut child = cmd.spawn().expect("spawn linli-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("server printed its address in time")
+            .expect("read stdout")
+            .expect("server printed a line");
+        let addr = line
+            .rsplit("http://")
+            .next()
+            .expect("address in the line")
+            .trim()
+            .to_string();
+        // Keep draining stdout so the server never blocks on it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let server = Self { child, addr };
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        for _ in 0..200 {
+            if http_get(&self.addr, "/healthz").await.is_some_and(|(status, _)| status == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not become healthy");
+    }
+
+    /// The websocket sync URL.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub async fn stop(mut self) {
+        let pid = self.child.id().expect("running");
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("server stopped within 30 s")
+            .expect("wait");
+        assert!(exit.success(), "server exited with {exit}");
+    }
+}
+
+/// A minimal HTTP/1.1 GET; returns the status code and body.
+pub async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.ok()?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    Some((status, body))
+}
+
+/// Runs `node tests/js/interop.mjs <args>` and returns its JSON output.
+pub async fn js(args: &[&str]) -> serde_json::Value {
+    let dir = workspace().join("tests/js");
+    assert!(
+        dir.join("node_modules/@automerge/automerge-repo").exists(),
+        "JavaScript client missing: run `npm install --prefix tests/js` (the README's test command does)"
+    );
+    let out = tokio::time::timeout(
+        Duration::from_secs(90),
+        Command::new("node")
+            .arg("interop.mjs")
+            .args(args)
+            .current_dir(&dir)
+            .stderr(Stdio::inherit())
+            .output(),
+    )
+    .await
+    .expect("node finished in time")
+    .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "interop.mjs {args:?} failed: {stdout}");
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad JSON from interop.mjs ({e}): {stdout}"))
+}
+
+/// A field client with its own store in `dir`.
+pub async fn field_client(dir: &Path, name: &str) -> linli_field::FieldClient {
+    linli_field::FieldClient::open(&dir.join(format!("{name}.sqlite3")))
+        .await
+        .expect("open field store")
+}
+
+/// Syncs and insists the round completed.
+pub async fn sync_ok(client: &mut linli_field::FieldClient, server: &ServerProcess) -> linli_field::SyncReport {
+    let report = client
+        .sync(&server.ws_url(), Duration::from_secs(30))
+        .await
+        .expect("sync round");
+    assert!(report.complete, "sync incomplete: {report:?}");
+    report
+}

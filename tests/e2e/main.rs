@@ -1,0 +1,15 @@
+//! End-to-end tests across real processes: the `linli-server` binary on an ephemeral port with
+//! a real SQLite file or a real PostgreSQL database, our Rust field client, and the stock
+//! `@automerge/automerge-repo` JavaScript client under Node.
+//!
+//! Binaries come from the workspace's target directory (`cargo build --workspace --bins` first;
+//! `.ci/run` does). PostgreSQL tests use `LINLI_TEST_PG` (default: the local `test` database);
+//! they skip when it is unreachable, except under `CI=true`, where they fail.
+
+mod harness;
+
+mod auth;
+mod js_interop;
+mod refusal;
+mod restart;
+mod rust_clients;
