@@ -112,14 +112,19 @@ const ACTIVITIES: &[(&str, u32, &str)] = &[
 const ENTRY_ISSUES: &str = "服务时长与签到记录不符，请核实 请补充服务对象和地点";
 const ENTRY_REJECTS: &str = "同一时段已登记其他服务 不属于志愿服务范围";
 
-/// (category, descriptions, how it was resolved) of service requests.
+/// (category, description, how it was resolved) of service requests.
 #[rustfmt::skip]
 const REQUESTS: &[(&str, &str, &str)] = &[
-    ("就业", "家中有人失业，希望推荐附近的工作岗位 想参加免费的职业技能培训", "已推荐到辖区企业，本人已上岗"),
-    ("医疗", "老人患慢性病行动不便，希望医生上门 住院费用负担重，咨询医疗救助", "已联系卫生服务站上门签约"),
-    ("养老", "独居老人希望申请老年助餐服务 老人白天无人照看，咨询日间照料", "已办理助餐卡，由志愿者送餐"),
-    ("住房", "房屋漏雨，申请维修 咨询公租房申请条件", "已协调维修队上门修缮"),
-    ("救助", "家庭收入低，申请低保 突发疾病导致生活困难，申请临时救助", "临时救助金已发放"),
+    ("就业", "家中有人失业，希望推荐附近的工作岗位", "已推荐到辖区企业，本人已上岗"),
+    ("就业", "想参加免费的职业技能培训", "已报名县人社局免费技能培训班"),
+    ("医疗", "老人患慢性病行动不便，希望医生上门", "已联系卫生服务站上门签约家庭医生"),
+    ("医疗", "住院费用负担重，咨询医疗救助", "已协助申请医疗救助，报销材料已提交"),
+    ("养老", "独居老人希望申请老年助餐服务", "已办理助餐卡，由志愿者送餐"),
+    ("养老", "老人白天无人照看，咨询日间照料", "已安排到社区日间照料中心"),
+    ("住房", "房屋漏雨，申请维修", "已协调维修队上门修缮"),
+    ("住房", "咨询公租房申请条件", "已讲解申请条件并协助准备材料"),
+    ("救助", "家庭收入低，申请低保", "低保申请已受理，入户核查完成"),
+    ("救助", "突发疾病导致生活困难，申请临时救助", "临时救助金已发放"),
 ];
 
 /// Generates the whole county deterministically from `seed`, with `today` as "YYYY-MM-DD"
@@ -357,7 +362,7 @@ impl Gen {
         let mut facilities = BTreeMap::new();
         for (id, &(name, category)) in self.ids(FACILITIES.len()).into_iter().zip(FACILITIES) {
             if category == "notice_board" || self.chance(0.8) {
-                let (name, category) = (name.into(), category.into());
+                let (name, category) = (name.to_string(), category.to_string());
                 facilities.insert(id, Facility { name, category });
             }
         }
@@ -367,16 +372,12 @@ impl Gen {
             .collect();
         let mut organizations = BTreeMap::new();
         for (id, (suffix, category)) in self.ids(chosen.len()).into_iter().zip(chosen) {
-            let (name, category) = (format!("{name}{suffix}"), category.to_string());
-            let registered = self.chance(0.6);
-            organizations.insert(
-                id,
-                Organization {
-                    name,
-                    category,
-                    registered,
-                },
-            );
+            let organization = Organization {
+                name: format!("{name}{suffix}"),
+                category: category.to_string(),
+                registered: self.chance(0.6),
+            };
+            organizations.insert(id, organization);
         }
         let record = Community {
             kind: "community".into(),
@@ -474,12 +475,11 @@ impl Gen {
             "approved" => "信息完整",
             _ => "",
         };
-        let (status, note, by, at) = (status.into(), note.into(), by.into(), at.iso());
         Review {
-            status,
-            note,
-            by,
-            at,
+            status: status.into(),
+            note: note.into(),
+            by: by.into(),
+            at: at.iso(),
         }
     }
 
@@ -702,12 +702,9 @@ impl Gen {
         let mut categories: Vec<&str> = needs_of(h, self.year).iter().map(|n| n.1).collect();
         categories.push("住房");
         let category = self.pick(&categories);
-        let &(_, descriptions, resolution) = REQUESTS
-            .iter()
-            .find(|r| r.0 == category)
-            .expect("every category has requests");
+        let fitting: Vec<_> = REQUESTS.iter().filter(|r| r.0 == category).collect();
+        let &(_, description, resolution) = self.pick(&fitting);
         let worker = format!("worker-{}", h.org.replace('/', "-"));
-        let description = self.word(descriptions);
         let target = self.weighted(&[(0, 2), (1, 3), (2, 3), (3, 2)]);
         let steps = [
             ("open", worker.as_str(), "入户登记诉求，已录入系统", 0),

@@ -137,7 +137,11 @@ fn fail_all(hub: &Hub, id: DocumentId, rx: &mut mpsc::UnboundedReceiver<DocComma
     loop {
         while let Ok(cmd) = rx.try_recv() {
             if let DocCommand::Sync { peer, .. } = cmd {
-                let frame = error_frame(hub, &peer.id, "the server could not load this document; try again later");
+                let frame = error_frame(
+                    hub,
+                    &peer.id,
+                    "the server could not load this document; try again later",
+                );
                 peer.outbox.send(Outgoing::Frame(frame));
             }
         }
@@ -169,7 +173,13 @@ impl Actor {
         }
     }
 
-    async fn handle_sync(&mut self, peer: PeerLink, is_request: bool, raw_id: String, data: Vec<u8>) {
+    async fn handle_sync(
+        &mut self,
+        peer: PeerLink,
+        is_request: bool,
+        raw_id: String,
+        data: Vec<u8>,
+    ) {
         let fresh = match self.links.get(&peer.id) {
             Some(link) => link.peer.conn != peer.conn,
             None => true,
@@ -204,7 +214,12 @@ impl Actor {
 
     async fn resume_state(&self, peer: &PeerLink) -> Option<sync::State> {
         let storage_id = peer.storage_id.as_deref()?;
-        match self.hub.store().load_sync_state(storage_id, &self.key).await {
+        match self
+            .hub
+            .store()
+            .load_sync_state(storage_id, &self.key)
+            .await
+        {
             Ok(Some(bytes)) => sync::State::decode(&bytes).ok(),
             Ok(None) => None,
             Err(e) => {
@@ -226,7 +241,11 @@ impl Actor {
             return;
         };
         let key = (sender_id.clone(), session_id.clone());
-        if self.ephemeral_seen.get(&key).is_some_and(|last| count <= *last) {
+        if self
+            .ephemeral_seen
+            .get(&key)
+            .is_some_and(|last| count <= *last)
+        {
             return;
         }
         self.ephemeral_seen.insert(key, count);
@@ -247,7 +266,9 @@ impl Actor {
     }
 
     async fn peer_gone(&mut self, peer: &PeerId, conn: u64) {
-        let Some(link) = self.links.get(peer) else { return };
+        let Some(link) = self.links.get(peer) else {
+            return;
+        };
         if link.peer.conn != conn {
             return;
         }
@@ -309,7 +330,10 @@ impl Actor {
                     Err(e) => {
                         tracing::error!(document = %self.key, error = %e, "commit failed; nothing was acknowledged");
                         for peer in self.sync.rollback() {
-                            self.send_error(&peer, "the server could not store your changes; they will be sent again");
+                            self.send_error(
+                                &peer,
+                                "the server could not store your changes; they will be sent again",
+                            );
                         }
                     }
                 }
@@ -351,7 +375,9 @@ impl Actor {
         let bytes = self.sync.doc().save();
         match self.hub.store().save_snapshot(&self.key, &bytes).await {
             Ok(()) => self.changes_since_snapshot = 0,
-            Err(e) => tracing::warn!(document = %self.key, error = %e, "compaction failed; will retry"),
+            Err(e) => {
+                tracing::warn!(document = %self.key, error = %e, "compaction failed; will retry")
+            }
         }
     }
 }

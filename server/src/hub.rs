@@ -95,7 +95,11 @@ impl Hub {
 
     /// Removes a document from the registry if nothing is waiting for it. Called by its actor
     /// before it stops; holding the registry lock makes the check and the removal atomic.
-    pub(crate) fn try_evict(&self, id: DocumentId, rx: &mpsc::UnboundedReceiver<DocCommand>) -> bool {
+    pub(crate) fn try_evict(
+        &self,
+        id: DocumentId,
+        rx: &mpsc::UnboundedReceiver<DocCommand>,
+    ) -> bool {
         let mut docs = self.inner.docs.lock().expect("registry lock");
         if rx.is_empty() {
             docs.remove(&id);

@@ -30,7 +30,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => {
             let listener = TcpListener::bind(config.listen).await?;
             // Tests and scripts read the bound address from this line.
-            println!("linli-server listening on http://{}", listener.local_addr()?);
+            println!(
+                "linli-server listening on http://{}",
+                listener.local_addr()?
+            );
             linli_server::run(listener, config, shutdown_signal()).await?;
             Ok(())
         }

@@ -79,7 +79,9 @@ async fn connection(socket: WebSocket, app: AppState) {
             Some(Ok(WsMessage::Binary(bytes))) => bytes,
             Some(Ok(WsMessage::Close(_))) | None => break,
             Some(Ok(WsMessage::Text(_))) => {
-                outbox.send(Outgoing::Close(session.error_frame("frames must be binary CBOR")));
+                outbox.send(Outgoing::Close(
+                    session.error_frame("frames must be binary CBOR"),
+                ));
                 break;
             }
             Some(Ok(_)) => {
@@ -106,7 +108,9 @@ async fn connection(socket: WebSocket, app: AppState) {
                 is_request,
                 message,
             } => {
-                let Some(peer) = session.remote().cloned() else { continue };
+                let Some(peer) = session.remote().cloned() else {
+                    continue;
+                };
                 let metadata = session.remote_metadata().cloned().unwrap_or_default();
                 let storage_id = metadata
                     .storage_id
@@ -195,4 +199,3 @@ async fn writer(
     kill.cancel();
     let _ = sink.close().await;
 }
-

@@ -72,7 +72,10 @@ impl ServerConnection {
 
     /// An `error` frame for the remote peer (or for an unnamed one before `join`).
     pub fn error_frame(&self, text: &str) -> Vec<u8> {
-        let target = self.remote().cloned().unwrap_or_else(|| PeerId(String::new()));
+        let target = self
+            .remote()
+            .cloned()
+            .unwrap_or_else(|| PeerId(String::new()));
         wire::encode(&Message::Error {
             sender_id: self.local.clone(),
             message: text.to_owned(),
@@ -84,7 +87,10 @@ impl ServerConnection {
     pub fn sync_frame(&self, document_id: &str, data: Vec<u8>) -> Vec<u8> {
         wire::encode(&Message::Sync(DocMessage {
             sender_id: self.local.clone(),
-            target_id: self.remote().cloned().unwrap_or_else(|| PeerId(String::new())),
+            target_id: self
+                .remote()
+                .cloned()
+                .unwrap_or_else(|| PeerId(String::new())),
             document_id: document_id.to_owned(),
             data,
         }))
@@ -94,7 +100,10 @@ impl ServerConnection {
     pub fn unavailable_frame(&self, document_id: &str) -> Vec<u8> {
         wire::encode(&Message::DocUnavailable {
             sender_id: self.local.clone(),
-            target_id: self.remote().cloned().unwrap_or_else(|| PeerId(String::new())),
+            target_id: self
+                .remote()
+                .cloned()
+                .unwrap_or_else(|| PeerId(String::new())),
             document_id: document_id.to_owned(),
         })
     }
@@ -160,7 +169,9 @@ impl ServerConnection {
             }
             Message::Sync(body) => self.doc(body, false),
             Message::Request(body) => self.doc(body, true),
-            Message::Ephemeral { ref document_id, .. } => match DocumentId::parse(document_id) {
+            Message::Ephemeral {
+                ref document_id, ..
+            } => match DocumentId::parse(document_id) {
                 Ok(id) => Inbound::Ephemeral {
                     document_id: id,
                     message,

@@ -172,8 +172,8 @@ impl DocumentSync {
         if state.refused {
             return Ok(Received::Ignored);
         }
-        let message = sync::Message::decode(data)
-            .map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
+        let message =
+            sync::Message::decode(data).map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
         let brings_changes = !message.changes.is_empty();
         let before = self.doc.get_heads();
         let result = self.doc.receive_sync_message(&mut state.sync, message);

@@ -100,7 +100,10 @@ mod tests {
     fn parses_legacy_uuid() {
         let id = DocumentId::parse("6ba7b810-9dad-11d1-80b4-00c04fd430c8").unwrap();
         assert_eq!(id.as_bytes()[0], 0x6b);
-        assert_eq!(DocumentId::parse("6ba7b8109dad11d180b400c04fd430c8").unwrap(), id);
+        assert_eq!(
+            DocumentId::parse("6ba7b8109dad11d180b400c04fd430c8").unwrap(),
+            id
+        );
     }
 
     #[test]

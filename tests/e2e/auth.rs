@@ -21,7 +21,9 @@ async fn sync_refuses_connections_without_insecure_dev() {
 async fn sync_accepts_connections_with_insecure_dev() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let server = ServerProcess::start(&db, &[]).await;
-    let (ws, response) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
+    let (ws, response) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 101);
     drop(ws);
     server.stop().await;

@@ -35,14 +35,14 @@ macro_rules! on_both_backends {
 
 /// A database of its own for one test, and a data directory.
 pub struct TestDb {
-    pub backend: Backend,
     pub dir: tempfile::TempDir,
     pub url: Option<String>,
     pg_name: Option<String>,
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("LINLI_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("LINLI_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 impl TestDb {
@@ -51,7 +51,6 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => Some(Self {
-                backend,
                 dir,
                 url: None,
                 pg_name: None,
@@ -73,7 +72,6 @@ impl TestDb {
                     .expect("create test database");
                 let base = admin.rsplit_once('/').expect("url has a database").0;
                 Some(Self {
-                    backend,
                     dir,
                     url: Some(format!("{base}/{name}")),
                     pg_name: Some(name),
@@ -103,7 +101,10 @@ impl TestDb {
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
 }
 
 /// A binary built by `cargo build --workspace --bins`.
@@ -172,7 +173,10 @@ impl ServerProcess {
 
     async fn wait_healthy(&self) {
         for _ in 0..200 {
-            if http_get(&self.addr, "/healthz").await.is_some_and(|(status, _)| status == 200) {
+            if http_get(&self.addr, "/healthz")
+                .await
+                .is_some_and(|(status, _)| status == 200)
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -212,7 +216,11 @@ pub async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
     stream.read_to_end(&mut buf).await.ok()?;
     let text = String::from_utf8_lossy(&buf).to_string();
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
     Some((status, body))
 }
 
@@ -236,8 +244,12 @@ pub async fn js(args: &[&str]) -> serde_json::Value {
     .expect("node finished in time")
     .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "interop.mjs {args:?} failed: {stdout}");
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad JSON from interop.mjs ({e}): {stdout}"))
+    assert!(
+        out.status.success(),
+        "interop.mjs {args:?} failed: {stdout}"
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("bad JSON from interop.mjs ({e}): {stdout}"))
 }
 
 /// A field client with its own store in `dir`.
@@ -248,7 +260,10 @@ pub async fn field_client(dir: &Path, name: &str) -> linli_field::FieldClient {
 }
 
 /// Syncs and insists the round completed.
-pub async fn sync_ok(client: &mut linli_field::FieldClient, server: &ServerProcess) -> linli_field::SyncReport {
+pub async fn sync_ok(
+    client: &mut linli_field::FieldClient,
+    server: &ServerProcess,
+) -> linli_field::SyncReport {
     let report = client
         .sync(&server.ws_url(), Duration::from_secs(30))
         .await

@@ -10,6 +10,7 @@ mod harness;
 
 mod auth;
 mod js_interop;
+mod protocol;
 mod refusal;
 mod restart;
 mod rust_clients;

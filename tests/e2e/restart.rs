@@ -6,11 +6,19 @@ use crate::harness::{field_client, js, sync_ok, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
 async fn restart_between_edits_loses_nothing(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let server = ServerProcess::start(&db, &[]).await;
     let mut rust = field_client(db.dir.path(), "rust").await;
-    let rid = rust.create_volunteer("c01/s02/m01", "vol-r", "赵六").await.unwrap();
-    let e1 = rust.log_hours(&rid, "2026-11-10", 45, "助餐", "elderly").await.unwrap();
+    let rid = rust
+        .create_volunteer("c01/s02/m01", "vol-r", "赵六")
+        .await
+        .unwrap();
+    let e1 = rust
+        .log_hours(&rid, "2026-11-10", 45, "助餐", "elderly")
+        .await
+        .unwrap();
     sync_ok(&mut rust, &server).await;
     let created = js(&["create", "--server", &server.ws_url(), "--name", "钱七"]).await;
     let jurl = created["url"].as_str().unwrap().to_string();
@@ -20,10 +28,21 @@ async fn restart_between_edits_loses_nothing(backend: Backend) {
     let server = ServerProcess::start(&db, &[]).await;
 
     // Edits after the restart build on what was there before.
-    let e2 = rust.log_hours(&rid, "2026-11-11", 30, "助餐", "elderly").await.unwrap();
+    let e2 = rust
+        .log_hours(&rid, "2026-11-11", 30, "助餐", "elderly")
+        .await
+        .unwrap();
     sync_ok(&mut rust, &server).await;
     let appended = js(&[
-        "append", "--server", &server.ws_url(), "--url", &jurl, "--entry-id", "after-restart", "--minutes", "75",
+        "append",
+        "--server",
+        &server.ws_url(),
+        "--url",
+        &jurl,
+        "--entry-id",
+        "after-restart",
+        "--minutes",
+        "75",
     ])
     .await;
     assert_eq!(appended["doc"]["name"], "钱七");

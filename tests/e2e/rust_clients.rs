@@ -6,21 +6,32 @@ use crate::harness::{field_client, sync_ok, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
 async fn two_rust_clients_converge_after_offline_edits(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let server = ServerProcess::start(&db, &[]).await;
     let mut ana = field_client(db.dir.path(), "ana").await;
     let mut bo = field_client(db.dir.path(), "bo").await;
 
-    let id = ana.create_volunteer("c01/s01/m01", "vol-ana", "安娜").await.unwrap();
+    let id = ana
+        .create_volunteer("c01/s01/m01", "vol-ana", "安娜")
+        .await
+        .unwrap();
     sync_ok(&mut ana, &server).await;
     bo.pull(id);
     let report = sync_ok(&mut bo, &server).await;
     assert_eq!(report.updated, vec![id.to_string()]);
 
     // Both offline: each logs hours and both rename the volunteer.
-    let e1 = ana.log_hours(&id, "2026-11-20", 90, "探访独居老人", "elderly").await.unwrap();
+    let e1 = ana
+        .log_hours(&id, "2026-11-20", 90, "探访独居老人", "elderly")
+        .await
+        .unwrap();
     ana.set_field(&id, "name", "安娜 (A)").await.unwrap();
-    let e2 = bo.log_hours(&id, "2026-11-21", 60, "社区助餐", "elderly").await.unwrap();
+    let e2 = bo
+        .log_hours(&id, "2026-11-21", 60, "社区助餐", "elderly")
+        .await
+        .unwrap();
     bo.set_field(&id, "name", "安娜 (B)").await.unwrap();
     assert_eq!(ana.status().await.unwrap().pending_changes, 2);
 
@@ -48,7 +59,9 @@ async fn two_rust_clients_converge_after_offline_edits(backend: Backend) {
 on_both_backends!(two_rust_clients_converge_after_offline_edits);
 
 async fn unknown_documents_are_unavailable(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let server = ServerProcess::start(&db, &[]).await;
     let mut c = field_client(db.dir.path(), "c").await;
     let unknown = DocumentId::from_bytes(rand::random());
@@ -66,14 +79,26 @@ on_both_backends!(unknown_documents_are_unavailable);
 
 /// A document evicted from the server's memory is loaded again from storage when asked for.
 async fn evicted_documents_reload_from_storage(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
-    let server = ServerProcess::start(&db, &["--evict-after-secs", "1", "--snapshot-every", "2"]).await;
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let server =
+        ServerProcess::start(&db, &["--evict-after-secs", "1", "--snapshot-every", "2"]).await;
     let mut a = field_client(db.dir.path(), "a").await;
-    let id = a.create_volunteer("c01/s01/m02", "vol-a", "王五").await.unwrap();
+    let id = a
+        .create_volunteer("c01/s01/m02", "vol-a", "王五")
+        .await
+        .unwrap();
     for day in 1..=5 {
-        a.log_hours(&id, &format!("2026-11-0{day}"), 30, "环境清扫", "environment")
-            .await
-            .unwrap();
+        a.log_hours(
+            &id,
+            &format!("2026-11-0{day}"),
+            30,
+            "环境清扫",
+            "environment",
+        )
+        .await
+        .unwrap();
         sync_ok(&mut a, &server).await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
@@ -81,7 +106,10 @@ async fn evicted_documents_reload_from_storage(backend: Backend) {
     b.pull(id);
     sync_ok(&mut b, &server).await;
     assert_eq!(b.show(&id).unwrap(), a.show(&id).unwrap());
-    assert_eq!(b.show(&id).unwrap()["entries"].as_object().unwrap().len(), 5);
+    assert_eq!(
+        b.show(&id).unwrap()["entries"].as_object().unwrap().len(),
+        5
+    );
     server.stop().await;
     db.cleanup().await;
 }

@@ -16,11 +16,21 @@ pub enum FieldError {
     #[error("invalid input: {0}")]
     Invalid(String),
     #[error("automerge: {0}")]
-    Automerge(#[from] linli_sync_core::automerge::AutomergeError),
-    #[error("record: {0}")]
-    Reconcile(#[from] linli_sync_core::autosurgeon::ReconcileError),
+    Automerge(String),
     #[error("connection: {0}")]
     Connection(String),
     #[error("sync timed out after {0:?}")]
     Timeout(std::time::Duration),
+}
+
+impl From<linli_sync_core::automerge::AutomergeError> for FieldError {
+    fn from(e: linli_sync_core::automerge::AutomergeError) -> Self {
+        FieldError::Automerge(e.to_string())
+    }
+}
+
+impl From<linli_sync_core::autosurgeon::ReconcileError> for FieldError {
+    fn from(e: linli_sync_core::autosurgeon::ReconcileError) -> Self {
+        FieldError::Automerge(e.to_string())
+    }
 }

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use linli_sync_core::automerge::{transaction::Transactable, ActorId, Automerge, ObjType, ReadDoc, ROOT};
+use linli_sync_core::automerge::{
+    transaction::Transactable, ActorId, Automerge, ObjType, ReadDoc, ROOT,
+};
 use linli_sync_core::client::ClientSession;
 use linli_sync_core::contract::{Entry, Volunteer, SCHEMA_VERSION};
 use linli_sync_core::wire::{PeerId, PeerMetadata};
@@ -43,10 +45,14 @@ impl FieldClient {
         let store = LocalStore::open(path).await?;
         let actor = store.actor().await?;
         let peer = store
-            .meta_or_init("peer_id", || format!("field-{:016x}", rand::random::<u64>()))
+            .meta_or_init("peer_id", || {
+                format!("field-{:016x}", rand::random::<u64>())
+            })
             .await?;
         let storage_id = store
-            .meta_or_init("storage_id", || format!("field-store-{:032x}", rand::random::<u128>()))
+            .meta_or_init("storage_id", || {
+                format!("field-store-{:032x}", rand::random::<u128>())
+            })
             .await?;
         let mut session = ClientSession::new(
             PeerId(peer),
@@ -85,7 +91,12 @@ impl FieldClient {
     }
 
     /// Creates a volunteer document for `user` in community `org`; returns its id.
-    pub async fn create_volunteer(&mut self, org: &str, user: &str, name: &str) -> Result<DocumentId, FieldError> {
+    pub async fn create_volunteer(
+        &mut self,
+        org: &str,
+        user: &str,
+        name: &str,
+    ) -> Result<DocumentId, FieldError> {
         let record = Volunteer {
             kind: "volunteer".into(),
             schema: SCHEMA_VERSION,
@@ -100,7 +111,8 @@ impl FieldClient {
         let mut tx = doc.transaction();
         linli_sync_core::autosurgeon::reconcile(&mut tx, &record)?;
         tx.commit();
-        linli_sync_core::contract::validate_root(&doc).map_err(|e| FieldError::Invalid(e.to_string()))?;
+        linli_sync_core::contract::validate_root(&doc)
+            .map_err(|e| FieldError::Invalid(e.to_string()))?;
         let id = DocumentId::from_bytes(rand::random());
         self.session.insert(id, doc, None);
         self.persist(&id).await?;
@@ -118,7 +130,9 @@ impl FieldClient {
         category: &str,
     ) -> Result<String, FieldError> {
         if minutes <= 0 || minutes > 24 * 60 {
-            return Err(FieldError::Invalid("minutes must be between 1 and 1440".into()));
+            return Err(FieldError::Invalid(
+                "minutes must be between 1 and 1440".into(),
+            ));
         }
         let entry = Entry {
             date: date.into(),
@@ -145,7 +159,12 @@ impl FieldClient {
     }
 
     /// Sets a text field at the document's root (e.g. `name`, `address`).
-    pub async fn set_field(&mut self, id: &DocumentId, key: &str, value: &str) -> Result<(), FieldError> {
+    pub async fn set_field(
+        &mut self,
+        id: &DocumentId,
+        key: &str,
+        value: &str,
+    ) -> Result<(), FieldError> {
         if matches!(key, "kind" | "schema" | "org") {
             return Err(FieldError::Invalid(format!("`{key}` is fixed at creation")));
         }
@@ -175,7 +194,9 @@ impl FieldClient {
         }
         let report = report?;
         if report.complete {
-            self.store.set_meta("last_sync_ms", &local_store::now_ms().to_string()).await?;
+            self.store
+                .set_meta("last_sync_ms", &local_store::now_ms().to_string())
+                .await?;
         }
         Ok(report)
     }
@@ -195,7 +216,11 @@ impl FieldClient {
         Ok(Status {
             documents: self.session.ids().count(),
             pending_changes: pending,
-            last_sync_ms: self.store.meta("last_sync_ms").await?.and_then(|s| s.parse().ok()),
+            last_sync_ms: self
+                .store
+                .meta("last_sync_ms")
+                .await?
+                .and_then(|s| s.parse().ok()),
         })
     }
 
@@ -215,7 +240,9 @@ impl FieldClient {
             if doc.get_heads().is_empty() {
                 return Ok(());
             }
-            self.store.save(id, doc, self.session.sync_state(id)).await?;
+            self.store
+                .save(id, doc, self.session.sync_state(id))
+                .await?;
         }
         Ok(())
     }

@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
 use linli_sync_core::DocumentId;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::Row;
 
 use crate::error::FieldError;
@@ -61,7 +63,11 @@ impl LocalStore {
     }
 
     /// A setting, made with `make` and stored on first use.
-    pub async fn meta_or_init(&self, key: &str, make: impl FnOnce() -> String) -> Result<String, FieldError> {
+    pub async fn meta_or_init(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String, FieldError> {
         if let Some(v) = self.meta(key).await? {
             return Ok(v);
         }
@@ -89,8 +95,10 @@ impl LocalStore {
                 let bytes: Vec<u8> = row.try_get("bytes")?;
                 let state: Option<Vec<u8>> = row.try_get("sync_state")?;
                 Ok(LocalDocument {
-                    id: DocumentId::parse(&id).map_err(|_| FieldError::Corrupt(format!("document id {id}")))?,
-                    doc: Automerge::load(&bytes).map_err(|e| FieldError::Corrupt(format!("document {id}: {e}")))?,
+                    id: DocumentId::parse(&id)
+                        .map_err(|_| FieldError::Corrupt(format!("document id {id}")))?,
+                    doc: Automerge::load(&bytes)
+                        .map_err(|e| FieldError::Corrupt(format!("document {id}: {e}")))?,
                     sync_state: state.and_then(|s| sync::State::decode(&s).ok()),
                 })
             })

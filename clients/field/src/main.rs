@@ -10,13 +10,27 @@ use linli_sync_core::DocumentId;
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "linli-field", version, about = "Linli (邻里) offline field client")]
+#[command(
+    name = "linli-field",
+    version,
+    about = "Linli (邻里) offline field client"
+)]
 struct Cli {
     /// The server's sync endpoint, e.g. ws://127.0.0.1:8080/sync.
-    #[arg(long, env = "LINLI_SERVER", global = true, default_value = "ws://127.0.0.1:8080/sync")]
+    #[arg(
+        long,
+        env = "LINLI_SERVER",
+        global = true,
+        default_value = "ws://127.0.0.1:8080/sync"
+    )]
     server: String,
     /// The device's local store (a SQLite file).
-    #[arg(long, env = "LINLI_STORE", global = true, default_value = "linli-field.sqlite3")]
+    #[arg(
+        long,
+        env = "LINLI_STORE",
+        global = true,
+        default_value = "linli-field.sqlite3"
+    )]
     store: PathBuf,
     /// Print results as JSON.
     #[arg(long, global = true)]
@@ -31,7 +45,11 @@ enum Command {
     #[command(subcommand)]
     Volunteer(VolunteerCommand),
     /// Set a text field at a document's root (offline).
-    Set { doc: String, key: String, value: String },
+    Set {
+        doc: String,
+        key: String,
+        value: String,
+    },
     /// Fetch a document by id at the next sync.
     Pull { doc: String },
     /// Sync every local document with the server.
@@ -123,7 +141,9 @@ async fn run(cli: &Cli) -> Result<(), FieldError> {
             serde_json::to_value(report).unwrap_or_default()
         }
         Command::Sync { timeout_secs } => {
-            let report = client.sync(&cli.server, Duration::from_secs(*timeout_secs)).await?;
+            let report = client
+                .sync(&cli.server, Duration::from_secs(*timeout_secs))
+                .await?;
             serde_json::to_value(report).unwrap_or_default()
         }
         Command::Show { doc } => client.show(&doc_id(doc)?)?,

@@ -27,7 +27,11 @@ pub struct SyncReport {
 }
 
 /// Runs one sync round against `url`.
-pub async fn sync(session: &mut ClientSession, url: &str, timeout: Duration) -> Result<SyncReport, FieldError> {
+pub async fn sync(
+    session: &mut ClientSession,
+    url: &str,
+    timeout: Duration,
+) -> Result<SyncReport, FieldError> {
     let result = tokio::time::timeout(timeout, round(session, url)).await;
     session.disconnected();
     match result {
@@ -68,7 +72,9 @@ async fn round(session: &mut ClientSession, url: &str) -> Result<SyncReport, Fie
                 }
             }
             Ok(Some(Ok(Message::Close(_)))) | Ok(None) => {
-                return Err(FieldError::Connection("server closed the connection".into()));
+                return Err(FieldError::Connection(
+                    "server closed the connection".into(),
+                ));
             }
             Ok(Some(Ok(_))) => continue,
             Ok(Some(Err(e))) => return Err(FieldError::Connection(e.to_string())),

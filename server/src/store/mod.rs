@@ -305,7 +305,8 @@ impl Store {
 }
 
 fn root_info(kind: &str, org: &str) -> Result<RootInfo, sqlx::Error> {
-    let bad = |what: &str| sqlx::Error::Decode(format!("stored document has an invalid {what}").into());
+    let bad =
+        |what: &str| sqlx::Error::Decode(format!("stored document has an invalid {what}").into());
     Ok(RootInfo {
         kind: Kind::parse(kind).ok_or_else(|| bad("kind"))?,
         org: OrgPath::parse(org).map_err(|_| bad("org"))?,

@@ -85,8 +85,14 @@ mod tests {
     fn rejects_malformed_paths() {
         assert_eq!(OrgPath::parse(""), Err(OrgPathError::Empty));
         assert_eq!(OrgPath::parse("a/b/c/d/e"), Err(OrgPathError::TooDeep));
-        assert!(matches!(OrgPath::parse("a//b"), Err(OrgPathError::BadSegment(_))));
-        assert!(matches!(OrgPath::parse("a/b c"), Err(OrgPathError::BadSegment(_))));
+        assert!(matches!(
+            OrgPath::parse("a//b"),
+            Err(OrgPathError::BadSegment(_))
+        ));
+        assert!(matches!(
+            OrgPath::parse("a/b c"),
+            Err(OrgPathError::BadSegment(_))
+        ));
         assert_eq!(OrgPath::parse("c01/s01/m01/g01").unwrap().depth(), 4);
     }
 }

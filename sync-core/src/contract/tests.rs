@@ -30,7 +30,7 @@ fn volunteer() -> Volunteer {
 #[test]
 fn reconciled_record_validates_and_reads_back() {
     let mut doc = AutoCommit::new();
-    autosurgeon::reconcile(&mut doc, &volunteer()).unwrap();
+    autosurgeon::reconcile(&mut doc, volunteer()).unwrap();
     let doc = doc.document().clone();
     let root = validate_root(&doc).unwrap();
     assert_eq!(root.kind, Kind::Volunteer);
@@ -42,7 +42,11 @@ fn reconciled_record_validates_and_reads_back() {
 #[test]
 fn text_objects_and_float_numbers_are_read_like_javascript_writes_them() {
     let mut doc = AutoCommit::new();
-    for (key, value) in [("kind", "volunteer"), ("org", "c01/s01/m01"), ("name", "李四")] {
+    for (key, value) in [
+        ("kind", "volunteer"),
+        ("org", "c01/s01/m01"),
+        ("name", "李四"),
+    ] {
         let text = doc.put_object(ROOT, key, ObjType::Text).unwrap();
         doc.splice_text(&text, 0, 0, value).unwrap();
     }

@@ -111,7 +111,10 @@ pub fn encode(msg: &Message) -> Vec<u8> {
             ..
         } => {
             map.push(entry("peerMetadata", metadata_value(peer_metadata)));
-            let versions = supported_protocol_versions.iter().map(|v| text(v)).collect();
+            let versions = supported_protocol_versions
+                .iter()
+                .map(|v| text(v))
+                .collect();
             map.push(entry("supportedProtocolVersions", Value::Array(versions)));
         }
         Message::Peer {
@@ -167,7 +170,10 @@ pub fn encode(msg: &Message) -> Vec<u8> {
             ..
         } => {
             map.push(entry("targetId", text(target_id.as_str())));
-            map.push(entry("add", Value::Array(add.iter().map(|s| text(s)).collect())));
+            map.push(entry(
+                "add",
+                Value::Array(add.iter().map(|s| text(s)).collect()),
+            ));
             map.push(entry(
                 "remove",
                 Value::Array(remove.iter().map(|s| text(s)).collect()),

@@ -40,7 +40,12 @@ fn every_captured_frame_decodes_as_its_manifest_says() {
     for (meta, bytes) in &frames {
         assert_eq!(meta["bytes"].as_u64(), Some(bytes.len() as u64));
         let msg = wire::decode(bytes).unwrap_or_else(|e| panic!("{}: {e}", meta["file"]));
-        assert_eq!(msg.type_name(), meta["type"].as_str().unwrap(), "{}", meta["file"]);
+        assert_eq!(
+            msg.type_name(),
+            meta["type"].as_str().unwrap(),
+            "{}",
+            meta["file"]
+        );
         types.insert(msg.type_name());
         if let Some(doc) = meta["documentId"].as_str() {
             let id = match &msg {
@@ -56,7 +61,15 @@ fn every_captured_frame_decodes_as_its_manifest_says() {
             sync::Message::decode(&m.data).expect("data is an automerge sync message");
         }
     }
-    for t in ["join", "peer", "sync", "request", "doc-unavailable", "ephemeral", "error"] {
+    for t in [
+        "join",
+        "peer",
+        "sync",
+        "request",
+        "doc-unavailable",
+        "ephemeral",
+        "error",
+    ] {
         assert!(types.contains(t), "no `{t}` frame captured");
     }
 }
@@ -72,7 +85,10 @@ fn captured_frames_survive_our_encoder() {
 
 #[test]
 fn javascript_join_carries_undefined_storage_id_as_absent() {
-    let (_, bytes) = frames().into_iter().find(|(m, _)| m["type"] == "join").unwrap();
+    let (_, bytes) = frames()
+        .into_iter()
+        .find(|(m, _)| m["type"] == "join")
+        .unwrap();
     let Message::Join {
         peer_metadata,
         supported_protocol_versions,

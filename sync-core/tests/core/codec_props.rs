@@ -10,16 +10,23 @@ fn peer() -> impl Strategy<Value = PeerId> {
 }
 
 fn metadata() -> impl Strategy<Value = PeerMetadata> {
-    (proptest::option::of("[a-z0-9-]{1,20}"), proptest::option::of(any::<bool>())).prop_map(
-        |(storage_id, is_ephemeral)| PeerMetadata {
+    (
+        proptest::option::of("[a-z0-9-]{1,20}"),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_map(|(storage_id, is_ephemeral)| PeerMetadata {
             storage_id,
             is_ephemeral,
-        },
-    )
+        })
 }
 
 fn doc_message() -> impl Strategy<Value = DocMessage> {
-    (peer(), peer(), "[1-9A-HJ-NP-Za-km-z]{20,30}", proptest::collection::vec(any::<u8>(), 1..200))
+    (
+        peer(),
+        peer(),
+        "[1-9A-HJ-NP-Za-km-z]{20,30}",
+        proptest::collection::vec(any::<u8>(), 1..200),
+    )
         .prop_map(|(sender_id, target_id, document_id, data)| DocMessage {
             sender_id,
             target_id,
@@ -30,13 +37,18 @@ fn doc_message() -> impl Strategy<Value = DocMessage> {
 
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
-        (peer(), metadata(), proptest::collection::vec("[0-9]{1,2}", 0..3)).prop_map(
-            |(sender_id, peer_metadata, supported_protocol_versions)| Message::Join {
-                sender_id,
-                peer_metadata,
-                supported_protocol_versions,
-            }
-        ),
+        (
+            peer(),
+            metadata(),
+            proptest::collection::vec("[0-9]{1,2}", 0..3)
+        )
+            .prop_map(|(sender_id, peer_metadata, supported_protocol_versions)| {
+                Message::Join {
+                    sender_id,
+                    peer_metadata,
+                    supported_protocol_versions,
+                }
+            }),
         (peer(), metadata(), peer()).prop_map(|(sender_id, peer_metadata, target_id)| {
             Message::Peer {
                 sender_id,
@@ -69,22 +81,51 @@ fn message() -> impl Strategy<Value = Message> {
                 data: m.data,
             }
         }),
-        (peer(), peer(), proptest::collection::vec("[a-z]{1,8}", 0..3), proptest::collection::vec("[a-z]{1,8}", 0..3))
-            .prop_map(|(sender_id, target_id, add, remove)| Message::RemoteSubscriptionChange {
-                sender_id,
-                target_id,
-                add,
-                remove,
+        (
+            peer(),
+            peer(),
+            proptest::collection::vec("[a-z]{1,8}", 0..3),
+            proptest::collection::vec("[a-z]{1,8}", 0..3)
+        )
+            .prop_map(|(sender_id, target_id, add, remove)| {
+                Message::RemoteSubscriptionChange {
+                    sender_id,
+                    target_id,
+                    add,
+                    remove,
+                }
             }),
-        (peer(), peer(), "[a-z]{1,30}", proptest::collection::btree_map("[a-z]{1,8}", (proptest::collection::vec("[a-z0-9]{4}", 0..3), 0u32..2_000_000_000u32), 0..3))
-            .prop_map(|(sender_id, target_id, document_id, heads)| Message::RemoteHeadsChanged {
-                sender_id,
-                target_id,
-                document_id,
-                new_heads: heads
-                    .into_iter()
-                    .map(|(k, (heads, ts))| (k, RemoteHeads { heads, timestamp: ts as f64 }))
-                    .collect::<BTreeMap<_, _>>(),
+        (
+            peer(),
+            peer(),
+            "[a-z]{1,30}",
+            proptest::collection::btree_map(
+                "[a-z]{1,8}",
+                (
+                    proptest::collection::vec("[a-z0-9]{4}", 0..3),
+                    0u32..2_000_000_000u32
+                ),
+                0..3
+            )
+        )
+            .prop_map(|(sender_id, target_id, document_id, heads)| {
+                Message::RemoteHeadsChanged {
+                    sender_id,
+                    target_id,
+                    document_id,
+                    new_heads: heads
+                        .into_iter()
+                        .map(|(k, (heads, ts))| {
+                            (
+                                k,
+                                RemoteHeads {
+                                    heads,
+                                    timestamp: ts as f64,
+                                },
+                            )
+                        })
+                        .collect::<BTreeMap<_, _>>(),
+                }
             }),
     ]
 }
@@ -163,5 +204,8 @@ fn wrong_field_types_are_named() {
             expected: "a byte string"
         }
     );
-    assert_eq!(wire::decode(&[0x01]).unwrap_err(), wire::DecodeError::NotAMap);
+    assert_eq!(
+        wire::decode(&[0x01]).unwrap_err(),
+        wire::DecodeError::NotAMap
+    );
 }

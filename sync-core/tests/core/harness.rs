@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use linli_sync_core::automerge::{sync, transaction::Transactable, Automerge, ChangeHash, ObjType, ReadDoc, ROOT};
+use linli_sync_core::automerge::{
+    sync, transaction::Transactable, Automerge, ChangeHash, ObjType, ReadDoc, ROOT,
+};
 use linli_sync_core::client::ClientSession;
 use linli_sync_core::connection::{Inbound, ServerConnection};
 use linli_sync_core::contract::{validate_root, Volunteer, SCHEMA_VERSION};
@@ -63,7 +65,9 @@ fn volunteer_doc(actor_seed: u64, n: usize) -> Automerge {
         ..Volunteer::default()
     };
     let mut doc = Automerge::new();
-    doc.set_actor(linli_sync_core::automerge::ActorId::from(actor_seed.to_be_bytes().to_vec()));
+    doc.set_actor(linli_sync_core::automerge::ActorId::from(
+        actor_seed.to_be_bytes().to_vec(),
+    ));
     let mut tx = doc.transaction();
     linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
     tx.commit();
@@ -88,7 +92,9 @@ impl World {
         for n in 0..docs {
             let id = DocumentId::from_bytes(rng.random());
             let owner = n % peers;
-            peer_list[owner].session.insert(id, volunteer_doc(seed * 1000 + n as u64, n), None);
+            peer_list[owner]
+                .session
+                .insert(id, volunteer_doc(seed * 1000 + n as u64, n), None);
             ids.push(id);
         }
         World {
@@ -141,7 +147,12 @@ impl World {
         let held: Vec<DocumentId> = self
             .docs
             .iter()
-            .filter(|id| self.peers[p].session.doc(id).is_some_and(|d| !d.get_heads().is_empty()))
+            .filter(|id| {
+                self.peers[p]
+                    .session
+                    .doc(id)
+                    .is_some_and(|d| !d.get_heads().is_empty())
+            })
             .copied()
             .collect();
         if held.is_empty() {
@@ -182,12 +193,22 @@ impl World {
     /// Sends the server's replies for one document, checking that every advertised head is
     /// durable.
     fn flush_doc(&mut self, id: DocumentId) {
-        let Some(doc) = self.server.docs.get_mut(&id) else { return };
-        let stored = self.server.stored.get(&id).map(|s| s.1.clone()).unwrap_or_default();
+        let Some(doc) = self.server.docs.get_mut(&id) else {
+            return;
+        };
+        let stored = self
+            .server
+            .stored
+            .get(&id)
+            .map(|s| s.1.clone())
+            .unwrap_or_default();
         for (peer_id, data) in doc.poll_outgoing() {
             let msg = sync::Message::decode(&data).unwrap();
             for h in &msg.heads {
-                assert!(stored.contains(h), "server advertised a head it has not stored");
+                assert!(
+                    stored.contains(h),
+                    "server advertised a head it has not stored"
+                );
             }
             let p = self.peers.iter().position(|x| x.id == peer_id).unwrap();
             if let Some(conn) = self.server.conns.get(&p) {
@@ -198,7 +219,9 @@ impl World {
     }
 
     fn server_receive(&mut self, p: usize, frame: Vec<u8>) {
-        let Some(conn) = self.server.conns.get_mut(&p) else { return };
+        let Some(conn) = self.server.conns.get_mut(&p) else {
+            return;
+        };
         match conn.handle_frame(&frame) {
             Inbound::Reply(frames) => self.peers[p].to_peer.extend(frames),
             Inbound::Doc {
@@ -206,7 +229,11 @@ impl World {
                 is_request,
                 message,
             } => {
-                let doc = self.server.docs.entry(document_id).or_insert_with(DocumentSync::tentative);
+                let doc = self
+                    .server
+                    .docs
+                    .entry(document_id)
+                    .or_insert_with(DocumentSync::tentative);
                 match doc.receive(&message.sender_id, is_request, &message.data) {
                     Ok(Received::Unavailable) => {
                         doc.remove_peer(&message.sender_id);
@@ -246,7 +273,10 @@ impl World {
     }
 
     fn peer_receive(&mut self, p: usize, frame: Vec<u8>) {
-        self.peers[p].session.handle_frame(&frame).expect("client accepts server frames");
+        self.peers[p]
+            .session
+            .handle_frame(&frame)
+            .expect("client accepts server frames");
         self.flush_peer(p);
     }
 
@@ -322,7 +352,10 @@ impl World {
             let mut asked = false;
             for p in 0..self.peers.len() {
                 for id in self.docs.clone() {
-                    let missing = self.peers[p].session.doc(&id).is_none_or(|d| d.get_heads().is_empty());
+                    let missing = self.peers[p]
+                        .session
+                        .doc(&id)
+                        .is_none_or(|d| d.get_heads().is_empty());
                     if missing {
                         self.peers[p].session.request(id);
                         asked = true;
@@ -338,7 +371,12 @@ impl World {
 
     fn assert_converged(&self) {
         for id in &self.docs {
-            let server_doc = self.server.docs.get(id).expect("server has the document").doc();
+            let server_doc = self
+                .server
+                .docs
+                .get(id)
+                .expect("server has the document")
+                .doc();
             let mut server_heads = server_doc.get_heads();
             server_heads.sort();
             let (bytes, _) = self.server.stored.get(id).expect("stored");
@@ -371,7 +409,10 @@ fn peers_converge_under_random_delivery_duplication_and_disconnects() {
         world.run(1_000);
         world.assert_converged();
         let s = &world.stats;
-        assert!(s.edits > 50 && s.duplicates > 5 && s.commits > 20 && s.reconnects > 10, "{s:?}");
+        assert!(
+            s.edits > 50 && s.duplicates > 5 && s.commits > 20 && s.reconnects > 10,
+            "{s:?}"
+        );
     }
 }
 
@@ -395,7 +436,11 @@ fn concurrent_offline_edits_all_survive() {
     world.run(0);
     world.assert_converged();
     let doc = world.peers[0].session.doc(&world.docs[0]).unwrap();
-    let entries = doc.get(ROOT, "entries").unwrap().map(|(_, o)| doc.length(&o)).unwrap_or(0);
+    let entries = doc
+        .get(ROOT, "entries")
+        .unwrap()
+        .map(|(_, o)| doc.length(&o))
+        .unwrap_or(0);
     let names = doc.get_all(ROOT, "name").unwrap().len();
     // 15 edits: each is either a new entry or a contested name; none is lost.
     assert!(entries > 0);

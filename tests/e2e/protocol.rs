@@ -1,0 +1,161 @@
+//! The wire protocol against the running server with a raw client built on sync-core's
+//! `ClientSession`: live fan-out, refusal messages, and malformed input.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use linli_sync_core::automerge::{transaction::Transactable, Automerge, ROOT};
+use linli_sync_core::client::{ClientEvent, ClientSession};
+use linli_sync_core::wire::{PeerId, PeerMetadata};
+use linli_sync_core::DocumentId;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::harness::{field_client, sync_ok, Backend, ServerProcess, TestDb};
+use crate::on_both_backends;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A connected raw client.
+struct Raw {
+    ws: Ws,
+    session: ClientSession,
+    events: Vec<ClientEvent>,
+}
+
+impl Raw {
+    async fn connect(url: &str, name: &str) -> Self {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let session = ClientSession::new(PeerId(name.into()), PeerMetadata::default());
+        ws.send(Message::Binary(session.join_frame().into())).await.unwrap();
+        let mut raw = Self {
+            ws,
+            session,
+            events: Vec::new(),
+        };
+        raw.until(|r| r.session.is_connected()).await;
+        raw
+    }
+
+    async fn flush(&mut self) {
+        for frame in self.session.poll_frames() {
+            self.ws.send(Message::Binary(frame.into())).await.unwrap();
+        }
+    }
+
+    /// Pumps frames until `done` holds (or fails after 20 s).
+    async fn until(&mut self, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !done(self) {
+            self.flush().await;
+            let next = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("condition reached within 20 s");
+            match next {
+                Some(Ok(Message::Binary(bytes))) => {
+                    let events = self.session.handle_frame(&bytes).expect("valid frame");
+                    self.events.extend(events);
+                }
+                Some(Ok(_)) => {}
+                other => panic!("connection ended: {other:?}"),
+            }
+        }
+        self.flush().await;
+    }
+}
+
+/// A peer that only listens receives another device's change as soon as it is committed.
+async fn committed_changes_fan_out_to_idle_peers(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut writer = field_client(db.dir.path(), "writer").await;
+    let id = writer.create_volunteer("c01/s01/m01", "vol-w", "孙八").await.unwrap();
+    sync_ok(&mut writer, &server).await;
+
+    let mut listener = Raw::connect(&server.ws_url(), "listener").await;
+    listener.session.request(id);
+    listener.until(|r| r.session.is_synced(&id)).await;
+    listener.events.clear();
+
+    let entry = writer.log_hours(&id, "2026-11-23", 50, "陪护就医", "elderly").await.unwrap();
+    sync_ok(&mut writer, &server).await;
+
+    // The listener sends nothing new; the change arrives on its own.
+    listener
+        .until(|r| r.events.contains(&ClientEvent::Changed(id)))
+        .await;
+    let json = linli_sync_core::contract::to_json(listener.session.doc(&id).unwrap());
+    assert_eq!(json["entries"][&entry]["minutes"], 50);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(committed_changes_fan_out_to_idle_peers);
+
+/// A new document without a valid root gets an `error` naming the rule that refused it.
+#[tokio::test]
+async fn invalid_root_is_answered_with_the_reason() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut raw = Raw::connect(&server.ws_url(), "bad-root").await;
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "kind", "household").unwrap();
+    tx.put(ROOT, "schema", 1).unwrap();
+    tx.put(ROOT, "org", "c01/s01").unwrap();
+    tx.commit();
+    let id = DocumentId::from_bytes(rand::random());
+    raw.session.insert(id, doc, None);
+    raw.until(|r| r.events.iter().any(|e| matches!(e, ClientEvent::Error(_))))
+        .await;
+    let message = raw
+        .events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::Error(m) => Some(m.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        message.contains("refused") && message.contains("household must be scoped to an org path of depth [4]"),
+        "{message}"
+    );
+    let items = db.store().await.quarantined().await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].peer.as_deref(), Some("bad-root"));
+    server.stop().await;
+}
+
+/// Garbage on one connection ends that connection with an `error`; everyone else carries on
+/// and nothing stored is harmed.
+#[tokio::test]
+async fn malformed_frames_end_only_their_connection() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut good = field_client(db.dir.path(), "good").await;
+    let id = good.create_volunteer("c01/s01/m01", "vol-g", "周九").await.unwrap();
+    sync_ok(&mut good, &server).await;
+
+    for garbage in [vec![0xff, 0x00, 0x13], vec![0xa1, 0x61], b"not cbor at all".to_vec()] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
+        ws.send(Message::Binary(garbage.into())).await.unwrap();
+        let mut saw_error = false;
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            match msg {
+                Message::Binary(bytes) => {
+                    let decoded = linli_sync_core::wire::decode(&bytes).unwrap();
+                    assert_eq!(decoded.type_name(), "error");
+                    saw_error = true;
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        assert!(saw_error, "the server explains before closing");
+    }
+
+    good.log_hours(&id, "2026-11-24", 30, "垃圾分类宣传", "environment").await.unwrap();
+    sync_ok(&mut good, &server).await;
+    assert_eq!(good.status().await.unwrap().pending_changes, 0);
+    server.stop().await;
+}
