@@ -27,11 +27,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
             .doc
             .get_changes(&[])
             .iter()
-            .map(|c| NewChange {
-                hash: c.hash().to_string(),
-                actor: c.actor_id().to_hex_string(),
-                bytes: c.raw_bytes().to_vec(),
-            })
+            .map(NewChange::from_change)
             .collect();
         store
             .commit(&d.id.to_string(), Some(&root), &changes, &origin)

@@ -299,15 +299,8 @@ impl Actor {
         match self.sync.take_commit() {
             Pending::Nothing => {}
             Pending::Commit(commit) => {
-                let changes: Vec<NewChange> = commit
-                    .changes
-                    .iter()
-                    .map(|c| NewChange {
-                        hash: c.hash().to_string(),
-                        actor: c.actor_id().to_hex_string(),
-                        bytes: c.raw_bytes().to_vec(),
-                    })
-                    .collect();
+                let changes: Vec<NewChange> =
+                    commit.changes.iter().map(NewChange::from_change).collect();
                 let origin = Origin {
                     peer: (commit.authors.len() == 1)
                         .then(|| commit.authors.first().map(|p| p.0.clone()))

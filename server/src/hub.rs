@@ -75,6 +75,16 @@ impl Hub {
         &self.inner.shutdown
     }
 
+    /// Number of documents loaded in memory.
+    pub fn loaded_documents(&self) -> usize {
+        self.inner.docs.lock().expect("registry lock").len()
+    }
+
+    /// Number of peers connected.
+    pub fn connected_peers(&self) -> usize {
+        self.inner.peers.lock().expect("peer lock").len()
+    }
+
     /// Delivers a command to a document's actor, starting the actor if needed.
     pub fn send(&self, id: DocumentId, cmd: DocCommand) {
         let mut docs = self.inner.docs.lock().expect("registry lock");

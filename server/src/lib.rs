@@ -88,9 +88,21 @@ pub async fn serve(
     Ok(())
 }
 
+/// `GET /api/status`: what the server holds in memory right now, for operators.
+async fn status(
+    axum::extract::State(app): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "backend": app.hub.store().backend(),
+        "documents_loaded": app.hub.loaded_documents(),
+        "peers_connected": app.hub.connected_peers(),
+    }))
+}
+
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/sync", get(ws::sync_handler))
+        .route("/api/status", get(status))
         .with_state(state)
 }

@@ -26,9 +26,13 @@ struct Raw {
 
 impl Raw {
     async fn connect(url: &str, name: &str) -> Self {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connect");
         let session = ClientSession::new(PeerId(name.into()), PeerMetadata::default());
-        ws.send(Message::Binary(session.join_frame().into())).await.unwrap();
+        ws.send(Message::Binary(session.join_frame().into()))
+            .await
+            .unwrap();
         let mut raw = Self {
             ws,
             session,
@@ -67,10 +71,15 @@ impl Raw {
 
 /// A peer that only listens receives another device's change as soon as it is committed.
 async fn committed_changes_fan_out_to_idle_peers(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let server = ServerProcess::start(&db, &[]).await;
     let mut writer = field_client(db.dir.path(), "writer").await;
-    let id = writer.create_volunteer("c01/s01/m01", "vol-w", "孙八").await.unwrap();
+    let id = writer
+        .create_volunteer("c01/s01/m01", "vol-w", "孙八")
+        .await
+        .unwrap();
     sync_ok(&mut writer, &server).await;
 
     let mut listener = Raw::connect(&server.ws_url(), "listener").await;
@@ -78,7 +87,10 @@ async fn committed_changes_fan_out_to_idle_peers(backend: Backend) {
     listener.until(|r| r.session.is_synced(&id)).await;
     listener.events.clear();
 
-    let entry = writer.log_hours(&id, "2026-11-23", 50, "陪护就医", "elderly").await.unwrap();
+    let entry = writer
+        .log_hours(&id, "2026-11-23", 50, "陪护就医", "elderly")
+        .await
+        .unwrap();
     sync_ok(&mut writer, &server).await;
 
     // The listener sends nothing new; the change arrives on its own.
@@ -117,7 +129,8 @@ async fn invalid_root_is_answered_with_the_reason() {
         })
         .unwrap();
     assert!(
-        message.contains("refused") && message.contains("household must be scoped to an org path of depth [4]"),
+        message.contains("refused")
+            && message.contains("household must be scoped to an org path of depth [4]"),
         "{message}"
     );
     let items = db.store().await.quarantined().await.unwrap();
@@ -133,14 +146,24 @@ async fn malformed_frames_end_only_their_connection() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let server = ServerProcess::start(&db, &[]).await;
     let mut good = field_client(db.dir.path(), "good").await;
-    let id = good.create_volunteer("c01/s01/m01", "vol-g", "周九").await.unwrap();
+    let id = good
+        .create_volunteer("c01/s01/m01", "vol-g", "周九")
+        .await
+        .unwrap();
     sync_ok(&mut good, &server).await;
 
-    for garbage in [vec![0xff, 0x00, 0x13], vec![0xa1, 0x61], b"not cbor at all".to_vec()] {
-        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.unwrap();
+    for garbage in [
+        vec![0xff, 0x00, 0x13],
+        vec![0xa1, 0x61],
+        b"not cbor at all".to_vec(),
+    ] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .unwrap();
         ws.send(Message::Binary(garbage.into())).await.unwrap();
         let mut saw_error = false;
-        while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await
+        {
             match msg {
                 Message::Binary(bytes) => {
                     let decoded = linli_sync_core::wire::decode(&bytes).unwrap();
@@ -154,7 +177,9 @@ async fn malformed_frames_end_only_their_connection() {
         assert!(saw_error, "the server explains before closing");
     }
 
-    good.log_hours(&id, "2026-11-24", 30, "垃圾分类宣传", "environment").await.unwrap();
+    good.log_hours(&id, "2026-11-24", 30, "垃圾分类宣传", "environment")
+        .await
+        .unwrap();
     sync_ok(&mut good, &server).await;
     assert_eq!(good.status().await.unwrap().pending_changes, 0);
     server.stop().await;

@@ -27,6 +27,7 @@ pub struct FieldClient {
     store: LocalStore,
     session: ClientSession,
     actor: ActorId,
+    storage_id: String,
 }
 
 /// What `status` reports.
@@ -57,7 +58,7 @@ impl FieldClient {
         let mut session = ClientSession::new(
             PeerId(peer),
             PeerMetadata {
-                storage_id: Some(storage_id),
+                storage_id: Some(storage_id.clone()),
                 is_ephemeral: Some(false),
             },
         );
@@ -68,7 +69,13 @@ impl FieldClient {
             store,
             session,
             actor,
+            storage_id,
         })
+    }
+
+    /// This device's storage id, which the server keeps sync positions under.
+    pub fn storage_id(&self) -> &str {
+        &self.storage_id
     }
 
     /// The local copy of a document.

@@ -44,6 +44,17 @@ pub struct NewChange {
     pub bytes: Vec<u8>,
 }
 
+impl NewChange {
+    /// The log row for an automerge change.
+    pub fn from_change(change: &linli_sync_core::automerge::Change) -> Self {
+        Self {
+            hash: change.hash().to_string(),
+            actor: change.actor_id().to_hex_string(),
+            bytes: change.raw_bytes().to_vec(),
+        }
+    }
+}
+
 /// Who sent something, as far as the server knows.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
