@@ -8,6 +8,7 @@
 //! - [`doc_sync`]: a server document's sync with many peers, acknowledging only durable changes.
 //! - [`client`]: a client's sync session over many documents.
 
+pub mod access;
 pub mod client;
 pub mod connection;
 pub mod contract;

@@ -1,6 +1,7 @@
 //! sync-core's integration suite, one binary: codec fixtures captured from the real JavaScript
 //! client, codec property tests, and the deterministic in-memory harness.
 
+mod access_matrix;
 mod codec_fixtures;
 mod codec_props;
 mod harness;

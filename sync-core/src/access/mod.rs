@@ -1,0 +1,321 @@
+//! Who may read and write what (DESIGN.md, "Access policy"). The rules are data
+//! ([`rules::RULES`]); this module turns the patches a peer's changes produce into field writes
+//! and judges each one, and [`compensate`] undoes the refused ones.
+
+mod compensate;
+pub mod rules;
+
+use std::fmt;
+
+use automerge::{
+    Automerge, ChangeHash, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, ScalarValue, Value,
+    ROOT,
+};
+
+use crate::contract::{root_string, Kind, OrgPath, RootInfo};
+
+pub use compensate::compensate;
+use rules::{Guard, EDITABLE_ENTRY_STATES, RULES};
+
+/// The four roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Worker,
+    Volunteer,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    /// The role's name in tokens and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Volunteer => "volunteer",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "worker" => Role::Worker,
+            "volunteer" => Role::Volunteer,
+            "supervisor" => Role::Supervisor,
+            "admin" => Role::Admin,
+            _ => return None,
+        })
+    }
+
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Worker, Role::Volunteer, Role::Supervisor, Role::Admin];
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An authenticated user on one device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub user: String,
+    pub role: Role,
+    /// The org unit the user's scope covers (everything at or under it).
+    pub org: OrgPath,
+    pub device: String,
+    /// Extra read scopes granted temporarily ("break the glass").
+    pub extra_read: Vec<OrgPath>,
+}
+
+impl Principal {
+    fn in_scope(&self, org: &OrgPath) -> bool {
+        self.org.contains(org)
+    }
+}
+
+/// May `who` read a stored document with this root? `owner` is a volunteer document's `user`.
+pub fn can_read(who: &Principal, root: &RootInfo, owner: Option<&str>) -> bool {
+    match who.role {
+        Role::Admin => true,
+        Role::Volunteer => root.kind == Kind::Volunteer && owner == Some(who.user.as_str()),
+        Role::Worker | Role::Supervisor => {
+            who.in_scope(&root.org) || who.extra_read.iter().any(|o| o.contains(&root.org))
+        }
+    }
+}
+
+/// Why a write was refused; the text is sent to the peer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    #[error("a {role} may not create a {kind} document")]
+    CreateKind { role: Role, kind: &'static str },
+    #[error("document org {org} is outside your scope {scope}")]
+    OutOfScope { org: String, scope: String },
+    #[error("a volunteer document must belong to its creator")]
+    NotOwner,
+    #[error("a {role} may not write `{path}` of a {kind}")]
+    Path {
+        role: Role,
+        kind: &'static str,
+        path: String,
+    },
+}
+
+/// May `who` create a document with this root? (`owner`: the volunteer document's `user`.)
+pub fn check_create(
+    who: &Principal,
+    root: &RootInfo,
+    owner: Option<&str>,
+) -> Result<(), Violation> {
+    if !rules::may_create(who.role, root.kind) {
+        return Err(Violation::CreateKind {
+            role: who.role,
+            kind: root.kind.as_str(),
+        });
+    }
+    if !who.in_scope(&root.org) {
+        return Err(Violation::OutOfScope {
+            org: root.org.to_string(),
+            scope: who.org.to_string(),
+        });
+    }
+    if who.role == Role::Volunteer && owner != Some(who.user.as_str()) {
+        return Err(Violation::NotOwner);
+    }
+    Ok(())
+}
+
+/// One field a change wrote: its path from the root and, for scalar and text values, what it
+/// holds now (`None` when deleted or an object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldWrite {
+    pub path: Vec<String>,
+    pub value: Option<String>,
+}
+
+impl FieldWrite {
+    /// The path as `a/b/c`.
+    pub fn path_string(&self) -> String {
+        self.path.join("/")
+    }
+}
+
+/// Judges one write by `role` to a `kind` document, given the document and the heads before
+/// the write.
+pub fn check_write(
+    role: Role,
+    kind: Kind,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    write: &FieldWrite,
+) -> Result<(), Violation> {
+    let allowed = RULES
+        .iter()
+        .filter(|r| r.role == role && r.kind == kind && rules::path_matches(r.path, &write.path))
+        .any(|r| guard_holds(r.guard, fixed_len(r.path), doc, before, write));
+    if allowed {
+        Ok(())
+    } else {
+        Err(Violation::Path {
+            role,
+            kind: kind.as_str(),
+            path: write.path_string(),
+        })
+    }
+}
+
+/// Judges every write between `before` and the document's current heads; returns the refused
+/// writes with their reasons.
+pub fn check_changes(
+    who: &Principal,
+    kind: Kind,
+    doc: &Automerge,
+    before: &[ChangeHash],
+) -> Vec<(FieldWrite, Violation)> {
+    let after = doc.get_heads();
+    field_writes(doc, &doc.diff(before, &after))
+        .into_iter()
+        .filter_map(|w| {
+            check_write(who.role, kind, doc, before, &w)
+                .err()
+                .map(|v| (w, v))
+        })
+        .collect()
+}
+
+/// How many leading segments of a rule's pattern name one field (everything but `**`).
+fn fixed_len(pattern: &str) -> usize {
+    pattern.split('/').filter(|p| *p != "**").count()
+}
+
+/// Does `guard` hold for `write`? `fixed` is how many leading segments of the write name the
+/// field the rule is about (`New` asks whether that field existed before).
+fn guard_holds(
+    guard: Guard,
+    fixed: usize,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    write: &FieldWrite,
+) -> bool {
+    let entry_status_before = || {
+        if write.path.len() < 2 || write.path[0] != "entries" {
+            return None;
+        }
+        Some(read_string_at(
+            doc,
+            &write.path[..2],
+            Some(before),
+            "status",
+        ))
+    };
+    match guard {
+        Guard::Always => true,
+        Guard::New => !exists_at(doc, &write.path[..fixed.min(write.path.len())], before),
+        Guard::ValueIn(values) => write.value.as_deref().is_some_and(|v| values.contains(&v)),
+        Guard::EntryEditable => match entry_status_before() {
+            Some(None) => !exists_at(doc, &write.path[..2], before),
+            Some(Some(status)) => EDITABLE_ENTRY_STATES.contains(&status.as_str()),
+            None => false,
+        },
+        Guard::EntryEditableValueIn(values) => {
+            guard_holds(Guard::EntryEditable, fixed, doc, before, write)
+                && guard_holds(Guard::ValueIn(values), fixed, doc, before, write)
+        }
+        Guard::EntryNew => write.path.len() >= 2 && !exists_at(doc, &write.path[..2], before),
+    }
+}
+
+/// Turns patches into the field paths they wrote.
+pub fn field_writes(doc: &Automerge, patches: &[Patch]) -> Vec<FieldWrite> {
+    let mut out: Vec<FieldWrite> = Vec::new();
+    for patch in patches {
+        let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop_string(p)).collect();
+        match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                path.push(key.clone())
+            }
+            PatchAction::PutSeq { index, .. }
+            | PatchAction::Insert { index, .. }
+            | PatchAction::DeleteSeq { index, .. } => path.push(index.to_string()),
+            PatchAction::Increment { prop, .. } | PatchAction::Conflict { prop } => {
+                path.push(prop_string(prop))
+            }
+            PatchAction::SpliceText { .. } | PatchAction::Mark { .. } => {}
+        }
+        let value = read_value(doc, &path, None);
+        let write = FieldWrite { path, value };
+        if !out.contains(&write) {
+            out.push(write);
+        }
+    }
+    out
+}
+
+fn prop_string(p: &Prop) -> String {
+    match p {
+        Prop::Map(k) => k.to_string(),
+        Prop::Seq(i) => i.to_string(),
+    }
+}
+
+/// Finds the object at `path` (at `heads`, or now).
+pub(crate) fn resolve(
+    doc: &Automerge,
+    path: &[String],
+    heads: Option<&[ChangeHash]>,
+) -> Option<(Value<'static>, ObjId)> {
+    let mut obj = ROOT;
+    let mut found: Option<(Value<'static>, ObjId)> = Some((Value::Object(ObjType::Map), ROOT));
+    for seg in path {
+        let prop = match doc.object_type(&obj).ok()? {
+            ObjType::List | ObjType::Text => Prop::Seq(seg.parse().ok()?),
+            _ => Prop::Map(seg.clone().into()),
+        };
+        let got = match heads {
+            Some(h) => doc.get_at(&obj, prop, h).ok()?,
+            None => doc.get(&obj, prop).ok()?,
+        };
+        let (value, id) = got?;
+        let value = value.to_owned();
+        obj = id.clone();
+        found = Some((value, id));
+    }
+    found
+}
+
+fn exists_at(doc: &Automerge, path: &[String], heads: &[ChangeHash]) -> bool {
+    resolve(doc, path, Some(heads)).is_some()
+}
+
+fn read_value(doc: &Automerge, path: &[String], heads: Option<&[ChangeHash]>) -> Option<String> {
+    match resolve(doc, path, heads)? {
+        (Value::Scalar(s), _) => Some(match s.as_ref() {
+            ScalarValue::Str(s) => s.to_string(),
+            other => other.to_string(),
+        }),
+        (Value::Object(ObjType::Text), id) => match heads {
+            Some(h) => doc.text_at(&id, h).ok(),
+            None => doc.text(&id).ok(),
+        },
+        _ => None,
+    }
+}
+
+fn read_string_at(
+    doc: &Automerge,
+    parent: &[String],
+    heads: Option<&[ChangeHash]>,
+    key: &str,
+) -> Option<String> {
+    let mut path = parent.to_vec();
+    path.push(key.to_owned());
+    read_value(doc, &path, heads)
+}
+
+/// A volunteer document's owner (`user`), if it has one.
+pub fn owner_of(doc: &Automerge) -> Option<String> {
+    root_string(doc, "user")
+}

@@ -1,0 +1,167 @@
+//! DESIGN.md's access policy as data: which role may write which paths of which kind of
+//! document, and under what condition. A write is allowed when some rule matches it and the
+//! rule's guard holds; everything else is refused.
+
+use crate::contract::Kind;
+
+use super::Role;
+
+/// A condition a write must meet besides its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// No further condition.
+    Always,
+    /// The path did not exist before the write (fields fixed at creation).
+    New,
+    /// The volunteer entry containing the path is new, or still `submitted` / `has_issues`.
+    EntryEditable,
+    /// Like `EntryEditable`, and the value written is one of these.
+    EntryEditableValueIn(&'static [&'static str]),
+    /// The value written is one of these.
+    ValueIn(&'static [&'static str]),
+    /// The volunteer entry containing the path is new (a supervisor logging hours for someone).
+    EntryNew,
+}
+
+/// One line of the policy. Paths are `/`-separated; `*` matches one map key or list index and
+/// a trailing `**` matches the path itself and everything below it.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub role: Role,
+    pub kind: Kind,
+    pub path: &'static str,
+    pub guard: Guard,
+}
+
+const fn rule(role: Role, kind: Kind, path: &'static str, guard: Guard) -> Rule {
+    Rule {
+        role,
+        kind,
+        path,
+        guard,
+    }
+}
+
+use Guard::*;
+use Kind::{Community, Household, Request, Volunteer};
+use Role::{Supervisor, Volunteer as Vol, Worker};
+
+/// Entry states a volunteer may still edit.
+pub const EDITABLE_ENTRY_STATES: &[&str] = &["submitted", "has_issues"];
+
+/// The whole write policy. Fields fixed at creation (`kind`, `schema`, `org`, and a volunteer
+/// document's `user`) are writable only by the rules marked `New`; nobody may change them later.
+pub const RULES: &[Rule] = &[
+    // Grid workers: households and requests in their grids; never `review` or `merged_into`.
+    rule(Worker, Household, "kind", New),
+    rule(Worker, Household, "schema", New),
+    rule(Worker, Household, "org", New),
+    rule(Worker, Household, "address/**", Always),
+    rule(Worker, Household, "tags/**", Always),
+    rule(Worker, Household, "members/**", Always),
+    rule(Worker, Household, "visits/**", Always),
+    rule(Worker, Request, "kind", New),
+    rule(Worker, Request, "schema", New),
+    rule(Worker, Request, "org", New),
+    rule(Worker, Request, "household/**", Always),
+    rule(Worker, Request, "category/**", Always),
+    rule(Worker, Request, "description/**", Always),
+    rule(Worker, Request, "status", ValueIn(&["open", "resolved"])),
+    rule(Worker, Request, "log/**", Always),
+    // Volunteers: their own document; entries only while submitted or sent back; never
+    // approval, rejection or review.
+    rule(Vol, Volunteer, "kind", New),
+    rule(Vol, Volunteer, "schema", New),
+    rule(Vol, Volunteer, "org", New),
+    rule(Vol, Volunteer, "user", New),
+    rule(Vol, Volunteer, "name/**", Always),
+    rule(Vol, Volunteer, "skills/**", Always),
+    rule(Vol, Volunteer, "entries", New),
+    rule(Vol, Volunteer, "entries/*", EntryEditable),
+    rule(Vol, Volunteer, "entries/*/date/**", EntryEditable),
+    rule(Vol, Volunteer, "entries/*/minutes", EntryEditable),
+    rule(Vol, Volunteer, "entries/*/activity/**", EntryEditable),
+    rule(Vol, Volunteer, "entries/*/category/**", EntryEditable),
+    rule(
+        Vol,
+        Volunteer,
+        "entries/*/source",
+        EntryEditableValueIn(&["self", "checkin"]),
+    ),
+    rule(
+        Vol,
+        Volunteer,
+        "entries/*/status",
+        EntryEditableValueIn(&["submitted"]),
+    ),
+    // Supervisors: review, entry status, request assignment and status, community records;
+    // they may register volunteers and log hours on someone's behalf.
+    rule(Supervisor, Household, "review/**", Always),
+    rule(Supervisor, Household, "merged_into/**", Always),
+    rule(Supervisor, Volunteer, "kind", New),
+    rule(Supervisor, Volunteer, "schema", New),
+    rule(Supervisor, Volunteer, "org", New),
+    rule(Supervisor, Volunteer, "user", New),
+    rule(Supervisor, Volunteer, "name/**", New),
+    rule(Supervisor, Volunteer, "skills/**", New),
+    rule(Supervisor, Volunteer, "entries", New),
+    rule(Supervisor, Volunteer, "entries/*", EntryNew),
+    rule(Supervisor, Volunteer, "entries/*/**", EntryNew),
+    rule(
+        Supervisor,
+        Volunteer,
+        "entries/*/status",
+        ValueIn(&["submitted", "approved", "rejected", "has_issues"]),
+    ),
+    rule(Supervisor, Volunteer, "entries/*/review/**", Always),
+    rule(Supervisor, Request, "kind", New),
+    rule(Supervisor, Request, "schema", New),
+    rule(Supervisor, Request, "org", New),
+    rule(Supervisor, Request, "household/**", New),
+    rule(Supervisor, Request, "category/**", New),
+    rule(Supervisor, Request, "description/**", New),
+    rule(Supervisor, Request, "assignee/**", Always),
+    rule(
+        Supervisor,
+        Request,
+        "status",
+        ValueIn(&["open", "assigned", "resolved", "closed"]),
+    ),
+    rule(Supervisor, Request, "log/**", Always),
+    rule(Supervisor, Community, "kind", New),
+    rule(Supervisor, Community, "schema", New),
+    rule(Supervisor, Community, "org", New),
+    rule(Supervisor, Community, "name/**", Always),
+    rule(Supervisor, Community, "residents", Always),
+    rule(Supervisor, Community, "facilities/**", Always),
+    rule(Supervisor, Community, "organizations/**", Always),
+];
+
+/// The kinds of document each role may create.
+pub fn may_create(role: Role, kind: Kind) -> bool {
+    matches!(
+        (role, kind),
+        (Worker, Household)
+            | (Worker, Request)
+            | (Vol, Volunteer)
+            | (Supervisor, Volunteer)
+            | (Supervisor, Request)
+            | (Supervisor, Community)
+    )
+}
+
+/// True when `pattern` matches the field path `segments`.
+pub fn path_matches(pattern: &str, segments: &[String]) -> bool {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let (parts, subtree) = match parts.split_last() {
+        Some((&"**", rest)) => (rest, true),
+        _ => (&parts[..], false),
+    };
+    if segments.len() < parts.len() || (!subtree && segments.len() != parts.len()) {
+        return false;
+    }
+    parts
+        .iter()
+        .zip(segments)
+        .all(|(p, s)| *p == "*" || *p == s)
+}
