@@ -1,18 +1,25 @@
-//! The server's side of one document: applies peers' sync messages, decides what must be
-//! committed, and produces replies only once every change they reflect is durable.
+//! The server's side of one document: applies peers' sync messages, enforces the access policy
+//! on them, decides what must be committed, and produces replies only once every change they
+//! reflect is durable.
 //!
 //! The owner drives it: [`DocumentSync::receive`] for each incoming message, then
 //! [`DocumentSync::take_commit`]; if that yields a [`Commit`], persist it and call
 //! [`DocumentSync::committed`] (or [`DocumentSync::rollback`] on failure); then send what
 //! [`DocumentSync::poll_outgoing`] returns. Replies are never produced while a commit is owed,
 //! which is how "acknowledged only after COMMIT" holds.
+//!
+//! Peers added with a [`Principal`] are held to the access policy: they are served the
+//! document only if they may read it; changes by actors bound to another device are refused
+//! whole; writes their role may not make are undone by a compensating change of the server's,
+//! committed together with them, so that no other peer ever sees the refused state.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash};
 
-use crate::contract::{root_is_empty, validate_root, ContractError, RootInfo};
+use crate::access::{self, Principal};
+use crate::contract::{root_is_empty, root_string, validate_root, RootInfo};
 use crate::wire::PeerId;
 
 /// Whether the document is known to storage yet.
@@ -29,7 +36,13 @@ pub enum Existence {
 pub enum Received {
     /// Applied (possibly with nothing new in it).
     Applied,
-    /// The peer asked for a document that does not exist: answer `doc-unavailable`.
+    /// Applied, but some writes were refused and are being undone; tell the peer why.
+    Compensated(String),
+    /// Refused whole (tell the peer why); the peer is ignored for this document until it
+    /// reconnects.
+    Refused(String),
+    /// The document does not exist for this peer (absent, or not readable by it): answer
+    /// `doc-unavailable`.
     Unavailable,
     /// The peer's earlier changes to this document were refused; it is ignored until it
     /// reconnects.
@@ -45,6 +58,16 @@ pub enum ReceiveError {
     BadChanges(String),
 }
 
+/// Refused changes to keep in quarantine, with who sent them and why.
+#[derive(Debug, Clone)]
+pub struct Quarantined {
+    pub reason: String,
+    /// The refused changes, raw.
+    pub changes: Vec<Vec<u8>>,
+    pub peer: PeerId,
+    pub principal: Option<Principal>,
+}
+
 /// Changes that must be made durable before any reply is sent.
 #[derive(Debug)]
 pub struct Commit {
@@ -56,16 +79,10 @@ pub struct Commit {
     pub heads: Vec<ChangeHash>,
     /// Peers whose messages carried these changes.
     pub authors: BTreeSet<PeerId>,
-}
-
-/// A new document whose root broke the contract: keep its bytes in quarantine and tell the
-/// peers that sent it.
-#[derive(Debug)]
-pub struct Refusal {
-    pub reason: ContractError,
-    /// The refused changes, raw.
-    pub changes: Vec<Vec<u8>>,
-    pub authors: BTreeSet<PeerId>,
+    /// Actors seen for the first time, and the device each is now bound to.
+    pub bindings: Vec<(ActorId, Principal)>,
+    /// Refused (and compensated) changes to keep in quarantine.
+    pub quarantine: Vec<Quarantined>,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -75,13 +92,14 @@ pub enum Pending {
     Nothing,
     /// Persist this, then call `committed` or `rollback`.
     Commit(Commit),
-    /// The document was refused and reset to empty; nothing is persisted but the quarantine.
-    Refused(Refusal),
+    /// A new document was refused and reset to empty; persist only the quarantine.
+    Refused(Quarantined, BTreeSet<PeerId>),
 }
 
 struct PeerState {
     sync: sync::State,
     refused: bool,
+    principal: Option<Principal>,
 }
 
 /// Server-side sync state for one document and all peers syncing it.
@@ -93,31 +111,57 @@ pub struct DocumentSync {
     /// Peers whose messages brought changes not yet committed.
     uncommitted_authors: BTreeSet<PeerId>,
     commit_in_flight: bool,
+    /// The device each actor of this document is bound to.
+    actors: HashMap<ActorId, String>,
+    new_bindings: Vec<(ActorId, Principal)>,
+    quarantine: Vec<Quarantined>,
+    /// Who brought the first content of a tentative document (its creator).
+    creator: Option<(PeerId, Option<Principal>)>,
+    server_actor: ActorId,
 }
 
 impl DocumentSync {
-    /// A document loaded from storage.
-    pub fn stored(doc: Automerge, root: RootInfo) -> Self {
+    /// A document loaded from storage, with its actor bindings (actor → device).
+    pub fn stored(
+        doc: Automerge,
+        root: RootInfo,
+        actors: HashMap<ActorId, String>,
+        server_actor: ActorId,
+    ) -> Self {
         let heads = doc.get_heads();
-        Self {
-            doc,
-            existence: Existence::Stored(root),
-            durable_heads: heads,
-            peers: BTreeMap::new(),
-            uncommitted_authors: BTreeSet::new(),
-            commit_in_flight: false,
-        }
+        Self::new(doc, Existence::Stored(root), heads, actors, server_actor)
     }
 
     /// A document storage does not know (yet).
-    pub fn tentative() -> Self {
+    pub fn tentative(server_actor: ActorId) -> Self {
+        Self::new(
+            Automerge::new(),
+            Existence::Tentative,
+            Vec::new(),
+            HashMap::new(),
+            server_actor,
+        )
+    }
+
+    fn new(
+        doc: Automerge,
+        existence: Existence,
+        durable_heads: Vec<ChangeHash>,
+        actors: HashMap<ActorId, String>,
+        server_actor: ActorId,
+    ) -> Self {
         Self {
-            doc: Automerge::new(),
-            existence: Existence::Tentative,
-            durable_heads: Vec::new(),
+            doc,
+            existence,
+            durable_heads,
             peers: BTreeMap::new(),
             uncommitted_authors: BTreeSet::new(),
             commit_in_flight: false,
+            actors,
+            new_bindings: Vec::new(),
+            quarantine: Vec::new(),
+            creator: None,
+            server_actor,
         }
     }
 
@@ -141,11 +185,32 @@ impl DocumentSync {
         self.peers.is_empty() && !self.commit_in_flight && self.uncommitted_authors.is_empty()
     }
 
-    /// Starts syncing with a peer, resuming from a persisted sync state when one is given.
-    pub fn add_peer(&mut self, peer: PeerId, resume: Option<sync::State>) {
+    /// May this peer read the document as it is stored? (Peers without a principal may.)
+    pub fn may_read(&self, peer: &PeerId) -> bool {
+        let Some(state) = self.peers.get(peer) else {
+            return false;
+        };
+        match (&state.principal, &self.existence) {
+            (None, _) => true,
+            (Some(_), Existence::Tentative) => true,
+            (Some(who), Existence::Stored(root)) => {
+                access::can_read(who, root, root_string(&self.doc, "user").as_deref())
+            }
+        }
+    }
+
+    /// Starts syncing with a peer, held to `principal`'s rights if given, resuming from a
+    /// persisted sync state when one is given.
+    pub fn add_peer(
+        &mut self,
+        peer: PeerId,
+        principal: Option<Principal>,
+        resume: Option<sync::State>,
+    ) {
         self.peers.entry(peer).or_insert_with(|| PeerState {
             sync: resume.unwrap_or_default(),
             refused: false,
+            principal,
         });
     }
 
@@ -154,60 +219,162 @@ impl DocumentSync {
         self.peers.remove(peer).map(|p| p.sync)
     }
 
-    /// Applies one `sync` (`is_request == false`) or `request` message from a peer.
+    /// Applies one `sync` (`is_request == false`) or `request` message from a peer that was
+    /// added with [`add_peer`](Self::add_peer) (an unknown peer is added without a principal).
+    /// `now_ms` stamps any compensating change.
     pub fn receive(
         &mut self,
         peer: &PeerId,
         is_request: bool,
         data: &[u8],
+        now_ms: i64,
     ) -> Result<Received, ReceiveError> {
-        if matches!(self.existence, Existence::Tentative) && is_request && self.doc_is_blank() {
+        if matches!(self.existence, Existence::Tentative)
+            && is_request
+            && self.doc.get_heads().is_empty()
+        {
             // Asking for a document nobody has stored: it does not exist for this peer.
             return Ok(Received::Unavailable);
         }
-        let state = self.peers.entry(peer.clone()).or_insert_with(|| PeerState {
-            sync: sync::State::new(),
-            refused: false,
-        });
+        if !self.peers.contains_key(peer) {
+            self.add_peer(peer.clone(), None, None);
+        }
+        if !self.may_read(peer) {
+            return Ok(Received::Unavailable);
+        }
+        let state = self.peers.get_mut(peer).expect("added above");
         if state.refused {
             return Ok(Received::Ignored);
         }
         let message =
             sync::Message::decode(data).map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
-        let brings_changes = !message.changes.is_empty();
         let before = self.doc.get_heads();
         let result = self.doc.receive_sync_message(&mut state.sync, message);
-        if brings_changes && self.doc.get_heads() != before {
-            self.uncommitted_authors.insert(peer.clone());
-        }
-        result.map_err(|e| {
-            // Start this peer afresh: its view of our state is unknown now.
+        if let Err(e) = result {
             state.sync = sync::State::new();
-            ReceiveError::BadChanges(e.to_string())
-        })?;
-        Ok(Received::Applied)
+            if self.doc.get_heads() != before {
+                self.uncommitted_authors.insert(peer.clone());
+            }
+            return Err(ReceiveError::BadChanges(e.to_string()));
+        }
+        if self.doc.get_heads() == before {
+            return Ok(Received::Applied);
+        }
+        self.uncommitted_authors.insert(peer.clone());
+        let principal = state.principal.clone();
+        if matches!(self.existence, Existence::Tentative)
+            && self.creator.is_none()
+            && !root_is_empty(&self.doc)
+        {
+            self.creator = Some((peer.clone(), principal.clone()));
+        }
+        let Some(who) = principal else {
+            return Ok(Received::Applied);
+        };
+        if let Some(reason) = self.bind_actors(&before, &who) {
+            return Ok(self.refuse_message(peer, &before, reason, &who));
+        }
+        let Existence::Stored(root) = &self.existence else {
+            // A new document is judged as a whole when its root is complete (`take_commit`).
+            return Ok(Received::Applied);
+        };
+        let refused = access::check_changes(&who, root.kind, &self.doc, &before);
+        if refused.is_empty() {
+            return Ok(Received::Applied);
+        }
+        let reason = refused
+            .iter()
+            .map(|(_, v)| v.to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join("; ");
+        let changes = raw_changes(&self.doc, &before);
+        let writes: Vec<_> = refused.into_iter().map(|(w, _)| w).collect();
+        access::compensate(&mut self.doc, &before, &writes, &self.server_actor, now_ms);
+        self.quarantine.push(Quarantined {
+            reason: reason.clone(),
+            changes,
+            peer: peer.clone(),
+            principal: Some(who),
+        });
+        Ok(Received::Compensated(reason))
     }
 
-    fn doc_is_blank(&self) -> bool {
-        self.doc.get_heads().is_empty()
+    /// Binds the new changes' actors to `who`'s device; returns why not, if one is bound to
+    /// another device.
+    fn bind_actors(&mut self, before: &[ChangeHash], who: &Principal) -> Option<String> {
+        let mut fresh = Vec::new();
+        for change in self.doc.get_changes(before) {
+            let actor = change.actor_id().clone();
+            match self.actors.get(&actor) {
+                Some(device) if *device == who.device => {}
+                Some(_) => return Some(format!("actor {actor} belongs to another device")),
+                None => {
+                    if !fresh.contains(&actor) {
+                        fresh.push(actor);
+                    }
+                }
+            }
+        }
+        for actor in fresh {
+            self.actors.insert(actor.clone(), who.device.clone());
+            self.new_bindings.push((actor, who.clone()));
+        }
+        None
+    }
+
+    /// Takes a whole message back out of the document (it cannot be compensated).
+    fn refuse_message(
+        &mut self,
+        peer: &PeerId,
+        before: &[ChangeHash],
+        reason: String,
+        who: &Principal,
+    ) -> Received {
+        let changes = raw_changes(&self.doc, before);
+        self.doc = self
+            .doc
+            .fork_at(before)
+            .unwrap_or_else(|_| Automerge::new());
+        if let Some(state) = self.peers.get_mut(peer) {
+            state.refused = true;
+            state.sync = sync::State::new();
+        }
+        self.quarantine.push(Quarantined {
+            reason: reason.clone(),
+            changes,
+            peer: peer.clone(),
+            principal: Some(who.clone()),
+        });
+        Received::Refused(reason)
     }
 
     /// What must happen before replies can be sent: nothing, a commit, or a refusal.
     pub fn take_commit(&mut self) -> Pending {
-        if self.commit_in_flight || self.doc.get_heads() == self.durable_heads {
+        if self.commit_in_flight {
             return Pending::Nothing;
+        }
+        if self.doc.get_heads() == self.durable_heads {
+            if self.quarantine.is_empty() {
+                return Pending::Nothing;
+            }
+            // Only refused messages: nothing to store but the quarantine.
         }
         let create = match &self.existence {
             Existence::Stored(_) => None,
             Existence::Tentative => {
-                if root_is_empty(&self.doc) {
+                if self.doc.get_heads().is_empty() || root_is_empty(&self.doc) {
                     // Only empty changes so far (e.g. `repo.create()` before its first edit):
                     // they carry no data, so nothing is stored until the root has content.
-                    return Pending::Nothing;
+                    return match self.quarantine.pop() {
+                        Some(q) => Pending::Refused(q, BTreeSet::new()),
+                        None => Pending::Nothing,
+                    };
                 }
-                match validate_root(&self.doc) {
+                match self.judge_creation() {
                     Ok(root) => Some(root),
-                    Err(reason) => return Pending::Refused(self.refuse(reason)),
+                    Err(reason) => return self.refuse_creation(reason),
                 }
             }
         };
@@ -218,16 +385,26 @@ impl DocumentSync {
             changes,
             heads: self.doc.get_heads(),
             authors: std::mem::take(&mut self.uncommitted_authors),
+            bindings: std::mem::take(&mut self.new_bindings),
+            quarantine: std::mem::take(&mut self.quarantine),
         })
     }
 
-    fn refuse(&mut self, reason: ContractError) -> Refusal {
-        let changes = self
-            .doc
-            .get_changes(&[])
-            .into_iter()
-            .map(|c| c.raw_bytes().to_vec())
-            .collect();
+    fn judge_creation(&self) -> Result<RootInfo, String> {
+        let root = validate_root(&self.doc).map_err(|e| e.to_string())?;
+        if let Some((_, Some(who))) = &self.creator {
+            let owner = root_string(&self.doc, "user");
+            access::check_create(who, &root, owner.as_deref()).map_err(|e| e.to_string())?;
+            let refused = access::check_changes(who, root.kind, &self.doc, &[]);
+            if let Some((_, v)) = refused.first() {
+                return Err(v.to_string());
+            }
+        }
+        Ok(root)
+    }
+
+    fn refuse_creation(&mut self, reason: String) -> Pending {
+        let changes = raw_changes(&self.doc, &[]);
         let authors = std::mem::take(&mut self.uncommitted_authors);
         for (peer, state) in self.peers.iter_mut() {
             if authors.contains(peer) {
@@ -235,12 +412,29 @@ impl DocumentSync {
             }
             state.sync = sync::State::new();
         }
+        let (peer, principal) = self.creator.take().unwrap_or_else(|| {
+            (
+                authors
+                    .iter()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| PeerId::from("")),
+                None,
+            )
+        });
         self.doc = Automerge::new();
-        Refusal {
-            reason,
-            changes,
+        self.actors.clear();
+        self.new_bindings.clear();
+        self.quarantine.clear();
+        Pending::Refused(
+            Quarantined {
+                reason,
+                changes,
+                peer,
+                principal,
+            },
             authors,
-        }
+        )
     }
 
     /// The commit handed out by `take_commit` is durable.
@@ -254,7 +448,7 @@ impl DocumentSync {
 
     /// The commit failed: forget everything not durable and start every peer afresh, so that
     /// nothing unpersisted is ever acknowledged. Returns the peers that should be told.
-    pub fn rollback(&mut self) -> BTreeSet<PeerId> {
+    pub fn rollback(&mut self, commit: &Commit) -> BTreeSet<PeerId> {
         self.commit_in_flight = false;
         self.doc = match self.existence {
             Existence::Tentative => Automerge::new(),
@@ -263,10 +457,13 @@ impl DocumentSync {
                 .fork_at(&self.durable_heads)
                 .unwrap_or_else(|_| Automerge::new()),
         };
+        for (actor, _) in &commit.bindings {
+            self.actors.remove(actor);
+        }
         for state in self.peers.values_mut() {
             state.sync = sync::State::new();
         }
-        std::mem::take(&mut self.uncommitted_authors);
+        self.uncommitted_authors.clear();
         self.peers.keys().cloned().collect()
     }
 
@@ -278,15 +475,29 @@ impl DocumentSync {
         if owed {
             return Vec::new();
         }
+        let readable: Vec<PeerId> = self
+            .peers
+            .keys()
+            .filter(|p| self.may_read(p))
+            .cloned()
+            .collect();
         let mut out = Vec::new();
-        for (peer, state) in self.peers.iter_mut() {
+        for peer in readable {
+            let state = self.peers.get_mut(&peer).expect("listed");
             if state.refused {
                 continue;
             }
             if let Some(msg) = self.doc.generate_sync_message(&mut state.sync) {
-                out.push((peer.clone(), msg.encode()));
+                out.push((peer, msg.encode()));
             }
         }
         out
     }
+}
+
+fn raw_changes(doc: &Automerge, since: &[ChangeHash]) -> Vec<Vec<u8>> {
+    doc.get_changes(since)
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
 }

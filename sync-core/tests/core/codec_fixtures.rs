@@ -107,7 +107,7 @@ fn javascript_join_carries_undefined_storage_id_as_absent() {
 fn replaying_the_javascript_client_builds_its_document() {
     let manifest = manifest();
     let mut conn = ServerConnection::new(PeerId::from("server"), PeerMetadata::default());
-    let mut doc = DocumentSync::tentative();
+    let mut doc = DocumentSync::tentative(linli_sync_core::automerge::ActorId::random());
     let mut committed = 0;
     for (meta, bytes) in frames() {
         if meta["from"] != "client" || meta["connection"] != "A" {
@@ -120,7 +120,7 @@ fn replaying_the_javascript_client_builds_its_document() {
                 message,
                 ..
             } => {
-                doc.receive(&message.sender_id, is_request, &message.data)
+                doc.receive(&message.sender_id, is_request, &message.data, 0)
                     .expect("applies");
                 if let Pending::Commit(c) = doc.take_commit() {
                     committed += c.changes.len();

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use linli_sync_core::automerge::{
-    sync, transaction::Transactable, Automerge, ChangeHash, ObjType, ReadDoc, ROOT,
+    sync, transaction::Transactable, ActorId, Automerge, ChangeHash, ObjType, ReadDoc, ROOT,
 };
 use linli_sync_core::client::ClientSession;
 use linli_sync_core::connection::{Inbound, ServerConnection};
@@ -233,8 +233,8 @@ impl World {
                     .server
                     .docs
                     .entry(document_id)
-                    .or_insert_with(DocumentSync::tentative);
-                match doc.receive(&message.sender_id, is_request, &message.data) {
+                    .or_insert_with(|| DocumentSync::tentative(ActorId::from(vec![0xee; 16])));
+                match doc.receive(&message.sender_id, is_request, &message.data, 0) {
                     Ok(Received::Unavailable) => {
                         doc.remove_peer(&message.sender_id);
                         let f = conn.unavailable_frame(&message.document_id);
@@ -245,7 +245,7 @@ impl World {
                 }
                 match doc.take_commit() {
                     Pending::Commit(c) => self.server.in_flight.push((document_id, c)),
-                    Pending::Refused(r) => panic!("valid document refused: {}", r.reason),
+                    Pending::Refused(r, _) => panic!("valid document refused: {}", r.reason),
                     Pending::Nothing => {}
                 }
                 self.flush_doc(document_id);
