@@ -16,7 +16,15 @@ pub struct ServeConfig {
     /// `postgres://…` selects PostgreSQL; absent means SQLite inside the data directory.
     #[arg(long, env = "LINLI_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Serve `/sync` without authentication. For development only.
+    /// Read the JWT signing secret from this file (share it between nodes); default: a secret
+    /// generated into the data directory.
+    #[arg(long, env = "LINLI_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "LINLI_ACCESS_TTL_SECS", default_value_t = 900)]
+    pub access_ttl_secs: u64,
+    /// Also accept `/sync` connections without a token (they are not held to any access
+    /// policy). For development only.
     #[arg(long, env = "LINLI_INSECURE_DEV")]
     pub insecure_dev: bool,
     /// On first start (an empty database), seed a realistic example county.

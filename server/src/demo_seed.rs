@@ -30,7 +30,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
             .map(NewChange::from_change)
             .collect();
         store
-            .commit(&d.id.to_string(), Some(&root), &changes, &origin)
+            .commit(&d.id.to_string(), Some(&root), &changes, &origin, &[], &[])
             .await?;
     }
     tracing::info!(documents = documents.len(), "seeded the demo county");

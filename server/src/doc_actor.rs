@@ -4,15 +4,18 @@
 
 use std::collections::HashMap;
 
-use linli_sync_core::automerge::{sync, Automerge};
-use linli_sync_core::doc_sync::{DocumentSync, Pending, Received};
+use std::str::FromStr;
+
+use linli_sync_core::access::Principal;
+use linli_sync_core::automerge::{sync, ActorId, Automerge};
+use linli_sync_core::doc_sync::{DocumentSync, Pending, Quarantined, Received};
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
 
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
-use crate::store::{NewChange, Origin, QuarantineEntry, Store};
+use crate::store::{now_ms, Binding, NewChange, Origin, QuarantineEntry, Store};
 
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;
@@ -24,6 +27,8 @@ pub struct PeerLink {
     pub conn: u64,
     /// Present when the peer keeps its data durably; its sync state is then persisted.
     pub storage_id: Option<String>,
+    /// Who is connected, when authenticated; such peers are held to the access policy.
+    pub principal: Option<Principal>,
     pub outbox: Outbox,
 }
 
@@ -63,7 +68,7 @@ struct Actor {
 /// Runs the actor for document `id` until it is evicted or the server shuts down.
 pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hub: Hub) {
     let key = id.to_string();
-    let (sync, pending) = match load(hub.store(), &key).await {
+    let (sync, pending) = match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
         Ok(loaded) => loaded,
         Err(e) => {
             tracing::error!(document = %key, error = %e, "could not load document");
@@ -111,10 +116,20 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
 
 /// Loads a document from the store, or starts a tentative one. Also returns how many changes
 /// were loaded beyond the snapshot.
-async fn load(store: &Store, key: &str) -> Result<(DocumentSync, u64), sqlx::Error> {
+async fn load(
+    store: &Store,
+    key: &str,
+    server_actor: ActorId,
+) -> Result<(DocumentSync, u64), sqlx::Error> {
     let Some(stored) = store.load_document(key).await? else {
-        return Ok((DocumentSync::tentative(), 0));
+        return Ok((DocumentSync::tentative(server_actor), 0));
     };
+    let actors = store
+        .actor_bindings(key)
+        .await?
+        .into_iter()
+        .filter_map(|(actor, device)| Some((ActorId::from_str(&actor).ok()?, device)))
+        .collect();
     let mut doc = match &stored.snapshot {
         Some(bytes) => Automerge::load(bytes).map_err(corrupt)?,
         None => Automerge::new(),
@@ -123,7 +138,7 @@ async fn load(store: &Store, key: &str) -> Result<(DocumentSync, u64), sqlx::Err
         doc.load_incremental(change).map_err(corrupt)?;
     }
     Ok((
-        DocumentSync::stored(doc, stored.root),
+        DocumentSync::stored(doc, stored.root, actors, server_actor),
         stored.changes.len() as u64,
     ))
 }
@@ -188,12 +203,27 @@ impl Actor {
             // A new connection: start its sync state afresh or from what its storage kept.
             self.sync.remove_peer(&peer.id);
             let resume = self.resume_state(&peer).await;
-            self.sync.add_peer(peer.id.clone(), resume);
+            self.sync
+                .add_peer(peer.id.clone(), peer.principal.clone(), resume);
         }
         let peer_id = peer.id.clone();
         self.links.insert(peer_id.clone(), Link { peer, raw_id });
-        match self.sync.receive(&peer_id, is_request, &data) {
+        match self.sync.receive(&peer_id, is_request, &data, now_ms()) {
             Ok(Received::Applied) | Ok(Received::Ignored) => {}
+            Ok(Received::Compensated(reason)) => {
+                tracing::info!(document = %self.key, peer = %peer_id, %reason, "undid refused writes");
+                self.send_error(
+                    &peer_id,
+                    &format!("document {}: refused and undone: {reason}", self.key),
+                );
+            }
+            Ok(Received::Refused(reason)) => {
+                tracing::info!(document = %self.key, peer = %peer_id, %reason, "refused a message");
+                self.send_error(
+                    &peer_id,
+                    &format!("document {} refused: {reason}", self.key),
+                );
+            }
             Ok(Received::Unavailable) => {
                 if let Some(link) = self.links.remove(&peer_id) {
                     self.sync.remove_peer(&peer_id);
@@ -301,16 +331,35 @@ impl Actor {
             Pending::Commit(commit) => {
                 let changes: Vec<NewChange> =
                     commit.changes.iter().map(NewChange::from_change).collect();
-                let origin = Origin {
-                    peer: (commit.authors.len() == 1)
-                        .then(|| commit.authors.first().map(|p| p.0.clone()))
-                        .flatten(),
-                    ..Origin::default()
+                let origin = match commit.authors.first() {
+                    Some(peer) if commit.authors.len() == 1 => self.origin_of(peer),
+                    _ => Origin::default(),
                 };
+                let bindings: Vec<Binding> = commit
+                    .bindings
+                    .iter()
+                    .map(|(actor, who)| Binding {
+                        actor: actor.to_hex_string(),
+                        user: who.user.clone(),
+                        device: who.device.clone(),
+                    })
+                    .collect();
+                let quarantine: Vec<QuarantineEntry> = commit
+                    .quarantine
+                    .iter()
+                    .map(|q| self.quarantine_entry(q))
+                    .collect();
                 let result = self
                     .hub
                     .store()
-                    .commit(&self.key, commit.create.as_ref(), &changes, &origin)
+                    .commit(
+                        &self.key,
+                        commit.create.as_ref(),
+                        &changes,
+                        &origin,
+                        &bindings,
+                        &quarantine,
+                    )
                     .await;
                 match result {
                     Ok(()) => {
@@ -322,7 +371,7 @@ impl Actor {
                     }
                     Err(e) => {
                         tracing::error!(document = %self.key, error = %e, "commit failed; nothing was acknowledged");
-                        for peer in self.sync.rollback() {
+                        for peer in self.sync.rollback(&commit) {
                             self.send_error(
                                 &peer,
                                 "the server could not store your changes; they will be sent again",
@@ -331,22 +380,14 @@ impl Actor {
                     }
                 }
             }
-            Pending::Refused(refusal) => {
-                let reason = refusal.reason.to_string();
+            Pending::Refused(refusal, authors) => {
+                let reason = refusal.reason.clone();
                 tracing::info!(document = %self.key, %reason, "refused a new document");
-                let entry = QuarantineEntry {
-                    document_id: self.key.clone(),
-                    origin: Origin {
-                        peer: refusal.authors.first().map(|p| p.0.clone()),
-                        ..Origin::default()
-                    },
-                    reason: reason.clone(),
-                    bytes: refusal.changes.concat(),
-                };
+                let entry = self.quarantine_entry(&refusal);
                 if let Err(e) = self.hub.store().quarantine(&entry).await {
                     tracing::error!(document = %self.key, error = %e, "could not quarantine refused changes");
                 }
-                for peer in &refusal.authors {
+                for peer in &authors {
                     self.send_error(peer, &format!("document {} refused: {reason}", self.key));
                 }
             }
@@ -361,6 +402,29 @@ impl Actor {
                 }));
                 link.peer.outbox.send(Outgoing::Frame(frame));
             }
+        }
+    }
+
+    /// Who a peer is, for the change log and quarantine.
+    fn origin_of(&self, peer: &PeerId) -> Origin {
+        let principal = self.links.get(peer).and_then(|l| l.peer.principal.as_ref());
+        Origin {
+            peer: Some(peer.0.clone()),
+            user: principal.map(|p| p.user.clone()),
+            device: principal.map(|p| p.device.clone()),
+        }
+    }
+
+    fn quarantine_entry(&self, q: &Quarantined) -> QuarantineEntry {
+        QuarantineEntry {
+            document_id: self.key.clone(),
+            origin: Origin {
+                peer: Some(q.peer.0.clone()),
+                user: q.principal.as_ref().map(|p| p.user.clone()),
+                device: q.principal.as_ref().map(|p| p.device.clone()),
+            },
+            reason: q.reason.clone(),
+            bytes: q.changes.concat(),
         }
     }
 

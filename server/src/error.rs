@@ -9,6 +9,12 @@ use axum::Json;
 pub enum AppError {
     #[error("authentication required")]
     Unauthorized,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many attempts; wait a minute")]
+    TooManyRequests,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -24,11 +30,20 @@ impl IntoResponse for AppError {
         let (status, message) = match &self {
             AppError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                "authentication required (development servers: start with --insecure-dev)",
+                "authentication required".to_string(),
+            ),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "not allowed".to_string()),
+            AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, why.clone()),
+            AppError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many attempts; wait a minute".to_string(),
             ),
             other => {
                 tracing::error!(error = %other, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_string(),
+                )
             }
         };
         (status, Json(serde_json::json!({ "error": message }))).into_response()

@@ -23,6 +23,8 @@ pub struct HubSettings {
     pub evict_after: Duration,
     /// Compact after this many new changes.
     pub snapshot_every: u64,
+    /// The actor the server writes its own changes (compensations) as.
+    pub server_actor: linli_sync_core::automerge::ActorId,
 }
 
 /// Shared handle to the document registry.
@@ -36,6 +38,7 @@ struct Inner {
     settings: HubSettings,
     docs: Mutex<HashMap<DocumentId, mpsc::UnboundedSender<DocCommand>>>,
     peers: Mutex<HashMap<PeerId, (u64, CancellationToken)>>,
+    devices: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 }
@@ -54,6 +57,7 @@ impl Hub {
                 settings,
                 docs: Mutex::new(HashMap::new()),
                 peers: Mutex::new(HashMap::new()),
+                devices: Mutex::new(HashMap::new()),
                 tracker,
                 shutdown,
             }),
@@ -131,6 +135,43 @@ impl Hub {
         if let Some((old_conn, old_kill)) = old {
             if old_conn != conn {
                 old_kill.cancel();
+            }
+        }
+    }
+
+    /// Records that connection `conn` is authenticated as `device`.
+    pub fn device_connected(&self, device: &str, conn: u64, kill: CancellationToken) {
+        self.inner
+            .devices
+            .lock()
+            .expect("device lock")
+            .entry(device.to_owned())
+            .or_default()
+            .push((conn, kill));
+    }
+
+    /// Records that connection `conn` of `device` ended.
+    pub fn device_disconnected(&self, device: &str, conn: u64) {
+        let mut devices = self.inner.devices.lock().expect("device lock");
+        if let Some(list) = devices.get_mut(device) {
+            list.retain(|(c, _)| *c != conn);
+            if list.is_empty() {
+                devices.remove(device);
+            }
+        }
+    }
+
+    /// Ends every connection of a revoked device at once.
+    pub fn revoke_device(&self, device: &str) {
+        if let Some(list) = self
+            .inner
+            .devices
+            .lock()
+            .expect("device lock")
+            .remove(device)
+        {
+            for (_, kill) in list {
+                kill.cancel();
             }
         }
     }

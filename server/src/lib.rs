@@ -1,6 +1,8 @@
 //! Linli's sync server: the automerge-repo websocket protocol on `/sync`, durable storage in
 //! SQLite or PostgreSQL, and one actor per loaded document. See ARCHITECTURE.md.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod demo;
 mod demo_seed;
@@ -31,6 +33,8 @@ use store::Store;
 pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub storage_id: String,
+    pub keys: auth::Keys,
+    pub limiter: auth::LoginLimiter,
     pub(crate) hub: Hub,
     pub(crate) tracker: TaskTracker,
 }
@@ -58,21 +62,26 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let storage_id = store.storage_id().await?;
+    let keys = auth::Keys::load(&config.data_dir, config.jwt_secret_file.as_deref())?;
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let settings = HubSettings {
         server_peer: PeerId(format!("{storage_id}-{:08x}", rand::random::<u32>())),
         evict_after: config.evict_after(),
         snapshot_every: config.snapshot_every.max(1),
+        server_actor: server_actor(&storage_id),
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let state = AppState {
         config: Arc::new(config),
         storage_id,
-        hub,
+        keys,
+        limiter: auth::LoginLimiter::default(),
+        hub: hub.clone(),
         tracker: tracker.clone(),
     };
-    let app = router(state);
+    tracker.spawn(revocation_sweeper(hub, token.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(backend = store.backend(), "serving");
     let stop = token.clone();
     axum::serve(listener, app)
@@ -99,9 +108,44 @@ async fn status(
     }))
 }
 
+/// The server's own actor id (for compensating changes), stable for a storage.
+fn server_actor(storage_id: &str) -> linli_sync_core::automerge::ActorId {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("linli-server:{storage_id}").as_bytes());
+    linli_sync_core::automerge::ActorId::from(digest[..16].to_vec())
+}
+
+/// Ends the live connections of devices revoked elsewhere (the CLI, another node), checking
+/// the database every two seconds.
+async fn revocation_sweeper(hub: Hub, shutdown: CancellationToken) {
+    let mut since = store::now_ms();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+        }
+        let checked_at = store::now_ms();
+        match hub.store().revoked_since(since - 1).await {
+            Ok(devices) => {
+                for d in devices {
+                    hub.revoke_device(&d);
+                }
+                since = checked_at;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check revoked devices"),
+        }
+    }
+}
+
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/login", axum::routing::post(auth::api::login))
+        .route("/api/refresh", axum::routing::post(auth::api::refresh))
+        .route(
+            "/api/emergency-access",
+            axum::routing::post(auth::api::emergency_access),
+        )
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
         .with_state(state)

@@ -1,7 +1,10 @@
 //! `linli-server`: the command line of Linli's sync server.
 
-use clap::{Parser, Subcommand};
-use linli_server::ServeConfig;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use linli_server::{admin, auth::Keys, store, ServeConfig};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -11,10 +14,96 @@ struct Cli {
     command: Command,
 }
 
+/// Where the operator commands find the database.
+#[derive(Args, Clone)]
+struct StoreArgs {
+    #[arg(long, env = "LINLI_DATA_DIR", default_value = "./linli-data")]
+    data_dir: PathBuf,
+    #[arg(long, env = "LINLI_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> anyhow::Result<store::Store> {
+        Ok(store::open(self.database_url.as_deref(), &self.data_dir).await?)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the sync endpoint and the API.
     Serve(ServeConfig),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print an access token for a user (for scripts and tests).
+    Token {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        user: String,
+        /// Lifetime, e.g. 30m, 1h, 2d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        #[arg(long, default_value = "cli")]
+        device_name: String,
+        #[arg(long, env = "LINLI_JWT_SECRET_FILE")]
+        jwt_secret_file: Option<PathBuf>,
+    },
+    /// Devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Org units.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with a role and a scope.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+        /// worker, volunteer, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// The org path the user's scope covers, e.g. c01/s01/m01/g01.
+        #[arg(long)]
+        org: String,
+        /// Read the password from standard input (otherwise the user can only get tokens from
+        /// `linli-server token`).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Revoke a device (or every device of a user): its tokens stop working and its
+    /// connections end.
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an org unit.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        path: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -35,9 +124,57 @@ async fn main() -> anyhow::Result<()> {
                 listener.local_addr()?
             );
             linli_server::run(listener, config, shutdown_signal()).await?;
-            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            store,
+            name,
+            role,
+            org,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                Some(s.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let store = store.open().await?;
+            admin::add_user(&store, &name, &role, &org, password.as_deref()).await?;
+            println!("added user {name} ({role}, {org})");
+        }
+        Command::Token {
+            store,
+            user,
+            ttl,
+            device_name,
+            jwt_secret_file,
+        } => {
+            let keys = Keys::load(&store.data_dir, jwt_secret_file.as_deref())?;
+            let ttl = admin::parse_ttl(&ttl)?;
+            let store = store.open().await?;
+            println!(
+                "{}",
+                admin::issue_token(&store, &keys, &user, ttl, &device_name).await?
+            );
+        }
+        Command::Device(DeviceCommand::Revoke {
+            store,
+            device,
+            user,
+        }) => {
+            let store = store.open().await?;
+            for id in admin::revoke(&store, device.as_deref(), user.as_deref()).await? {
+                println!("revoked {id}");
+            }
+        }
+        Command::Org(OrgCommand::Add { store, path, name }) => {
+            let store = store.open().await?;
+            admin::add_org(&store, &path, &name).await?;
+            println!("added org {path} ({name})");
         }
     }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -7,15 +7,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use linli_sync_core::connection::{Inbound, ServerConnection};
 use linli_sync_core::wire::PeerMetadata;
 use linli_sync_core::DocumentId;
+use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::{authenticate, bearer, Authenticated};
 use crate::doc_actor::{DocCommand, PeerLink};
 use crate::error::AppError;
 use crate::outbox::{Outbox, Outgoing};
@@ -26,18 +29,35 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// `GET /sync`: upgrades to the automerge-repo websocket protocol.
-pub async fn sync_handler(State(app): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    if !app.config.insecure_dev {
-        return AppError::Unauthorized.into_response();
-    }
+/// `?token=` on the upgrade request.
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `GET /sync`: authenticates (before the upgrade), then speaks the automerge-repo websocket
+/// protocol.
+pub async fn sync_handler(
+    State(app): State<AppState>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let auth = match bearer(&headers, query.token.as_deref()) {
+        Some(token) => match authenticate(&app.keys, app.hub.store(), &token).await {
+            Ok(a) => Some(a),
+            Err(e) => return e.into_response(),
+        },
+        None if app.config.insecure_dev => None,
+        None => return AppError::Unauthorized.into_response(),
+    };
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, app))
+        .on_upgrade(move |socket| connection(socket, app, auth))
 }
 
-async fn connection(socket: WebSocket, app: AppState) {
+async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated>) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (sink, mut stream) = socket.split();
     let (outbox, rx, kill) = Outbox::new();
@@ -57,6 +77,11 @@ async fn connection(socket: WebSocket, app: AppState) {
     ping.tick().await;
     let mut last_heard = Instant::now();
     let shutdown = hub.shutdown_token().clone();
+    let principal = auth.as_ref().map(|a| a.principal.clone());
+    if let Some(p) = &principal {
+        hub.device_connected(&p.device, conn, kill.clone());
+    }
+    let expiry = expiry_instant(auth.as_ref());
 
     loop {
         let frame = tokio::select! {
@@ -70,6 +95,10 @@ async fn connection(socket: WebSocket, app: AppState) {
                 continue;
             }
             _ = kill.cancelled() => break,
+            _ = tokio::time::sleep_until(expiry) => {
+                outbox.send(Outgoing::Close(session.error_frame("access token expired; refresh it and reconnect")));
+                break;
+            }
             _ = shutdown.cancelled() => {
                 outbox.send(Outgoing::Close(Vec::new()));
                 break;
@@ -123,6 +152,7 @@ async fn connection(socket: WebSocket, app: AppState) {
                             id: peer,
                             conn,
                             storage_id,
+                            principal: principal.clone(),
                             outbox: outbox.clone(),
                         },
                         is_request,
@@ -160,9 +190,20 @@ async fn connection(socket: WebSocket, app: AppState) {
         }
         hub.peer_left(peer, conn);
     }
+    if let Some(p) = &principal {
+        hub.device_disconnected(&p.device, conn);
+    }
     // Dropping our outbox lets the writer finish once the actors drop theirs; a close already
     // queued goes out first.
     drop(outbox);
+}
+
+/// When the connection must end because its token expires (far away without a token).
+fn expiry_instant(auth: Option<&Authenticated>) -> tokio::time::Instant {
+    let far = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+    let Some(a) = auth else { return far };
+    let left_ms = a.expires_at * 1000 - crate::store::now_ms();
+    tokio::time::Instant::now() + Duration::from_millis(left_ms.max(0) as u64)
 }
 
 async fn writer(

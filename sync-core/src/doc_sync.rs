@@ -355,11 +355,9 @@ impl DocumentSync {
         if self.commit_in_flight {
             return Pending::Nothing;
         }
-        if self.doc.get_heads() == self.durable_heads {
-            if self.quarantine.is_empty() {
-                return Pending::Nothing;
-            }
-            // Only refused messages: nothing to store but the quarantine.
+        // With no new heads, only refused messages may be waiting: store just the quarantine.
+        if self.doc.get_heads() == self.durable_heads && self.quarantine.is_empty() {
+            return Pending::Nothing;
         }
         let create = match &self.existence {
             Existence::Stored(_) => None,

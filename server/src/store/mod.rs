@@ -2,12 +2,8 @@
 //! same queries. Every method runs the same SQL text on either backend (`$n` placeholders work
 //! on both), dispatched by [`with_pool!`].
 
-mod open;
-
 use linli_sync_core::contract::{Kind, OrgPath, RootInfo};
 use sqlx::{PgPool, Row, SqlitePool};
-
-pub use open::open;
 
 /// A database, SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
@@ -25,6 +21,33 @@ macro_rules! with_pool {
         }
     };
 }
+
+/// Inserts one quarantine row on any connection of either backend (the same SQL text).
+macro_rules! quarantine_insert {
+    ($conn:expr, $entry:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, digest) DO NOTHING",
+        )
+        .bind(&$entry.document_id)
+        .bind(&$entry.origin.peer)
+        .bind(&$entry.origin.user)
+        .bind(&$entry.origin.device)
+        .bind(&$entry.reason)
+        .bind(digest_hex(&$entry.bytes))
+        .bind(&$entry.bytes)
+        .bind($now)
+        .execute($conn)
+        .await
+        .map(|_| ())
+    };
+}
+
+mod identity;
+mod open;
+
+pub use identity::{DeviceRow, RefreshUse, UserRow};
+pub use open::open;
 
 /// A stored document, ready to be loaded into memory.
 #[derive(Debug)]
@@ -55,6 +78,15 @@ impl NewChange {
     }
 }
 
+/// An actor seen for the first time in a document, bound to the device that sent it.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// The actor id, hex.
+    pub actor: String,
+    pub user: String,
+    pub device: String,
+}
+
 /// Who sent something, as far as the server knows.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
@@ -77,6 +109,8 @@ pub struct QuarantineEntry {
 pub struct QuarantinedItem {
     pub document_id: String,
     pub peer: Option<String>,
+    pub user: Option<String>,
+    pub device: Option<String>,
     pub reason: String,
     pub bytes: Vec<u8>,
 }
@@ -159,6 +193,8 @@ impl Store {
         create: Option<&RootInfo>,
         changes: &[NewChange],
         origin: &Origin,
+        bindings: &[Binding],
+        quarantine: &[QuarantineEntry],
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
         with_pool!(self, pool => {
@@ -195,6 +231,22 @@ impl Store {
                 .bind(document_id)
                 .execute(&mut *tx)
                 .await?;
+            for b in bindings {
+                sqlx::query(
+                    "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id, actor) DO NOTHING",
+                )
+                .bind(document_id)
+                .bind(&b.actor)
+                .bind(&b.user)
+                .bind(&b.device)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for q in quarantine {
+                quarantine_insert!(&mut *tx, q, now)?;
+            }
             tx.commit().await
         })
     }
@@ -231,31 +283,16 @@ impl Store {
 
     /// Keeps refused bytes with their reason (once per document and content).
     pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<(), sqlx::Error> {
-        let digest = digest_hex(&entry.bytes);
         let now = now_ms();
         with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, digest) DO NOTHING",
-            )
-            .bind(&entry.document_id)
-            .bind(&entry.origin.peer)
-            .bind(&entry.origin.user)
-            .bind(&entry.origin.device)
-            .bind(&entry.reason)
-            .bind(&digest)
-            .bind(&entry.bytes)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ())
+            quarantine_insert!(pool, entry, now)
         })
     }
 
     /// Everything in quarantine, oldest first.
     pub async fn quarantined(&self) -> Result<Vec<QuarantinedItem>, sqlx::Error> {
         with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT document_id, peer, reason, bytes FROM quarantine ORDER BY id")
+            let rows = sqlx::query("SELECT document_id, peer, user_id, device_id, reason, bytes FROM quarantine ORDER BY id")
                 .fetch_all(pool)
                 .await?;
             rows.iter()
@@ -263,6 +300,8 @@ impl Store {
                     Ok(QuarantinedItem {
                         document_id: r.try_get("document_id")?,
                         peer: r.try_get("peer")?,
+                        user: r.try_get("user_id")?,
+                        device: r.try_get("device_id")?,
                         reason: r.try_get("reason")?,
                         bytes: r.try_get("bytes")?,
                     })

@@ -40,7 +40,7 @@ pub fn compensate(
     doc.set_actor(actor.clone());
     let mut tx = doc.transaction();
     for (target, parent) in places {
-        let prop: Prop = Prop::Map(target[target.len() - 1].clone().into());
+        let prop: Prop = Prop::Map(target[target.len() - 1].clone());
         match value_in(&snapshot, target) {
             Some(hydrate::Value::Scalar(s)) => {
                 let _ = tx.put(&parent, prop, s.clone());

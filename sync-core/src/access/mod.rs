@@ -272,7 +272,7 @@ pub(crate) fn resolve(
     for seg in path {
         let prop = match doc.object_type(&obj).ok()? {
             ObjType::List | ObjType::Text => Prop::Seq(seg.parse().ok()?),
-            _ => Prop::Map(seg.clone().into()),
+            _ => Prop::Map(seg.clone()),
         };
         let got = match heads {
             Some(h) => doc.get_at(&obj, prop, h).ok()?,

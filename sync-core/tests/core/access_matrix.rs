@@ -452,7 +452,7 @@ fn compensation_restores_refused_values_and_keeps_allowed_ones() {
     // The refused change is kept in history.
     assert!(doc.get_changes(&before).len() == 2);
     let status_ops = doc
-        .get_all(&obj_now(&doc, &["entries", "e1"]), "status")
+        .get_all(obj_now(&doc, &["entries", "e1"]), "status")
         .unwrap();
     assert_eq!(status_ops.len(), 1);
     assert_eq!(

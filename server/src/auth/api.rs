@@ -1,0 +1,232 @@
+//! `POST /api/login`, `POST /api/refresh` and `POST /api/emergency-access`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use linli_sync_core::access::Role;
+use linli_sync_core::contract::OrgPath;
+use serde::{Deserialize, Serialize};
+
+use super::{access_token, authenticate, bearer, new_refresh_token, password, refresh_hash};
+use crate::error::AppError;
+use crate::store::{now_ms, RefreshUse};
+use crate::AppState;
+
+/// Longest emergency access a supervisor may ask for.
+const MAX_EMERGENCY_HOURS: i64 = 8;
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    pub name: String,
+    pub password: String,
+    pub device_name: String,
+}
+
+#[derive(Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A fresh pair of tokens.
+#[derive(Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds since the epoch.
+    pub expires_at: i64,
+    pub user: String,
+    pub role: String,
+    pub org: String,
+    pub device: String,
+}
+
+/// Logs a user in on a new device.
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let store = app.hub.store();
+    let address = addr.ip().to_string();
+    if !app.limiter.allow(&req.name, addr.ip()) {
+        store
+            .audit(
+                Some(&req.name),
+                "login_rate_limited",
+                None,
+                None,
+                Some(&address),
+            )
+            .await?;
+        return Err(AppError::TooManyRequests);
+    }
+    let user = store.user(&req.name).await?;
+    let ok = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+        Some(phc) => {
+            let pw = req.password.clone();
+            tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
+                .await
+                .unwrap_or(false)
+        }
+        None => false,
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        store
+            .audit(Some(&req.name), "login_failed", None, None, Some(&address))
+            .await?;
+        return Err(AppError::Unauthorized);
+    };
+    let device_name: String = req.device_name.chars().take(100).collect();
+    let device = store.add_device(&user.name, &device_name).await?;
+    store
+        .audit(
+            Some(&user.name),
+            "login",
+            Some(&device),
+            Some(&device_name),
+            Some(&address),
+        )
+        .await?;
+    Ok(Json(
+        pair(&app, &user.name, &user.role, &user.org, &device).await?,
+    ))
+}
+
+async fn pair(
+    app: &AppState,
+    user: &str,
+    role: &str,
+    org: &str,
+    device: &str,
+) -> Result<TokenPair, AppError> {
+    let (access, exp) = access_token(
+        &app.keys,
+        user,
+        role,
+        org,
+        device,
+        app.config.access_ttl_secs as i64,
+    );
+    let refresh = new_refresh_token(app.hub.store(), device).await?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        expires_at: exp,
+        user: user.into(),
+        role: role.into(),
+        org: org.into(),
+        device: device.into(),
+    })
+}
+
+/// Rotates a refresh token. Presenting one that was already used revokes its device: either
+/// the device or a thief has a copy, and we cannot tell which.
+pub async fn refresh(
+    State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<RefreshRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let store = app.hub.store();
+    let address = addr.ip().to_string();
+    match store
+        .use_refresh_token(&refresh_hash(&req.refresh_token))
+        .await?
+    {
+        RefreshUse::Fresh { device_id } => {
+            let device = store
+                .device(&device_id)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            let user = store
+                .user(&device.user_name)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            store
+                .audit(
+                    Some(&user.name),
+                    "token_refresh",
+                    Some(&device_id),
+                    None,
+                    Some(&address),
+                )
+                .await?;
+            Ok(Json(
+                pair(&app, &user.name, &user.role, &user.org, &device_id).await?,
+            ))
+        }
+        RefreshUse::Reused { device_id } => {
+            store.revoke_device(&device_id).await?;
+            app.hub.revoke_device(&device_id);
+            store
+                .audit(
+                    None,
+                    "refresh_reuse_revoked_device",
+                    Some(&device_id),
+                    None,
+                    Some(&address),
+                )
+                .await?;
+            Err(AppError::Unauthorized)
+        }
+        RefreshUse::Invalid => Err(AppError::Unauthorized),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmergencyRequest {
+    pub org: String,
+    pub reason: String,
+    #[serde(default)]
+    pub hours: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct EmergencyGrant {
+    pub org: String,
+    /// Milliseconds since the epoch.
+    pub expires_at_ms: i64,
+}
+
+/// "Break the glass": a supervisor gets temporary read access outside their scope, with a
+/// stated reason, written to the audit log. Connections opened after the grant see it.
+pub async fn emergency_access(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<EmergencyRequest>,
+) -> Result<Json<EmergencyGrant>, AppError> {
+    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
+    let who = authenticate(&app.keys, app.hub.store(), &token)
+        .await?
+        .principal;
+    if who.role != Role::Supervisor {
+        return Err(AppError::Forbidden);
+    }
+    let org = OrgPath::parse(&req.org).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let reason = req.reason.trim();
+    if reason.chars().count() < 4 {
+        return Err(AppError::BadRequest(
+            "state the reason for emergency access".into(),
+        ));
+    }
+    let hours = req.hours.unwrap_or(4).clamp(1, MAX_EMERGENCY_HOURS);
+    let expires = now_ms() + hours * 3600 * 1000;
+    let store = app.hub.store();
+    store
+        .add_grant(&who.user, org.as_str(), reason, expires)
+        .await?;
+    store
+        .audit(
+            Some(&who.user),
+            "emergency_access",
+            Some(org.as_str()),
+            Some(reason),
+            None,
+        )
+        .await?;
+    Ok(Json(EmergencyGrant {
+        org: org.to_string(),
+        expires_at_ms: expires,
+    }))
+}

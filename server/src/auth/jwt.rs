@@ -1,0 +1,146 @@
+//! Access tokens: short-lived HS256 JWTs. The signing key is a random secret generated into
+//! the data directory on first start (or read from `--jwt-secret-file`, which several nodes
+//! share). Only HS256 is accepted, so `alg: none` and every other algorithm are refused.
+
+use std::path::Path;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// The file the secret is generated into inside the data directory.
+pub const SECRET_FILE: &str = "jwt-secret";
+
+/// What an access token says.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    pub org: String,
+    pub device: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+/// The signing and verifying keys.
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+/// Why a token was not accepted (never sent to clients in detail).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid token: {0}")]
+pub struct TokenError(String);
+
+impl Keys {
+    /// Keys from a secret.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// Reads the secret from `file`, or from the data directory, generating it there on first
+    /// use (readable by the owner only).
+    pub fn load(data_dir: &Path, file: Option<&Path>) -> std::io::Result<Self> {
+        if let Some(file) = file {
+            return Ok(Self::from_secret(&std::fs::read(file)?));
+        }
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(SECRET_FILE);
+        match std::fs::read(&path) {
+            Ok(secret) => Ok(Self::from_secret(&secret)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret: [u8; 32] = rand::random();
+                let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+                write_private(&path, hex.as_bytes())?;
+                // Another process may have won the race: read what is there.
+                Ok(Self::from_secret(&std::fs::read(&path)?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Signs claims.
+    pub fn sign(&self, claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
+    }
+
+    /// Verifies signature, algorithm and expiry.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| TokenError(e.to_string()))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut f) => f.write_all(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            sub: "u".into(),
+            role: "worker".into(),
+            org: "c01".into(),
+            device: "d".into(),
+            exp,
+            iat: 0,
+            jti: "j".into(),
+        }
+    }
+
+    fn far_future() -> i64 {
+        crate::store::now_ms() / 1000 + 3600
+    }
+
+    #[test]
+    fn signed_tokens_verify_and_others_do_not() {
+        let keys = Keys::from_secret(b"one");
+        let token = keys.sign(&claims(far_future()));
+        assert_eq!(keys.verify(&token).unwrap().sub, "u");
+        assert!(
+            Keys::from_secret(b"two").verify(&token).is_err(),
+            "wrong key"
+        );
+        assert!(keys.verify(&keys.sign(&claims(1))).is_err(), "expired");
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let keys = Keys::from_secret(b"one");
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body = b64.encode(serde_json::to_vec(&claims(far_future())).unwrap());
+        assert!(keys.verify(&format!("{header}.{body}.")).is_err());
+    }
+}
