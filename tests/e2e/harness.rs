@@ -87,6 +87,46 @@ impl TestDb {
             .expect("open store")
     }
 
+    /// Runs an operator command (`linli-server user add …`) against this database; returns
+    /// its standard output.
+    pub async fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        use tokio::io::AsyncWriteExt;
+        let mut cmd = Command::new(bin("linli-server"));
+        cmd.args(args).arg("--data-dir").arg(self.dir.path());
+        if let Some(url) = &self.url {
+            cmd.arg("--database-url").arg(url);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn linli-server");
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .await
+            .unwrap();
+        drop(input);
+        let out = child.wait_with_output().await.expect("run linli-server");
+        assert!(out.status.success(), "linli-server {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Creates a user (with `password`, if given).
+    pub async fn add_user(&self, name: &str, role: &str, org: &str, password: Option<&str>) {
+        let mut args = vec!["user", "add", "--name", name, "--role", role, "--org", org];
+        if password.is_some() {
+            args.push("--password-stdin");
+        }
+        self.cli(&args, password).await;
+    }
+
+    /// An access token for a user, on a new device, from the operator CLI.
+    pub async fn token(&self, user: &str) -> String {
+        self.cli(&["token", "--user", user], None).await
+    }
+
     /// Drops the PostgreSQL database (best effort).
     pub async fn cleanup(self) {
         if let Some(name) = &self.pg_name {
@@ -206,6 +246,40 @@ impl ServerProcess {
     }
 }
 
+/// A minimal HTTP/1.1 POST of a JSON body; returns the status code and body.
+pub async fn http_post_json(
+    addr: &str,
+    path: &str,
+    body: &serde_json::Value,
+    bearer: Option<&str>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let body = body.to_string();
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
 /// A minimal HTTP/1.1 GET; returns the status code and body.
 pub async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -264,8 +338,17 @@ pub async fn sync_ok(
     client: &mut linli_field::FieldClient,
     server: &ServerProcess,
 ) -> linli_field::SyncReport {
+    sync_as(client, server, None).await
+}
+
+/// Syncs with an access token and insists the round completed.
+pub async fn sync_as(
+    client: &mut linli_field::FieldClient,
+    server: &ServerProcess,
+    token: Option<&str>,
+) -> linli_field::SyncReport {
     let report = client
-        .sync(&server.ws_url(), Duration::from_secs(30))
+        .sync_with(&server.ws_url(), token, Duration::from_secs(30))
         .await
         .expect("sync round");
     assert!(report.complete, "sync incomplete: {report:?}");

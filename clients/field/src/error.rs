@@ -17,6 +17,8 @@ pub enum FieldError {
     Invalid(String),
     #[error("automerge: {0}")]
     Automerge(String),
+    #[error("the server refused the access token (expired, revoked or invalid)")]
+    Unauthorized,
     #[error("connection: {0}")]
     Connection(String),
     #[error("sync timed out after {0:?}")]

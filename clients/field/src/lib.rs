@@ -184,6 +184,39 @@ impl FieldClient {
         self.persist(id).await
     }
 
+    /// Makes an arbitrary local change to a document (offline) with this device's actor.
+    pub async fn change(
+        &mut self,
+        id: &DocumentId,
+        edit: impl FnOnce(
+            &mut linli_sync_core::automerge::transaction::Transaction<'_>,
+        ) -> Result<(), FieldError>,
+    ) -> Result<(), FieldError> {
+        let actor = self.actor.clone();
+        let doc = self.doc_mut(id)?;
+        doc.set_actor(actor);
+        let mut tx = doc.transaction();
+        edit(&mut tx)?;
+        tx.commit();
+        self.persist(id).await
+    }
+
+    /// Creates a document from any schema-1 record (offline); returns its id.
+    pub async fn create<T: linli_sync_core::autosurgeon::Reconcile>(
+        &mut self,
+        record: &T,
+    ) -> Result<DocumentId, FieldError> {
+        let mut doc = Automerge::new();
+        doc.set_actor(self.actor.clone());
+        let mut tx = doc.transaction();
+        linli_sync_core::autosurgeon::reconcile(&mut tx, record)?;
+        tx.commit();
+        let id = DocumentId::from_bytes(rand::random());
+        self.session.insert(id, doc, None);
+        self.persist(&id).await?;
+        Ok(id)
+    }
+
     /// Marks a document to be fetched from the server at the next sync.
     pub fn pull(&mut self, id: DocumentId) {
         if self.session.doc(&id).is_none() {
@@ -191,10 +224,15 @@ impl FieldClient {
         }
     }
 
-    /// Connects to `url`, exchanges changes until every document is in step with the server
-    /// (or `timeout` passes), and saves the result.
-    pub async fn sync(&mut self, url: &str, timeout: Duration) -> Result<SyncReport, FieldError> {
-        let report = net::sync(&mut self.session, url, timeout).await;
+    /// Connects to `url` with the access token `token` (if any), exchanges changes until every
+    /// document is in step with the server (or `timeout` passes), and saves the result.
+    pub async fn sync_with(
+        &mut self,
+        url: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<SyncReport, FieldError> {
+        let report = net::sync(&mut self.session, url, token, timeout).await;
         // Whatever happened, keep what arrived.
         for id in self.document_ids() {
             self.persist(&id).await?;
@@ -206,6 +244,11 @@ impl FieldClient {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// Like [`sync_with`](Self::sync_with) without a token (development servers).
+    pub async fn sync(&mut self, url: &str, timeout: Duration) -> Result<SyncReport, FieldError> {
+        self.sync_with(url, None, timeout).await
     }
 
     /// Pending changes and the time of the last completed sync.

@@ -32,6 +32,9 @@ struct Cli {
         default_value = "linli-field.sqlite3"
     )]
     store: PathBuf,
+    /// Access token (from `linli-server token` or the login API).
+    #[arg(long, env = "LINLI_TOKEN", global = true)]
+    token: Option<String>,
     /// Print results as JSON.
     #[arg(long, global = true)]
     json: bool,
@@ -137,7 +140,9 @@ async fn run(cli: &Cli) -> Result<(), FieldError> {
         Command::Pull { doc } => {
             let id = doc_id(doc)?;
             client.pull(id);
-            let report = client.sync(&cli.server, Duration::from_secs(30)).await?;
+            let report = client
+                .sync_with(&cli.server, cli.token.as_deref(), Duration::from_secs(30))
+                .await?;
             serde_json::to_value(report).unwrap_or_default()
         }
         Command::Sync { timeout_secs } => {

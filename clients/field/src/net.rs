@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use linli_sync_core::client::{ClientEvent, ClientSession};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::FieldError;
@@ -30,9 +31,10 @@ pub struct SyncReport {
 pub async fn sync(
     session: &mut ClientSession,
     url: &str,
+    token: Option<&str>,
     timeout: Duration,
 ) -> Result<SyncReport, FieldError> {
-    let result = tokio::time::timeout(timeout, round(session, url)).await;
+    let result = tokio::time::timeout(timeout, round(session, url, token)).await;
     session.disconnected();
     match result {
         Ok(r) => r,
@@ -40,10 +42,28 @@ pub async fn sync(
     }
 }
 
-async fn round(session: &mut ClientSession, url: &str) -> Result<SyncReport, FieldError> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
+async fn round(
+    session: &mut ClientSession,
+    url: &str,
+    token: Option<&str>,
+) -> Result<SyncReport, FieldError> {
+    let mut request = url
+        .into_client_request()
         .map_err(|e| FieldError::Connection(e.to_string()))?;
+    if let Some(token) = token {
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| FieldError::Invalid("token is not a valid header value".into()))?;
+        request.headers_mut().insert("authorization", value);
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
+                FieldError::Unauthorized
+            }
+            e => FieldError::Connection(e.to_string()),
+        })?;
     ws.send(Message::Binary(session.join_frame().into()))
         .await
         .map_err(|e| FieldError::Connection(e.to_string()))?;

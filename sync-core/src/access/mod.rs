@@ -134,6 +134,8 @@ pub fn check_create(
 pub struct FieldWrite {
     pub path: Vec<String>,
     pub value: Option<String>,
+    /// The field now holds `null` (how an absent optional field is written).
+    pub null: bool,
 }
 
 impl FieldWrite {
@@ -152,6 +154,10 @@ pub fn check_write(
     before: &[ChangeHash],
     write: &FieldWrite,
 ) -> Result<(), Violation> {
+    // A new field holding `null` says nothing (typed clients write absent optional fields so).
+    if write.null && !exists_at(doc, &write.path, before) {
+        return Ok(());
+    }
     let allowed = RULES
         .iter()
         .filter(|r| r.role == role && r.kind == kind && rules::path_matches(r.path, &write.path))
@@ -246,7 +252,11 @@ pub fn field_writes(doc: &Automerge, patches: &[Patch]) -> Vec<FieldWrite> {
             PatchAction::SpliceText { .. } | PatchAction::Mark { .. } => {}
         }
         let value = read_value(doc, &path, None);
-        let write = FieldWrite { path, value };
+        let null = matches!(
+            resolve(doc, &path, None),
+            Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null)
+        );
+        let write = FieldWrite { path, value, null };
         if !out.contains(&write) {
             out.push(write);
         }
