@@ -450,6 +450,40 @@ async fn javascript_client_syncs_with_a_token_within_its_scope(backend: Backend)
 }
 on_both_backends!(javascript_client_syncs_with_a_token_within_its_scope);
 
+/// The stock JS client keeps working after the server undoes its self-approval.
+async fn javascript_client_keeps_working_after_a_refusal(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("vol-js", "volunteer", COMMUNITY, None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let url = format!("{}?token={}", server.ws_url(), db.token("vol-js").await);
+    let out = js(&[
+        "self-approve",
+        "--server",
+        &url,
+        "--user",
+        "vol-js",
+        "--org",
+        COMMUNITY,
+    ])
+    .await;
+    let errors = out["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("refused and undone")),
+        "the JS device was told why: {out}"
+    );
+    assert_eq!(out["doc"]["entries"]["first"]["status"], "submitted");
+    assert_eq!(out["doc"]["entries"]["later"]["minutes"], 30);
+    let items = db.store().await.quarantined().await.unwrap();
+    assert_eq!(items.len(), 1);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(javascript_client_keeps_working_after_a_refusal);
+
 /// A supervisor breaks the glass to read outside their street; it is audited.
 #[tokio::test]
 async fn emergency_access_grants_temporary_read_and_is_audited() {

@@ -8,6 +8,7 @@
 //   append          --url URL --entry-id ID --minutes N   add an entry; prove a fresh client sees it
 //   show            --url URL                         print the doc, or {"unavailable": true}
 //   create-invalid                                    create {hello:"world"}, let it sync ~1.5 s
+//   self-approve    [--org O] [--user U]              approve own entry; expect it undone; log more hours
 //
 // Prints exactly one JSON object on stdout; logs go to stderr. Exit code 0 on
 // success, 1 on failure (with the reason on stderr), 2 on bad usage.
@@ -188,6 +189,31 @@ const commands = {
     if (!opt.url) usage("show needs --url");
     const found = await findFresh(opt.url);
     return found.unavailable ? { unavailable: true } : { doc: toJSON(found.handle.doc()) };
+  },
+
+  // A volunteer approves their own entry: the server must undo it (the stock client cannot
+  // rewind), tell the device why, and keep accepting the device's later work.
+  async "self-approve"() {
+    const { repo, adapter } = await open();
+    const handle = repo.create(volunteerDoc({ org: opt.org, user: opt.user, name: opt.name }));
+    handle.change(d => {
+      d.entries["first"] = entry({ minutes: 60 });
+    });
+    await seenByFreshClient(handle.url, doc => doc.entries?.first?.minutes === 60, "the first entry");
+    handle.change(d => {
+      d.entries["first"].status = "approved";
+    });
+    await waitFor(() => handle.doc().entries.first.status === "submitted", T, "the self-approval to be undone here");
+    const errors = adapter.received.filter(m => m.type === "error").map(m => m.message);
+    handle.change(d => {
+      d.entries["later"] = entry({ minutes: 30 });
+    });
+    await seenByFreshClient(
+      handle.url,
+      doc => doc.entries?.later?.minutes === 30 && doc.entries.first.status === "submitted",
+      "the later entry, with the first still submitted",
+    );
+    return { url: handle.url, errors, doc: toJSON(handle.doc()) };
   },
 
   async "create-invalid"() {
