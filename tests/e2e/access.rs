@@ -530,3 +530,65 @@ async fn emergency_access_grants_temporary_read_and_is_audited() {
         && what.as_deref() == Some("c01/s02")));
     server.stop().await;
 }
+
+/// A token that expires during a long connection ends it cleanly, with a reason.
+#[tokio::test]
+async fn token_expiry_ends_the_connection() {
+    use futures_util::StreamExt;
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    db.add_user("w", "worker", "c01/s01/m01/g01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let token = db.cli(&["token", "--user", "w", "--ttl", "2s"], None).await;
+    let url = format!("{}?token={token}", server.ws_url());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("valid for now");
+    let mut reason = None;
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(msg)) = ws.next().await {
+            match msg {
+                tokio_tungstenite::tungstenite::Message::Binary(bytes) => {
+                    if let Ok(linli_sync_core::wire::Message::Error { message, .. }) =
+                        linli_sync_core::wire::decode(&bytes)
+                    {
+                        reason = Some(message);
+                    }
+                }
+                tokio_tungstenite::tungstenite::Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection ended");
+    assert!(reason.unwrap_or_default().contains("expired"));
+    server.stop().await;
+}
+
+/// Password guessing is slowed: after ten attempts a minute for one user, logins answer 429.
+#[tokio::test]
+async fn login_attempts_are_rate_limited() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    db.add_user("target", "worker", "c01/s01/m01/g01", Some("right")).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let attempt = |password: &'static str| {
+        let addr = server.addr.clone();
+        async move {
+            http_post_json(
+                &addr,
+                "/api/login",
+                &serde_json::json!({"name": "target", "password": password, "device_name": "x"}),
+                None,
+            )
+            .await
+            .0
+        }
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt("guess").await, 401);
+    }
+    assert_eq!(attempt("guess").await, 429);
+    assert_eq!(attempt("right").await, 429, "even the right password waits");
+    let audit = db.store().await.audit_entries().await.unwrap();
+    assert_eq!(audit.iter().filter(|a| a.0 == "login_failed").count(), 10);
+    assert!(audit.iter().any(|a| a.0 == "login_rate_limited"));
+    server.stop().await;
+}
