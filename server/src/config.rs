@@ -33,6 +33,26 @@ pub struct ServeConfig {
     /// Largest websocket frame accepted, in bytes.
     #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+    /// Serve HTTPS/WSS on this address too (with `--tls-cert`/`--tls-key` or
+    /// `--tls-self-signed`); plain HTTP stays on `--listen`.
+    #[arg(long, env = "LINLI_TLS_LISTEN", default_value = "0.0.0.0:8443")]
+    pub tls_listen: SocketAddr,
+    /// PEM certificate chain for TLS.
+    #[arg(long, env = "LINLI_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, env = "LINLI_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Generate a self-signed certificate into the data directory (development).
+    #[arg(long, env = "LINLI_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+    /// Extra host names or addresses for the self-signed certificate (e.g. the LAN address).
+    #[arg(
+        long = "tls-hostname",
+        env = "LINLI_TLS_HOSTNAMES",
+        value_delimiter = ','
+    )]
+    pub tls_hostnames: Vec<String>,
     /// Seconds a document stays in memory after its last peer left.
     #[arg(long, env = "LINLI_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
@@ -45,6 +65,11 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// True when HTTPS is to be served.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls_self_signed || self.tls_cert.is_some()
+    }
+
     /// How long an idle document stays loaded.
     pub fn evict_after(&self) -> Duration {
         Duration::from_secs(self.evict_after_secs)

@@ -270,6 +270,10 @@ impl Actor {
         else {
             return;
         };
+        // Only peers that may read the document take part in its ephemeral traffic.
+        if !self.links.contains_key(from) || !self.sync.may_read(from) {
+            return;
+        }
         let key = (sender_id.clone(), session_id.clone());
         if self
             .ephemeral_seen

@@ -11,6 +11,7 @@ pub mod error;
 mod hub;
 mod outbox;
 pub mod store;
+pub mod tls;
 mod ws;
 
 use std::future::Future;
@@ -42,8 +43,11 @@ pub struct AppState {
 /// Opens the store, seeds demo data if asked, and serves on `listener` until `shutdown`
 /// resolves; then stops accepting, closes connections, lets in-flight commits finish and
 /// closes the database.
+///
+/// `tls_listener`, when given (and TLS is configured), serves the same routes over HTTPS/WSS.
 pub async fn run(
     listener: TcpListener,
+    tls_listener: Option<std::net::TcpListener>,
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
@@ -51,16 +55,18 @@ pub async fn run(
     if config.demo {
         demo_seed::seed_if_empty(&store).await?;
     }
-    serve(listener, config, store, shutdown).await
+    serve(listener, tls_listener, config, store, shutdown).await
 }
 
 /// Serves an already opened store.
 pub async fn serve(
     listener: TcpListener,
+    tls_listener: Option<std::net::TcpListener>,
     config: ServeConfig,
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
+    let tls_config = tls::config(&config).await?;
     let storage_id = store.storage_id().await?;
     let keys = auth::Keys::load(&config.data_dir, config.jwt_secret_file.as_deref())?;
     let token = CancellationToken::new();
@@ -83,14 +89,30 @@ pub async fn serve(
     tracker.spawn(revocation_sweeper(hub, token.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(backend = store.backend(), "serving");
+    let tls_handle = axum_server::Handle::new();
+    let tls_task = match (tls_listener, tls_config) {
+        (Some(listener), Some(config)) => {
+            let server = axum_server::from_tcp_rustls(listener, config)?.handle(tls_handle.clone());
+            let app = app.clone();
+            Some(tokio::spawn(async move { server.serve(app).await }))
+        }
+        _ => None,
+    };
     let stop = token.clone();
+    let stop_tls = tls_handle.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             stop.cancel();
+            stop_tls.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
         })
         .await?;
     token.cancel();
+    if let Some(task) = tls_task {
+        if let Ok(Err(e)) = task.await {
+            tracing::warn!(error = %e, "TLS listener ended with an error");
+        }
+    }
     tracker.close();
     tracker.wait().await;
     store.close().await;

@@ -118,12 +118,20 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(config) => {
             let listener = TcpListener::bind(config.listen).await?;
-            // Tests and scripts read the bound address from this line.
+            // Tests and scripts read the bound addresses from these lines.
             println!(
                 "linli-server listening on http://{}",
                 listener.local_addr()?
             );
-            linli_server::run(listener, config, shutdown_signal()).await?;
+            let tls_listener = if config.tls_enabled() {
+                let l = std::net::TcpListener::bind(config.tls_listen)?;
+                l.set_nonblocking(true)?;
+                println!("linli-server listening on https://{}", l.local_addr()?);
+                Some(l)
+            } else {
+                None
+            };
+            linli_server::run(listener, tls_listener, config, shutdown_signal()).await?;
         }
         Command::User(UserCommand::Add {
             store,

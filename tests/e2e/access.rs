@@ -540,7 +540,9 @@ async fn token_expiry_ends_the_connection() {
     let server = ServerProcess::start_with(&db, &[]).await;
     let token = db.cli(&["token", "--user", "w", "--ttl", "2s"], None).await;
     let url = format!("{}?token={token}", server.ws_url());
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("valid for now");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("valid for now");
     let mut reason = None;
     let ended = tokio::time::timeout(Duration::from_secs(15), async {
         while let Some(Ok(msg)) = ws.next().await {
@@ -567,7 +569,8 @@ async fn token_expiry_ends_the_connection() {
 #[tokio::test]
 async fn login_attempts_are_rate_limited() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
-    db.add_user("target", "worker", "c01/s01/m01/g01", Some("right")).await;
+    db.add_user("target", "worker", "c01/s01/m01/g01", Some("right"))
+        .await;
     let server = ServerProcess::start_with(&db, &[]).await;
     let attempt = |password: &'static str| {
         let addr = server.addr.clone();

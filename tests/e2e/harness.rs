@@ -166,6 +166,8 @@ pub fn bin(name: &str) -> PathBuf {
 pub struct ServerProcess {
     child: Child,
     pub addr: String,
+    /// The HTTPS address, when started with TLS.
+    pub tls_addr: Option<String>,
 }
 
 impl ServerProcess {
@@ -204,9 +206,29 @@ impl ServerProcess {
             .expect("address in the line")
             .trim()
             .to_string();
+        let tls_addr = if extra.contains(&"--tls-self-signed") {
+            let line = lines
+                .next_line()
+                .await
+                .expect("read stdout")
+                .expect("https line");
+            Some(
+                line.rsplit("https://")
+                    .next()
+                    .expect("address")
+                    .trim()
+                    .to_string(),
+            )
+        } else {
+            None
+        };
         // Keep draining stdout so the server never blocks on it.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let server = Self { child, addr };
+        let server = Self {
+            child,
+            addr,
+            tls_addr,
+        };
         server.wait_healthy().await;
         server
     }

@@ -15,3 +15,4 @@ mod protocol;
 mod refusal;
 mod restart;
 mod rust_clients;
+mod tls;
