@@ -9,11 +9,14 @@ use crate::error::AppError;
 use crate::store::Store;
 
 /// Creates an org unit.
-pub async fn add_org(store: &Store, path: &str, name: &str) -> Result<(), AppError> {
+pub async fn add_org(store: &Store, path: &str, name: &str, by: &str) -> Result<(), AppError> {
     let org = OrgPath::parse(path).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if name.trim().is_empty() {
+        return Err(AppError::BadRequest("an org unit needs a name".into()));
+    }
     store.add_org(org.as_str(), name).await?;
     store
-        .audit(Some("cli"), "org_add", Some(org.as_str()), Some(name), None)
+        .audit(Some(by), "org_add", Some(org.as_str()), Some(name), None)
         .await?;
     Ok(())
 }
@@ -25,6 +28,7 @@ pub async fn add_user(
     role: &str,
     org: &str,
     password: Option<&str>,
+    by: &str,
 ) -> Result<(), AppError> {
     let role =
         Role::parse(role).ok_or_else(|| AppError::BadRequest(format!("unknown role `{role}`")))?;
@@ -37,7 +41,17 @@ pub async fn add_user(
             "user names are 1-64 characters without spaces".into(),
         ));
     }
-    let hash = password.map(auth::password::hash);
+    let hash = match password {
+        Some(p) => {
+            let p = p.to_owned();
+            Some(
+                tokio::task::spawn_blocking(move || auth::password::hash(&p))
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
     if !store
         .add_user(name, role.as_str(), org.as_str(), hash.as_deref())
         .await?
@@ -46,7 +60,7 @@ pub async fn add_user(
     }
     store
         .audit(
-            Some("cli"),
+            Some(by),
             "user_add",
             Some(name),
             Some(&format!("{role} {org}")),
@@ -80,6 +94,7 @@ pub async fn revoke(
     store: &Store,
     device: Option<&str>,
     user: Option<&str>,
+    by: &str,
 ) -> Result<Vec<String>, AppError> {
     let ids: Vec<String> = match (device, user) {
         (Some(d), _) => vec![d.to_owned()],
@@ -95,7 +110,7 @@ pub async fn revoke(
     for id in ids {
         if store.revoke_device(&id).await? {
             store
-                .audit(Some("cli"), "device_revoke", Some(&id), None, None)
+                .audit(Some(by), "device_revoke", Some(&id), None, None)
                 .await?;
             revoked.push(id);
         }

@@ -78,7 +78,7 @@ async fn seed_orgs_and_users(
         }
     }
     for (path, name) in &orgs {
-        admin::add_org(store, path, name).await?;
+        admin::add_org(store, path, name, "demo").await?;
     }
     let mut accounts = vec![
         ("admin".to_owned(), "admin", "c01".to_owned()),
@@ -93,7 +93,7 @@ async fn seed_orgs_and_users(
         accounts.push((user, "volunteer", org));
     }
     for (name, role, org) in &accounts {
-        admin::add_user(store, name, role, org, Some(DEMO_PASSWORD)).await?;
+        admin::add_user(store, name, role, org, Some(DEMO_PASSWORD), "demo").await?;
         tracing::info!(user = %name, role, org = %org, "demo account (password {DEMO_PASSWORD})");
     }
     Ok(())

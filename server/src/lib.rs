@@ -2,6 +2,7 @@
 //! SQLite or PostgreSQL, and one actor per loaded document. See ARCHITECTURE.md.
 
 pub mod admin;
+mod admin_api;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -167,6 +168,15 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/emergency-access",
             axum::routing::post(auth::api::emergency_access),
+        )
+        .route(
+            "/api/orgs",
+            get(admin_api::list_orgs).post(admin_api::add_org),
+        )
+        .route("/api/users", axum::routing::post(admin_api::add_user))
+        .route(
+            "/api/devices/revoke",
+            axum::routing::post(admin_api::revoke_device),
         )
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

@@ -148,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
                 None
             };
             let store = store.open().await?;
-            admin::add_user(&store, &name, &role, &org, password.as_deref()).await?;
+            admin::add_user(&store, &name, &role, &org, password.as_deref(), "cli").await?;
             println!("added user {name} ({role}, {org})");
         }
         Command::Token {
@@ -172,13 +172,13 @@ async fn main() -> anyhow::Result<()> {
             user,
         }) => {
             let store = store.open().await?;
-            for id in admin::revoke(&store, device.as_deref(), user.as_deref()).await? {
+            for id in admin::revoke(&store, device.as_deref(), user.as_deref(), "cli").await? {
                 println!("revoked {id}");
             }
         }
         Command::Org(OrgCommand::Add { store, path, name }) => {
             let store = store.open().await?;
-            admin::add_org(&store, &path, &name).await?;
+            admin::add_org(&store, &path, &name, "cli").await?;
             println!("added org {path} ({name})");
         }
     }

@@ -595,3 +595,85 @@ async fn login_attempts_are_rate_limited() {
     assert!(audit.iter().any(|a| a.0 == "login_rate_limited"));
     server.stop().await;
 }
+
+/// Admins manage org units and users over the API; others may only revoke their own devices.
+async fn admin_api_manages_orgs_users_and_devices(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("root", "admin", "c01", None).await;
+    db.add_user("w1", "worker", "c01/s01/m01/g01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let admin = db.token("root").await;
+    let worker = db.token("w1").await;
+    let post = |path: &'static str, body: serde_json::Value, token: String| {
+        let addr = server.addr.clone();
+        async move { http_post_json(&addr, path, &body, Some(&token)).await }
+    };
+
+    let org = serde_json::json!({"path": "c01/s03", "name": "新华街道"});
+    assert_eq!(post("/api/orgs", org.clone(), worker.clone()).await.0, 403);
+    assert_eq!(post("/api/orgs", org, admin.clone()).await.0, 200);
+    let (status, body) = crate::harness::http_get_auth(&server.addr, "/api/orgs", &worker).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("新华街道"), "{body}");
+
+    let user = serde_json::json!({"name": "li", "role": "worker", "org": "c01/s03/m01/g01", "password": "pw-李"});
+    assert_eq!(
+        post("/api/users", user.clone(), worker.clone()).await.0,
+        403
+    );
+    assert_eq!(post("/api/users", user.clone(), admin.clone()).await.0, 200);
+    assert_eq!(
+        post("/api/users", user, admin.clone()).await.0,
+        400,
+        "names are unique"
+    );
+    let bad = serde_json::json!({"name": "x", "role": "emperor", "org": "c01"});
+    assert_eq!(post("/api/users", bad, admin.clone()).await.0, 400);
+
+    let (status, body) = http_post_json(
+        &server.addr,
+        "/api/login",
+        &serde_json::json!({"name": "li", "password": "pw-李", "device_name": "手机"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let login: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let li_token = login["access_token"].as_str().unwrap().to_string();
+    let li_device = login["device"].as_str().unwrap().to_string();
+
+    let revoke = serde_json::json!({"device": li_device});
+    assert_eq!(
+        post("/api/devices/revoke", revoke.clone(), worker.clone())
+            .await
+            .0,
+        403,
+        "not your device"
+    );
+    assert_eq!(
+        post("/api/devices/revoke", revoke, li_token.clone())
+            .await
+            .0,
+        200,
+        "your own lost phone"
+    );
+    assert_eq!(refused_status(&server, &li_token).await, 401);
+
+    let actions: Vec<(String, Option<String>)> = db
+        .store()
+        .await
+        .audit_entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(a, who, _)| (a, who))
+        .collect();
+    assert!(actions.contains(&("org_add".into(), Some("root".into()))));
+    assert!(actions.contains(&("user_add".into(), Some("root".into()))));
+    assert!(actions.contains(&("device_revoke".into(), Some("li".into()))));
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(admin_api_manages_orgs_users_and_devices);
