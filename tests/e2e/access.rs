@@ -125,6 +125,24 @@ async fn refused_self_approval_is_undone_and_the_device_keeps_working(backend: B
 }
 on_both_backends!(refused_self_approval_is_undone_and_the_device_keeps_working);
 
+/// Syncs a document its creator may not create: the creator is told `why`, and `other`, who
+/// could read such a document, finds it does not exist.
+async fn refused_and_unseen(
+    creator: &mut FieldClient,
+    creator_token: &str,
+    doc: DocumentId,
+    why: &str,
+    other: &mut FieldClient,
+    other_token: &str,
+    server: &ServerProcess,
+) {
+    let report = sync_report(creator, server, creator_token).await;
+    assert!(report.errors.iter().any(|e| e.contains(why)), "{report:?}");
+    other.pull(doc);
+    let report = sync_report(other, server, other_token).await;
+    assert_eq!(report.unavailable, vec![doc.to_string()]);
+}
+
 /// Volunteers see only their own document; workers only their grid, for reads and writes.
 async fn read_and_write_scope_is_enforced(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
@@ -176,34 +194,32 @@ async fn read_and_write_scope_is_enforced(backend: Backend) {
         .create(&household("c01/s01/m01/g02", "3号"))
         .await
         .unwrap();
-    let report = sync_report(&mut worker_a, &server, &wa).await;
-    assert!(
-        report
-            .errors
-            .iter()
-            .any(|e| e.contains("outside your scope")),
-        "{report:?}"
-    );
-    worker_b.pull(intruder);
-    let report = sync_report(&mut worker_b, &server, &wb).await;
-    assert_eq!(report.unavailable, vec![intruder.to_string()]);
+    refused_and_unseen(
+        &mut worker_a,
+        &wa,
+        intruder,
+        "outside your scope",
+        &mut worker_b,
+        &wb,
+        &server,
+    )
+    .await;
 
     // A volunteer cannot register a document for someone else.
     let forged = va
         .create_volunteer(COMMUNITY, "vol-b", "冒名")
         .await
         .unwrap();
-    let report = sync_report(&mut va, &server, &ta).await;
-    assert!(
-        report
-            .errors
-            .iter()
-            .any(|e| e.contains("belong to its creator")),
-        "{report:?}"
-    );
-    vb.pull(forged);
-    let report = sync_report(&mut vb, &server, &tb).await;
-    assert_eq!(report.unavailable, vec![forged.to_string()]);
+    refused_and_unseen(
+        &mut va,
+        &ta,
+        forged,
+        "belong to its creator",
+        &mut vb,
+        &tb,
+        &server,
+    )
+    .await;
 
     // A worker's write to a field only supervisors may write is undone.
     worker_a

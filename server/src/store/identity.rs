@@ -34,6 +34,18 @@ pub enum RefreshUse {
     Invalid,
 }
 
+/// Reads a [`DeviceRow`] from a row of either backend.
+macro_rules! device_row {
+    ($r:expr) => {
+        Ok(DeviceRow {
+            id: $r.try_get("id")?,
+            user_name: $r.try_get("user_name")?,
+            name: $r.try_get("name")?,
+            revoked: $r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        })
+    };
+}
+
 impl Store {
     /// Creates an org unit (idempotent).
     pub async fn add_org(&self, path: &str, name: &str) -> Result<bool, sqlx::Error> {
@@ -102,12 +114,7 @@ impl Store {
         with_pool!(self, pool => {
             let row = sqlx::query("SELECT id, user_name, name, revoked_at FROM devices WHERE id = $1")
                 .bind(id).fetch_optional(pool).await?;
-            row.map(|r| Ok(DeviceRow {
-                id: r.try_get("id")?,
-                user_name: r.try_get("user_name")?,
-                name: r.try_get("name")?,
-                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            })).transpose()
+            row.map(|r| device_row!(r)).transpose()
         })
     }
 
@@ -116,12 +123,7 @@ impl Store {
         with_pool!(self, pool => {
             let rows = sqlx::query("SELECT id, user_name, name, revoked_at FROM devices WHERE user_name = $1 ORDER BY created_at")
                 .bind(user).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(DeviceRow {
-                id: r.try_get("id")?,
-                user_name: r.try_get("user_name")?,
-                name: r.try_get("name")?,
-                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            })).collect()
+            rows.iter().map(|r| device_row!(r)).collect()
         })
     }
 
