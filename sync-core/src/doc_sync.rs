@@ -242,6 +242,10 @@ impl DocumentSync {
         if !self.may_read(peer) {
             return Ok(Received::Unavailable);
         }
+        if self.foreign_to_tentative(peer) {
+            // Someone else's document is being created: it does not exist for this peer yet.
+            return Ok(Received::Unavailable);
+        }
         let state = self.peers.get_mut(peer).expect("added above");
         if state.refused {
             return Ok(Received::Ignored);
@@ -301,12 +305,29 @@ impl DocumentSync {
         Ok(Received::Compensated(reason))
     }
 
+    /// True when the document is still being created by another user than this peer's.
+    fn foreign_to_tentative(&self, peer: &PeerId) -> bool {
+        let Existence::Tentative = self.existence else {
+            return false;
+        };
+        let Some((_, Some(creator))) = &self.creator else {
+            return false;
+        };
+        match self.peers.get(peer).and_then(|p| p.principal.as_ref()) {
+            Some(who) => who.user != creator.user,
+            None => false,
+        }
+    }
+
     /// Binds the new changes' actors to `who`'s device; returns why not, if one is bound to
     /// another device.
     fn bind_actors(&mut self, before: &[ChangeHash], who: &Principal) -> Option<String> {
         let mut fresh = Vec::new();
         for change in self.doc.get_changes(before) {
             let actor = change.actor_id().clone();
+            if actor == self.server_actor {
+                return Some("changes may not use the server's actor".into());
+            }
             match self.actors.get(&actor) {
                 Some(device) if *device == who.device => {}
                 Some(_) => return Some(format!("actor {actor} belongs to another device")),

@@ -4,4 +4,5 @@
 mod access_matrix;
 mod codec_fixtures;
 mod codec_props;
+mod doc_policy;
 mod harness;

@@ -1,0 +1,136 @@
+//! `DocumentSync` holding authenticated peers to the policy: forged actors and intrusions into
+//! a document someone else is creating.
+
+use linli_sync_core::access::{Principal, Role};
+use linli_sync_core::automerge::sync::{self, SyncDoc};
+use linli_sync_core::automerge::{ActorId, Automerge};
+use linli_sync_core::contract::{OrgPath, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::doc_sync::{DocumentSync, Pending, Received};
+use linli_sync_core::wire::PeerId;
+
+fn volunteer(user: &str) -> Principal {
+    Principal {
+        user: user.into(),
+        role: Role::Volunteer,
+        org: OrgPath::parse("c01/s01/m01").unwrap(),
+        device: format!("dev-{user}"),
+        extra_read: Vec::new(),
+    }
+}
+
+fn own_document(user: &str, actor: ActorId) -> Automerge {
+    let mut doc = Automerge::new();
+    doc.set_actor(actor);
+    let mut tx = doc.transaction();
+    let record = Volunteer {
+        kind: "volunteer".into(),
+        schema: SCHEMA_VERSION,
+        org: "c01/s01/m01".into(),
+        user: user.into(),
+        name: "测试".into(),
+        ..Volunteer::default()
+    };
+    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
+    tx.commit();
+    doc
+}
+
+/// Runs the sync protocol between `client` and the server for `peer` until quiet; returns
+/// what the server said to each message.
+fn exchange(server: &mut DocumentSync, peer: &PeerId, client: &mut Automerge) -> Vec<Received> {
+    let mut state = sync::State::new();
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let Some(msg) = client.generate_sync_message(&mut state) else {
+            break;
+        };
+        answers.push(server.receive(peer, false, &msg.encode(), 0).unwrap());
+        if let Pending::Commit(c) = server.take_commit() {
+            server.committed(&c);
+        }
+        for (to, data) in server.poll_outgoing() {
+            if &to == peer {
+                client
+                    .receive_sync_message(&mut state, sync::Message::decode(&data).unwrap())
+                    .unwrap();
+            }
+        }
+    }
+    answers
+}
+
+#[test]
+fn changes_under_the_servers_actor_are_refused_whole() {
+    let server_actor = ActorId::from(vec![0xee; 16]);
+    let mut server = DocumentSync::tentative(server_actor.clone());
+    let peer = PeerId::from("p");
+    server.add_peer(peer.clone(), Some(volunteer("vol-a")), None);
+    let mut client = own_document("vol-a", server_actor);
+    let answers = exchange(&mut server, &peer, &mut client);
+    assert!(
+        answers
+            .iter()
+            .any(|a| matches!(a, Received::Refused(r) if r.contains("server's actor"))),
+        "{answers:?}"
+    );
+    assert!(
+        server.doc().get_heads().is_empty(),
+        "nothing of it was kept in the document"
+    );
+}
+
+#[test]
+fn nobody_else_writes_into_a_document_being_created() {
+    let mut server = DocumentSync::tentative(ActorId::from(vec![0xee; 16]));
+    let (a, b) = (PeerId::from("a"), PeerId::from("b"));
+    server.add_peer(a.clone(), Some(volunteer("vol-a")), None);
+    server.add_peer(b.clone(), Some(volunteer("vol-b")), None);
+    // vol-a's creation arrives but is not committed yet.
+    let doc_a = own_document("vol-a", ActorId::from(vec![1; 16]));
+    let mut state = sync::State::new();
+    let first = doc_a.generate_sync_message(&mut state).unwrap();
+    server
+        .receive(&a, false, &first.clone().encode(), 0)
+        .unwrap();
+    let everything = sync::Message {
+        changes: doc_a
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect::<Vec<_>>()
+            .into(),
+        ..first.clone()
+    };
+    assert_eq!(
+        server.receive(&a, false, &everything.encode(), 0).unwrap(),
+        Received::Applied
+    );
+    // vol-b tries to slip a change in before the commit.
+    let mut doc_b = doc_a.fork().with_actor(ActorId::from(vec![2; 16]));
+    let mut tx = doc_b.transaction();
+    linli_sync_core::automerge::transaction::Transactable::put(
+        &mut tx,
+        linli_sync_core::automerge::ROOT,
+        "name",
+        "入侵",
+    )
+    .unwrap();
+    tx.commit();
+    let sneaky = sync::Message {
+        changes: doc_b
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect::<Vec<_>>()
+            .into(),
+        ..first
+    };
+    assert_eq!(
+        server.receive(&b, false, &sneaky.encode(), 0).unwrap(),
+        Received::Unavailable
+    );
+    let Pending::Commit(c) = server.take_commit() else {
+        panic!("vol-a's document is committed")
+    };
+    assert_eq!(c.changes.len(), 1, "only vol-a's change");
+}
