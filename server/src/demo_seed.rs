@@ -33,7 +33,13 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
             .map(NewChange::from_change)
             .collect();
         store
-            .commit(&d.id.to_string(), Some(&root), &changes, &origin, &[], &[])
+            .commit(
+                &d.id.to_string(),
+                Some(&root),
+                &changes,
+                &origin,
+                &Default::default(),
+            )
             .await?;
     }
     seed_orgs_and_users(store, &documents).await?;

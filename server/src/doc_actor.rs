@@ -8,14 +8,16 @@ use std::str::FromStr;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
-use linli_sync_core::doc_sync::{DocumentSync, Pending, Quarantined, Received};
+use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, Quarantined, Received};
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
 
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
-use crate::store::{now_ms, Binding, NewChange, Origin, QuarantineEntry, Store};
+use crate::store::{
+    now_ms, Binding, CommitExtras, NewChange, NewConflict, Origin, QuarantineEntry, Settled, Store,
+};
 
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;
@@ -46,6 +48,13 @@ pub enum DocCommand {
     Ephemeral { from: PeerId, message: Message },
     /// The peer's connection ended.
     PeerGone { peer: PeerId, conn: u64 },
+    /// A supervisor settles a conflicted field; the reply comes once it is durable.
+    Settle {
+        path: Vec<String>,
+        value: serde_json::Value,
+        by: Principal,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
 }
 
 struct Link {
@@ -63,6 +72,8 @@ struct Actor {
     /// receive back to us, so anything not newer is a bounce and is dropped.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
     changes_since_snapshot: u64,
+    /// Settlements waiting for their commit.
+    settle_replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
 }
 
 /// Runs the actor for document `id` until it is evicted or the server shuts down.
@@ -83,6 +94,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
         links: HashMap::new(),
         ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
+        settle_replies: Vec::new(),
     };
     let evict_after = hub.settings().evict_after;
     let shutdown = hub.shutdown_token().clone();
@@ -111,7 +123,22 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
             handled += 1;
         }
         actor.settle().await;
+        let durable = actor.sync.is_durable();
+        for reply in actor.settle_replies.drain(..) {
+            let _ = reply.send(if durable {
+                Ok(())
+            } else {
+                Err("the server could not store the settlement; try again".into())
+            });
+        }
     }
+}
+
+/// The actor a person's server-side edits (settlements) are written as: stable per user, so
+/// history shows who settled what.
+fn person_actor(user: &str) -> ActorId {
+    use sha2::Digest;
+    ActorId::from(sha2::Sha256::digest(format!("linli-user:{user}").as_bytes())[..16].to_vec())
 }
 
 /// Loads a document from the store, or starts a tentative one. Also returns how many changes
@@ -185,6 +212,23 @@ impl Actor {
             } => self.handle_sync(peer, is_request, raw_id, data).await,
             DocCommand::Ephemeral { from, message } => self.relay(&from, message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
+            DocCommand::Settle {
+                path,
+                value,
+                by,
+                reply,
+            } => {
+                let actor = person_actor(&by.user);
+                match self
+                    .sync
+                    .settle(&path, &value, &actor, &by, now_ms() / 1000)
+                {
+                    Ok(()) => self.settle_replies.push(reply),
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+            }
         }
     }
 
@@ -339,20 +383,7 @@ impl Actor {
                     Some(peer) if commit.authors.len() == 1 => self.origin_of(peer),
                     _ => Origin::default(),
                 };
-                let bindings: Vec<Binding> = commit
-                    .bindings
-                    .iter()
-                    .map(|(actor, who)| Binding {
-                        actor: actor.to_hex_string(),
-                        user: who.user.clone(),
-                        device: who.device.clone(),
-                    })
-                    .collect();
-                let quarantine: Vec<QuarantineEntry> = commit
-                    .quarantine
-                    .iter()
-                    .map(|q| self.quarantine_entry(q))
-                    .collect();
+                let extras = self.commit_extras(&commit);
                 let result = self
                     .hub
                     .store()
@@ -361,8 +392,7 @@ impl Actor {
                         commit.create.as_ref(),
                         &changes,
                         &origin,
-                        &bindings,
-                        &quarantine,
+                        &extras,
                     )
                     .await;
                 match result {
@@ -406,6 +436,43 @@ impl Actor {
                 }));
                 link.peer.outbox.send(Outgoing::Frame(frame));
             }
+        }
+    }
+
+    /// Bindings, quarantine and review items to write in the commit's transaction.
+    fn commit_extras(&self, commit: &Commit) -> CommitExtras {
+        CommitExtras {
+            bindings: commit
+                .bindings
+                .iter()
+                .map(|(actor, who)| Binding {
+                    actor: actor.to_hex_string(),
+                    user: who.user.clone(),
+                    device: who.device.clone(),
+                })
+                .collect(),
+            quarantine: commit
+                .quarantine
+                .iter()
+                .map(|q| self.quarantine_entry(q))
+                .collect(),
+            conflicts: commit
+                .conflicts
+                .iter()
+                .map(|c| NewConflict {
+                    path: c.path.join("/"),
+                    candidates: serde_json::to_string(&c.values).unwrap_or_default(),
+                })
+                .collect(),
+            settled: commit
+                .settled
+                .iter()
+                .map(|(path, by, value)| Settled {
+                    path: path.join("/"),
+                    by: by.user.clone(),
+                    value: value.to_string(),
+                })
+                .collect(),
         }
     }
 

@@ -15,6 +15,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("too many attempts; wait a minute")]
     TooManyRequests,
+    #[error("not found")]
+    NotFound,
+    #[error("temporarily unavailable")]
+    Unavailable,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -34,6 +38,11 @@ impl IntoResponse for AppError {
             ),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "not allowed".to_string()),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, why.clone()),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_string()),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable; try again".to_string(),
+            ),
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many attempts; wait a minute".to_string(),

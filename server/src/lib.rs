@@ -11,6 +11,7 @@ mod doc_actor;
 pub mod error;
 mod hub;
 mod outbox;
+mod review_api;
 pub mod store;
 pub mod tls;
 mod ws;
@@ -177,6 +178,11 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/devices/revoke",
             axum::routing::post(admin_api::revoke_device),
+        )
+        .route("/api/conflicts", get(review_api::list))
+        .route(
+            "/api/conflicts/{id}/resolve",
+            axum::routing::post(review_api::resolve),
         )
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

@@ -19,6 +19,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{ActorId, Automerge, ChangeHash};
 
 use crate::access::{self, Principal};
+use crate::conflicts::{self, FieldConflict, ResolveError};
 use crate::contract::{root_is_empty, root_string, validate_root, RootInfo};
 use crate::wire::PeerId;
 
@@ -83,6 +84,10 @@ pub struct Commit {
     pub bindings: Vec<(ActorId, Principal)>,
     /// Refused (and compensated) changes to keep in quarantine.
     pub quarantine: Vec<Quarantined>,
+    /// Reviewed fields this commit leaves with concurrent values (to open or refresh items).
+    pub conflicts: Vec<FieldConflict>,
+    /// Fields a supervisor settled in this commit (to close their items), with who did.
+    pub settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -117,6 +122,7 @@ pub struct DocumentSync {
     quarantine: Vec<Quarantined>,
     /// Who brought the first content of a tentative document (its creator).
     creator: Option<(PeerId, Option<Principal>)>,
+    settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
     server_actor: ActorId,
 }
 
@@ -161,6 +167,7 @@ impl DocumentSync {
             new_bindings: Vec::new(),
             quarantine: Vec::new(),
             creator: None,
+            settled: Vec::new(),
             server_actor,
         }
     }
@@ -398,6 +405,13 @@ impl DocumentSync {
             }
         };
         let changes = self.doc.get_changes(&self.durable_heads);
+        let kind = match (&create, &self.existence) {
+            (Some(root), _) | (None, Existence::Stored(root)) => Some(root.kind),
+            _ => None,
+        };
+        let conflicts = kind
+            .map(|k| conflicts::detect(&self.doc, k, &self.durable_heads))
+            .unwrap_or_default();
         self.commit_in_flight = true;
         Pending::Commit(Commit {
             create,
@@ -406,7 +420,35 @@ impl DocumentSync {
             authors: std::mem::take(&mut self.uncommitted_authors),
             bindings: std::mem::take(&mut self.new_bindings),
             quarantine: std::mem::take(&mut self.quarantine),
+            conflicts,
+            settled: std::mem::take(&mut self.settled),
         })
+    }
+
+    /// A supervisor settles a conflicted field: writes `value` at `path` as `actor` (theirs),
+    /// superseding every concurrent value. Committed with the next `take_commit`.
+    pub fn settle(
+        &mut self,
+        path: &[String],
+        value: &serde_json::Value,
+        actor: &ActorId,
+        by: &Principal,
+        time_secs: i64,
+    ) -> Result<(), ResolveError> {
+        let message = format!("linli: settled by {}", by.user);
+        conflicts::settle(&mut self.doc, path, value, actor, time_secs, &message)?;
+        if !self.actors.contains_key(actor) {
+            self.actors.insert(actor.clone(), by.device.clone());
+            self.new_bindings.push((actor.clone(), by.clone()));
+        }
+        self.settled
+            .push((path.to_vec(), by.clone(), value.clone()));
+        Ok(())
+    }
+
+    /// True when everything in memory is durable.
+    pub fn is_durable(&self) -> bool {
+        !self.commit_in_flight && self.doc.get_heads() == self.durable_heads
     }
 
     fn judge_creation(&self) -> Result<RootInfo, String> {

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod client;
+pub mod conflicts;
 pub mod connection;
 pub mod contract;
 pub mod doc_sync;

@@ -14,5 +14,6 @@ mod js_interop;
 mod protocol;
 mod refusal;
 mod restart;
+mod review;
 mod rust_clients;
 mod tls;

@@ -43,9 +43,11 @@ macro_rules! quarantine_insert {
     };
 }
 
+mod conflicts;
 mod identity;
 mod open;
 
+pub use conflicts::ConflictRow;
 pub use identity::{DeviceRow, RefreshUse, UserRow};
 pub use open::open;
 
@@ -85,6 +87,31 @@ pub struct Binding {
     pub actor: String,
     pub user: String,
     pub device: String,
+}
+
+/// Everything else a commit writes in its transaction.
+#[derive(Debug, Clone, Default)]
+pub struct CommitExtras {
+    pub bindings: Vec<Binding>,
+    pub quarantine: Vec<QuarantineEntry>,
+    pub conflicts: Vec<NewConflict>,
+    pub settled: Vec<Settled>,
+}
+
+/// A reviewed field with concurrent values (`candidates` is JSON).
+#[derive(Debug, Clone)]
+pub struct NewConflict {
+    pub path: String,
+    pub candidates: String,
+}
+
+/// A field a supervisor settled.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub path: String,
+    pub by: String,
+    /// The chosen value, JSON.
+    pub value: String,
 }
 
 /// Who sent something, as far as the server knows.
@@ -193,8 +220,7 @@ impl Store {
         create: Option<&RootInfo>,
         changes: &[NewChange],
         origin: &Origin,
-        bindings: &[Binding],
-        quarantine: &[QuarantineEntry],
+        extras: &CommitExtras,
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
         with_pool!(self, pool => {
@@ -231,7 +257,7 @@ impl Store {
                 .bind(document_id)
                 .execute(&mut *tx)
                 .await?;
-            for b in bindings {
+            for b in &extras.bindings {
                 sqlx::query(
                     "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id, actor) DO NOTHING",
@@ -244,8 +270,33 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for q in quarantine {
+            for q in &extras.quarantine {
                 quarantine_insert!(&mut *tx, q, now)?;
+            }
+            for s in &extras.settled {
+                sqlx::query(
+                    "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
+                     WHERE document_id = $4 AND path = $5 AND status = 'open'",
+                )
+                .bind(now)
+                .bind(&s.by)
+                .bind(&s.value)
+                .bind(document_id)
+                .bind(&s.path)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for c in &extras.conflicts {
+                sqlx::query(
+                    "INSERT INTO conflicts (document_id, path, candidates, status, opened_at) VALUES ($1, $2, $3, 'open', $4) \
+                     ON CONFLICT (document_id, path) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates",
+                )
+                .bind(document_id)
+                .bind(&c.path)
+                .bind(&c.candidates)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await
         })

@@ -1,0 +1,187 @@
+//! Finding conflicts a supervisor must settle. Automerge merges concurrent edits
+//! deterministically and keeps the losing values; where a *reviewed* field now holds more than
+//! one concurrent value, a person should choose. This module finds those fields among the ones
+//! a commit touched, and writes a chosen value back.
+
+use automerge::transaction::Transactable;
+use automerge::{
+    ActorId, Automerge, ChangeHash, ObjId as ExId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
+};
+use serde::Serialize;
+
+use crate::access::{field_writes, resolve, rules::path_matches};
+use crate::contract::Kind;
+
+/// The fields reviewed for conflicts, per kind (path patterns as in the access rules).
+pub const REVIEWED: &[(Kind, &str)] = &[
+    (Kind::Household, "address"),
+    (Kind::Household, "tags/*"),
+    (Kind::Household, "members/*/*"),
+    (Kind::Household, "members/*/tags/*"),
+    (Kind::Volunteer, "entries/*/minutes"),
+    (Kind::Volunteer, "entries/*/date"),
+    (Kind::Volunteer, "entries/*/activity"),
+    (Kind::Volunteer, "entries/*/status"),
+    (Kind::Request, "status"),
+    (Kind::Request, "assignee"),
+];
+
+/// True when `path` of a `kind` document is reviewed for conflicts.
+pub fn is_reviewed(kind: Kind, path: &[String]) -> bool {
+    REVIEWED
+        .iter()
+        .any(|(k, pattern)| *k == kind && path_matches(pattern, path))
+}
+
+/// One of the concurrent values of a conflicted field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConflictValue {
+    pub value: serde_json::Value,
+    /// The actor that wrote it (hex).
+    pub actor: String,
+    /// When its change was made, seconds since the epoch (as the author's clock said).
+    pub time: i64,
+}
+
+/// A reviewed field holding more than one concurrent value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldConflict {
+    pub path: Vec<String>,
+    pub values: Vec<ConflictValue>,
+}
+
+/// Conflicts among the reviewed fields that changed since `before`.
+pub fn detect(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Vec<FieldConflict> {
+    let after = doc.get_heads();
+    let mut found = Vec::new();
+    for write in field_writes(doc, &doc.diff(before, &after)) {
+        if !is_reviewed(kind, &write.path) {
+            continue;
+        }
+        let Some((parent, key)) = split(doc, &write.path) else {
+            continue;
+        };
+        let Ok(all) = doc.get_all(&parent, key.as_str()) else {
+            continue;
+        };
+        if all.len() < 2 {
+            continue;
+        }
+        let values = all
+            .iter()
+            .map(|(value, id)| ConflictValue {
+                value: to_json(doc, value, id),
+                actor: actor_of(id).map(|a| a.to_hex_string()).unwrap_or_default(),
+                time: actor_of(id).map(|a| change_time(doc, a, id)).unwrap_or(0),
+            })
+            .collect();
+        found.push(FieldConflict {
+            path: write.path,
+            values,
+        });
+    }
+    found
+}
+
+/// Why a resolution could not be written.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResolveError {
+    #[error("the document has no field `{0}`")]
+    NoSuchField(String),
+    #[error("only text, numbers, true/false and null can settle a field")]
+    UnsupportedValue,
+}
+
+/// Writes `value` at `path` as `actor`, superseding every concurrent value there. Returns the
+/// new change's hash.
+pub fn settle(
+    doc: &mut Automerge,
+    path: &[String],
+    value: &serde_json::Value,
+    actor: &ActorId,
+    time_secs: i64,
+    message: &str,
+) -> Result<Option<ChangeHash>, ResolveError> {
+    let scalar = match value {
+        serde_json::Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        serde_json::Value::Bool(b) => ScalarValue::Boolean(*b),
+        serde_json::Value::Null => ScalarValue::Null,
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(f)) => ScalarValue::F64(f),
+            _ => return Err(ResolveError::UnsupportedValue),
+        },
+        _ => return Err(ResolveError::UnsupportedValue),
+    };
+    let (parent, key) =
+        split(doc, path).ok_or_else(|| ResolveError::NoSuchField(path.join("/")))?;
+    let previous = doc.get_actor().clone();
+    doc.set_actor(actor.clone());
+    let mut tx = doc.transaction();
+    let _ = tx.put(&parent, key.as_str(), scalar);
+    let (hash, _) = tx.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_message(message.to_owned())
+            .with_time(time_secs),
+    );
+    doc.set_actor(previous);
+    Ok(hash)
+}
+
+/// The map holding the field at `path`, and the field's key.
+fn split(doc: &Automerge, path: &[String]) -> Option<(ExId, String)> {
+    let (key, parent_path) = path.split_last()?;
+    let parent = if parent_path.is_empty() {
+        ROOT
+    } else {
+        match resolve(doc, parent_path, None)? {
+            (Value::Object(ObjType::Map), id) => id,
+            _ => return None,
+        }
+    };
+    Some((parent, key.clone()))
+}
+
+fn actor_of(id: &ExId) -> Option<&ActorId> {
+    match id {
+        ExId::Id(_, actor, _) => Some(actor),
+        ExId::Root => None,
+    }
+}
+
+/// The timestamp of the change that made op `id` (the change by `actor` covering its counter).
+fn change_time(doc: &Automerge, actor: &ActorId, id: &ExId) -> i64 {
+    let ExId::Id(counter, _, _) = id else {
+        return 0;
+    };
+    doc.get_changes(&[])
+        .iter()
+        .find(|c| {
+            c.actor_id() == actor
+                && c.start_op().get() <= *counter
+                && *counter < c.start_op().get() + c.len() as u64
+        })
+        .map(|c| c.timestamp())
+        .unwrap_or(0)
+}
+
+fn to_json(doc: &Automerge, value: &Value<'_>, id: &ExId) -> serde_json::Value {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => serde_json::Value::String(s.to_string()),
+            ScalarValue::Int(i) => (*i).into(),
+            ScalarValue::Uint(u) => (*u).into(),
+            ScalarValue::F64(f) => serde_json::Number::from_f64(*f)
+                .map(Into::into)
+                .unwrap_or_default(),
+            ScalarValue::Boolean(b) => (*b).into(),
+            ScalarValue::Null => serde_json::Value::Null,
+            other => serde_json::Value::String(other.to_string()),
+        },
+        Value::Object(ObjType::Text) => doc
+            .text(id)
+            .map(serde_json::Value::String)
+            .unwrap_or_default(),
+        Value::Object(_) => serde_json::Value::String("(object)".into()),
+    }
+}

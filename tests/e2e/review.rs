@@ -1,0 +1,161 @@
+//! Supervisors' review of conflicts: found once, shown with authors, settled on every device.
+
+use std::collections::BTreeMap;
+
+use linli_sync_core::automerge::{transaction::Transactable, ReadDoc, ROOT};
+use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
+
+use crate::harness::{
+    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+};
+use crate::on_both_backends;
+
+const GRID: &str = "c01/s01/m01/g01";
+
+fn set_birth_year(
+    year: i64,
+) -> impl FnOnce(
+    &mut linli_sync_core::automerge::transaction::Transaction<'_>,
+) -> Result<(), linli_field::FieldError> {
+    move |tx| {
+        let members = tx.get(ROOT, "members")?.expect("members").1;
+        let m = tx.get(&members, "m1")?.expect("member").1;
+        tx.put(&m, "birth_year", year)?;
+        Ok(())
+    }
+}
+
+async fn open_conflicts(server: &ServerProcess, token: &str) -> Vec<serde_json::Value> {
+    let (status, body) = http_get_auth(&server.addr, "/api/conflicts", token).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Two workers change the same member's birth year offline: exactly one item names both
+/// values and both authors; the supervisor's choice reaches both devices and closes it; an
+/// unrelated edit afterwards opens nothing.
+async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("zhang", "worker", GRID, None).await;
+    db.add_user("li", "worker", GRID, None).await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    db.add_user("other-sup", "supervisor", "c01/s02", None)
+        .await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let (tz, tl, ts) = (
+        db.token("zhang").await,
+        db.token("li").await,
+        db.token("sup").await,
+    );
+
+    let mut zhang = field_client(db.dir.path(), "zhang").await;
+    let house = zhang
+        .create(&Household {
+            kind: "household".into(),
+            schema: SCHEMA_VERSION,
+            org: GRID.into(),
+            address: "幸福社区 2栋301室".into(),
+            members: BTreeMap::from([(
+                "m1".to_string(),
+                Member {
+                    name: "王秀英".into(),
+                    birth_year: Some(1950),
+                    relation: "head".into(),
+                    ..Member::default()
+                },
+            )]),
+            ..Household::default()
+        })
+        .await
+        .unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    let mut li = field_client(db.dir.path(), "li").await;
+    li.pull(house);
+    sync_as(&mut li, &server, Some(&tl)).await;
+
+    // Both offline, both correct the birth year differently.
+    zhang.change(&house, set_birth_year(1951)).await.unwrap();
+    li.change(&house, set_birth_year(1949)).await.unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    sync_as(&mut li, &server, Some(&tl)).await;
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+
+    let items = open_conflicts(&server, &ts).await;
+    assert_eq!(items.len(), 1, "{items:#?}");
+    let item = &items[0];
+    assert_eq!(item["path"], "members/m1/birth_year");
+    assert_eq!(item["document_id"], house.to_string());
+    let mut pairs: Vec<(i64, String)> = item["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_i64().unwrap(),
+                c["user"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        vec![(1949, "li".to_string()), (1951, "zhang".to_string())]
+    );
+    assert!(
+        open_conflicts(&server, &db.token("other-sup").await)
+            .await
+            .is_empty(),
+        "other streets see nothing"
+    );
+
+    // A worker may not settle; the supervisor does.
+    let id = item["id"].as_i64().unwrap();
+    let path = format!("/api/conflicts/{id}/resolve");
+    let choice = serde_json::json!({"value": 1950});
+    assert_eq!(
+        http_post_json(&server.addr, &path, &choice, Some(&tz))
+            .await
+            .0,
+        403
+    );
+    let (status, body) = http_post_json(&server.addr, &path, &choice, Some(&ts)).await;
+    assert_eq!(status, 200, "{body}");
+    let settled: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(settled["status"], "resolved");
+    assert_eq!(settled["resolved_by"], "sup");
+    assert!(open_conflicts(&server, &ts).await.is_empty());
+
+    // Both devices converge on the choice, with no conflict left.
+    for (client, token) in [(&mut zhang, &tz), (&mut li, &tl)] {
+        sync_as(client, &server, Some(token)).await;
+        assert_eq!(
+            client.show(&house).unwrap()["members"]["m1"]["birth_year"],
+            1950
+        );
+        let doc = client.document(&house).unwrap();
+        let members = doc.get(ROOT, "members").unwrap().unwrap().1;
+        let m = doc.get(&members, "m1").unwrap().unwrap().1;
+        assert_eq!(doc.get_all(&m, "birth_year").unwrap().len(), 1);
+    }
+
+    // An unrelated edit opens nothing.
+    zhang
+        .change(&house, |tx| {
+            tx.put(ROOT, "address", "幸福社区 2栋302室")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    sync_as(&mut li, &server, Some(&tl)).await;
+    assert!(open_conflicts(&server, &ts).await.is_empty());
+    let audit = db.store().await.audit_entries().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|(a, who, _)| a == "conflict_resolve" && who.as_deref() == Some("sup")));
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(concurrent_edits_open_one_item_that_settles_everywhere);
