@@ -8,7 +8,8 @@ use linli_sync_core::contract::{read_record, root_string, validate_root, Communi
 use crate::admin;
 use crate::demo::{self, DemoSize};
 use crate::error::AppError;
-use crate::store::{NewChange, Origin, Store};
+use crate::store::projection::Projection;
+use crate::store::{CommitExtras, NewChange, Origin, Store};
 
 /// Fixed seed, so every demo server holds the same county.
 const DEMO_SEED: u64 = 20_061_114;
@@ -38,7 +39,10 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
                 Some(&root),
                 &changes,
                 &origin,
-                &Default::default(),
+                &CommitExtras {
+                    projection: Projection::of(&d.doc, &root).map(|p| (root.org.to_string(), p)),
+                    ..CommitExtras::default()
+                },
             )
             .await?;
     }

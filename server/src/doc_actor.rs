@@ -8,13 +8,14 @@ use std::str::FromStr;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
-use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, Quarantined, Received};
+use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Pending, Quarantined, Received};
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
 
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
+use crate::store::projection::Projection;
 use crate::store::{
     now_ms, Binding, CommitExtras, NewChange, NewConflict, Origin, QuarantineEntry, Settled, Store,
 };
@@ -441,7 +442,14 @@ impl Actor {
 
     /// Bindings, quarantine and review items to write in the commit's transaction.
     fn commit_extras(&self, commit: &Commit) -> CommitExtras {
+        let root = commit.create.clone().or_else(|| match self.sync.existence() {
+            Existence::Stored(root) => Some(root.clone()),
+            Existence::Tentative => None,
+        });
         CommitExtras {
+            projection: root.and_then(|r| {
+                Projection::of(self.sync.doc(), &r).map(|p| (r.org.to_string(), p))
+            }),
             bindings: commit
                 .bindings
                 .iter()

@@ -46,6 +46,7 @@ macro_rules! quarantine_insert {
 mod conflicts;
 mod identity;
 mod open;
+pub mod projection;
 
 pub use conflicts::ConflictRow;
 pub use identity::{DeviceRow, RefreshUse, UserRow};
@@ -96,6 +97,8 @@ pub struct CommitExtras {
     pub quarantine: Vec<QuarantineEntry>,
     pub conflicts: Vec<NewConflict>,
     pub settled: Vec<Settled>,
+    /// The document's rows as of this commit (its org, and the rows).
+    pub projection: Option<(String, projection::Projection)>,
 }
 
 /// A reviewed field with concurrent values (`candidates` is JSON).
@@ -285,6 +288,9 @@ impl Store {
                 .bind(&s.path)
                 .execute(&mut *tx)
                 .await?;
+            }
+            if let Some((org, p)) = &extras.projection {
+                projection::apply_projection!(tx, document_id, org.as_str(), p);
             }
             for c in &extras.conflicts {
                 sqlx::query(

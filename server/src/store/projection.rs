@@ -1,0 +1,108 @@
+//! Projections: a document's typed record turned into rows of the `p_*` tables. Built from the
+//! document as it will be committed and written in the commit's own transaction, replacing the
+//! document's previous rows.
+
+use linli_sync_core::automerge::Automerge;
+use linli_sync_core::contract::{read_record, Community, Household, Kind, Request, RootInfo, Volunteer};
+
+/// A document's rows.
+#[derive(Debug, Clone)]
+pub enum Projection {
+    Household(Box<Household>),
+    Volunteer(Box<Volunteer>),
+    Request(Box<Request>),
+    Community(Box<Community>),
+}
+
+impl Projection {
+    /// Reads the record of a document; `None` if it does not read as its kind.
+    pub fn of(doc: &Automerge, root: &RootInfo) -> Option<Self> {
+        Some(match root.kind {
+            Kind::Household => Projection::Household(Box::new(read_record(doc).ok()?)),
+            Kind::Volunteer => Projection::Volunteer(Box::new(read_record(doc).ok()?)),
+            Kind::Request => Projection::Request(Box::new(read_record(doc).ok()?)),
+            Kind::Community => Projection::Community(Box::new(read_record(doc).ok()?)),
+        })
+    }
+}
+
+/// The name of the head of household (relation `head` or 户主), or the first member's.
+pub fn head_name(h: &Household) -> String {
+    h.members
+        .values()
+        .find(|m| m.relation == "head" || m.relation == "户主")
+        .or_else(|| h.members.values().next())
+        .map(|m| m.name.clone())
+        .unwrap_or_default()
+}
+
+/// Tags that are set, comma-separated.
+pub fn tag_list(tags: &std::collections::BTreeMap<String, bool>) -> String {
+    tags.iter().filter(|(_, on)| **on).map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// When a request was opened and first answered (its first step away from `open`).
+pub fn request_times(r: &Request) -> (Option<String>, Option<String>) {
+    let opened = r.log.first().map(|l| l.at.clone());
+    let answered = r
+        .log
+        .iter()
+        .find(|l| l.status.as_deref().is_some_and(|s| s != "open"))
+        .map(|l| l.at.clone());
+    (opened, answered)
+}
+
+/// Replaces a document's projection rows inside a transaction (`$conn`: `&mut *tx`).
+macro_rules! apply_projection {
+    ($conn:expr, $doc:expr, $org:expr, $p:expr) => {{
+        use $crate::store::projection::{head_name, request_times, tag_list, Projection};
+        for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
+        }
+        match $p {
+            Projection::Household(h) => {
+                sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind($doc).bind($org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
+                    .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
+                    .execute(&mut *$conn).await?;
+                for (id, m) in &h.members {
+                    sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                        .bind($doc).bind(id).bind($org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
+                        .bind(&m.employment).bind(m.health_record as i64).bind(tag_list(&m.tags))
+                        .execute(&mut *$conn).await?;
+                }
+                for v in &h.visits {
+                    sqlx::query("INSERT INTO p_visits (document_id, visit_id, org, at, by_user, purpose, needs, follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, visit_id) DO NOTHING")
+                        .bind($doc).bind(&v.id).bind($org).bind(&v.at).bind(&v.by).bind(&v.purpose).bind(v.needs.join(","))
+                        .bind(&v.follow_up)
+                        .execute(&mut *$conn).await?;
+                }
+            }
+            Projection::Volunteer(v) => {
+                sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills) VALUES ($1, $2, $3, $4, $5)")
+                    .bind($doc).bind($org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
+                    .execute(&mut *$conn).await?;
+                for (id, e) in &v.entries {
+                    sqlx::query("INSERT INTO p_volunteer_entries (document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note, reviewed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                        .bind($doc).bind(id).bind($org).bind(&v.user).bind(&e.date).bind(e.minutes).bind(&e.activity)
+                        .bind(&e.category).bind(&e.source).bind(&e.status)
+                        .bind(e.review.as_ref().map(|r| r.note.clone())).bind(e.review.as_ref().map(|r| r.by.clone()))
+                        .execute(&mut *$conn).await?;
+                }
+            }
+            Projection::Request(r) => {
+                let (opened, answered) = request_times(r);
+                sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind($doc).bind($org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
+                    .bind(&r.assignee).bind(opened).bind(answered)
+                    .execute(&mut *$conn).await?;
+            }
+            Projection::Community(c) => {
+                sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind($doc).bind($org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
+                    .execute(&mut *$conn).await?;
+            }
+        }
+    }};
+}
+pub(crate) use apply_projection;
