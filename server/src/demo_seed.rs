@@ -19,7 +19,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
     if store.document_count().await? > 0 {
         return Ok(());
     }
-    let today = today_utc();
+    let today = crate::clock::today_utc();
     let documents = demo::generate(DEMO_SEED, &today, &DemoSize::default());
     let origin = Origin {
         peer: Some("demo".into()),
@@ -107,41 +107,4 @@ async fn seed_orgs_and_users(
         tracing::info!(user = %name, role, org = %org, "demo account (password {DEMO_PASSWORD})");
     }
     Ok(())
-}
-
-/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
-fn today_utc() -> String {
-    let days = store_days_since_epoch();
-    civil_from_days(days)
-}
-
-fn store_days_since_epoch() -> i64 {
-    crate::store::now_ms() / 86_400_000
-}
-
-/// Converts days since 1970-01-01 to a calendar date (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> String {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), "1970-01-01");
-        assert_eq!(civil_from_days(20_418), "2025-11-26");
-        assert_eq!(civil_from_days(11_016), "2000-02-29");
-    }
 }

@@ -8,7 +8,9 @@ use std::str::FromStr;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
+use linli_sync_core::contract::Kind;
 use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Pending, Quarantined, Received};
+use linli_sync_core::review;
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
@@ -49,6 +51,14 @@ pub enum DocCommand {
     Ephemeral { from: PeerId, message: Message },
     /// The peer's connection ended.
     PeerGone { peer: PeerId, conn: u64 },
+    /// A supervisor's review decision; the reply comes once it is durable.
+    Review {
+        /// Entry ids of a volunteer document, or empty for the household record itself.
+        entries: Vec<String>,
+        decision: linli_sync_core::review::Decision,
+        by: Principal,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
     /// A supervisor settles a conflicted field; the reply comes once it is durable.
     Settle {
         path: Vec<String>,
@@ -213,6 +223,40 @@ impl Actor {
             } => self.handle_sync(peer, is_request, raw_id, data).await,
             DocCommand::Ephemeral { from, message } => self.relay(&from, message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
+            DocCommand::Review {
+                entries,
+                decision,
+                by,
+                reply,
+            } => {
+                let actor = person_actor(&by.user);
+                let message = format!("linli: review by {}", by.user);
+                let kind = match self.sync.existence() {
+                    Existence::Stored(root) => Some(root.kind),
+                    Existence::Tentative => None,
+                };
+                let result = match kind {
+                    Some(Kind::Volunteer) if !entries.is_empty() => {
+                        self.sync
+                            .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
+                                review::review_entries(tx, &entries, &decision)
+                            })
+                    }
+                    Some(Kind::Household) if entries.is_empty() => {
+                        self.sync
+                            .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
+                                review::review_household(tx, &decision)
+                            })
+                    }
+                    _ => Err(review::ReviewError::BadDecision(decision.status.clone())),
+                };
+                match result {
+                    Ok(()) => self.settle_replies.push(reply),
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+            }
             DocCommand::Settle {
                 path,
                 value,
@@ -442,14 +486,16 @@ impl Actor {
 
     /// Bindings, quarantine and review items to write in the commit's transaction.
     fn commit_extras(&self, commit: &Commit) -> CommitExtras {
-        let root = commit.create.clone().or_else(|| match self.sync.existence() {
-            Existence::Stored(root) => Some(root.clone()),
-            Existence::Tentative => None,
-        });
+        let root = commit
+            .create
+            .clone()
+            .or_else(|| match self.sync.existence() {
+                Existence::Stored(root) => Some(root.clone()),
+                Existence::Tentative => None,
+            });
         CommitExtras {
-            projection: root.and_then(|r| {
-                Projection::of(self.sync.doc(), &r).map(|p| (r.org.to_string(), p))
-            }),
+            projection: root
+                .and_then(|r| Projection::of(self.sync.doc(), &r).map(|p| (r.org.to_string(), p))),
             bindings: commit
                 .bindings
                 .iter()

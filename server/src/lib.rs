@@ -4,6 +4,7 @@
 pub mod admin;
 mod admin_api;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod demo;
 mod demo_seed;
@@ -183,6 +184,15 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/conflicts/{id}/resolve",
             axum::routing::post(review_api::resolve),
+        )
+        .route("/api/volunteer-entries", get(review_api::list_entries))
+        .route(
+            "/api/review/entries",
+            axum::routing::post(review_api::review_entries),
+        )
+        .route(
+            "/api/review/households",
+            axum::routing::post(review_api::review_households),
         )
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

@@ -181,3 +181,168 @@ pub async fn resolve(
     let row = store.conflict(id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(item(&app, row).await?))
 }
+
+#[derive(Deserialize)]
+pub struct EntryListQuery {
+    #[serde(default = "submitted")]
+    pub status: String,
+    #[serde(default = "fifty")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+fn submitted() -> String {
+    "submitted".into()
+}
+
+/// `GET /api/volunteer-entries?status=submitted&limit=50&offset=0`: hours waiting for review
+/// (or in any other state) in the caller's scope.
+pub async fn list_entries(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EntryListQuery>,
+) -> Result<Json<Vec<crate::store::projection::EntryRow>>, AppError> {
+    let who = reviewer(&app, &headers).await?;
+    let rows = app
+        .hub
+        .store()
+        .volunteer_entries(
+            who.org.as_str(),
+            &q.status,
+            q.limit.clamp(1, MAX_PAGE),
+            q.offset.max(0),
+        )
+        .await?;
+    Ok(Json(rows))
+}
+
+#[derive(Deserialize)]
+pub struct EntryRef {
+    pub document_id: String,
+    pub entry_id: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewEntries {
+    pub items: Vec<EntryRef>,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewHouseholds {
+    pub document_ids: Vec<String>,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/review/entries` `{items: [{document_id, entry_id}], status, note}`: approve,
+/// reject or send back volunteer hours, one or many at once.
+pub async fn review_entries(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<ReviewEntries>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let mut by_doc: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for item in req.items {
+        by_doc
+            .entry(item.document_id)
+            .or_default()
+            .push(item.entry_id);
+    }
+    let targets: Vec<(String, Vec<String>)> = by_doc.into_iter().collect();
+    let count = targets.iter().map(|(_, e)| e.len()).sum::<usize>();
+    decide(&app, &who, "volunteer", targets, &req.status, &req.note).await?;
+    Ok(Json(serde_json::json!({ "reviewed": count })))
+}
+
+/// `POST /api/review/households` `{document_ids, status, note}`: mark household records
+/// received, approved or sent back.
+pub async fn review_households(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<ReviewHouseholds>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let count = req.document_ids.len();
+    let targets = req
+        .document_ids
+        .into_iter()
+        .map(|d| (d, Vec::new()))
+        .collect();
+    decide(&app, &who, "household", targets, &req.status, &req.note).await?;
+    Ok(Json(serde_json::json!({ "reviewed": count })))
+}
+
+async fn supervisor(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+    let who = reviewer(app, headers).await?;
+    if who.role == Role::Supervisor {
+        Ok(who)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Checks every target is a `kind` document in scope, then sends each its decision and waits
+/// until all are durable.
+async fn decide(
+    app: &AppState,
+    who: &Principal,
+    kind: &str,
+    targets: Vec<(String, Vec<String>)>,
+    status: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let store = app.hub.store();
+    let mut ids = Vec::with_capacity(targets.len());
+    for (doc, _) in &targets {
+        let (doc_kind, org) = store.document_root(doc).await?.ok_or(AppError::NotFound)?;
+        let org = OrgPath::parse(&org).map_err(|_| AppError::NotFound)?;
+        if doc_kind != kind || !who.org.contains(&org) {
+            return Err(AppError::NotFound);
+        }
+        ids.push(DocumentId::parse(doc).map_err(|_| AppError::NotFound)?);
+    }
+    let decision = linli_sync_core::review::Decision {
+        status: status.to_owned(),
+        note: note.to_owned(),
+        by: who.user.clone(),
+        at: crate::clock::iso_now(),
+    };
+    let mut answers = Vec::new();
+    for (id, (_, entries)) in ids.into_iter().zip(targets.iter()) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        app.hub.send(
+            id,
+            DocCommand::Review {
+                entries: entries.clone(),
+                decision: decision.clone(),
+                by: who.clone(),
+                reply,
+            },
+        );
+        answers.push(answer);
+    }
+    for answer in answers {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(why))) => return Err(AppError::BadRequest(why)),
+            _ => return Err(AppError::Unavailable),
+        }
+    }
+    let subjects: Vec<&str> = targets.iter().map(|(d, _)| d.as_str()).collect();
+    store
+        .audit(
+            Some(&who.user),
+            &format!("review_{kind}"),
+            Some(&subjects.join(",")),
+            Some(&format!("{status} {note}")),
+            None,
+        )
+        .await?;
+    Ok(())
+}

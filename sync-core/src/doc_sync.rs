@@ -446,6 +446,40 @@ impl DocumentSync {
         Ok(())
     }
 
+    /// A change of a person's own made on the server (a review decision), as `actor`, bound
+    /// to them; committed with the next `take_commit`. Nothing is written if `edit` fails.
+    pub fn server_edit<E>(
+        &mut self,
+        actor: &ActorId,
+        by: &Principal,
+        time_secs: i64,
+        message: &str,
+        edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let previous = self.doc.get_actor().clone();
+        self.doc.set_actor(actor.clone());
+        let mut tx = self.doc.transaction();
+        let result = edit(&mut tx);
+        match result {
+            Ok(()) => {
+                tx.commit_with(
+                    automerge::transaction::CommitOptions::default()
+                        .with_message(message.to_owned())
+                        .with_time(time_secs),
+                );
+            }
+            Err(_) => {
+                tx.rollback();
+            }
+        }
+        self.doc.set_actor(previous);
+        if result.is_ok() && !self.actors.contains_key(actor) {
+            self.actors.insert(actor.clone(), by.device.clone());
+            self.new_bindings.push((actor.clone(), by.clone()));
+        }
+        result
+    }
+
     /// True when everything in memory is durable.
     pub fn is_durable(&self) -> bool {
         !self.commit_in_flight && self.doc.get_heads() == self.durable_heads

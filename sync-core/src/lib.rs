@@ -15,6 +15,7 @@ pub mod connection;
 pub mod contract;
 pub mod doc_sync;
 pub mod document_id;
+pub mod review;
 pub mod wire;
 
 pub use automerge;

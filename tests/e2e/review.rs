@@ -159,3 +159,149 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
     db.cleanup().await;
 }
 on_both_backends!(concurrent_edits_open_one_item_that_settles_everywhere);
+
+async fn entries(server: &ServerProcess, token: &str, status: &str) -> Vec<serde_json::Value> {
+    let (code, body) = http_get_auth(
+        &server.addr,
+        &format!("/api/volunteer-entries?status={status}"),
+        token,
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// A supervisor approves, rejects and sends back hours (singly and in bulk); the volunteer
+/// sees each status and note after syncing, fixes the sent-back entry and resubmits it.
+async fn supervisors_review_volunteer_hours(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("vol", "volunteer", "c01/s01/m01", None).await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    db.add_user("far-sup", "supervisor", "c01/s02", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let (tv, ts) = (db.token("vol").await, db.token("sup").await);
+
+    let mut vol = field_client(db.dir.path(), "vol").await;
+    let doc = vol
+        .create_volunteer("c01/s01/m01", "vol", "孙悟空")
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (minutes, what) in [
+        (60, "助餐"),
+        (600, "整天陪护"),
+        (45, "文体活动"),
+        (30, "环境清扫"),
+    ] {
+        ids.push(
+            vol.log_hours(&doc, "2026-11-24", minutes, what, "elderly")
+                .await
+                .unwrap(),
+        );
+    }
+    sync_as(&mut vol, &server, Some(&tv)).await;
+    assert_eq!(entries(&server, &ts, "submitted").await.len(), 4);
+    assert!(entries(&server, &db.token("far-sup").await, "submitted")
+        .await
+        .is_empty());
+
+    let review = |items: Vec<&String>, status: &'static str, note: &'static str| {
+        let addr = server.addr.clone();
+        let token = ts.clone();
+        let items: Vec<serde_json::Value> = items
+            .into_iter()
+            .map(|e| serde_json::json!({"document_id": doc.to_string(), "entry_id": e}))
+            .collect();
+        async move {
+            http_post_json(
+                &addr,
+                "/api/review/entries",
+                &serde_json::json!({"items": items, "status": status, "note": note}),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    assert_eq!(review(vec![&ids[0]], "approved", "").await.0, 200);
+    assert_eq!(
+        review(vec![&ids[1]], "rejected", "一天十小时不合理")
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        review(vec![&ids[2]], "has_issues", "请补充活动地点")
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        review(vec![&ids[3]], "promoted", "").await.0,
+        400,
+        "not a decision"
+    );
+    let (code, _) = http_post_json(
+        &server.addr,
+        "/api/review/entries",
+        &serde_json::json!({"items": [{"document_id": doc.to_string(), "entry_id": ids[3]}], "status": "approved"}),
+        Some(&tv),
+    )
+    .await;
+    assert_eq!(code, 403, "volunteers do not review");
+
+    sync_as(&mut vol, &server, Some(&tv)).await;
+    let shown = vol.show(&doc).unwrap();
+    assert_eq!(shown["entries"][&ids[0]]["status"], "approved");
+    assert_eq!(shown["entries"][&ids[1]]["status"], "rejected");
+    assert_eq!(shown["entries"][&ids[2]]["status"], "has_issues");
+    assert_eq!(
+        shown["entries"][&ids[2]]["review"]["note"],
+        "请补充活动地点"
+    );
+    assert_eq!(shown["entries"][&ids[2]]["review"]["by"], "sup");
+
+    // The volunteer fixes the sent-back entry and resubmits it.
+    let e = ids[2].clone();
+    vol.change(&doc, move |tx| {
+        let entries = tx.get(ROOT, "entries")?.expect("entries").1;
+        let entry = tx.get(&entries, e.as_str())?.expect("entry").1;
+        tx.put(&entry, "activity", "文体活动（社区广场）")?;
+        tx.put(&entry, "status", "submitted")?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let report = sync_as(&mut vol, &server, Some(&tv)).await;
+    assert!(report.errors.is_empty(), "{report:?}");
+    let waiting = entries(&server, &ts, "submitted").await;
+    let mut waiting_ids: Vec<&str> = waiting
+        .iter()
+        .map(|e| e["entry_id"].as_str().unwrap())
+        .collect();
+    waiting_ids.sort();
+    let mut expected = vec![ids[2].as_str(), ids[3].as_str()];
+    expected.sort();
+    assert_eq!(waiting_ids, expected);
+
+    // Both approved in one go.
+    assert_eq!(review(vec![&ids[2], &ids[3]], "approved", "").await.0, 200);
+    let approved = entries(&server, &ts, "approved").await;
+    assert_eq!(approved.len(), 3);
+    assert_eq!(
+        approved
+            .iter()
+            .map(|e| e["minutes"].as_i64().unwrap())
+            .sum::<i64>(),
+        60 + 45 + 30
+    );
+    sync_as(&mut vol, &server, Some(&tv)).await;
+    assert_eq!(
+        vol.show(&doc).unwrap()["entries"][&ids[3]]["status"],
+        "approved"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(supervisors_review_volunteer_hours);

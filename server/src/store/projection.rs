@@ -3,7 +3,11 @@
 //! document's previous rows.
 
 use linli_sync_core::automerge::Automerge;
-use linli_sync_core::contract::{read_record, Community, Household, Kind, Request, RootInfo, Volunteer};
+
+use super::Store;
+use linli_sync_core::contract::{
+    read_record, Community, Household, Kind, Request, RootInfo, Volunteer,
+};
 
 /// A document's rows.
 #[derive(Debug, Clone)]
@@ -38,7 +42,11 @@ pub fn head_name(h: &Household) -> String {
 
 /// Tags that are set, comma-separated.
 pub fn tag_list(tags: &std::collections::BTreeMap<String, bool>) -> String {
-    tags.iter().filter(|(_, on)| **on).map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(",")
+    tags.iter()
+        .filter(|(_, on)| **on)
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// When a request was opened and first answered (its first step away from `open`).
@@ -106,3 +114,62 @@ macro_rules! apply_projection {
     }};
 }
 pub(crate) use apply_projection;
+
+/// A volunteer entry as listed for review.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntryRow {
+    pub document_id: String,
+    pub entry_id: String,
+    pub org: String,
+    pub user: String,
+    pub date: String,
+    pub minutes: i64,
+    pub activity: String,
+    pub category: String,
+    pub status: String,
+    pub review_note: Option<String>,
+}
+
+impl Store {
+    /// Volunteer entries with `status` at or under `scope`, by date.
+    pub async fn volunteer_entries(
+        &self,
+        scope: &str,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<EntryRow>, sqlx::Error> {
+        use sqlx::Row;
+        let under = format!("{scope}/%");
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status, review_note \
+                 FROM p_volunteer_entries WHERE status = $1 AND (org = $2 OR org LIKE $3) \
+                 ORDER BY date, document_id, entry_id LIMIT $4 OFFSET $5",
+            )
+            .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
+            .fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(EntryRow {
+                document_id: r.try_get("document_id")?,
+                entry_id: r.try_get("entry_id")?,
+                org: r.try_get("org")?,
+                user: r.try_get("user_name")?,
+                date: r.try_get("date")?,
+                minutes: r.try_get("minutes")?,
+                activity: r.try_get("activity")?,
+                category: r.try_get("category")?,
+                status: r.try_get("status")?,
+                review_note: r.try_get("review_note")?,
+            })).collect()
+        })
+    }
+
+    /// A stored document's kind and org.
+    pub async fn document_root(&self, id: &str) -> Result<Option<(String, String)>, sqlx::Error> {
+        use sqlx::Row;
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT kind, org FROM documents WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            row.map(|r| Ok((r.try_get("kind")?, r.try_get("org")?))).transpose()
+        })
+    }
+}

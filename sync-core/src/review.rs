@@ -1,0 +1,80 @@
+//! Supervisors' review decisions written into documents: volunteer entries approved, rejected
+//! or sent back with a note, and households marked received, approved or sent back. The note
+//! travels with the document, so the author sees it on their device, offline.
+
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{AutomergeError, ObjType, ReadDoc, ROOT};
+
+/// States a supervisor may give a volunteer entry.
+pub const ENTRY_DECISIONS: &[&str] = &["approved", "rejected", "has_issues", "submitted"];
+/// States a supervisor may give a household record.
+pub const HOUSEHOLD_DECISIONS: &[&str] = &["received", "approved", "has_issues"];
+
+/// Why a review could not be written.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReviewError {
+    #[error("`{0}` is not a decision for this record")]
+    BadDecision(String),
+    #[error("no entry `{0}`")]
+    NoSuchEntry(String),
+    #[error("automerge: {0}")]
+    Automerge(String),
+}
+
+impl From<AutomergeError> for ReviewError {
+    fn from(e: AutomergeError) -> Self {
+        ReviewError::Automerge(e.to_string())
+    }
+}
+
+/// One decision: who, when (ISO 8601), the new status and the note.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub status: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// Sets `status` and `review {by, at, note}` on each listed entry.
+pub fn review_entries(
+    tx: &mut Transaction<'_>,
+    entry_ids: &[String],
+    d: &Decision,
+) -> Result<(), ReviewError> {
+    if !ENTRY_DECISIONS.contains(&d.status.as_str()) {
+        return Err(ReviewError::BadDecision(d.status.clone()));
+    }
+    let entries = match tx.get(ROOT, "entries")? {
+        Some((_, id)) => id,
+        None => {
+            return Err(ReviewError::NoSuchEntry(
+                entry_ids.first().cloned().unwrap_or_default(),
+            ))
+        }
+    };
+    for id in entry_ids {
+        let Some((_, entry)) = tx.get(&entries, id.as_str())? else {
+            return Err(ReviewError::NoSuchEntry(id.clone()));
+        };
+        tx.put(&entry, "status", d.status.as_str())?;
+        let review = tx.put_object(&entry, "review", ObjType::Map)?;
+        tx.put(&review, "by", d.by.as_str())?;
+        tx.put(&review, "at", d.at.as_str())?;
+        tx.put(&review, "note", d.note.as_str())?;
+    }
+    Ok(())
+}
+
+/// Sets a household's `review {status, note, by, at}`.
+pub fn review_household(tx: &mut Transaction<'_>, d: &Decision) -> Result<(), ReviewError> {
+    if !HOUSEHOLD_DECISIONS.contains(&d.status.as_str()) {
+        return Err(ReviewError::BadDecision(d.status.clone()));
+    }
+    let review = tx.put_object(ROOT, "review", ObjType::Map)?;
+    tx.put(&review, "status", d.status.as_str())?;
+    tx.put(&review, "note", d.note.as_str())?;
+    tx.put(&review, "by", d.by.as_str())?;
+    tx.put(&review, "at", d.at.as_str())?;
+    Ok(())
+}
