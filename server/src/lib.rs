@@ -13,7 +13,9 @@ pub mod error;
 mod hub;
 mod outbox;
 mod review_api;
+#[macro_use]
 pub mod store;
+pub mod indicators;
 pub mod tls;
 mod ws;
 
@@ -194,6 +196,7 @@ fn router(state: AppState) -> Router {
             "/api/review/households",
             axum::routing::post(review_api::review_households),
         )
+        .route("/api/indicators", get(review_api::indicators))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
         .with_state(state)

@@ -346,3 +346,60 @@ async fn decide(
         .await?;
     Ok(())
 }
+
+#[derive(Deserialize)]
+pub struct IndicatorQuery {
+    pub org: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// An org unit's indicators and those of the units directly under it (drill-down).
+#[derive(Serialize)]
+pub struct IndicatorReport {
+    pub indicators: crate::indicators::Indicators,
+    pub children: Vec<crate::indicators::Indicators>,
+}
+
+fn is_date(s: &str) -> bool {
+    s.len() == 10
+        && s.as_bytes()[4] == b'-'
+        && s.as_bytes()[7] == b'-'
+        && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
+}
+
+/// `GET /api/indicators?org=c01/s01&from=2026-11-01&to=2026-11-30` (defaults: the caller's
+/// scope, the last 30 days).
+pub async fn indicators(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<IndicatorQuery>,
+) -> Result<Json<IndicatorReport>, AppError> {
+    let who = reviewer(&app, &headers).await?;
+    let org = match &q.org {
+        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
+        None => who.org.clone(),
+    };
+    if !who.org.contains(&org) {
+        return Err(AppError::NotFound);
+    }
+    let to = q.to.clone().unwrap_or_else(crate::clock::today_utc);
+    let from = q.from.clone().unwrap_or_else(|| {
+        crate::clock::iso_from_ms(crate::store::now_ms() - 30 * 86_400_000)[..10].to_owned()
+    });
+    if !is_date(&from) || !is_date(&to) || from > to {
+        return Err(AppError::BadRequest(
+            "from and to are dates YYYY-MM-DD, from ≤ to".into(),
+        ));
+    }
+    let store = app.hub.store();
+    let indicators = crate::indicators::compute(store, org.as_str(), &from, &to).await?;
+    let mut children = Vec::new();
+    for child in crate::indicators::children(store, org.as_str()).await? {
+        children.push(crate::indicators::compute(store, &child, &from, &to).await?);
+    }
+    Ok(Json(IndicatorReport {
+        indicators,
+        children,
+    }))
+}

@@ -8,6 +8,8 @@
 
 mod harness;
 
+mod indicators;
+
 mod access;
 mod auth;
 mod js_interop;
