@@ -15,6 +15,7 @@ mod outbox;
 mod review_api;
 #[macro_use]
 pub mod store;
+pub mod export;
 pub mod indicators;
 pub mod tls;
 mod ws;
@@ -197,6 +198,7 @@ fn router(state: AppState) -> Router {
             axum::routing::post(review_api::review_households),
         )
         .route("/api/indicators", get(review_api::indicators))
+        .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
         .with_state(state)

@@ -403,3 +403,77 @@ pub async fn indicators(
         children,
     }))
 }
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub org: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `GET /api/export/{dataset}.{csv|xlsx}?lang=zh|en&org=…`: households, residents, visits,
+/// volunteer-hours or indicators, scoped to the caller.
+pub async fn export(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use crate::export::{self, Dataset};
+    use axum::response::IntoResponse;
+    let who = reviewer(&app, &headers).await?;
+    let (name, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let dataset = Dataset::parse(name).ok_or(AppError::NotFound)?;
+    let org = match &q.org {
+        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
+        None => who.org.clone(),
+    };
+    if !who.org.contains(&org) {
+        return Err(AppError::NotFound);
+    }
+    let english = q.lang.as_deref() == Some("en");
+    let store = app.hub.store();
+    let mut indicators = Vec::new();
+    if dataset == Dataset::Indicators {
+        let to = q.to.clone().unwrap_or_else(crate::clock::today_utc);
+        let from = q
+            .from
+            .clone()
+            .unwrap_or_else(|| format!("{}-01-01", &to[..4]));
+        indicators.push(crate::indicators::compute(store, org.as_str(), &from, &to).await?);
+        for child in crate::indicators::children(store, org.as_str()).await? {
+            indicators.push(crate::indicators::compute(store, &child, &from, &to).await?);
+        }
+    }
+    let table = export::table(store, dataset, org.as_str(), english, &indicators).await?;
+    let (bytes, content_type) = match format {
+        "csv" => (export::to_csv(&table), "text/csv; charset=utf-8"),
+        "xlsx" => (
+            export::to_xlsx(&table, name).map_err(|e| AppError::BadRequest(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    store
+        .audit(
+            Some(&who.user),
+            "export",
+            Some(&file),
+            Some(org.as_str()),
+            None,
+        )
+        .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -268,15 +268,15 @@ impl ServerProcess {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection; returns the status code and body, or `None`
-/// when the server cannot be reached.
+/// One HTTP/1.1 request over a fresh connection; returns the status code and raw body, or
+/// `None` when the server cannot be reached.
 async fn http_request(
     addr: &str,
     method: &str,
     path: &str,
     body: Option<&serde_json::Value>,
     bearer: Option<&str>,
-) -> Option<(u16, String)> {
+) -> Option<(u16, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -290,15 +290,14 @@ async fn http_request(
     stream.write_all(req.as_bytes()).await.ok()?;
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await.ok()?;
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    Some((
-        status,
-        text.split("\r\n\r\n")
-            .nth(1)
-            .unwrap_or_default()
-            .to_string(),
-    ))
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, buf[split + 4..].to_vec()))
+}
+
+fn text((status, body): (u16, Vec<u8>)) -> (u16, String) {
+    (status, String::from_utf8_lossy(&body).to_string())
 }
 
 /// POSTs a JSON body; returns the status code and body.
@@ -308,21 +307,24 @@ pub async fn http_post_json(
     body: &serde_json::Value,
     bearer: Option<&str>,
 ) -> (u16, String) {
-    http_request(addr, "POST", path, Some(body), bearer)
-        .await
-        .expect("server reachable")
+    let response = http_request(addr, "POST", path, Some(body), bearer).await;
+    text(response.expect("server reachable"))
+}
+
+/// A GET with a bearer token; returns the status code and the raw body.
+pub async fn http_get_bytes(addr: &str, path: &str, token: &str) -> (u16, Vec<u8>) {
+    let response = http_request(addr, "GET", path, None, Some(token)).await;
+    response.expect("server reachable")
 }
 
 /// A GET with a bearer token; returns the status code and body.
 pub async fn http_get_auth(addr: &str, path: &str, token: &str) -> (u16, String) {
-    http_request(addr, "GET", path, None, Some(token))
-        .await
-        .expect("server reachable")
+    text(http_get_bytes(addr, path, token).await)
 }
 
 /// A plain GET; `None` when the server cannot be reached (yet).
 pub async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
-    http_request(addr, "GET", path, None, None).await
+    http_request(addr, "GET", path, None, None).await.map(text)
 }
 
 /// Runs `node tests/js/interop.mjs <args>` and returns its JSON output.

@@ -7,7 +7,8 @@ use linli_sync_core::contract::{
 };
 
 use crate::harness::{
-    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+    field_client, http_get_auth, http_get_bytes, http_post_json, sync_as, Backend, ServerProcess,
+    TestDb,
 };
 use crate::on_both_backends;
 
@@ -215,7 +216,46 @@ async fn indicators_known_composition(backend: Backend) {
     assert_eq!(street["children"][0]["org"], COMMUNITY);
     assert_eq!(street["children"][0]["residents"], 5);
 
+    // Exports: CSV in Chinese, XLSX in English, the same rows.
+    let (code, csv_bytes) = http_get_bytes(&server.addr, "/api/export/residents.csv", &ts).await;
+    assert_eq!(code, 200);
+    let csv_rows = read_csv(&csv_bytes);
+    assert_eq!(csv_rows[0][0], "文档编号");
+    assert_eq!(csv_rows.len(), 1 + 5);
+    let (code, xlsx_bytes) =
+        http_get_bytes(&server.addr, "/api/export/residents.xlsx?lang=en", &ts).await;
+    assert_eq!(code, 200);
+    let xlsx_rows = read_xlsx(&xlsx_bytes, "residents");
+    assert_eq!(xlsx_rows[0][0], "document id");
+    assert_eq!(xlsx_rows[0][5], "birth year");
+    assert_eq!(
+        xlsx_rows[1..],
+        csv_rows[1..],
+        "the XLSX holds exactly the CSV's rows"
+    );
+    let (_, hours) =
+        http_get_bytes(&server.addr, "/api/export/volunteer-hours.csv?lang=en", &ts).await;
+    assert_eq!(read_csv(&hours).len(), 1 + 2);
+    let (code, ind) = http_get_bytes(
+        &server.addr,
+        "/api/export/indicators.xlsx?from=2026-11-01&to=2026-11-26",
+        &ts,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let ind_rows = read_xlsx(&ind, "indicators");
+    assert!(ind_rows
+        .iter()
+        .any(|r| r[1] == "志愿者占居民比例" && r[0] == "c01/s01/m01" && r[2] == "0.2"));
+
     // Another street's supervisor sees nothing of it.
+    let (_, far_csv) = http_get_bytes(
+        &server.addr,
+        "/api/export/residents.csv",
+        &db.token("far").await,
+    )
+    .await;
+    assert_eq!(read_csv(&far_csv).len(), 1, "only the header");
     let far = db.token("far").await;
     assert_eq!(http_get_auth(&server.addr, &url, &far).await.0, 404);
     let (_, body) = http_get_auth(
@@ -235,3 +275,35 @@ async fn indicators_known_composition(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(indicators_known_composition);
+
+fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes
+        .strip_prefix(&[0xEF, 0xBB, 0xBF])
+        .expect("UTF-8 byte-order mark");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn read_xlsx(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a valid XLSX");
+    let range = book.worksheet_range(sheet).expect("the sheet");
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => format!("{f}"),
+                    Data::Int(i) => i.to_string(),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,304 @@
+//! Exports for supervisors: households, residents, visits, volunteer hours and indicators as
+//! CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese correctly) or XLSX,
+//! scoped to the caller, with column headers in Chinese or English.
+
+use rust_xlsxwriter::{Format, Workbook};
+use sqlx::Row;
+
+use crate::indicators::{Indicators, Measure};
+use crate::store::Store;
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Empty,
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => format!("{f}"),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// A table ready to write.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The datasets that can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dataset {
+    Households,
+    Residents,
+    Visits,
+    VolunteerHours,
+    Indicators,
+}
+
+impl Dataset {
+    /// Parses the name used in URLs.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "households" => Dataset::Households,
+            "residents" => Dataset::Residents,
+            "visits" => Dataset::Visits,
+            "volunteer-hours" => Dataset::VolunteerHours,
+            "indicators" => Dataset::Indicators,
+            _ => return None,
+        })
+    }
+
+    /// Column headers: (Chinese, English).
+    fn columns(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Dataset::Households => &[
+                ("文档编号", "document id"),
+                ("组织", "org"),
+                ("地址", "address"),
+                ("户主", "head of household"),
+                ("标签", "tags"),
+                ("审核状态", "review status"),
+                ("人数", "members"),
+            ],
+            Dataset::Residents => &[
+                ("文档编号", "document id"),
+                ("成员编号", "member id"),
+                ("组织", "org"),
+                ("姓名", "name"),
+                ("性别", "gender"),
+                ("出生年份", "birth year"),
+                ("与户主关系", "relation"),
+                ("就业状况", "employment"),
+                ("健康档案", "health record"),
+            ],
+            Dataset::Visits => &[
+                ("文档编号", "document id"),
+                ("走访编号", "visit id"),
+                ("组织", "org"),
+                ("时间", "at"),
+                ("走访人", "by"),
+                ("目的", "purpose"),
+                ("需求", "needs"),
+                ("回访日期", "follow-up"),
+            ],
+            Dataset::VolunteerHours => &[
+                ("文档编号", "document id"),
+                ("记录编号", "entry id"),
+                ("组织", "org"),
+                ("志愿者", "volunteer"),
+                ("日期", "date"),
+                ("分钟", "minutes"),
+                ("活动", "activity"),
+                ("类别", "category"),
+                ("状态", "status"),
+            ],
+            Dataset::Indicators => &[
+                ("组织", "org"),
+                ("指标", "indicator"),
+                ("数值", "value"),
+                ("目标", "target"),
+                ("是否达标", "met"),
+            ],
+        }
+    }
+}
+
+/// Builds a dataset's table for everything at or under `scope`.
+pub async fn table(
+    store: &Store,
+    dataset: Dataset,
+    scope: &str,
+    english: bool,
+    indicators: &[Indicators],
+) -> Result<Table, sqlx::Error> {
+    let headers = dataset
+        .columns()
+        .iter()
+        .map(|(zh, en)| if english { *en } else { *zh }.to_owned())
+        .collect();
+    let rows = match dataset {
+        Dataset::Indicators => indicator_rows(indicators, english),
+        _ => query_rows(store, dataset, scope).await?,
+    };
+    Ok(Table { headers, rows })
+}
+
+async fn query_rows(
+    store: &Store,
+    dataset: Dataset,
+    scope: &str,
+) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
+    let under = format!("{scope}/%");
+    let (sql, kinds): (&str, &[char]) = match dataset {
+        Dataset::Households => (
+            "SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
+             WHERE (org = $1 OR org LIKE $2) AND merged_into IS NULL ORDER BY org, address",
+            &['t', 't', 't', 't', 't', 'o', 'i'],
+        ),
+        Dataset::Residents => (
+            "SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
+             WHERE org = $1 OR org LIKE $2 ORDER BY org, document_id, member_id",
+            &['t', 't', 't', 't', 't', 'j', 't', 't', 'i'],
+        ),
+        Dataset::Visits => (
+            "SELECT document_id, visit_id, org, at, by_user, purpose, needs, follow_up FROM p_visits \
+             WHERE org = $1 OR org LIKE $2 ORDER BY at, document_id",
+            &['t', 't', 't', 't', 't', 't', 't', 'o'],
+        ),
+        Dataset::VolunteerHours => (
+            "SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
+             WHERE org = $1 OR org LIKE $2 ORDER BY date, document_id, entry_id",
+            &['t', 't', 't', 't', 't', 'i', 't', 't', 't'],
+        ),
+        Dataset::Indicators => return Ok(Vec::new()),
+    };
+    with_pool!(store, pool => {
+        let rows = sqlx::query(sql).bind(scope).bind(&under).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| {
+                        Ok(match k {
+                            't' => Cell::Text(r.try_get::<String, _>(i)?),
+                            'o' => r.try_get::<Option<String>, _>(i)?.map(Cell::Text).unwrap_or(Cell::Empty),
+                            'i' => Cell::Int(r.try_get::<i64, _>(i)?),
+                            _ => r.try_get::<Option<i64>, _>(i)?.map(Cell::Int).unwrap_or(Cell::Empty),
+                        })
+                    })
+                    .collect::<Result<Vec<Cell>, sqlx::Error>>()
+            })
+            .collect()
+    })
+}
+
+fn indicator_rows(all: &[Indicators], english: bool) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
+    for i in all {
+        let named: [(&str, &str, &Measure); 7] = [
+            (
+                "志愿者占居民比例",
+                "volunteers ÷ residents",
+                &i.volunteer_ratio,
+            ),
+            (
+                "60岁以上建档率",
+                "aged 60+ with health record",
+                &i.elderly_health_record_ratio,
+            ),
+            (
+                "就业帮扶完成率",
+                "employment requests resolved",
+                &i.helped_into_work_ratio,
+            ),
+            (
+                "零就业家庭",
+                "zero-employment households",
+                &i.zero_employment_households,
+            ),
+            (
+                "已审核志愿服务时长（小时）",
+                "approved volunteer hours",
+                &i.approved_volunteer_hours,
+            ),
+            (
+                "近30天走访覆盖率",
+                "households visited in 30 days",
+                &i.households_visited_30d_ratio,
+            ),
+            (
+                "每社区民间组织数",
+                "civil organisations per community",
+                &i.organizations_per_community,
+            ),
+        ];
+        for (zh, en, m) in named {
+            rows.push(vec![
+                Cell::Text(i.org.clone()),
+                Cell::Text(if english { en } else { zh }.to_owned()),
+                Cell::Float(m.value),
+                m.target
+                    .map(|t| Cell::Text(t.to_owned()))
+                    .unwrap_or(Cell::Empty),
+                match m.met {
+                    Some(met) => {
+                        Cell::Text(if met { yes(english) } else { no(english) }.to_owned())
+                    }
+                    None => Cell::Empty,
+                },
+            ]);
+        }
+    }
+    rows
+}
+
+fn yes(english: bool) -> &'static str {
+    if english {
+        "yes"
+    } else {
+        "是"
+    }
+}
+
+fn no(english: bool) -> &'static str {
+    if english {
+        "no"
+    } else {
+        "否"
+    }
+}
+
+/// The table as CSV, UTF-8 with a byte-order mark.
+pub fn to_csv(table: &Table) -> Vec<u8> {
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let _ = w.write_record(&table.headers);
+        for row in &table.rows {
+            let _ = w.write_record(row.iter().map(Cell::text));
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+/// The table as an XLSX workbook with one sheet.
+pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in table.headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => {
+                    ws.write_string(r, c, s)?;
+                }
+                Cell::Int(i) => {
+                    ws.write_number(r, c, *i as f64)?;
+                }
+                Cell::Float(f) => {
+                    ws.write_number(r, c, *f)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    book.save_to_buffer()
+}
