@@ -59,6 +59,11 @@ pub enum DocCommand {
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
+    /// The values a field has held (for the review screens).
+    History {
+        path: Vec<String>,
+        reply: tokio::sync::oneshot::Sender<Vec<linli_sync_core::conflicts::HistoryEntry>>,
+    },
     /// A supervisor settles a conflicted field; the reply comes once it is durable.
     Settle {
         path: Vec<String>,
@@ -256,6 +261,12 @@ impl Actor {
                         let _ = reply.send(Err(e.to_string()));
                     }
                 }
+            }
+            DocCommand::History { path, reply } => {
+                let _ = reply.send(linli_sync_core::conflicts::field_history(
+                    self.sync.doc(),
+                    &path,
+                ));
             }
             DocCommand::Settle {
                 path,

@@ -198,6 +198,7 @@ fn router(state: AppState) -> Router {
             axum::routing::post(review_api::review_households),
         )
         .route("/api/indicators", get(review_api::indicators))
+        .route("/api/history", get(review_api::history))
         .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

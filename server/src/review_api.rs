@@ -477,3 +477,64 @@ pub async fn export(
     )
         .into_response())
 }
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    pub document_id: String,
+    pub path: String,
+}
+
+/// One value of a field's history, with its author.
+#[derive(Serialize)]
+pub struct HistoryItem {
+    pub value: serde_json::Value,
+    pub user: Option<String>,
+    pub device: Option<String>,
+    /// Seconds since the epoch (the author's clock).
+    pub time: i64,
+    pub change: String,
+}
+
+/// `GET /api/history?document_id=…&path=members/m1/birth_year`: every value a field has held,
+/// who wrote it and when, from the change log (supervisors and admins, within scope).
+pub async fn history(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Vec<HistoryItem>>, AppError> {
+    let who = reviewer(&app, &headers).await?;
+    let store = app.hub.store();
+    let (_, org) = store
+        .document_root(&q.document_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = OrgPath::parse(&org).map_err(|_| AppError::NotFound)?;
+    if !who.org.contains(&org) {
+        return Err(AppError::NotFound);
+    }
+    let doc = DocumentId::parse(&q.document_id).map_err(|_| AppError::NotFound)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let path = q
+        .path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    app.hub.send(doc, DocCommand::History { path, reply });
+    let entries = tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .await
+        .map_err(|_| AppError::Unavailable)?
+        .map_err(|_| AppError::Unavailable)?;
+    let mut items = Vec::with_capacity(entries.len());
+    for e in entries {
+        let owner = store.actor_owner(&q.document_id, &e.actor).await?;
+        items.push(HistoryItem {
+            value: e.value,
+            user: owner.as_ref().map(|o| o.0.clone()),
+            device: owner.map(|o| o.1),
+            time: e.time,
+            change: e.change,
+        });
+    }
+    Ok(Json(items))
+}

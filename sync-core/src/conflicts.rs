@@ -165,6 +165,46 @@ fn change_time(doc: &Automerge, actor: &ActorId, id: &ExId) -> i64 {
         .unwrap_or(0)
 }
 
+/// One value a field has held.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// The value after the change (`null` when the field was removed).
+    pub value: serde_json::Value,
+    /// The actor of the change that set it (hex).
+    pub actor: String,
+    /// The change's timestamp, seconds since the epoch (the author's clock).
+    pub time: i64,
+    /// The change's hash.
+    pub change: String,
+}
+
+/// Every value `path` has held, in the order the changes were made: a change is listed when
+/// the field reads differently after it than before it.
+pub fn field_history(doc: &Automerge, path: &[String]) -> Vec<HistoryEntry> {
+    let mut out = Vec::new();
+    for change in doc.get_changes(&[]) {
+        let before = read_at(doc, path, change.deps());
+        let after = read_at(doc, path, &[change.hash()]);
+        if before != after {
+            out.push(HistoryEntry {
+                value: after.unwrap_or(serde_json::Value::Null),
+                actor: change.actor_id().to_hex_string(),
+                time: change.timestamp(),
+                change: change.hash().to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn read_at(doc: &Automerge, path: &[String], heads: &[ChangeHash]) -> Option<serde_json::Value> {
+    let (value, id) = resolve(doc, path, Some(heads))?;
+    Some(match value {
+        Value::Object(ObjType::Text) => serde_json::Value::String(doc.text_at(&id, heads).ok()?),
+        other => to_json(doc, &other, &id),
+    })
+}
+
 fn to_json(doc: &Automerge, value: &Value<'_>, id: &ExId) -> serde_json::Value {
     match value {
         Value::Scalar(s) => match s.as_ref() {

@@ -140,6 +140,38 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
         assert_eq!(doc.get_all(&m, "birth_year").unwrap().len(), 1);
     }
 
+    // The field's history names every value and its author.
+    let (status, body) = http_get_auth(
+        &server.addr,
+        &format!("/api/history?document_id={house}&path=members/m1/birth_year"),
+        &ts,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let history: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let mut seen: Vec<(i64, String)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["value"].as_i64().unwrap(),
+                h["user"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen.first(),
+        Some(&(1950, "zhang".to_string())),
+        "{history:#?}"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&(1950, "sup".to_string())),
+        "the settlement comes last"
+    );
+    assert!(seen.contains(&(1949, "li".to_string())), "{history:#?}");
+    assert!(seen.contains(&(1951, "zhang".to_string())), "{history:#?}");
+    assert_eq!(seen.len(), 4, "created, two concurrent values, settled");
+
     // An unrelated edit opens nothing.
     zhang
         .change(&house, |tx| {

@@ -134,3 +134,35 @@ fn nobody_else_writes_into_a_document_being_created() {
     };
     assert_eq!(c.changes.len(), 1, "only vol-a's change");
 }
+
+#[test]
+fn field_history_lists_each_value_with_its_author() {
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::conflicts::field_history;
+    let mut doc = own_document("vol-a", ActorId::from(vec![1; 16]));
+    for (actor, name) in [(2u8, "第二"), (3u8, "第三")] {
+        doc.set_actor(ActorId::from(vec![actor; 16]));
+        let mut tx = doc.transaction();
+        tx.put(linli_sync_core::automerge::ROOT, "name", name)
+            .unwrap();
+        tx.commit();
+    }
+    // An unrelated change is not part of the field's history.
+    let mut tx = doc.transaction();
+    tx.put(linli_sync_core::automerge::ROOT, "skills", "x")
+        .unwrap();
+    tx.commit();
+    let history = field_history(&doc, &["name".to_string()]);
+    let values: Vec<(String, String)> = history
+        .iter()
+        .map(|h| (h.value.as_str().unwrap().to_owned(), h.actor.clone()))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("测试".to_string(), "01".repeat(16)),
+            ("第二".to_string(), "02".repeat(16)),
+            ("第三".to_string(), "03".repeat(16)),
+        ]
+    );
+}
