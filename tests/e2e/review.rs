@@ -149,7 +149,7 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
     .await;
     assert_eq!(status, 200, "{body}");
     let history: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
-    let mut seen: Vec<(i64, String)> = history
+    let seen: Vec<(i64, String)> = history
         .iter()
         .map(|h| {
             (
