@@ -59,6 +59,18 @@ pub enum DocCommand {
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
+    /// The document's content as JSON (`None` while it does not exist).
+    Read {
+        reply: tokio::sync::oneshot::Sender<Option<serde_json::Value>>,
+    },
+    /// Merging duplicate households: absorb another registration's members and visits, or
+    /// mark this one as merged into another document. The reply comes once it is durable.
+    Merge {
+        absorb: Option<Box<linli_sync_core::contract::Household>>,
+        mark_into: Option<String>,
+        by: Principal,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
     /// The values a field has held (for the review screens).
     History {
         path: Vec<String>,
@@ -254,6 +266,48 @@ impl Actor {
                             })
                     }
                     _ => Err(review::ReviewError::BadDecision(decision.status.clone())),
+                };
+                match result {
+                    Ok(()) => self.settle_replies.push(reply),
+                    Err(e) => {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+            }
+            DocCommand::Read { reply } => {
+                let json = match self.sync.existence() {
+                    Existence::Stored(_) => {
+                        Some(linli_sync_core::contract::to_json(self.sync.doc()))
+                    }
+                    Existence::Tentative => None,
+                };
+                let _ = reply.send(json);
+            }
+            DocCommand::Merge {
+                absorb,
+                mark_into,
+                by,
+                reply,
+            } => {
+                let actor = person_actor(&by.user);
+                let message = format!("linli: duplicate merged by {}", by.user);
+                let is_household = matches!(
+                    self.sync.existence(),
+                    Existence::Stored(root) if root.kind == Kind::Household
+                );
+                let result = if is_household {
+                    self.sync
+                        .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
+                            if let Some(other) = &absorb {
+                                review::absorb_household(tx, other)?;
+                            }
+                            if let Some(into) = &mark_into {
+                                review::mark_merged(tx, into)?;
+                            }
+                            Ok::<(), review::ReviewError>(())
+                        })
+                } else {
+                    Err(review::ReviewError::BadDecision("merge".into()))
                 };
                 match result {
                     Ok(()) => self.settle_replies.push(reply),

@@ -199,6 +199,11 @@ fn router(state: AppState) -> Router {
         )
         .route("/api/indicators", get(review_api::indicators))
         .route("/api/history", get(review_api::history))
+        .route("/api/duplicates", get(review_api::list_duplicates))
+        .route(
+            "/api/duplicates/{id}/merge",
+            axum::routing::post(review_api::merge_duplicate),
+        )
         .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

@@ -538,3 +538,97 @@ pub async fn history(
     }
     Ok(Json(items))
 }
+
+/// `GET /api/duplicates?status=open`: possible duplicate households in the caller's scope.
+pub async fn list_duplicates(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<crate::store::projection::DuplicateRow>>, AppError> {
+    let who = reviewer(&app, &headers).await?;
+    Ok(Json(
+        app.hub
+            .store()
+            .duplicates(who.org.as_str(), &q.status)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct MergeRequest {
+    /// The document to keep; the other is marked `merged_into` it.
+    pub keep: String,
+}
+
+async fn ask<T>(
+    app: &AppState,
+    doc: &str,
+    cmd: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> DocCommand,
+) -> Result<T, AppError> {
+    let id = DocumentId::parse(doc).map_err(|_| AppError::NotFound)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    app.hub.send(id, cmd(reply));
+    tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .await
+        .map_err(|_| AppError::Unavailable)?
+        .map_err(|_| AppError::Unavailable)
+}
+
+/// `POST /api/duplicates/{id}/merge` `{keep}`: unites the other registration's members and
+/// visits into `keep` and marks the other `merged_into` it; both ids keep resolving.
+pub async fn merge_duplicate(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<MergeRequest>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let store = app.hub.store();
+    let item = store
+        .duplicates(who.org.as_str(), "open")
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    let other = if req.keep == item.first_id {
+        item.second_id.clone()
+    } else if req.keep == item.second_id {
+        item.first_id.clone()
+    } else {
+        return Err(AppError::BadRequest("keep one of the pair".into()));
+    };
+    let json = ask(&app, &other, |reply| DocCommand::Read { reply })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let household: linli_sync_core::contract::Household =
+        serde_json::from_value(json).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let absorbed = ask(&app, &req.keep, |reply| DocCommand::Merge {
+        absorb: Some(Box::new(household)),
+        mark_into: None,
+        by: who.clone(),
+        reply,
+    })
+    .await?;
+    absorbed.map_err(AppError::BadRequest)?;
+    let marked = ask(&app, &other, |reply| DocCommand::Merge {
+        absorb: None,
+        mark_into: Some(req.keep.clone()),
+        by: who.clone(),
+        reply,
+    })
+    .await?;
+    marked.map_err(AppError::BadRequest)?;
+    store.close_duplicate(id, &req.keep, &who.user).await?;
+    store
+        .audit(
+            Some(&who.user),
+            "duplicate_merge",
+            Some(&other),
+            Some(&req.keep),
+            None,
+        )
+        .await?;
+    Ok(Json(
+        serde_json::json!({ "kept": req.keep, "merged": other }),
+    ))
+}

@@ -78,3 +78,45 @@ pub fn review_household(tx: &mut Transaction<'_>, d: &Decision) -> Result<(), Re
     tx.put(&review, "at", d.at.as_str())?;
     Ok(())
 }
+
+/// Unites another registration of the same household into this one: members and visits it
+/// lacks are added (by member id and visit id).
+pub fn absorb_household(
+    tx: &mut Transaction<'_>,
+    other: &crate::contract::Household,
+) -> Result<(), ReviewError> {
+    let members = match tx.get(ROOT, "members")? {
+        Some((_, id)) => id,
+        None => tx.put_object(ROOT, "members", ObjType::Map)?,
+    };
+    for (id, member) in &other.members {
+        if tx.get(&members, id.as_str())?.is_none() {
+            autosurgeon::reconcile_prop(tx, &members, id.as_str(), member)
+                .map_err(|e| ReviewError::Automerge(e.to_string()))?;
+        }
+    }
+    let visits = match tx.get(ROOT, "visits")? {
+        Some((_, id)) => id,
+        None => tx.put_object(ROOT, "visits", ObjType::List)?,
+    };
+    let existing: Vec<String> = (0..tx.length(&visits))
+        .filter_map(|i| {
+            let (_, v) = tx.get(&visits, i).ok()??;
+            crate::access::read_text(tx, &v, "id")
+        })
+        .collect();
+    for visit in &other.visits {
+        if !existing.contains(&visit.id) {
+            let at = tx.length(&visits);
+            autosurgeon::reconcile::reconcile_insert(tx, visits.clone(), at, visit)
+                .map_err(|e| ReviewError::Automerge(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks a household registration as merged into another document.
+pub fn mark_merged(tx: &mut Transaction<'_>, into: &str) -> Result<(), ReviewError> {
+    tx.put(ROOT, "merged_into", into)?;
+    Ok(())
+}

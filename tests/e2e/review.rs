@@ -337,3 +337,112 @@ async fn supervisors_review_volunteer_hours(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(supervisors_review_volunteer_hours);
+
+fn registration(address: &str, member_id: &str, visit_id: &str) -> Household {
+    Household {
+        kind: "household".into(),
+        schema: SCHEMA_VERSION,
+        org: GRID.into(),
+        address: address.into(),
+        members: BTreeMap::from([(
+            member_id.to_string(),
+            Member {
+                name: "张三".into(),
+                relation: "head".into(),
+                birth_year: Some(1960),
+                ..Member::default()
+            },
+        )]),
+        visits: vec![linli_sync_core::contract::Visit {
+            id: visit_id.into(),
+            at: "2026-11-20T10:00:00Z".into(),
+            by: "w".into(),
+            purpose: "入户走访".into(),
+            ..Default::default()
+        }],
+        ..Household::default()
+    }
+}
+
+/// Two workers register the same household apart; a duplicate item opens; merging keeps one
+/// document with everyone's members and visits, marks the other, and both ids still resolve.
+async fn duplicate_households_are_found_and_merged(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("zhang", "worker", GRID, None).await;
+    db.add_user("li", "worker", GRID, None).await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let (tz, tl, ts) = (
+        db.token("zhang").await,
+        db.token("li").await,
+        db.token("sup").await,
+    );
+    let mut zhang = field_client(db.dir.path(), "zhang").await;
+    let mut li = field_client(db.dir.path(), "li").await;
+    let a = zhang
+        .create(&registration("幸福社区 1栋 101室", "m-a", "v-a"))
+        .await
+        .unwrap();
+    let b = li
+        .create(&registration("幸福社区1栋101室", "m-b", "v-b"))
+        .await
+        .unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    sync_as(&mut li, &server, Some(&tl)).await;
+
+    let (code, body) = http_get_auth(&server.addr, "/api/duplicates", &ts).await;
+    assert_eq!(code, 200, "{body}");
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let pair = [
+        items[0]["first_id"].as_str().unwrap(),
+        items[0]["second_id"].as_str().unwrap(),
+    ];
+    assert!(pair.contains(&a.to_string().as_str()) && pair.contains(&b.to_string().as_str()));
+
+    let merge = format!("/api/duplicates/{}/merge", items[0]["id"]);
+    let (code, body) = http_post_json(
+        &server.addr,
+        &merge,
+        &serde_json::json!({"keep": a.to_string()}),
+        Some(&ts),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    let kept = zhang.show(&a).unwrap();
+    assert!(
+        kept["members"]["m-a"].is_object() && kept["members"]["m-b"].is_object(),
+        "{kept}"
+    );
+    let visits: Vec<&str> = kept["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(visits, vec!["v-a", "v-b"]);
+    sync_as(&mut li, &server, Some(&tl)).await;
+    assert_eq!(li.show(&b).unwrap()["merged_into"], a.to_string());
+
+    // Both ids resolve for a fresh device.
+    let mut fresh = field_client(db.dir.path(), "fresh").await;
+    fresh.pull(a);
+    fresh.pull(b);
+    sync_as(&mut fresh, &server, Some(&tz)).await;
+    assert_eq!(fresh.show(&b).unwrap()["merged_into"], a.to_string());
+    let (_, body) = http_get_auth(&server.addr, "/api/duplicates", &ts).await;
+    assert_eq!(body, "[]");
+    let (_, body) = http_get_auth(&server.addr, "/api/indicators?org=c01/s01/m01/g01", &ts).await;
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        report["indicators"]["households"], 1,
+        "the merged registration is not counted twice"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(duplicate_households_are_found_and_merged);

@@ -40,6 +40,19 @@ pub fn head_name(h: &Household) -> String {
         .unwrap_or_default()
 }
 
+/// The key two registrations of one household share: the address without spaces and
+/// punctuation, lower-cased, and the head of household's name.
+pub fn dedup_key(h: &Household) -> Option<String> {
+    let address: String = h
+        .address
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let head = head_name(h);
+    (!address.is_empty() && !head.is_empty()).then(|| format!("{address}|{}", head.trim()))
+}
+
 /// Tags that are set, comma-separated.
 pub fn tag_list(tags: &std::collections::BTreeMap<String, bool>) -> String {
     tags.iter()
@@ -63,16 +76,29 @@ pub fn request_times(r: &Request) -> (Option<String>, Option<String>) {
 /// Replaces a document's projection rows inside a transaction (`$conn`: `&mut *tx`).
 macro_rules! apply_projection {
     ($conn:expr, $doc:expr, $org:expr, $p:expr) => {{
-        use $crate::store::projection::{head_name, request_times, tag_list, Projection};
+        use $crate::store::projection::{dedup_key, head_name, request_times, tag_list, Projection};
         for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
         }
         match $p {
             Projection::Household(h) => {
-                sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                let key = dedup_key(h);
+                sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind($doc).bind($org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
                     .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
+                    .bind(&key)
                     .execute(&mut *$conn).await?;
+                // Another live household with the same key is a possible duplicate.
+                if let (Some(key), None) = (&key, &h.merged_into) {
+                    let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
+                        .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
+                    for other in others {
+                        let (first, second) = if other.as_str() < $doc { (other.clone(), $doc.to_owned()) } else { ($doc.to_owned(), other.clone()) };
+                        sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
+                            .bind(&first).bind(&second).bind($org).bind($crate::store::now_ms())
+                            .execute(&mut *$conn).await?;
+                    }
+                }
                 for (id, m) in &h.members {
                     sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                         .bind($doc).bind(id).bind($org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
@@ -170,6 +196,50 @@ impl Store {
         with_pool!(self, pool => {
             let row = sqlx::query("SELECT kind, org FROM documents WHERE id = $1").bind(id).fetch_optional(pool).await?;
             row.map(|r| Ok((r.try_get("kind")?, r.try_get("org")?))).transpose()
+        })
+    }
+}
+
+/// A possible duplicate pair.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DuplicateRow {
+    pub id: i64,
+    pub first_id: String,
+    pub second_id: String,
+    pub org: String,
+    pub status: String,
+    pub merged_into: Option<String>,
+}
+
+impl Store {
+    /// Duplicate items with `status` at or under `scope`.
+    pub async fn duplicates(
+        &self,
+        scope: &str,
+        status: &str,
+    ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
+        use sqlx::Row;
+        let under = format!("{scope}/%");
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $1 AND (org = $2 OR org LIKE $3) ORDER BY id")
+                .bind(status).bind(scope).bind(&under).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(DuplicateRow {
+                id: r.try_get("id")?,
+                first_id: r.try_get("first_id")?,
+                second_id: r.try_get("second_id")?,
+                org: r.try_get("org")?,
+                status: r.try_get("status")?,
+                merged_into: r.try_get("merged_into")?,
+            })).collect()
+        })
+    }
+
+    /// Marks a duplicate item merged.
+    pub async fn close_duplicate(&self, id: i64, kept: &str, by: &str) -> Result<(), sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
+                .bind(kept).bind(by).bind(now).bind(id).execute(pool).await.map(|_| ())
         })
     }
 }
