@@ -549,7 +549,12 @@ pub async fn list_duplicates(
     Ok(Json(
         app.hub
             .store()
-            .duplicates(who.org.as_str(), &q.status)
+            .duplicates(
+                who.org.as_str(),
+                &q.status,
+                q.limit.clamp(1, MAX_PAGE),
+                q.offset.max(0),
+            )
             .await?,
     ))
 }
@@ -585,7 +590,7 @@ pub async fn merge_duplicate(
     let who = supervisor(&app, &headers).await?;
     let store = app.hub.store();
     let item = store
-        .duplicates(who.org.as_str(), "open")
+        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
         .await?
         .into_iter()
         .find(|d| d.id == id)
@@ -631,4 +636,38 @@ pub async fn merge_duplicate(
     Ok(Json(
         serde_json::json!({ "kept": req.keep, "merged": other }),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default = "fifty")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+/// `GET /api/households?limit=50&offset=0`: households in the caller's scope (workers see
+/// their grid, supervisors their area).
+pub async fn list_households(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Vec<crate::store::projection::HouseholdRow>>, AppError> {
+    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
+    let who = authenticate(&app.keys, app.hub.store(), &token)
+        .await?
+        .principal;
+    if who.role == Role::Volunteer {
+        return Err(AppError::Forbidden);
+    }
+    let rows = app
+        .hub
+        .store()
+        .households(
+            who.org.as_str(),
+            q.limit.clamp(1, MAX_PAGE),
+            q.offset.max(0),
+        )
+        .await?;
+    Ok(Json(rows))
 }

@@ -446,3 +446,81 @@ async fn duplicate_households_are_found_and_merged(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(duplicate_households_are_found_and_merged);
+
+/// A household sent back with a note: the worker's device shows it after syncing; and a
+/// supervisor of another street sees nothing of it in any list, export or indicator.
+async fn household_review_and_street_scope(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("zhang", "worker", GRID, None).await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    db.add_user("far", "supervisor", "c01/s02", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let (tz, ts, tf) = (
+        db.token("zhang").await,
+        db.token("sup").await,
+        db.token("far").await,
+    );
+    let mut zhang = field_client(db.dir.path(), "zhang").await;
+    let house = zhang
+        .create(&registration("和平里 3号", "m1", "v1"))
+        .await
+        .unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+
+    let (code, body) = http_get_auth(&server.addr, "/api/households", &ts).await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains(&house.to_string()));
+    let (code, body) = http_post_json(
+        &server.addr,
+        "/api/review/households",
+        &serde_json::json!({"document_ids": [house.to_string()], "status": "has_issues", "note": "请核对身份证后四位"}),
+        Some(&ts),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    let shown = zhang.show(&house).unwrap();
+    assert_eq!(shown["review"]["status"], "has_issues");
+    assert_eq!(shown["review"]["note"], "请核对身份证后四位");
+    assert_eq!(shown["review"]["by"], "sup");
+
+    // The other street's supervisor: empty lists, empty exports, zero indicators, no access.
+    for path in [
+        "/api/households",
+        "/api/conflicts",
+        "/api/duplicates",
+        "/api/volunteer-entries",
+    ] {
+        let (code, body) = http_get_auth(&server.addr, path, &tf).await;
+        assert_eq!((code, body.as_str()), (200, "[]"), "{path}");
+    }
+    for file in ["households", "residents", "visits", "volunteer-hours"] {
+        let (code, body) =
+            http_get_auth(&server.addr, &format!("/api/export/{file}.csv"), &tf).await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            body.trim_start_matches('\u{feff}').lines().count(),
+            1,
+            "{file}: header only"
+        );
+    }
+    let (_, body) = http_get_auth(&server.addr, "/api/indicators", &tf).await;
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["indicators"]["households"], 0);
+    let history = format!("/api/history?document_id={house}&path=address");
+    assert_eq!(http_get_auth(&server.addr, &history, &tf).await.0, 404);
+    assert_eq!(http_get_auth(&server.addr, &history, &ts).await.0, 200);
+    let (code, _) = http_post_json(
+        &server.addr,
+        "/api/review/households",
+        &serde_json::json!({"document_ids": [house.to_string()], "status": "approved"}),
+        Some(&tf),
+    )
+    .await;
+    assert_eq!(code, 404, "out of scope looks absent");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(household_review_and_street_scope);

@@ -217,12 +217,14 @@ impl Store {
         &self,
         scope: &str,
         status: &str,
+        limit: i64,
+        offset: i64,
     ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
         use sqlx::Row;
         let under = format!("{scope}/%");
         with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $1 AND (org = $2 OR org LIKE $3) ORDER BY id")
-                .bind(status).bind(scope).bind(&under).fetch_all(pool).await?;
+            let rows = sqlx::query("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $1 AND (org = $2 OR org LIKE $3) ORDER BY id LIMIT $4 OFFSET $5")
+                .bind(status).bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(DuplicateRow {
                 id: r.try_get("id")?,
                 first_id: r.try_get("first_id")?,
@@ -240,6 +242,49 @@ impl Store {
         with_pool!(self, pool => {
             sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
                 .bind(kept).bind(by).bind(now).bind(id).execute(pool).await.map(|_| ())
+        })
+    }
+}
+
+/// A household as listed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HouseholdRow {
+    pub document_id: String,
+    pub org: String,
+    pub address: String,
+    pub head_name: String,
+    pub tags: String,
+    pub review_status: Option<String>,
+    pub merged_into: Option<String>,
+    pub member_count: i64,
+}
+
+impl Store {
+    /// Households at or under `scope`, by org and address, one page.
+    pub async fn households(
+        &self,
+        scope: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<HouseholdRow>, sqlx::Error> {
+        use sqlx::Row;
+        let under = format!("{scope}/%");
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
+                 WHERE org = $1 OR org LIKE $2 ORDER BY org, address, document_id LIMIT $3 OFFSET $4",
+            )
+            .bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok(HouseholdRow {
+                document_id: r.try_get("document_id")?,
+                org: r.try_get("org")?,
+                address: r.try_get("address")?,
+                head_name: r.try_get("head_name")?,
+                tags: r.try_get("tags")?,
+                review_status: r.try_get("review_status")?,
+                merged_into: r.try_get("merged_into")?,
+                member_count: r.try_get("member_count")?,
+            })).collect()
         })
     }
 }
