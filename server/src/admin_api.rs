@@ -29,19 +29,20 @@ async fn admin_caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, 
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewOrg {
     pub path: String,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Org {
     pub path: String,
     pub name: String,
 }
 
 /// `POST /api/orgs`: creates an org unit (admins).
+#[utoipa::path(post, path = "/api/orgs", tag = "admin", request_body = NewOrg, security(("bearer" = [])), responses((status = 200, body = Org), (status = 403)))]
 pub async fn add_org(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -56,6 +57,7 @@ pub async fn add_org(
 }
 
 /// `GET /api/orgs`: the org tree, by path (any signed-in user; names are not secret).
+#[utoipa::path(get, path = "/api/orgs", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [Org])))]
 pub async fn list_orgs(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -69,7 +71,7 @@ pub async fn list_orgs(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub name: String,
     pub role: String,
@@ -77,7 +79,7 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct User {
     pub name: String,
     pub role: String,
@@ -85,6 +87,7 @@ pub struct User {
 }
 
 /// `POST /api/users`: creates a user (admins).
+#[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUser, security(("bearer" = [])), responses((status = 200, body = User), (status = 400), (status = 403)))]
 pub async fn add_user(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -108,13 +111,14 @@ pub async fn add_user(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RevokeRequest {
     pub device: String,
 }
 
 /// `POST /api/devices/revoke`: revokes a device (admins, or the device's own user) and ends
 /// its connections at once.
+#[utoipa::path(post, path = "/api/devices/revoke", tag = "admin", request_body = RevokeRequest, security(("bearer" = [])), responses((status = 200), (status = 403)))]
 pub async fn revoke_device(
     State(app): State<AppState>,
     headers: HeaderMap,

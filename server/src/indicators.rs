@@ -21,7 +21,7 @@ use sqlx::Row;
 use crate::store::Store;
 
 /// A value with its target, if the policy sets one.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Measure {
     pub value: f64,
     /// e.g. "≥ 0.08", "= 0", "2–3"
@@ -38,7 +38,7 @@ fn measure(value: f64, target: Option<(&'static str, bool)>) -> Measure {
 }
 
 /// The indicators of one org unit.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Indicators {
     pub org: String,
     pub from: String,

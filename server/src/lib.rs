@@ -11,6 +11,7 @@ mod demo_seed;
 mod doc_actor;
 pub mod error;
 mod hub;
+mod openapi;
 mod outbox;
 mod review_api;
 #[macro_use]
@@ -208,5 +209,6 @@ fn router(state: AppState) -> Router {
         .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
+        .route("/api/openapi.json", get(openapi::document))
         .with_state(state)
 }

@@ -31,7 +31,7 @@ async fn reviewer(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppE
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     #[serde(default = "open")]
     pub status: String,
@@ -50,7 +50,7 @@ fn fifty() -> i64 {
 }
 
 /// One candidate value, with who wrote it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     pub value: serde_json::Value,
     pub user: Option<String>,
@@ -60,7 +60,7 @@ pub struct Candidate {
 }
 
 /// A conflict item as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConflictItem {
     pub id: i64,
     pub document_id: String,
@@ -104,6 +104,7 @@ async fn item(app: &AppState, row: ConflictRow) -> Result<ConflictItem, AppError
 }
 
 /// `GET /api/conflicts?status=open&limit=50&offset=0`
+#[utoipa::path(get, path = "/api/conflicts", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [ConflictItem])))]
 pub async fn list(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -127,12 +128,13 @@ pub async fn list(
     Ok(Json(items))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResolveRequest {
     pub value: serde_json::Value,
 }
 
 /// `POST /api/conflicts/{id}/resolve` `{value}`
+#[utoipa::path(post, path = "/api/conflicts/{id}/resolve", tag = "review", params(("id" = i64, Path)), request_body = ResolveRequest, security(("bearer" = [])), responses((status = 200, body = ConflictItem), (status = 404)))]
 pub async fn resolve(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -182,7 +184,7 @@ pub async fn resolve(
     Ok(Json(item(&app, row).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct EntryListQuery {
     #[serde(default = "submitted")]
     pub status: String,
@@ -198,6 +200,7 @@ fn submitted() -> String {
 
 /// `GET /api/volunteer-entries?status=submitted&limit=50&offset=0`: hours waiting for review
 /// (or in any other state) in the caller's scope.
+#[utoipa::path(get, path = "/api/volunteer-entries", tag = "review", params(EntryListQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::EntryRow])))]
 pub async fn list_entries(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -217,13 +220,13 @@ pub async fn list_entries(
     Ok(Json(rows))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EntryRef {
     pub document_id: String,
     pub entry_id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReviewEntries {
     pub items: Vec<EntryRef>,
     pub status: String,
@@ -231,7 +234,7 @@ pub struct ReviewEntries {
     pub note: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReviewHouseholds {
     pub document_ids: Vec<String>,
     pub status: String,
@@ -241,6 +244,7 @@ pub struct ReviewHouseholds {
 
 /// `POST /api/review/entries` `{items: [{document_id, entry_id}], status, note}`: approve,
 /// reject or send back volunteer hours, one or many at once.
+#[utoipa::path(post, path = "/api/review/entries", tag = "review", request_body = ReviewEntries, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn review_entries(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -262,6 +266,7 @@ pub async fn review_entries(
 
 /// `POST /api/review/households` `{document_ids, status, note}`: mark household records
 /// received, approved or sent back.
+#[utoipa::path(post, path = "/api/review/households", tag = "review", request_body = ReviewHouseholds, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn review_households(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -347,7 +352,7 @@ async fn decide(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct IndicatorQuery {
     pub org: Option<String>,
     pub from: Option<String>,
@@ -355,7 +360,7 @@ pub struct IndicatorQuery {
 }
 
 /// An org unit's indicators and those of the units directly under it (drill-down).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IndicatorReport {
     pub indicators: crate::indicators::Indicators,
     pub children: Vec<crate::indicators::Indicators>,
@@ -370,6 +375,7 @@ fn is_date(s: &str) -> bool {
 
 /// `GET /api/indicators?org=c01/s01&from=2026-11-01&to=2026-11-30` (defaults: the caller's
 /// scope, the last 30 days).
+#[utoipa::path(get, path = "/api/indicators", tag = "reports", params(IndicatorQuery), security(("bearer" = [])), responses((status = 200, body = IndicatorReport)))]
 pub async fn indicators(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -404,7 +410,7 @@ pub async fn indicators(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {
     pub org: Option<String>,
     #[serde(default)]
@@ -415,6 +421,7 @@ pub struct ExportQuery {
 
 /// `GET /api/export/{dataset}.{csv|xlsx}?lang=zh|en&org=…`: households, residents, visits,
 /// volunteer-hours or indicators, scoped to the caller.
+#[utoipa::path(get, path = "/api/export/{file}", tag = "reports", params(("file" = String, Path, description = "households|residents|visits|volunteer-hours|indicators, then .csv or .xlsx"), ExportQuery), security(("bearer" = [])), responses((status = 200, description = "the file")))]
 pub async fn export(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -478,14 +485,14 @@ pub async fn export(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct HistoryQuery {
     pub document_id: String,
     pub path: String,
 }
 
 /// One value of a field's history, with its author.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct HistoryItem {
     pub value: serde_json::Value,
     pub user: Option<String>,
@@ -497,6 +504,7 @@ pub struct HistoryItem {
 
 /// `GET /api/history?document_id=…&path=members/m1/birth_year`: every value a field has held,
 /// who wrote it and when, from the change log (supervisors and admins, within scope).
+#[utoipa::path(get, path = "/api/history", tag = "review", params(HistoryQuery), security(("bearer" = [])), responses((status = 200, body = [HistoryItem])))]
 pub async fn history(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -540,6 +548,7 @@ pub async fn history(
 }
 
 /// `GET /api/duplicates?status=open`: possible duplicate households in the caller's scope.
+#[utoipa::path(get, path = "/api/duplicates", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::DuplicateRow])))]
 pub async fn list_duplicates(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -559,7 +568,7 @@ pub async fn list_duplicates(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MergeRequest {
     /// The document to keep; the other is marked `merged_into` it.
     pub keep: String,
@@ -581,6 +590,7 @@ async fn ask<T>(
 
 /// `POST /api/duplicates/{id}/merge` `{keep}`: unites the other registration's members and
 /// visits into `keep` and marks the other `merged_into` it; both ids keep resolving.
+#[utoipa::path(post, path = "/api/duplicates/{id}/merge", tag = "review", params(("id" = i64, Path)), request_body = MergeRequest, security(("bearer" = [])), responses((status = 200), (status = 404)))]
 pub async fn merge_duplicate(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -638,7 +648,7 @@ pub async fn merge_duplicate(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     #[serde(default = "fifty")]
     pub limit: i64,
@@ -648,6 +658,7 @@ pub struct PageQuery {
 
 /// `GET /api/households?limit=50&offset=0`: households in the caller's scope (workers see
 /// their grid, supervisors their area).
+#[utoipa::path(get, path = "/api/households", tag = "records", params(PageQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::HouseholdRow])))]
 pub async fn list_households(
     State(app): State<AppState>,
     headers: HeaderMap,

@@ -17,20 +17,20 @@ use crate::AppState;
 /// Longest emergency access a supervisor may ask for.
 const MAX_EMERGENCY_HOURS: i64 = 8;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub name: String,
     pub password: String,
     pub device_name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
 /// A fresh pair of tokens.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -43,6 +43,7 @@ pub struct TokenPair {
 }
 
 /// Logs a user in on a new device.
+#[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest, responses((status = 200, body = TokenPair), (status = 401, description = "wrong name or password"), (status = 429, description = "too many attempts")))]
 pub async fn login(
     State(app): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -123,6 +124,7 @@ async fn pair(
 
 /// Rotates a refresh token. Presenting one that was already used revokes its device: either
 /// the device or a thief has a copy, and we cannot tell which.
+#[utoipa::path(post, path = "/api/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, body = TokenPair), (status = 401, description = "unknown, expired or reused (the device is then revoked)")))]
 pub async fn refresh(
     State(app): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -174,7 +176,7 @@ pub async fn refresh(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct EmergencyRequest {
     pub org: String,
     pub reason: String,
@@ -182,7 +184,7 @@ pub struct EmergencyRequest {
     pub hours: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EmergencyGrant {
     pub org: String,
     /// Milliseconds since the epoch.
@@ -191,6 +193,7 @@ pub struct EmergencyGrant {
 
 /// "Break the glass": a supervisor gets temporary read access outside their scope, with a
 /// stated reason, written to the audit log. Connections opened after the grant see it.
+#[utoipa::path(post, path = "/api/emergency-access", tag = "auth", request_body = EmergencyRequest, security(("bearer" = [])), responses((status = 200, body = EmergencyGrant), (status = 403, description = "supervisors only")))]
 pub async fn emergency_access(
     State(app): State<AppState>,
     headers: HeaderMap,

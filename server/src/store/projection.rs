@@ -142,7 +142,7 @@ macro_rules! apply_projection {
 pub(crate) use apply_projection;
 
 /// A volunteer entry as listed for review.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct EntryRow {
     pub document_id: String,
     pub entry_id: String,
@@ -201,7 +201,7 @@ impl Store {
 }
 
 /// A possible duplicate pair.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DuplicateRow {
     pub id: i64,
     pub first_id: String,
@@ -247,7 +247,7 @@ impl Store {
 }
 
 /// A household as listed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct HouseholdRow {
     pub document_id: String,
     pub org: String,

@@ -1,0 +1,88 @@
+//! The OpenAPI document of the JSON API, served at `/api/openapi.json` (utoipa).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{admin_api, auth, review_api};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Linli (邻里) API",
+        description = "Review, reports and administration for Linli. Documents themselves sync over the automerge-repo websocket protocol at /sync."
+    ),
+    paths(
+        auth::api::login,
+        auth::api::refresh,
+        auth::api::emergency_access,
+        admin_api::add_org,
+        admin_api::list_orgs,
+        admin_api::add_user,
+        admin_api::revoke_device,
+        review_api::list,
+        review_api::resolve,
+        review_api::list_entries,
+        review_api::review_entries,
+        review_api::review_households,
+        review_api::indicators,
+        review_api::export,
+        review_api::history,
+        review_api::list_duplicates,
+        review_api::merge_duplicate,
+        review_api::list_households,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use utoipa::OpenApi;
+
+    /// Every `/api/` route the router serves is described (except this document and the
+    /// operator status), so the description cannot drift from the code.
+    #[test]
+    fn every_api_route_is_documented() {
+        let router_source = include_str!("lib.rs");
+        let served: BTreeSet<String> = router_source
+            .split(".route(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|p| p.starts_with("/api/") && *p != "/api/openapi.json" && *p != "/api/status")
+            .map(str::to_owned)
+            .collect();
+        let documented: BTreeSet<String> = super::ApiDoc::openapi()
+            .paths
+            .paths
+            .keys()
+            .cloned()
+            .collect();
+        assert!(served.len() >= 17, "{served:?}");
+        assert_eq!(served, documented);
+    }
+}
