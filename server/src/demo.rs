@@ -464,6 +464,7 @@ impl Gen {
             notes: self.word(notes).into(),
             needs,
             follow_up,
+            review: None,
         }
     }
 

@@ -25,6 +25,17 @@ use crate::store::{
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;
 
+/// What a review decision applies to.
+#[derive(Debug, Clone)]
+pub enum ReviewTarget {
+    /// Entries of a volunteer document, by id.
+    Entries(Vec<String>),
+    /// A household record itself.
+    Household,
+    /// Visits of a household, by id.
+    Visits(Vec<String>),
+}
+
 /// The connection a message came from.
 #[derive(Clone, Debug)]
 pub struct PeerLink {
@@ -53,8 +64,7 @@ pub enum DocCommand {
     PeerGone { peer: PeerId, conn: u64 },
     /// A supervisor's review decision; the reply comes once it is durable.
     Review {
-        /// Entry ids of a volunteer document, or empty for the household record itself.
-        entries: Vec<String>,
+        target: ReviewTarget,
         decision: linli_sync_core::review::Decision,
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
@@ -241,7 +251,7 @@ impl Actor {
             DocCommand::Ephemeral { from, message } => self.relay(&from, message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
             DocCommand::Review {
-                entries,
+                target,
                 decision,
                 by,
                 reply,
@@ -252,18 +262,22 @@ impl Actor {
                     Existence::Stored(root) => Some(root.kind),
                     Existence::Tentative => None,
                 };
-                let result = match kind {
-                    Some(Kind::Volunteer) if !entries.is_empty() => {
-                        self.sync
-                            .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
-                                review::review_entries(tx, &entries, &decision)
-                            })
+                let now = now_ms() / 1000;
+                let result = match (kind, &target) {
+                    (Some(Kind::Volunteer), ReviewTarget::Entries(ids)) => {
+                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
+                            review::review_entries(tx, ids, &decision)
+                        })
                     }
-                    Some(Kind::Household) if entries.is_empty() => {
-                        self.sync
-                            .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
-                                review::review_household(tx, &decision)
-                            })
+                    (Some(Kind::Household), ReviewTarget::Household) => {
+                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
+                            review::review_household(tx, &decision)
+                        })
+                    }
+                    (Some(Kind::Household), ReviewTarget::Visits(ids)) => {
+                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
+                            review::review_visits(tx, ids, &decision)
+                        })
                     }
                     _ => Err(review::ReviewError::BadDecision(decision.status.clone())),
                 };

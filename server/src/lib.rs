@@ -195,6 +195,10 @@ fn router(state: AppState) -> Router {
             axum::routing::post(review_api::review_entries),
         )
         .route(
+            "/api/review/visits",
+            axum::routing::post(review_api::review_visits),
+        )
+        .route(
             "/api/review/households",
             axum::routing::post(review_api::review_households),
         )

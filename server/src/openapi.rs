@@ -25,6 +25,7 @@ use crate::{admin_api, auth, review_api};
         review_api::list_entries,
         review_api::review_entries,
         review_api::review_households,
+        review_api::review_visits,
         review_api::indicators,
         review_api::export,
         review_api::history,

@@ -12,7 +12,7 @@ use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{authenticate, bearer};
-use crate::doc_actor::DocCommand;
+use crate::doc_actor::{DocCommand, ReviewTarget};
 use crate::error::AppError;
 use crate::store::ConflictRow;
 use crate::AppState;
@@ -260,6 +260,10 @@ pub async fn review_entries(
     }
     let targets: Vec<(String, Vec<String>)> = by_doc.into_iter().collect();
     let count = targets.iter().map(|(_, e)| e.len()).sum::<usize>();
+    let targets = targets
+        .into_iter()
+        .map(|(d, ids)| (d, ReviewTarget::Entries(ids)))
+        .collect();
     decide(&app, &who, "volunteer", targets, &req.status, &req.note).await?;
     Ok(Json(serde_json::json!({ "reviewed": count })))
 }
@@ -277,7 +281,7 @@ pub async fn review_households(
     let targets = req
         .document_ids
         .into_iter()
-        .map(|d| (d, Vec::new()))
+        .map(|d| (d, ReviewTarget::Household))
         .collect();
     decide(&app, &who, "household", targets, &req.status, &req.note).await?;
     Ok(Json(serde_json::json!({ "reviewed": count })))
@@ -298,7 +302,7 @@ async fn decide(
     app: &AppState,
     who: &Principal,
     kind: &str,
-    targets: Vec<(String, Vec<String>)>,
+    targets: Vec<(String, ReviewTarget)>,
     status: &str,
     note: &str,
 ) -> Result<(), AppError> {
@@ -319,12 +323,12 @@ async fn decide(
         at: crate::clock::iso_now(),
     };
     let mut answers = Vec::new();
-    for (id, (_, entries)) in ids.into_iter().zip(targets.iter()) {
+    for (id, (_, target)) in ids.into_iter().zip(targets.iter()) {
         let (reply, answer) = tokio::sync::oneshot::channel();
         app.hub.send(
             id,
             DocCommand::Review {
-                entries: entries.clone(),
+                target: target.clone(),
                 decision: decision.clone(),
                 by: who.clone(),
                 reply,
@@ -681,4 +685,43 @@ pub async fn list_households(
         )
         .await?;
     Ok(Json(rows))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct VisitRef {
+    pub document_id: String,
+    pub visit_id: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReviewVisits {
+    pub items: Vec<VisitRef>,
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /api/review/visits` `{items: [{document_id, visit_id}], status, note}`: mark visit
+/// records received, approved or sent back.
+#[utoipa::path(post, path = "/api/review/visits", tag = "review", request_body = ReviewVisits, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
+pub async fn review_visits(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<ReviewVisits>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let count = req.items.len();
+    let mut by_doc: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for item in req.items {
+        by_doc
+            .entry(item.document_id)
+            .or_default()
+            .push(item.visit_id);
+    }
+    let targets = by_doc
+        .into_iter()
+        .map(|(d, ids)| (d, ReviewTarget::Visits(ids)))
+        .collect();
+    decide(&app, &who, "household", targets, &req.status, &req.note).await?;
+    Ok(Json(serde_json::json!({ "reviewed": count })))
 }

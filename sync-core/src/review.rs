@@ -66,6 +66,37 @@ pub fn review_entries(
     Ok(())
 }
 
+/// Sets `review {status, note, by, at}` on each listed visit of a household.
+pub fn review_visits(
+    tx: &mut Transaction<'_>,
+    visit_ids: &[String],
+    d: &Decision,
+) -> Result<(), ReviewError> {
+    if !HOUSEHOLD_DECISIONS.contains(&d.status.as_str()) {
+        return Err(ReviewError::BadDecision(d.status.clone()));
+    }
+    let Some((_, visits)) = tx.get(ROOT, "visits")? else {
+        return Err(ReviewError::NoSuchEntry(
+            visit_ids.first().cloned().unwrap_or_default(),
+        ));
+    };
+    for id in visit_ids {
+        let found = (0..tx.length(&visits)).find_map(|i| {
+            let (_, v) = tx.get(&visits, i).ok()??;
+            (crate::access::read_text(tx, &v, "id").as_deref() == Some(id.as_str())).then_some(v)
+        });
+        let Some(visit) = found else {
+            return Err(ReviewError::NoSuchEntry(id.clone()));
+        };
+        let review = tx.put_object(&visit, "review", ObjType::Map)?;
+        tx.put(&review, "status", d.status.as_str())?;
+        tx.put(&review, "note", d.note.as_str())?;
+        tx.put(&review, "by", d.by.as_str())?;
+        tx.put(&review, "at", d.at.as_str())?;
+    }
+    Ok(())
+}
+
 /// Sets a household's `review {status, note, by, at}`.
 pub fn review_household(tx: &mut Transaction<'_>, d: &Decision) -> Result<(), ReviewError> {
     if !HOUSEHOLD_DECISIONS.contains(&d.status.as_str()) {

@@ -486,6 +486,21 @@ async fn household_review_and_street_scope(backend: Backend) {
     assert_eq!(shown["review"]["note"], "请核对身份证后四位");
     assert_eq!(shown["review"]["by"], "sup");
 
+    // A visit record is reviewed on its own.
+    let (code, body) = http_post_json(
+        &server.addr,
+        "/api/review/visits",
+        &serde_json::json!({"items": [{"document_id": house.to_string(), "visit_id": "v1"}], "status": "approved"}),
+        Some(&ts),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    assert_eq!(
+        zhang.show(&house).unwrap()["visits"][0]["review"]["status"],
+        "approved"
+    );
+
     // The other street's supervisor: empty lists, empty exports, zero indicators, no access.
     for path in [
         "/api/households",

@@ -65,6 +65,8 @@ pub struct Visit {
     pub notes: String,
     pub needs: Vec<String>,
     pub follow_up: Option<String>,
+    /// A supervisor's review of this visit record (`received`, `has_issues`, `approved`).
+    pub review: Option<Review>,
 }
 
 /// A supervisor's review of a household record.

@@ -197,6 +197,17 @@ fn cases() -> Vec<Case> {
             let new = tx.insert_object(&v, 1, ObjType::Map).unwrap();
             tx.put(&new, "id", "v2").unwrap();
         }),
+        case(Household, "review a visit", "NNYN", |tx| {
+            let v = obj(tx, &["visits"]);
+            let first = tx.get(&v, 0).unwrap().unwrap().1;
+            let r = tx.put_object(&first, "review", ObjType::Map).unwrap();
+            tx.put(&r, "status", "approved").unwrap();
+        }),
+        case(Household, "edit a visit's notes", "YNNN", |tx| {
+            let v = obj(tx, &["visits"]);
+            let first = tx.get(&v, 0).unwrap().unwrap().1;
+            tx.put(&first, "notes", "补充记录").unwrap();
+        }),
         case(Household, "review", "NNYN", |tx| {
             let r = tx.put_object(ROOT, "review", ObjType::Map).unwrap();
             tx.put(&r, "status", "approved").unwrap();
