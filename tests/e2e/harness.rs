@@ -159,7 +159,39 @@ pub fn bin(name: &str) -> PathBuf {
         "{} is missing: run `cargo build --workspace --bins` before the tests",
         path.display()
     );
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("binary mtime");
+    let newest = [
+        "sync-core/src",
+        "server/src",
+        "server/migrations",
+        "clients/field/src",
+    ]
+    .iter()
+    .filter_map(|d| newest_file(&workspace().join(d)))
+    .max();
+    assert!(
+        newest.is_none_or(|n| n <= built),
+        "{} is older than the sources: run `cargo build --workspace --bins` before the tests",
+        path.display()
+    );
     path
+}
+
+/// The latest modification time of any file under `dir`.
+fn newest_file(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            newest_file(&path)
+        } else {
+            entry.metadata().and_then(|m| m.modified()).ok()
+        };
+        newest = newest.max(time);
+    }
+    newest
 }
 
 /// A running `linli-server serve`.

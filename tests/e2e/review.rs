@@ -486,6 +486,23 @@ async fn household_review_and_street_scope(backend: Backend) {
     assert_eq!(shown["review"]["note"], "请核对身份证后四位");
     assert_eq!(shown["review"]["by"], "sup");
 
+    // The worker fixes the record and resubmits it.
+    zhang
+        .change(&house, |tx| {
+            let review = tx.get(ROOT, "review")?.expect("review").1;
+            tx.put(&review, "status", "received")?;
+            tx.put(ROOT, "address", "和平里 3号楼")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let report = sync_as(&mut zhang, &server, Some(&tz)).await;
+    assert!(report.errors.is_empty(), "{report:?}");
+    let (_, body) = http_get_auth(&server.addr, "/api/households", &ts).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows[0]["review_status"], "received");
+    assert_eq!(rows[0]["address"], "和平里 3号楼");
+
     // A visit record is reviewed on its own.
     let (code, body) = http_post_json(
         &server.addr,

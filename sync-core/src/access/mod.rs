@@ -231,6 +231,10 @@ fn guard_holds(
                 && guard_holds(Guard::ValueIn(values), fixed, doc, before, write)
         }
         Guard::EntryNew => write.path.len() >= 2 && !exists_at(doc, &write.path[..2], before),
+        Guard::FromTo(from, to) => {
+            read_value(doc, &write.path, Some(before)).is_some_and(|v| from.contains(&v.as_str()))
+                && write.value.as_deref().is_some_and(|v| to.contains(&v))
+        }
     }
 }
 

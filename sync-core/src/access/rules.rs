@@ -21,6 +21,9 @@ pub enum Guard {
     ValueIn(&'static [&'static str]),
     /// The volunteer entry containing the path is new (a supervisor logging hours for someone).
     EntryNew,
+    /// The field held one of the first values before and is given one of the second: an
+    /// author resubmitting a record that was sent back.
+    FromTo(&'static [&'static str], &'static [&'static str]),
 }
 
 /// One line of the policy. Paths are `/`-separated; `*` matches one map key or list index and
@@ -59,6 +62,19 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Household, "address/**", Always),
     rule(Worker, Household, "tags/**", Always),
     rule(Worker, Household, "members/**", Always),
+    // A household or visit sent back (`has_issues`) may be resubmitted by its worker.
+    rule(
+        Worker,
+        Household,
+        "review/status",
+        FromTo(&["has_issues"], &["received"]),
+    ),
+    rule(
+        Worker,
+        Household,
+        "visits/*/review/status",
+        FromTo(&["has_issues"], &["received"]),
+    ),
     rule(Worker, Household, "visits", Always),
     rule(Worker, Household, "visits/*", Always),
     rule(Worker, Household, "visits/*/id", Always),

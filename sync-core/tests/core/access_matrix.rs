@@ -76,6 +76,12 @@ fn base(kind: Kind) -> Automerge {
                 at: "2026-11-01T09:00:00Z".into(),
                 ..Visit::default()
             }],
+            review: Some(linli_sync_core::contract::Review {
+                status: "has_issues".into(),
+                note: "请核对".into(),
+                by: "sup".into(),
+                at: "2026-11-02T09:00:00Z".into(),
+            }),
             ..Household::default()
         }),
         Kind::Volunteer => build(&Volunteer {
@@ -207,6 +213,14 @@ fn cases() -> Vec<Case> {
             let v = obj(tx, &["visits"]);
             let first = tx.get(&v, 0).unwrap().unwrap().1;
             tx.put(&first, "notes", "补充记录").unwrap();
+        }),
+        case(Household, "resubmit a sent-back household", "YNYN", |tx| {
+            let r = obj(tx, &["review"]);
+            tx.put(&r, "status", "received").unwrap();
+        }),
+        case(Household, "approve own household", "NNYN", |tx| {
+            let r = obj(tx, &["review"]);
+            tx.put(&r, "status", "approved").unwrap();
         }),
         case(Household, "review", "NNYN", |tx| {
             let r = tx.put_object(ROOT, "review", ObjType::Map).unwrap();
@@ -507,7 +521,11 @@ fn compensation_removes_new_objects_and_restores_text() {
     )
     .unwrap();
     let h: Household = read_record(&doc).unwrap();
-    assert_eq!(h.review, None);
+    assert_eq!(
+        h.review.unwrap().status,
+        "has_issues",
+        "the review as it was before"
+    );
     assert_eq!(h.org, GRID);
     let was = doc.fork_at(&before).unwrap();
     assert_eq!(to_json(&doc), to_json(&was));

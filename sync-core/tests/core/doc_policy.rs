@@ -166,3 +166,52 @@ fn field_history_lists_each_value_with_its_author() {
         ]
     );
 }
+
+#[test]
+fn a_worker_resubmits_a_household_sent_back_by_the_server() {
+    use linli_sync_core::access::check_changes;
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::automerge::ReadDoc;
+    use linli_sync_core::contract::{Household, Kind};
+    let mut doc = Automerge::new();
+    doc.set_actor(ActorId::from(vec![1; 16]));
+    let mut tx = doc.transaction();
+    let record = Household {
+        kind: "household".into(),
+        schema: SCHEMA_VERSION,
+        org: "c01/s01/m01/g01".into(),
+        address: "和平里".into(),
+        ..Household::default()
+    };
+    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
+    tx.commit();
+    doc.set_actor(ActorId::from(vec![9; 16]));
+    let mut tx = doc.transaction();
+    let d = linli_sync_core::review::Decision {
+        status: "has_issues".into(),
+        note: "n".into(),
+        by: "sup".into(),
+        at: "2026-11-26T00:00:00Z".into(),
+    };
+    linli_sync_core::review::review_household(&mut tx, &d).unwrap();
+    tx.commit();
+    let before = doc.get_heads();
+    doc.set_actor(ActorId::from(vec![1; 16]));
+    let mut tx = doc.transaction();
+    let review = tx
+        .get(linli_sync_core::automerge::ROOT, "review")
+        .unwrap()
+        .unwrap()
+        .1;
+    tx.put(&review, "status", "received").unwrap();
+    tx.commit();
+    let worker = Principal {
+        user: "w".into(),
+        role: Role::Worker,
+        org: OrgPath::parse("c01/s01/m01/g01").unwrap(),
+        device: "d".into(),
+        extra_read: Vec::new(),
+    };
+    let refused = check_changes(&worker, Kind::Household, &doc, &before);
+    assert!(refused.is_empty(), "{refused:?}");
+}
