@@ -121,6 +121,19 @@ pub async fn table(
     english: bool,
     indicators: &[Indicators],
 ) -> Result<Table, sqlx::Error> {
+    page(store, dataset, scope, english, indicators, i64::MAX, 0).await
+}
+
+/// Like [`table`], one page of rows.
+pub async fn page(
+    store: &Store,
+    dataset: Dataset,
+    scope: &str,
+    english: bool,
+    indicators: &[Indicators],
+    limit: i64,
+    offset: i64,
+) -> Result<Table, sqlx::Error> {
     let headers = dataset
         .columns()
         .iter()
@@ -128,7 +141,7 @@ pub async fn table(
         .collect();
     let rows = match dataset {
         Dataset::Indicators => indicator_rows(indicators, english),
-        _ => query_rows(store, dataset, scope).await?,
+        _ => query_rows(store, dataset, scope, limit, offset).await?,
     };
     Ok(Table { headers, rows })
 }
@@ -137,6 +150,8 @@ async fn query_rows(
     store: &Store,
     dataset: Dataset,
     scope: &str,
+    limit: i64,
+    offset: i64,
 ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
     let under = format!("{scope}/%");
     let (sql, kinds): (&str, &[char]) = match dataset {
@@ -163,7 +178,8 @@ async fn query_rows(
         Dataset::Indicators => return Ok(Vec::new()),
     };
     with_pool!(store, pool => {
-        let rows = sqlx::query(sql).bind(scope).bind(&under).fetch_all(pool).await?;
+        let sql = format!("{sql} LIMIT $3 OFFSET $4");
+        let rows = sqlx::query(&sql).bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {
                 kinds
@@ -301,4 +317,34 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
         }
     }
     book.save_to_buffer()
+}
+
+impl Table {
+    /// The rows as JSON objects keyed by the (English) headers in snake case.
+    pub fn to_json(&self) -> serde_json::Value {
+        let keys: Vec<String> = self
+            .headers
+            .iter()
+            .map(|h| h.replace([' ', '-'], "_").replace('÷', "per"))
+            .collect();
+        serde_json::Value::Array(
+            self.rows
+                .iter()
+                .map(|row| {
+                    let object = keys.iter().zip(row).map(|(k, c)| {
+                        let v = match c {
+                            Cell::Text(s) => serde_json::Value::String(s.clone()),
+                            Cell::Int(i) => (*i).into(),
+                            Cell::Float(f) => serde_json::Number::from_f64(*f)
+                                .map(Into::into)
+                                .unwrap_or_default(),
+                            Cell::Empty => serde_json::Value::Null,
+                        };
+                        (k.clone(), v)
+                    });
+                    serde_json::Value::Object(object.collect())
+                })
+                .collect(),
+        )
+    }
 }

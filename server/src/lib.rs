@@ -206,6 +206,7 @@ fn router(state: AppState) -> Router {
         .route("/api/history", get(review_api::history))
         .route("/api/duplicates", get(review_api::list_duplicates))
         .route("/api/households", get(review_api::list_households))
+        .route("/api/records/{dataset}", get(review_api::records))
         .route(
             "/api/duplicates/{id}/merge",
             axum::routing::post(review_api::merge_duplicate),

@@ -32,6 +32,7 @@ use crate::{admin_api, auth, review_api};
         review_api::list_duplicates,
         review_api::merge_duplicate,
         review_api::list_households,
+        review_api::records,
     ),
     modifiers(&BearerAuth)
 )]

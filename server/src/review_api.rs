@@ -725,3 +725,30 @@ pub async fn review_visits(
     decide(&app, &who, "household", targets, &req.status, &req.note).await?;
     Ok(Json(serde_json::json!({ "reviewed": count })))
 }
+
+/// `GET /api/records/{dataset}?limit=50&offset=0`: households, residents, visits or
+/// volunteer-hours in the caller's scope, as JSON objects (the export's columns).
+#[utoipa::path(get, path = "/api/records/{dataset}", tag = "records", params(("dataset" = String, Path, description = "households|residents|visits|volunteer-hours"), PageQuery), security(("bearer" = [])), responses((status = 200, description = "one page of rows")))]
+pub async fn records(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(dataset): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    use crate::export::{self, Dataset};
+    let who = reviewer(&app, &headers).await?;
+    let dataset = Dataset::parse(&dataset)
+        .filter(|d| *d != Dataset::Indicators)
+        .ok_or(AppError::NotFound)?;
+    let table = export::page(
+        app.hub.store(),
+        dataset,
+        who.org.as_str(),
+        true,
+        &[],
+        q.limit.clamp(1, MAX_PAGE),
+        q.offset.max(0),
+    )
+    .await?;
+    Ok(Json(table.to_json()))
+}

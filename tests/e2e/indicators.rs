@@ -248,6 +248,31 @@ async fn indicators_known_composition(backend: Backend) {
         .iter()
         .any(|r| r[1] == "志愿者占居民比例" && r[0] == "c01/s01/m01" && r[2] == "0.2"));
 
+    // The same rows as JSON, a page at a time.
+    let (code, body) = http_get_auth(&server.addr, "/api/records/residents?limit=2", &ts).await;
+    assert_eq!(code, 200, "{body}");
+    let page: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(
+        page[0]["birth_year"].is_i64() && page[0]["document_id"].is_string(),
+        "{page:?}"
+    );
+    let (_, body) =
+        http_get_auth(&server.addr, "/api/records/residents?limit=2&offset=4", &ts).await;
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&body)
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, body) = http_get_auth(
+        &server.addr,
+        "/api/records/residents",
+        &db.token("far").await,
+    )
+    .await;
+    assert_eq!(body, "[]");
+
     // Another street's supervisor sees nothing of it.
     let (_, far_csv) = http_get_bytes(
         &server.addr,
