@@ -92,16 +92,12 @@ pub enum ResolveError {
     UnsupportedValue,
 }
 
-/// Writes `value` at `path` as `actor`, superseding every concurrent value there. Returns the
-/// new change's hash.
-pub fn settle(
-    doc: &mut Automerge,
+/// Writes `value` at `path` in a transaction, superseding every concurrent value there.
+pub fn write_value(
+    tx: &mut automerge::transaction::Transaction<'_>,
     path: &[String],
     value: &serde_json::Value,
-    actor: &ActorId,
-    time_secs: i64,
-    message: &str,
-) -> Result<Option<ChangeHash>, ResolveError> {
+) -> Result<(), ResolveError> {
     let scalar = match value {
         serde_json::Value::String(s) => ScalarValue::Str(s.as_str().into()),
         serde_json::Value::Bool(b) => ScalarValue::Boolean(*b),
@@ -113,19 +109,16 @@ pub fn settle(
         },
         _ => return Err(ResolveError::UnsupportedValue),
     };
-    let (parent, key) =
-        split(doc, path).ok_or_else(|| ResolveError::NoSuchField(path.join("/")))?;
-    let previous = doc.get_actor().clone();
-    doc.set_actor(actor.clone());
-    let mut tx = doc.transaction();
-    let _ = tx.put(&parent, key.as_str(), scalar);
-    let (hash, _) = tx.commit_with(
-        automerge::transaction::CommitOptions::default()
-            .with_message(message.to_owned())
-            .with_time(time_secs),
-    );
-    doc.set_actor(previous);
-    Ok(hash)
+    let missing = || ResolveError::NoSuchField(path.join("/"));
+    let (key, parent_path) = path.split_last().ok_or_else(missing)?;
+    let mut parent = ROOT;
+    for seg in parent_path {
+        parent = match tx.get(&parent, seg.as_str()) {
+            Ok(Some((Value::Object(ObjType::Map), id))) => id,
+            _ => return Err(missing()),
+        };
+    }
+    tx.put(&parent, key.as_str(), scalar).map_err(|_| missing())
 }
 
 /// The map holding the field at `path`, and the field's key.

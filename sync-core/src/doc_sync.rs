@@ -436,11 +436,9 @@ impl DocumentSync {
         time_secs: i64,
     ) -> Result<(), ResolveError> {
         let message = format!("linli: settled by {}", by.user);
-        conflicts::settle(&mut self.doc, path, value, actor, time_secs, &message)?;
-        if !self.actors.contains_key(actor) {
-            self.actors.insert(actor.clone(), by.device.clone());
-            self.new_bindings.push((actor.clone(), by.clone()));
-        }
+        self.server_edit(actor, by, time_secs, &message, |tx| {
+            conflicts::write_value(tx, path, value)
+        })?;
         self.settled
             .push((path.to_vec(), by.clone(), value.clone()));
         Ok(())
