@@ -50,17 +50,26 @@ async fn two_rust_clients_converge_after_offline_edits(backend: Backend) {
 
     let store = db.store().await;
     assert_eq!(store.document_count().await.unwrap(), 1);
-    // Each device's sync position is kept, at the heads both sides share.
-    let position = store
-        .load_sync_state(ana.storage_id(), &id.to_string())
-        .await
-        .unwrap()
-        .expect("sync position saved when the device left");
-    let state = linli_sync_core::automerge::sync::State::decode(&position).unwrap();
-    let mut shared = state.shared_heads.clone();
-    shared.sort();
+    // Each device's sync position is kept, at the heads both sides share. The server saves it
+    // when the device's connection ends, which it learns of a moment after the client leaves.
     let mut heads = ana.document(&id).unwrap().get_heads();
     heads.sort();
+    let mut shared = Vec::new();
+    for _ in 0..50 {
+        if let Some(position) = store
+            .load_sync_state(ana.storage_id(), &id.to_string())
+            .await
+            .unwrap()
+        {
+            let state = linli_sync_core::automerge::sync::State::decode(&position).unwrap();
+            shared = state.shared_heads.clone();
+            shared.sort();
+            if shared == heads {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(shared, heads);
     server.stop().await;
     db.cleanup().await;
