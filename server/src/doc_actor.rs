@@ -281,12 +281,7 @@ impl Actor {
                     }
                     _ => Err(review::ReviewError::BadDecision(decision.status.clone())),
                 };
-                match result {
-                    Ok(()) => self.settle_replies.push(reply),
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
-                }
+                self.reply_when_durable(result, reply);
             }
             DocCommand::Read { reply } => {
                 let json = match self.sync.existence() {
@@ -323,12 +318,7 @@ impl Actor {
                 } else {
                     Err(review::ReviewError::BadDecision("merge".into()))
                 };
-                match result {
-                    Ok(()) => self.settle_replies.push(reply),
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
-                }
+                self.reply_when_durable(result, reply);
             }
             DocCommand::History { path, reply } => {
                 let _ = reply.send(linli_sync_core::conflicts::field_history(
@@ -343,15 +333,10 @@ impl Actor {
                 reply,
             } => {
                 let actor = person_actor(&by.user);
-                match self
+                let result = self
                     .sync
-                    .settle(&path, &value, &actor, &by, now_ms() / 1000)
-                {
-                    Ok(()) => self.settle_replies.push(reply),
-                    Err(e) => {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
-                }
+                    .settle(&path, &value, &actor, &by, now_ms() / 1000);
+                self.reply_when_durable(result, reply);
             }
         }
     }
@@ -559,6 +544,20 @@ impl Actor {
                     data,
                 }));
                 link.peer.outbox.send(Outgoing::Frame(frame));
+            }
+        }
+    }
+
+    /// A server-side edit was made: answer once it is committed (or at once, if it failed).
+    fn reply_when_durable<E: std::fmt::Display>(
+        &mut self,
+        result: Result<(), E>,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    ) {
+        match result {
+            Ok(()) => self.settle_replies.push(reply),
+            Err(e) => {
+                let _ = reply.send(Err(e.to_string()));
             }
         }
     }

@@ -155,22 +155,14 @@ pub async fn resolve(
     if row.status != "open" {
         return Err(AppError::BadRequest("this item is already settled".into()));
     }
-    let doc = DocumentId::parse(&row.document_id).map_err(|_| AppError::NotFound)?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    app.hub.send(
-        doc,
-        DocCommand::Settle {
-            path: row.path.split('/').map(str::to_owned).collect(),
-            value: req.value.clone(),
-            by: who.clone(),
-            reply,
-        },
-    );
-    match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(why))) => return Err(AppError::BadRequest(why)),
-        _ => return Err(AppError::Unavailable),
-    }
+    ask(&app, &row.document_id, |reply| DocCommand::Settle {
+        path: row.path.split('/').map(str::to_owned).collect(),
+        value: req.value.clone(),
+        by: who.clone(),
+        reply,
+    })
+    .await?
+    .map_err(AppError::BadRequest)?;
     store
         .audit(
             Some(&who.user),
@@ -524,19 +516,17 @@ pub async fn history(
     if !who.org.contains(&org) {
         return Err(AppError::NotFound);
     }
-    let doc = DocumentId::parse(&q.document_id).map_err(|_| AppError::NotFound)?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let path = q
+    let path: Vec<String> = q
         .path
         .split('/')
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    app.hub.send(doc, DocCommand::History { path, reply });
-    let entries = tokio::time::timeout(std::time::Duration::from_secs(30), answer)
-        .await
-        .map_err(|_| AppError::Unavailable)?
-        .map_err(|_| AppError::Unavailable)?;
+    let entries = ask(&app, &q.document_id, |reply| DocCommand::History {
+        path,
+        reply,
+    })
+    .await?;
     let mut items = Vec::with_capacity(entries.len());
     for e in entries {
         let owner = store.actor_owner(&q.document_id, &e.actor).await?;

@@ -66,6 +66,20 @@ pub fn review_entries(
     Ok(())
 }
 
+/// Writes a fresh `review {status, note, by, at}` map into `obj`.
+fn put_review(
+    tx: &mut Transaction<'_>,
+    obj: &automerge::ObjId,
+    d: &Decision,
+) -> Result<(), ReviewError> {
+    let review = tx.put_object(obj, "review", ObjType::Map)?;
+    tx.put(&review, "status", d.status.as_str())?;
+    tx.put(&review, "note", d.note.as_str())?;
+    tx.put(&review, "by", d.by.as_str())?;
+    tx.put(&review, "at", d.at.as_str())?;
+    Ok(())
+}
+
 /// Sets `review {status, note, by, at}` on each listed visit of a household.
 pub fn review_visits(
     tx: &mut Transaction<'_>,
@@ -83,16 +97,13 @@ pub fn review_visits(
     for id in visit_ids {
         let found = (0..tx.length(&visits)).find_map(|i| {
             let (_, v) = tx.get(&visits, i).ok()??;
-            (crate::access::read_text(tx, &v, "id").as_deref() == Some(id.as_str())).then_some(v)
+            (crate::contract::read_string(tx, &v, "id").as_deref() == Some(id.as_str()))
+                .then_some(v)
         });
         let Some(visit) = found else {
             return Err(ReviewError::NoSuchEntry(id.clone()));
         };
-        let review = tx.put_object(&visit, "review", ObjType::Map)?;
-        tx.put(&review, "status", d.status.as_str())?;
-        tx.put(&review, "note", d.note.as_str())?;
-        tx.put(&review, "by", d.by.as_str())?;
-        tx.put(&review, "at", d.at.as_str())?;
+        put_review(tx, &visit, d)?;
     }
     Ok(())
 }
@@ -102,12 +113,7 @@ pub fn review_household(tx: &mut Transaction<'_>, d: &Decision) -> Result<(), Re
     if !HOUSEHOLD_DECISIONS.contains(&d.status.as_str()) {
         return Err(ReviewError::BadDecision(d.status.clone()));
     }
-    let review = tx.put_object(ROOT, "review", ObjType::Map)?;
-    tx.put(&review, "status", d.status.as_str())?;
-    tx.put(&review, "note", d.note.as_str())?;
-    tx.put(&review, "by", d.by.as_str())?;
-    tx.put(&review, "at", d.at.as_str())?;
-    Ok(())
+    put_review(tx, &ROOT, d)
 }
 
 /// Unites another registration of the same household into this one: members and visits it
@@ -133,7 +139,7 @@ pub fn absorb_household(
     let existing: Vec<String> = (0..tx.length(&visits))
         .filter_map(|i| {
             let (_, v) = tx.get(&visits, i).ok()??;
-            crate::access::read_text(tx, &v, "id")
+            crate::contract::read_string(tx, &v, "id")
         })
         .collect();
     for visit in &other.visits {

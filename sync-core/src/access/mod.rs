@@ -333,15 +333,3 @@ fn read_string_at(
 pub fn owner_of(doc: &Automerge) -> Option<String> {
     root_string(doc, "user")
 }
-
-/// A string field of a map object, whether stored as a scalar or a text object.
-pub fn read_text<D: ReadDoc>(doc: &D, obj: &ObjId, key: &str) -> Option<String> {
-    match doc.get(obj, key).ok()?? {
-        (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Str(s) => Some(s.to_string()),
-            _ => None,
-        },
-        (Value::Object(ObjType::Text), id) => doc.text(&id).ok(),
-        _ => None,
-    }
-}

@@ -7,7 +7,9 @@ mod validate;
 
 pub use org::{OrgPath, OrgPathError};
 pub use records::*;
-pub use validate::{root_is_empty, root_string, validate_root, ContractError, Kind, RootInfo};
+pub use validate::{
+    read_string, root_is_empty, root_string, validate_root, ContractError, Kind, RootInfo,
+};
 
 #[cfg(test)]
 mod tests;

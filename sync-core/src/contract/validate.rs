@@ -77,7 +77,12 @@ pub enum ContractError {
 
 /// Reads a string at `ROOT[key]`, whether stored as a scalar or as a text object.
 pub fn root_string<D: ReadDoc>(doc: &D, key: &str) -> Option<String> {
-    match doc.get(ROOT, key).ok()?? {
+    read_string(doc, &ROOT, key)
+}
+
+/// Reads a string field of a map object, whether stored as a scalar or as a text object.
+pub fn read_string<D: ReadDoc>(doc: &D, obj: &automerge::ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok()?? {
         (Value::Scalar(s), _) => match s.as_ref() {
             ScalarValue::Str(s) => Some(s.to_string()),
             _ => None,
