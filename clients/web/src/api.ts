@@ -1,0 +1,59 @@
+// Calls to Linli's HTTP API with the session's bearer token, renewing it once when the
+// server says it has expired.
+import { AuthError, expiresSoon, refresh, type Session } from "./auth";
+
+export class Api {
+  constructor(
+    private session: () => Session,
+    private renewed: (s: Session) => void,
+  ) {}
+
+  private async token(): Promise<string> {
+    let session = this.session();
+    if (expiresSoon(session)) {
+      session = await refresh(session);
+      this.renewed(session);
+    }
+    return session.access_token;
+  }
+
+  /** Sends a request; JSON in, the raw response out (throws on a non-2xx status). */
+  async fetch(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+    const send = async (token: string) =>
+      fetch(path, {
+        method: init.method ?? "GET",
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+    let response = await send(await this.token());
+    if (response.status === 401) {
+      const session = await refresh(this.session());
+      this.renewed(session);
+      response = await send(session.access_token);
+    }
+    if (!response.ok) throw new AuthError(await response.text(), response.status);
+    return response;
+  }
+
+  async get<T>(path: string): Promise<T> {
+    return (await (await this.fetch(path)).json()) as T;
+  }
+
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.fetch(path, { method: "POST", body })).json()) as T;
+  }
+
+  /** Downloads a file (exports) with the bearer token and hands it to the browser. */
+  async download(path: string, filename: string): Promise<void> {
+    const blob = await (await this.fetch(path)).blob();
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = filename;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}

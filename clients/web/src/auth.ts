@@ -1,0 +1,90 @@
+// The signed-in session: tokens from the access API, kept on the device so the app
+// opens offline; the refresh token renews access when the device is back online.
+
+export type Role = "volunteer" | "worker" | "supervisor" | "admin";
+
+/** What `/api/login` and `/api/refresh` answer. */
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  /** Seconds since the epoch. */
+  expires_at: number;
+  user: string;
+  role: Role;
+  org: string;
+  device: string;
+}
+
+const KEY = "linli.session";
+
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export function loadSession(): Session | null {
+  try {
+    const raw = localStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+function store(session: Session): Session {
+  localStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
+export function forget(): void {
+  localStorage.removeItem(KEY);
+}
+
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const kind = /Android/i.test(ua) ? "Android" : /iPhone|iPad/i.test(ua) ? "iOS" : "Browser";
+  return `web ${kind} ${new Date().toISOString().slice(0, 10)}`;
+}
+
+async function post(path: string, body: unknown): Promise<Response> {
+  return fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Signs in on this device. */
+export async function login(name: string, password: string): Promise<Session> {
+  const response = await post("/api/login", { name, password, device_name: deviceName() });
+  if (!response.ok) throw new AuthError(await response.text(), response.status);
+  return store((await response.json()) as Session);
+}
+
+/** True when the access token expires within `marginSecs`. */
+export function expiresSoon(session: Session, marginSecs = 60): boolean {
+  return session.expires_at - marginSecs <= Date.now() / 1000;
+}
+
+let refreshing: Promise<Session> | null = null;
+
+/**
+ * Trades the refresh token for a new pair (the server rotates it: the old one stops
+ * working). One refresh at a time, so two callers never spend the same token twice.
+ */
+export function refresh(session: Session): Promise<Session> {
+  refreshing ??= (async () => {
+    try {
+      const response = await post("/api/refresh", { refresh_token: session.refresh_token });
+      if (!response.ok) throw new AuthError(await response.text(), response.status);
+      return store((await response.json()) as Session);
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}

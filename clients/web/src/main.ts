@@ -1,0 +1,133 @@
+// Boots the app: the service worker, automerge, the session, and the screen for the
+// signed-in person's role.
+import { html, render } from "lit-html";
+import "./style.css";
+import { Api } from "./api";
+import { expiresSoon, forget, loadSession, refresh, type Session } from "./auth";
+import type { Ctx } from "./context";
+import { t } from "./i18n";
+import { Sync, initAutomerge } from "./sync";
+import { loginView } from "./views/login";
+import { statusBar } from "./views/status";
+import { loadSupervisor, supervisorView } from "./views/supervisor";
+import { volunteerView } from "./views/volunteer";
+import { rediscoverWorker, workerView } from "./views/worker";
+
+const root = document.getElementById("app")!;
+let ctx: Ctx | null = null;
+let toastText = "";
+let scheduled = false;
+
+function draw(): void {
+  scheduled = false;
+  if (!ctx) {
+    render(loginView(start, schedule), root);
+    return;
+  }
+  const c = ctx;
+  const role = c.session.role;
+  const body =
+    role === "volunteer" ? volunteerView(c) : role === "worker" ? workerView(c) : supervisorView(c);
+  render(
+    html`${statusBar(c, logout)}<main class="content">${body}</main>
+      ${toastText ? html`<div class="toast" role="status">${toastText}</div>` : ""}`,
+    root,
+  );
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(draw);
+}
+
+function toast(text: string): void {
+  toastText = text;
+  schedule();
+  setTimeout(() => {
+    if (toastText === text) {
+      toastText = "";
+      schedule();
+    }
+  }, 4000);
+}
+
+/** Renews the access token when it is about to expire and the device is online. */
+async function keepFresh(): Promise<void> {
+  if (!ctx || !navigator.onLine || !expiresSoon(ctx.session, 120)) return;
+  try {
+    const renewed = await refresh(ctx.session);
+    ctx.session = renewed;
+    ctx.sync.setToken(renewed.access_token);
+  } catch {
+    // tried again at the next tick; a revoked device is sent back to sign-in by the API
+  }
+}
+
+function start(session: Session): void {
+  const sync = new Sync(session.user, session.access_token);
+  const c: Ctx = {
+    session,
+    sync,
+    api: new Api(
+      () => c.session,
+      renewed => {
+        c.session = renewed;
+        sync.setToken(renewed.access_token);
+      },
+    ),
+    refresh: schedule,
+    toast,
+  };
+  ctx = c;
+  sync.subscribe(schedule);
+  if (!navigator.onLine) sync.goOffline();
+  void keepFresh();
+  schedule();
+}
+
+function logout(): void {
+  forget();
+  location.reload();
+}
+
+window.addEventListener("offline", () => {
+  ctx?.sync.goOffline();
+  schedule();
+});
+window.addEventListener("online", () => {
+  void keepFresh().then(() => {
+    ctx?.sync.goOnline();
+    rediscoverWorker();
+    if (ctx?.session.role === "supervisor") void loadSupervisor(ctx);
+    schedule();
+  });
+});
+setInterval(() => void keepFresh(), 30_000);
+// The supervisor's lists come from the server: keep them current while on screen.
+setInterval(() => {
+  if (ctx && navigator.onLine && ctx.session.role !== "volunteer" && ctx.session.role !== "worker") {
+    void loadSupervisor(ctx);
+  }
+}, 5_000);
+
+async function boot(): Promise<void> {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("./sw.js").catch(() => {
+      // no service worker (an insecure origin other than localhost): the app still works online
+    });
+  }
+  await initAutomerge();
+  root.textContent = "";
+  const session = loadSession();
+  if (session) {
+    start(session);
+    if (session.role === "supervisor" || session.role === "admin") void loadSupervisor(ctx!);
+  } else {
+    schedule();
+  }
+}
+
+boot().catch(err => {
+  root.textContent = `${t("error")}: ${err}`;
+});

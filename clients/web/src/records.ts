@@ -1,0 +1,162 @@
+// Linli's schema-1 records as the web app writes them (the data contract in DESIGN.md;
+// the server validates every change against the same contract and access policy).
+
+export type Tags = Record<string, boolean>;
+
+export interface Review {
+  status: "received" | "has_issues" | "approved";
+  note: string;
+  by: string;
+  at: string;
+}
+
+export interface Member {
+  name: string;
+  gender: string;
+  birth_year?: number;
+  relation: string;
+  id_tail: string;
+  phone: string;
+  employment: string;
+  health_record: boolean;
+  tags: Tags;
+}
+
+export interface Visit {
+  id: string;
+  at: string;
+  by: string;
+  purpose: string;
+  notes: string;
+  needs: string[];
+  follow_up?: string;
+  review?: Review;
+}
+
+export interface Household {
+  kind: "household";
+  schema: 1;
+  org: string;
+  address: string;
+  tags: Tags;
+  members: Record<string, Member>;
+  visits: Visit[];
+  review?: Review;
+  merged_into?: string;
+}
+
+export interface Entry {
+  date: string;
+  minutes: number;
+  activity: string;
+  category: string;
+  source: "self" | "checkin" | "supervisor";
+  status: "submitted" | "approved" | "rejected" | "has_issues";
+  review?: { by: string; at: string; note: string };
+}
+
+export interface Volunteer {
+  kind: "volunteer";
+  schema: 1;
+  org: string;
+  user: string;
+  name: string;
+  skills: string[];
+  entries: Record<string, Entry>;
+}
+
+export interface ServiceRequest {
+  kind: "request";
+  schema: 1;
+  org: string;
+  household?: string;
+  category: string;
+  description: string;
+  status: "open" | "assigned" | "resolved" | "closed";
+  assignee?: string;
+  log: { at: string; by: string; text: string; status?: string }[];
+}
+
+export const CATEGORIES = ["elderly", "children", "disability", "environment", "safety", "culture", "other"];
+export const NEEDS = ["elderly", "medical", "employment", "financial", "housing", "education"];
+export const RELATIONS = ["head", "spouse", "child", "parent", "other"];
+export const EMPLOYMENT = ["employed", "unemployed", "retired", "student", "unable"];
+
+/** A random id for members, visits and entries (works without a secure context). */
+export function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Now as an ISO 8601 timestamp. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Today as YYYY-MM-DD in the device's time zone. */
+export function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+export function newMember(fields: Partial<Member> & { name: string }): Member {
+  return {
+    gender: "",
+    relation: "other",
+    id_tail: "",
+    phone: "",
+    employment: "",
+    health_record: false,
+    tags: {},
+    ...fields,
+  };
+}
+
+export function newHousehold(org: string, address: string, head: Member): Household {
+  return {
+    kind: "household",
+    schema: 1,
+    org,
+    address,
+    tags: {},
+    members: { [newId()]: { ...head, relation: "head" } },
+    visits: [],
+  };
+}
+
+export function newVolunteer(org: string, user: string, name: string): Volunteer {
+  return { kind: "volunteer", schema: 1, org, user, name, skills: [], entries: {} };
+}
+
+export function newRequest(org: string, household: string, category: string, description: string, by: string): ServiceRequest {
+  const at = nowIso();
+  return {
+    kind: "request",
+    schema: 1,
+    org,
+    household,
+    category,
+    description,
+    status: "open",
+    log: [{ at, by, text: description, status: "open" }],
+  };
+}
+
+/** The head of household's name (or the first member's). */
+export function headName(h: Household): string {
+  const members = Object.values(h.members ?? {});
+  return (members.find(m => m.relation === "head") ?? members[0])?.name ?? "";
+}
+
+/** The follow-up a household still owes: the latest visit's date, when it has passed. */
+export function overdueFollowUp(h: Household, on: string): string | null {
+  const visits = [...(h.visits ?? [])].sort((a, b) => a.at.localeCompare(b.at));
+  const last = visits[visits.length - 1];
+  if (!last?.follow_up) return null;
+  return last.follow_up < on ? last.follow_up : null;
+}
+
+/** Entries that count toward a volunteer's totals, in hours. */
+export function hoursOf(entries: Entry[], status: Entry["status"]): number {
+  return entries.filter(e => e.status === status).reduce((sum, e) => sum + (e.minutes || 0), 0) / 60;
+}

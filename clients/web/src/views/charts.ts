@@ -1,0 +1,45 @@
+// Indicator charts: one horizontal bar per org unit, with the policy's target marked.
+import { html, svg } from "lit-html";
+
+export interface Measure {
+  value: number;
+  target: string | null;
+  met: boolean | null;
+}
+
+export interface BarRow {
+  label: string;
+  value: number;
+  met: boolean | null;
+  onClick?: () => void;
+}
+
+/** The number a target names: "≥ 0.08" → 0.08, "2–3" → 2, "= 0" → 0. */
+export function targetValue(target: string | null): number | null {
+  const m = target?.match(/[0-9]+(?:\.[0-9]+)?/);
+  return m ? Number(m[0]) : null;
+}
+
+/** A value as people read it: percentages for ratios, one decimal otherwise. */
+export function show(value: number, ratio: boolean): string {
+  return ratio ? `${(value * 100).toFixed(1)}%` : `${Math.round(value * 10) / 10}`;
+}
+
+/** Bars for `rows`, scaled to the largest value (or 100% for ratios), target as a line. */
+export function barChart(rows: BarRow[], ratio: boolean, target: number | null) {
+  const width = 320;
+  const labelW = 110;
+  const barW = width - labelW - 56;
+  const rowH = 26;
+  const max = Math.max(ratio ? 1 : 0, target ?? 0, ...rows.map(r => r.value), 1e-9);
+  const x = (v: number) => labelW + (barW * v) / max;
+  const height = rows.length * rowH + 8;
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" width="100%">
+    ${rows.map((r, i) => svg`<g transform="translate(0 ${i * rowH + 4})" class=${r.onClick ? "drill" : ""} @click=${() => r.onClick?.()}>
+      <text x="0" y="16" class="label">${r.label.length > 14 ? `…${r.label.slice(-13)}` : r.label}</text>
+      <rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "bar miss" : "bar"}></rect>
+      <text x=${x(r.value) + 4} y="16" class="value">${show(r.value, ratio)}</text>
+    </g>`)}
+    ${target !== null ? svg`<line x1=${x(target)} x2=${x(target)} y1="0" y2=${height} class="target"></line>` : ""}
+  </svg>`;
+}

@@ -1,0 +1,264 @@
+// The supervisor's desk: the review queue (conflicting edits side by side, hours to
+// approve in bulk, records sent back), possible duplicates to merge, the indicators as
+// charts against the policy's targets with drill-down, and the CSV/XLSX exports.
+// This part reads the server's API, so it needs a connection.
+import { html, nothing } from "lit-html";
+import { type Ctx } from "../context";
+import { code, currentLang, t, type Key } from "../i18n";
+import { barChart, show, targetValue, type Measure } from "./charts";
+
+interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
+interface Conflict { id: number; document_id: string; kind: string; org: string; path: string; candidates: Candidate[] }
+interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
+interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
+interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
+interface Indicators { org: string; residents: number; households: number; volunteers: number; [k: string]: unknown }
+interface Report { indicators: Indicators; children: Indicators[] }
+
+type Tab = "review" | "households" | "duplicates" | "indicators" | "exports";
+
+const state = {
+  tab: "review" as Tab,
+  conflicts: [] as Conflict[],
+  waiting: [] as EntryRow[],
+  issues: [] as EntryRow[],
+  households: [] as HouseholdRow[],
+  duplicates: [] as Duplicate[],
+  report: null as Report | null,
+  org: "",
+  chosen: new Set<string>(),
+  note: "",
+  error: "",
+  loading: false,
+};
+
+const MEASURES: [string, Key, boolean][] = [
+  ["volunteer_ratio", "ind_volunteer_ratio", true],
+  ["elderly_health_record_ratio", "ind_elderly_health", true],
+  ["helped_into_work_ratio", "ind_helped_into_work", true],
+  ["zero_employment_households", "ind_zero_employment", false],
+  ["approved_volunteer_hours", "ind_hours", false],
+  ["households_visited_30d_ratio", "ind_visited", true],
+  ["organizations_per_community", "ind_orgs", false],
+];
+
+const key = (e: EntryRow) => `${e.document_id}/${e.entry_id}`;
+
+/** Loads what the current tab shows. */
+export async function loadSupervisor(ctx: Ctx): Promise<void> {
+  if (state.loading) return;
+  state.loading = true;
+  state.org ||= ctx.session.org;
+  try {
+    if (state.tab === "review") {
+      const [conflicts, waiting, issues, households] = await Promise.all([
+        ctx.api.get<Conflict[]>("/api/conflicts?status=open&limit=200"),
+        ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=submitted&limit=500"),
+        ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=has_issues&limit=500"),
+        ctx.api.get<HouseholdRow[]>("/api/households?limit=500"),
+      ]);
+      Object.assign(state, { conflicts, waiting, issues, households });
+    } else if (state.tab === "households") {
+      state.households = await ctx.api.get<HouseholdRow[]>("/api/households?limit=500");
+    } else if (state.tab === "duplicates") {
+      const [duplicates, households] = await Promise.all([
+        ctx.api.get<Duplicate[]>("/api/duplicates?status=open"),
+        ctx.api.get<HouseholdRow[]>("/api/households?limit=500"),
+      ]);
+      Object.assign(state, { duplicates, households });
+    } else if (state.tab === "indicators" || state.tab === "exports") {
+      state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}`);
+    }
+    state.error = "";
+  } catch {
+    state.error = t("needs_network");
+  } finally {
+    state.loading = false;
+    ctx.refresh();
+  }
+}
+
+function show_value(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function conflicts(ctx: Ctx) {
+  const resolve = async (c: Conflict, value: unknown) => {
+    await ctx.api.post(`/api/conflicts/${c.id}/resolve`, { value });
+    await loadSupervisor(ctx);
+  };
+  const typed = (c: Conflict) => (e: SubmitEvent) => {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).elements.namedItem("value") as HTMLInputElement;
+    if (input.value) void resolve(c, input.value);
+  };
+  return html`<section class="card" data-testid="conflicts">
+    <h2>${t("conflicts")} <span class="count">${state.conflicts.length}</span></h2>
+    ${state.conflicts.length === 0 ? html`<p>${t("no_conflicts")}</p>` : nothing}
+    ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path}>
+      <p><b>${c.kind}</b> · ${c.org} · ${t("field")} <code>${c.path}</code></p>
+      <div class="side-by-side">${c.candidates.map(
+        (v, i) => html`<div class="candidate" data-testid="candidate">
+          <div class="value">${show_value(v.value)}</div>
+          <small>${t("by_who")} ${v.user ?? "?"} (${v.device ?? "?"}) · ${new Date(v.time * 1000).toLocaleString()}</small>
+          <button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t("choose")}</button>
+        </div>`,
+      )}</div>
+      <form class="row" @submit=${typed(c)}><input name="value" placeholder=${t("type_value")} /><button type="submit">${t("use_typed")}</button></form>
+    </article>`)}
+  </section>`;
+}
+
+function hoursQueue(ctx: Ctx) {
+  const decide = async (status: "approved" | "has_issues") => {
+    const items = state.waiting.filter(e => state.chosen.has(key(e))).map(e => ({ document_id: e.document_id, entry_id: e.entry_id }));
+    if (items.length === 0) return;
+    await ctx.api.post("/api/review/entries", { items, status, note: status === "has_issues" ? state.note : "" });
+    state.chosen.clear();
+    state.note = "";
+    await loadSupervisor(ctx);
+  };
+  const toggle = (e: EntryRow) => {
+    if (state.chosen.has(key(e))) state.chosen.delete(key(e));
+    else state.chosen.add(key(e));
+    ctx.refresh();
+  };
+  const all = () => {
+    if (state.chosen.size === state.waiting.length) state.chosen.clear();
+    else state.waiting.forEach(e => state.chosen.add(key(e)));
+    ctx.refresh();
+  };
+  return html`<section class="card" data-testid="hours-queue">
+    <h2>${t("hours_to_approve")} <span class="count">${state.waiting.length}</span></h2>
+    ${state.waiting.length === 0 ? html`<p>${t("nothing_waiting")}</p>` : html`
+      <div class="row">
+        <button @click=${all}>${t("select_all")}</button>
+        <button class="primary" data-testid="approve-selected" @click=${() => decide("approved")}>${t("approve_selected")} (${state.chosen.size})</button>
+      </div>
+      <div class="row">
+        <input placeholder=${t("note")} aria-label=${t("note")} .value=${state.note} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
+        <button @click=${() => decide("has_issues")}>${t("send_back_selected")}</button>
+      </div>
+      <ul class="list">${state.waiting.map(e => html`<li data-testid="waiting-entry" data-activity=${e.activity}>
+        <label class="check"><input type="checkbox" .checked=${state.chosen.has(key(e))} @change=${() => toggle(e)} />
+        <b>${e.date}</b> ${e.user} · ${e.activity} · ${Math.round(e.minutes / 6) / 10} ${t("hours")}</label></li>`)}</ul>`}
+  </section>`;
+}
+
+function issues() {
+  const households = state.households.filter(h => h.review_status === "has_issues");
+  return html`<section class="card">
+    <h2>${t("with_issues")} <span class="count">${state.issues.length + households.length}</span></h2>
+    <ul class="list">
+      ${state.issues.map(e => html`<li>${t("volunteer")} ${e.user} · ${e.date} ${e.activity} <small>${e.review_note ?? ""}</small></li>`)}
+      ${households.map(h => html`<li>${h.address} · ${h.head_name} <small>${h.org}</small></li>`)}
+    </ul>
+  </section>`;
+}
+
+function duplicates(ctx: Ctx) {
+  const byId = new Map(state.households.map(h => [h.document_id, h]));
+  const merge = async (d: Duplicate, keep: string) => {
+    await ctx.api.post(`/api/duplicates/${d.id}/merge`, { keep });
+    await loadSupervisor(ctx);
+  };
+  const side = (d: Duplicate, id: string) => {
+    const h = byId.get(id);
+    return html`<div class="candidate"><div class="value">${h?.address ?? id}</div>
+      <small>${h ? `${h.head_name} · ${h.member_count} ${t("person_count")}` : ""}</small>
+      <button class="primary" @click=${() => merge(d, id)}>${t("keep_this")}</button></div>`;
+  };
+  return html`<section class="card" data-testid="duplicates">
+    <h2>${t("duplicates")} <span class="count">${state.duplicates.length}</span></h2>
+    ${state.duplicates.length === 0 ? html`<p>${t("no_duplicates")}</p>` : nothing}
+    ${state.duplicates.map(d => html`<article class="conflict"><p>${d.org}</p><div class="side-by-side">${side(d, d.first_id)}${side(d, d.second_id)}</div></article>`)}
+  </section>`;
+}
+
+function householdsTab(ctx: Ctx) {
+  const review = async (h: HouseholdRow, status: "approved" | "has_issues") => {
+    await ctx.api.post("/api/review/households", { document_ids: [h.document_id], status, note: status === "has_issues" ? state.note : "" });
+    state.note = "";
+    await loadSupervisor(ctx);
+  };
+  return html`<section class="card" data-testid="household-list">
+    <h2>${t("ds_households")} <span class="count">${state.households.length}</span></h2>
+    <input placeholder=${t("note")} aria-label=${t("note")} .value=${state.note} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
+    <ul class="list">${state.households.map(h => html`<li data-testid="sv-household" data-address=${h.address}>
+      <div class="row spread"><span><b>${h.address}</b> · ${h.head_name} · ${h.member_count} ${t("person_count")} <small>${h.org}</small></span>
+      <span>${h.review_status ? html`<span class="badge ${h.review_status}">${code("st", h.review_status)}</span>` : nothing}
+      <button @click=${() => review(h, "approved")}>${t("st_approved")}</button>
+      <button @click=${() => review(h, "has_issues")}>${t("sent_back")}</button></span></div></li>`)}</ul>
+  </section>`;
+}
+
+function parentOf(org: string): string {
+  return org.split("/").slice(0, -1).join("/");
+}
+
+function indicators(ctx: Ctx) {
+  const r = state.report;
+  if (!r) return html`<p class="boot">${t("loading")}</p>`;
+  const go = (org: string) => {
+    state.org = org;
+    state.report = null;
+    void loadSupervisor(ctx);
+    ctx.refresh();
+  };
+  const canGoUp = state.org !== ctx.session.org && state.org.startsWith(ctx.session.org);
+  const i = r.indicators;
+  return html`<section class="card" data-testid="indicators">
+    <div class="row spread"><h2>${t("indicators")} · ${i.org}</h2>
+      ${canGoUp ? html`<button @click=${() => go(parentOf(state.org))}>↑ ${t("drill_up")}</button>` : nothing}</div>
+    <div class="figures">
+      <div><b>${i.residents}</b><span>${t("residents")}</span></div>
+      <div><b>${i.households}</b><span>${t("ds_households")}</span></div>
+      <div><b>${i.volunteers}</b><span>${t("volunteer")}</span></div>
+      <div><b>${String(i.requests_opened ?? 0)}</b><span>${t("requests_opened")}</span></div>
+      <div><b>${String(i.requests_answered ?? 0)}</b><span>${t("requests_answered")}</span></div>
+      <div><b>${i.mean_days_to_answer == null ? "—" : (i.mean_days_to_answer as number).toFixed(1)}</b><span>${t("days_to_answer")}</span></div>
+    </div>
+    ${MEASURES.map(([field, label, ratio]) => {
+      const m = i[field] as Measure;
+      const rows = [
+        { label: i.org, value: m.value, met: m.met },
+        ...r.children.map(c => ({ label: c.org, value: (c[field] as Measure).value, met: (c[field] as Measure).met, onClick: () => go(c.org) })),
+      ];
+      return html`<div class="measure" data-testid="measure">
+        <h3>${t(label)} <span class="badge ${m.met === false ? "has_issues" : m.met ? "approved" : ""}">${show(m.value, ratio)}${m.target ? ` · ${t("target")} ${m.target}` : ""}</span></h3>
+        ${barChart(rows, ratio, targetValue(m.target))}
+      </div>`;
+    })}
+  </section>`;
+}
+
+function exportsTab(ctx: Ctx) {
+  const lang = currentLang() === "zh" ? "zh" : "en";
+  const datasets = ["households", "residents", "visits", "volunteer-hours", "indicators"];
+  const get = (ds: string, fmt: string) =>
+    ctx.api.download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(state.org)}`, `${ds}.${fmt}`).catch(() => ctx.toast(t("needs_network")));
+  return html`<section class="card" data-testid="exports">
+    <h2>${t("exports")} · ${state.org}</h2>
+    <ul class="list">${datasets.map(ds => html`<li class="row spread"><span>${code("ds", ds)}</span>
+      <span><button @click=${() => get(ds, "csv")}>CSV</button> <button @click=${() => get(ds, "xlsx")}>XLSX</button></span></li>`)}</ul>
+  </section>`;
+}
+
+export function supervisorView(ctx: Ctx) {
+  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["exports", "exports"]];
+  const pick = (tab: Tab) => {
+    state.tab = tab;
+    void loadSupervisor(ctx);
+    ctx.refresh();
+  };
+  let body;
+  if (state.tab === "review") body = html`${conflicts(ctx)}${hoursQueue(ctx)}${issues()}`;
+  else if (state.tab === "households") body = householdsTab(ctx);
+  else if (state.tab === "duplicates") body = duplicates(ctx);
+  else if (state.tab === "indicators") body = indicators(ctx);
+  else body = exportsTab(ctx);
+  return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
+    ${state.error ? html`<p class="error">${state.error}</p>` : nothing}
+    ${body}`;
+}

@@ -1,0 +1,244 @@
+// The grid worker's screens: the grid's households, registering a household and its
+// members, logging visits with needs and a follow-up date, opening service requests, and
+// the follow-ups that are overdue. Everything here works offline.
+import { html, nothing } from "lit-html";
+import type { DocHandle, DocumentId } from "@automerge/automerge-repo/slim";
+import { plain } from "../sync";
+import { formValues, when, type Ctx } from "../context";
+import { code, t } from "../i18n";
+import {
+  CATEGORIES,
+  EMPLOYMENT,
+  NEEDS,
+  RELATIONS,
+  headName,
+  newHousehold,
+  newId,
+  newMember,
+  newRequest,
+  nowIso,
+  overdueFollowUp,
+  today,
+  type Household,
+  type Member,
+  type ServiceRequest,
+} from "../records";
+
+let discovery: Promise<void> | null = null;
+let selected: DocumentId | null = null;
+let registering = false;
+
+async function discover(ctx: Ctx): Promise<void> {
+  for (const id of ctx.sync.knownIds()) await ctx.sync.open(id);
+  ctx.refresh();
+  if (navigator.onLine) {
+    for (const kind of ["household", "request"]) {
+      try {
+        const docs = await ctx.api.get<{ document_id: string }[]>(`/api/documents?kind=${kind}`);
+        for (const d of docs) await ctx.sync.open(d.document_id as DocumentId);
+      } catch {
+        // offline: the device's copies are what there is
+      }
+    }
+  }
+  ctx.refresh();
+}
+
+/** Looks for new documents on the server again (after reconnecting). */
+export function rediscoverWorker(): void {
+  discovery = null;
+}
+
+function ready<T>(ctx: Ctx, kind: string): DocHandle<T>[] {
+  return ctx.sync
+    .open_handles<T>()
+    .filter(h => h.isReady() && (plain(h.doc()) as { kind?: string })?.kind === kind);
+}
+
+/** The grid a new household belongs to: the worker's own grid. */
+function grid(ctx: Ctx): string {
+  return ctx.session.org;
+}
+
+/** Member fields from a form, leaving out what was not filled in. */
+function memberFrom(v: Record<string, string>): Member {
+  const m = newMember({ name: v.name });
+  if (v.gender) m.gender = v.gender;
+  if (v.birth_year && Number(v.birth_year) > 1890) m.birth_year = Math.trunc(Number(v.birth_year));
+  if (v.relation) m.relation = v.relation;
+  if (v.phone) m.phone = v.phone;
+  if (v.employment) m.employment = v.employment;
+  m.health_record = v.health_record === "on";
+  return m;
+}
+
+function memberFields(withRelation: boolean) {
+  return html`
+    <label>${t("gender")}<select name="gender"><option value=""></option><option value="male">${t("male")}</option><option value="female">${t("female")}</option></select></label>
+    <label>${t("birth_year")}<input name="birth_year" type="number" min="1900" max="2100" inputmode="numeric" /></label>
+    ${withRelation ? html`<label>${t("relation")}<select name="relation">${RELATIONS.filter(r => r !== "head").map(r => html`<option value=${r}>${code("rel", r)}</option>`)}</select></label>` : nothing}
+    <label>${t("phone")}<input name="phone" type="tel" inputmode="tel" /></label>
+    <label>${t("employment")}<select name="employment"><option value=""></option>${EMPLOYMENT.map(e => html`<option value=${e}>${code("emp", e)}</option>`)}</select></label>
+    <label class="check"><input name="health_record" type="checkbox" /> ${t("health_record")}</label>`;
+}
+
+function registerForm(ctx: Ctx) {
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = formValues(e.target as HTMLFormElement);
+    if (!v.address || !v.name) return;
+    const handle = ctx.sync.create(newHousehold(grid(ctx), v.address, memberFrom(v)));
+    registering = false;
+    selected = handle.documentId;
+    if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
+    ctx.refresh();
+  };
+  return html`<form class="card form" data-testid="register-household" @submit=${submit}>
+    <h2>${t("register_household")}</h2>
+    <label>${t("address")}<input name="address" required maxlength="200" /></label>
+    <label>${t("head_name")}<input name="name" required maxlength="50" /></label>
+    ${memberFields(false)}
+    <div class="row"><button class="primary" type="submit">${t("save")}</button>
+    <button type="button" @click=${() => { registering = false; ctx.refresh(); }}>${t("cancel")}</button></div>
+  </form>`;
+}
+
+function overdueList(ctx: Ctx, households: DocHandle<Household>[]) {
+  const on = today();
+  const due = households
+    .map(h => ({ h, date: overdueFollowUp(plain(h.doc()), on) }))
+    .filter(x => x.date)
+    .sort((a, b) => a.date!.localeCompare(b.date!));
+  return html`<section class="card" data-testid="overdue">
+    <h2>${t("overdue")} <span class="count">${due.length}</span></h2>
+    ${due.length === 0 ? html`<p>${t("no_overdue")}</p>` : nothing}
+    <ul class="list">${due.map(
+      x => html`<li><button class="row-link" @click=${() => { selected = x.h.documentId; ctx.refresh(); }}>
+        <b>${plain(x.h.doc()).address}</b> <span>${headName(plain(x.h.doc()))}</span> <span class="badge has_issues">${t("due")} ${x.date}</span></button></li>`,
+    )}</ul>
+  </section>`;
+}
+
+function householdList(ctx: Ctx, households: DocHandle<Household>[]) {
+  const sorted = [...households].sort((a, b) => plain(a.doc()).address.localeCompare(plain(b.doc()).address));
+  return html`<section class="card">
+    <div class="row spread"><h2>${t("households")} <span class="count">${households.length}</span></h2>
+    <button class="primary" data-testid="new-household" @click=${() => { registering = true; ctx.refresh(); }}>${t("register_household")}</button></div>
+    ${households.length === 0 ? html`<p>${t("no_households")}</p>` : nothing}
+    <ul class="list">${sorted.map(h => {
+      const d = plain(h.doc());
+      const visits = d.visits ?? [];
+      const last = visits[visits.length - 1];
+      return html`<li data-testid="household" data-address=${d.address}><button class="row-link" @click=${() => { selected = h.documentId; ctx.refresh(); }}>
+        <b>${d.address}</b> <span>${headName(d)} · ${Object.keys(d.members ?? {}).length} ${t("person_count")}</span>
+        <small>${last ? `${t("last_visit")} ${last.at.slice(0, 10)}` : t("not_visited")}</small>
+        ${d.review?.status === "has_issues" ? html`<span class="badge has_issues">${t("sent_back")}</span>` : nothing}
+      </button></li>`;
+    })}</ul>
+  </section>`;
+}
+
+function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<ServiceRequest>[]) {
+  const d = plain(handle.doc());
+  const me = ctx.session.user;
+  const editAddress = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = formValues(e.target as HTMLFormElement);
+    if (v.address && v.address !== d.address) handle.change(x => { x.address = v.address; });
+    ctx.refresh();
+  };
+  const addMember = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const v = formValues(form);
+    if (!v.name) return;
+    handle.change(x => { x.members[newId()] = memberFrom(v); });
+    form.reset();
+    ctx.refresh();
+  };
+  const logVisit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const v = formValues(form);
+    const needs = NEEDS.filter(n => (form.elements.namedItem(`need_${n}`) as HTMLInputElement)?.checked);
+    handle.change(x => {
+      x.visits.push({
+        id: newId(),
+        at: nowIso(),
+        by: me,
+        purpose: v.purpose,
+        notes: v.notes,
+        needs,
+        ...(v.follow_up ? { follow_up: v.follow_up } : {}),
+      });
+    });
+    form.reset();
+    ctx.refresh();
+  };
+  const openRequest = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const v = formValues(form);
+    if (!v.description) return;
+    ctx.sync.create(newRequest(d.org, handle.documentId, v.category, v.description, me));
+    form.reset();
+    ctx.refresh();
+  };
+  const resubmit = () => handle.change(x => { if (x.review && String(x.review.status) === "has_issues") x.review.status = "received"; });
+  const mine = requests.filter(r => plain(r.doc()).household === handle.documentId);
+  return html`
+    <button class="link" @click=${() => { selected = null; ctx.refresh(); }}>← ${t("back")}</button>
+    <section class="card" data-testid="household-detail">
+      <form class="row" @submit=${editAddress}>
+        <input name="address" aria-label=${t("address")} data-testid="address" .value=${d.address} required />
+        <button type="submit">${t("save")}</button>
+      </form>
+      ${d.review?.status === "has_issues" ? html`<p class="note">${t("sent_back")}: ${d.review.note} <button @click=${resubmit}>${t("resubmit")}</button></p>` : nothing}
+      <h3>${t("members")}</h3>
+      <ul class="list">${Object.values(d.members ?? {}).map(m => html`<li>${m.name} · ${code("rel", m.relation)} ${m.birth_year ? `· ${m.birth_year}` : ""} ${m.employment ? `· ${code("emp", m.employment)}` : ""}</li>`)}</ul>
+      <details><summary>${t("add_member")}</summary>
+        <form class="form" @submit=${addMember}>
+          <label>${t("your_name")}<input name="name" required /></label>
+          ${memberFields(true)}
+          <button class="primary" type="submit">${t("add")}</button>
+        </form></details>
+    </section>
+    <form class="card form" data-testid="visit-form" @submit=${logVisit}>
+      <h3>${t("log_visit")}</h3>
+      <label>${t("purpose")}<input name="purpose" required /></label>
+      <label>${t("notes")}<textarea name="notes" rows="3"></textarea></label>
+      <fieldset><legend>${t("needs")}</legend>${NEEDS.map(n => html`<label class="check"><input type="checkbox" name=${`need_${n}`} /> ${code("need", n)}</label>`)}</fieldset>
+      <label>${t("follow_up")}<input name="follow_up" type="date" /></label>
+      <button class="primary" type="submit">${t("save")}</button>
+    </form>
+    <section class="card">
+      <h3>${t("visits")}</h3>
+      <ul class="list">${[...(d.visits ?? [])].reverse().map(v => html`<li data-testid="visit">
+        <b>${v.at.slice(0, 10)}</b> ${v.purpose} <small>${v.by}</small>
+        ${v.notes ? html`<p>${v.notes}</p>` : nothing}
+        ${(v.needs ?? []).map(n => html`<span class="badge">${code("need", n)}</span>`)}
+        ${v.follow_up ? html`<small>${t("follow_up")} ${v.follow_up}</small>` : nothing}
+        ${v.review?.status === "has_issues" ? html`<p class="note">${t("sent_back")}: ${v.review.note}</p>` : nothing}
+      </li>`)}</ul>
+    </section>
+    <form class="card form" data-testid="request-form" @submit=${openRequest}>
+      <h3>${t("open_request")}</h3>
+      <label>${t("category")}<select name="category">${CATEGORIES.map(c => html`<option value=${c}>${code("cat", c)}</option>`)}</select></label>
+      <label>${t("description")}<textarea name="description" rows="2" required></textarea></label>
+      <button class="primary" type="submit">${t("save")}</button>
+      <ul class="list">${mine.map(r => html`<li>${plain(r.doc()).description} <span class="badge ${plain(r.doc()).status}">${code("st", plain(r.doc()).status)}</span> <small>${when(plain(r.doc()).log?.[0]?.at)}</small></li>`)}</ul>
+    </form>`;
+}
+
+export function workerView(ctx: Ctx) {
+  discovery ??= discover(ctx);
+  const households = ready<Household>(ctx, "household").filter(h => !plain(h.doc()).merged_into);
+  const requests = ready<ServiceRequest>(ctx, "request");
+  if (selected) {
+    const handle = households.find(h => h.documentId === selected);
+    if (handle) return detail(ctx, handle, requests);
+    selected = null;
+  }
+  if (registering) return registerForm(ctx);
+  return html`${overdueList(ctx, households)}${householdList(ctx, households)}`;
+}

@@ -1,0 +1,166 @@
+//! The web app in a real browser: headless Debian chromium driven by playwright-core
+//! (`tests/js/web-e2e.mjs`) against the real server, with the browser's own offline mode.
+//! Screenshots of the main screens are kept under `target/web-screenshots/` (not committed).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+use crate::harness::{http_get_auth, workspace, Backend, ServerProcess, TestDb};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "browser-test-pw";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// False (and the test skips) when chromium is absent outside CI; in CI it must be there.
+fn browser_available() -> bool {
+    let path = std::env::var("LINLI_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
+    if std::path::Path::new(&path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "chromium missing at {path}: .ci/run installs Debian's chromium"
+    );
+    eprintln!("skipping: no chromium at {path}");
+    false
+}
+
+fn screenshots(backend: Backend) -> PathBuf {
+    workspace()
+        .join("target/web-screenshots")
+        .join(format!("{backend:?}").to_lowercase())
+}
+
+/// Runs one browser scenario and returns what it observed.
+async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde_json::Value {
+    let dir = workspace().join("tests/js");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "playwright-core missing: run `npm install --prefix tests/js` (.ci/run does)"
+    );
+    let base = format!("http://{}", server.addr);
+    let shots = screenshots(backend);
+    let out = tokio::time::timeout(
+        Duration::from_secs(240),
+        Command::new("node")
+            .arg("web-e2e.mjs")
+            .arg(name)
+            .args(["--base", &base, "--password", PASSWORD])
+            .arg("--shots")
+            .arg(&shots)
+            .args(["--volunteer", "vol-web", "--supervisor", "sup-web"])
+            .args(["--worker", "worker-web-1", "--worker2", "worker-web-2"])
+            .current_dir(&dir)
+            .stderr(Stdio::inherit())
+            .output(),
+    )
+    .await
+    .expect("browser scenario finished in time")
+    .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "web-e2e.mjs {name} failed (screenshots in {}): {stdout}",
+        shots.display()
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("bad JSON from web-e2e.mjs ({e}): {stdout}"))
+}
+
+/// A server with real authentication and the four people the scenarios need.
+async fn setup(backend: Backend) -> Option<(TestDb, ServerProcess)> {
+    if !browser_available() {
+        return None;
+    }
+    let db = TestDb::new(backend).await?;
+    for (name, role, org) in [
+        ("vol-web", "volunteer", "c01/s01/m01"),
+        ("sup-web", "supervisor", "c01/s01"),
+        ("worker-web-1", "worker", "c01/s01/m01/g01"),
+        ("worker-web-2", "worker", "c01/s01/m01/g01"),
+    ] {
+        db.add_user(name, role, org, Some(PASSWORD)).await;
+    }
+    let server = ServerProcess::start_with(&db, &[]).await;
+    Some((db, server))
+}
+
+/// A volunteer logs hours offline, reloads while offline and still sees them, reconnects
+/// and the entry reaches the server; a supervisor approves it in another browser; the
+/// volunteer sees "approved" without reloading.
+async fn volunteer_logs_hours_offline_and_sees_approval(backend: Backend) {
+    let Some((db, server)) = setup(backend).await else {
+        return;
+    };
+    let out = scenario("volunteer", &server, backend).await;
+    assert!(out["pendingOffline"].as_u64().unwrap() >= 1, "{out}");
+    assert_eq!(out["onServerWhileOffline"], false, "offline means offline");
+    assert_eq!(out["seenAfterOfflineReload"], true);
+    assert_eq!(out["stateAfterReload"], "offline");
+    assert_eq!(out["pendingAfterReload"], out["pendingOffline"]);
+    assert_eq!(out["onServerAfterReconnect"], true);
+    assert_eq!(out["approvedWithoutReload"], true);
+    assert_eq!(out["recordShowsIt"], true, "the printable record lists it");
+    assert_eq!(out["approvedHours"], "2.5");
+
+    let token = db.token("sup-web").await;
+    let (status, body) = http_get_auth(
+        &server.addr,
+        "/api/volunteer-entries?status=approved",
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert_eq!(rows[0]["minutes"], 150);
+    assert_eq!(rows[0]["user"], "vol-web");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(volunteer_logs_hours_offline_and_sees_approval);
+
+/// A grid worker registers a household (and a visit) offline; after reconnecting it is in
+/// the supervisor's list.
+async fn worker_registers_household_offline(backend: Backend) {
+    let Some((db, server)) = setup(backend).await else {
+        return;
+    };
+    let out = scenario("household", &server, backend).await;
+    assert!(out["pendingOffline"].as_u64().unwrap() >= 2, "{out}");
+    assert_eq!(out["onServerWhileOffline"], false);
+    assert_eq!(out["listedAfterOfflineReload"], true);
+    assert_eq!(
+        out["overdueListed"], true,
+        "yesterday's follow-up is overdue"
+    );
+    assert_eq!(out["inSupervisorList"], true);
+    assert_eq!(out["onServerAfterReconnect"], true);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(worker_registers_household_offline);
+
+/// Two workers change one address offline; the conflict shows in the supervisor's queue
+/// with both values side by side, and the choice reaches both workers' screens.
+async fn conflict_is_settled_in_the_browser(backend: Backend) {
+    let Some((db, server)) = setup(backend).await else {
+        return;
+    };
+    let out = scenario("conflict", &server, backend).await;
+    let candidates = out["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 2, "{out}");
+    assert_ne!(candidates[0], candidates[1]);
+    assert_eq!(out["shown_a"], out["chosen"]);
+    assert_eq!(out["shown_b"], out["chosen"]);
+
+    let token = db.token("sup-web").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/conflicts?status=open", &token).await;
+    assert_eq!(body.trim(), "[]", "nothing left open");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(conflict_is_settled_in_the_browser);

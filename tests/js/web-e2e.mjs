@@ -1,0 +1,288 @@
+// Browser end-to-end tests of the web app (clients/web) served by a real linli-server:
+// playwright-core driving Debian's chromium (headless), phone-sized contexts for
+// volunteers and grid workers, a desk-sized one for the supervisor, and the browser's
+// own offline mode. Prints one JSON object with what was observed; the Rust test
+// (tests/e2e/web.rs) asserts on it and on the server's state.
+//
+//   node web-e2e.mjs <volunteer|household|conflict> --base http://127.0.0.1:PORT
+//        --password PW --shots DIR [--volunteer NAME] [--supervisor NAME]
+//        [--worker NAME] [--worker2 NAME]
+
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const [scenario, ...rest] = process.argv.slice(2);
+const opt = {};
+for (let i = 0; i < rest.length; i += 2) opt[rest[i].replace(/^--/, "")] = rest[i + 1];
+const base = opt.base;
+const log = (...args) => console.error("[web]", ...args);
+mkdirSync(opt.shots, { recursive: true });
+
+const TIMEOUT = 30_000;
+let shotCount = 0;
+
+/** Saves a full-page screenshot as a test artifact. */
+async function shot(page, name) {
+  shotCount += 1;
+  const path = `${opt.shots}/${scenario}-${String(shotCount).padStart(2, "0")}-${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  log("screenshot", path);
+}
+
+async function launch() {
+  return chromium.launch({
+    executablePath: process.env.LINLI_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** A phone-sized browser (360 px wide), as volunteers and grid workers use. */
+const phone = browser =>
+  browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "zh-CN" });
+/** A desk-sized browser, as supervisors use. */
+const desk = browser => browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "zh-CN" });
+
+async function open(context, name) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on("pageerror", e => log(name, "page error:", e.message));
+  await page.goto(base + "/");
+  await page.fill("input[name=name]", name);
+  await page.fill("input[name=password]", opt.password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=sync-status]");
+  return page;
+}
+
+/** Waits until the service worker has cached the app (so it opens offline). */
+async function appCached(page) {
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return !!registration.active;
+  });
+}
+
+const connection = (page, state) => page.waitForSelector(`[data-testid=connection][data-state=${state}]`);
+const pending = async page => Number(await page.getAttribute("[data-testid=pending]", "data-count"));
+const settled = page => page.waitForSelector("[data-testid=pending][data-count='0']");
+
+/** A bearer token for checking the server's state from outside the browser. */
+async function token(name) {
+  const r = await fetch(`${base}/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, password: opt.password, device_name: "web-e2e check" }),
+  });
+  if (!r.ok) throw new Error(`login ${name}: ${r.status}`);
+  return (await r.json()).access_token;
+}
+
+async function apiGet(tok, path) {
+  const r = await fetch(base + path, { headers: { authorization: `Bearer ${tok}` } });
+  if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
+  return r.json();
+}
+
+async function until(what, check, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+const tag = Date.now().toString(36);
+
+/** A volunteer logs hours offline, reloads offline, syncs; a supervisor approves; the volunteer sees it live. */
+async function volunteer(browser) {
+  const out = {};
+  const activity = `陪伴独居老人-${tag}`;
+  const v = await open(await phone(browser), opt.volunteer);
+  await v.waitForSelector("[data-testid=create-volunteer]");
+  await v.fill("[data-testid=create-volunteer] input[name=name]", "李志愿");
+  await v.click("[data-testid=create-volunteer] button[type=submit]");
+  await v.waitForSelector("[data-testid=log-hours-form]");
+  await connection(v, "online");
+  await settled(v);
+  await appCached(v);
+  await shot(v, "volunteer-online");
+
+  await v.context().setOffline(true);
+  await connection(v, "offline");
+  await v.fill("[data-testid=log-hours-form] input[name=hours]", "2.5");
+  await v.fill("[data-testid=log-hours-form] input[name=activity]", activity);
+  await v.click("[data-testid=log-hours-form] button[type=submit]");
+  const entry = `[data-testid=entry][data-activity="${activity}"]`;
+  await v.waitForSelector(entry);
+  out.pendingOffline = await pending(v);
+
+  const sup = await token(opt.supervisor);
+  const onServer = async () =>
+    (await apiGet(sup, "/api/volunteer-entries?status=submitted&limit=500")).some(e => e.activity === activity);
+  out.onServerWhileOffline = await onServer();
+
+  await v.reload();
+  await v.waitForSelector(entry);
+  out.seenAfterOfflineReload = true;
+  out.pendingAfterReload = await pending(v);
+  out.stateAfterReload = await v.getAttribute("[data-testid=connection]", "data-state");
+  await shot(v, "volunteer-offline-after-reload");
+
+  await v.context().setOffline(false);
+  await connection(v, "online");
+  await settled(v);
+  out.onServerAfterReconnect = await until("the entry on the server", onServer);
+  await v.evaluate(() => {
+    window.__sameSession = true;
+  });
+
+  const s = await open(await desk(browser), opt.supervisor);
+  const row = `[data-testid=waiting-entry][data-activity="${activity}"]`;
+  await s.waitForSelector(row);
+  await s.check(`${row} input[type=checkbox]`);
+  await shot(s, "supervisor-hours-queue");
+  await s.click("[data-testid=approve-selected]");
+  await s.waitForSelector(row, { state: "detached" });
+
+  await v.waitForSelector(`${entry}[data-status=approved]`);
+  out.approvedWithoutReload = await v.evaluate(() => window.__sameSession === true);
+  out.recordShowsIt = (await v.textContent("[data-testid=service-record]")).includes(activity);
+  out.approvedHours = await v.textContent("[data-testid=approved-hours]");
+  await shot(v, "volunteer-approved");
+  return out;
+}
+
+/** A grid worker registers a household offline; it reaches the supervisor's list after reconnecting. */
+async function household(browser) {
+  const out = {};
+  const address = `幸福路${tag}号`;
+  const w = await open(await phone(browser), opt.worker);
+  await connection(w, "online");
+  await appCached(w);
+  await shot(w, "worker-households");
+
+  await w.context().setOffline(true);
+  await connection(w, "offline");
+  await w.click("[data-testid=new-household]");
+  await w.fill("[data-testid=register-household] input[name=address]", address);
+  await w.fill("[data-testid=register-household] input[name=name]", "王大爷");
+  await w.fill("[data-testid=register-household] input[name=birth_year]", "1948");
+  await w.click("[data-testid=register-household] button[type=submit]");
+  await w.waitForSelector("[data-testid=household-detail]");
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  await w.fill("[data-testid=visit-form] input[name=purpose]", "入户走访");
+  await w.check("[data-testid=visit-form] input[name=need_elderly]");
+  await w.fill("[data-testid=visit-form] input[name=follow_up]", yesterday);
+  await w.click("[data-testid=visit-form] button[type=submit]");
+  await w.waitForSelector("[data-testid=visit]");
+  await shot(w, "worker-household-detail-offline");
+  out.pendingOffline = await pending(w);
+
+  const sup = await token(opt.supervisor);
+  const onServer = async () =>
+    (await apiGet(sup, "/api/households?limit=500")).some(h => h.address === address);
+  out.onServerWhileOffline = await onServer();
+
+  await w.reload();
+  const listed = `[data-testid=household][data-address="${address}"]`;
+  await w.waitForSelector(listed);
+  out.listedAfterOfflineReload = true;
+  out.overdueListed = (await w.textContent("[data-testid=overdue]")).includes(address);
+  await shot(w, "worker-offline-after-reload");
+
+  await w.context().setOffline(false);
+  await connection(w, "online");
+  await settled(w);
+
+  const s = await open(await desk(browser), opt.supervisor);
+  await s.click("[data-testid=tab-households]");
+  await s.waitForSelector(`[data-testid=sv-household][data-address="${address}"]`);
+  out.inSupervisorList = true;
+  out.onServerAfterReconnect = await onServer();
+  await shot(s, "supervisor-households");
+  return out;
+}
+
+/** Two workers edit the same address offline; the supervisor settles it; both see the choice. */
+async function conflict(browser) {
+  const out = {};
+  const address = `和平街${tag}号`;
+  const a = await open(await phone(browser), opt.worker);
+  await connection(a, "online");
+  await a.click("[data-testid=new-household]");
+  await a.fill("[data-testid=register-household] input[name=address]", address);
+  await a.fill("[data-testid=register-household] input[name=name]", "赵阿姨");
+  await a.click("[data-testid=register-household] button[type=submit]");
+  await a.waitForSelector("[data-testid=household-detail]");
+  await settled(a);
+
+  const b = await open(await phone(browser), opt.worker2);
+  await connection(b, "online");
+  await b.click(`[data-testid=household][data-address="${address}"] button`);
+  await b.waitForSelector("[data-testid=household-detail]");
+
+  for (const [page, suffix] of [[a, "甲"], [b, "乙"]]) {
+    await page.context().setOffline(true);
+    await connection(page, "offline");
+    await page.fill("[data-testid=address]", `${address}${suffix}`);
+    await page.click("[data-testid=household-detail] form button[type=submit]");
+  }
+  for (const page of [a, b]) {
+    await page.context().setOffline(false);
+    await connection(page, "online");
+    await settled(page);
+  }
+
+  const s = await open(await desk(browser), opt.supervisor);
+  const item = `[data-testid=conflict][data-path$="address"]`;
+  await s.waitForSelector(item);
+  const candidates = await s.$$eval(`${item} [data-testid=candidate] .value`, els => els.map(e => e.textContent));
+  out.candidates = candidates;
+  await shot(s, "supervisor-conflict");
+  const chosen = candidates[0];
+  await s.click(`${item} [data-testid=choose-0]`);
+  await s.waitForSelector(item, { state: "detached" });
+  out.chosen = chosen;
+
+  for (const [name, page] of [["a", a], ["b", b]]) {
+    await page.waitForFunction(
+      value => document.querySelector("[data-testid=address]")?.value === value,
+      chosen,
+      { timeout: TIMEOUT },
+    );
+    out[`shown_${name}`] = await page.inputValue("[data-testid=address]");
+  }
+  await shot(a, "worker-after-resolution");
+  return out;
+}
+
+const scenarios = { volunteer, household, conflict };
+const browser = await launch();
+try {
+  const run = scenarios[scenario];
+  if (!run) throw new Error(`unknown scenario ${scenario}`);
+  const out = await run(browser);
+  console.log(JSON.stringify(out));
+} catch (e) {
+  log("failed:", e.stack ?? e);
+  const contexts = browser.contexts();
+  for (const [i, context] of contexts.entries()) {
+    for (const [j, page] of context.pages().entries()) {
+      await shot(page, `failure-${i}-${j}`).catch(() => {});
+    }
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
