@@ -3,12 +3,14 @@
 //!
 //! - [`wire`]: the automerge-repo protocol messages and their CBOR codec.
 //! - [`document_id`]: document ids (bs58check, `automerge:` URLs, legacy UUIDs).
+//! - [`calendar`]: ISO 8601 dates and timestamps from a time the caller passes in.
 //! - [`contract`]: the schema-1 data contract: typed records and root validation.
 //! - [`connection`]: a server connection's handshake and routing.
 //! - [`doc_sync`]: a server document's sync with many peers, acknowledging only durable changes.
 //! - [`client`]: a client's sync session over many documents.
 
 pub mod access;
+pub mod calendar;
 pub mod client;
 pub mod conflicts;
 pub mod connection;
