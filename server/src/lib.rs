@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 mod demo_seed;
 mod doc_actor;
+mod documents_api;
 pub mod error;
 mod hub;
 mod openapi;
@@ -206,6 +207,7 @@ fn router(state: AppState) -> Router {
         .route("/api/history", get(review_api::history))
         .route("/api/duplicates", get(review_api::list_duplicates))
         .route("/api/households", get(review_api::list_households))
+        .route("/api/documents", get(documents_api::list))
         .route("/api/records/{dataset}", get(review_api::records))
         .route(
             "/api/duplicates/{id}/merge",

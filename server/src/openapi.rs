@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_api, auth, review_api};
+use crate::{admin_api, auth, documents_api, review_api};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -33,6 +33,7 @@ use crate::{admin_api, auth, review_api};
         review_api::merge_duplicate,
         review_api::list_households,
         review_api::records,
+        documents_api::list,
     ),
     modifiers(&BearerAuth)
 )]

@@ -44,11 +44,13 @@ macro_rules! quarantine_insert {
 }
 
 mod conflicts;
+mod documents;
 mod identity;
 mod open;
 pub mod projection;
 
 pub use conflicts::ConflictRow;
+pub use documents::{DocumentRow, ReadScope};
 pub use identity::{DeviceRow, RefreshUse, UserRow};
 pub use open::open;
 

@@ -1,0 +1,105 @@
+//! Which stored documents a caller may read, as one page of ids (`GET /api/documents`).
+//!
+//! The filter is the access policy's read scope (`access::can_read`) written as SQL: everything
+//! for admins, a volunteer's own volunteer document (by its projected `user`), and for workers
+//! and supervisors every document whose org lies at or under one of their scopes.
+//!
+//! Org containment is tested with `substr`, not `LIKE`: `LIKE` treats `_` (allowed in org
+//! segments) as a wildcard and is case-insensitive in SQLite, so `c01/s_1` would match
+//! `c01/sx1/…` and `c01/s01` would match `C01/S01/…`. The prefix carries the trailing `/`, so
+//! `c01/s01` never matches `c01/s010`.
+
+use sqlx::Row;
+
+use super::Store;
+
+/// A stored document as listed: its id, kind and org.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct DocumentRow {
+    pub document_id: String,
+    pub kind: String,
+    pub org: String,
+}
+
+/// The documents a caller may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadScope {
+    /// Every document (admins).
+    All,
+    /// The volunteer documents whose `user` is this user (volunteers).
+    Owner(String),
+    /// Documents at or under any of these org paths (workers and supervisors: their scope and
+    /// any emergency grants).
+    Orgs(Vec<String>),
+}
+
+impl Store {
+    /// One page of the documents `scope` may read, optionally of one `kind`, ordered by id.
+    pub async fn readable_documents(
+        &self,
+        scope: &ReadScope,
+        kind: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<DocumentRow>, sqlx::Error> {
+        let mut sql = String::from("SELECT d.id, d.kind, d.org FROM documents d");
+        let mut binds: Vec<String> = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
+        match scope {
+            ReadScope::All => {}
+            ReadScope::Owner(user) => {
+                sql.push_str(" JOIN p_volunteers v ON v.document_id = d.id");
+                binds.push(user.clone());
+                conditions.push(format!(
+                    "d.kind = 'volunteer' AND v.user_name = ${}",
+                    binds.len()
+                ));
+            }
+            ReadScope::Orgs(orgs) => {
+                if orgs.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut alternatives = Vec::with_capacity(orgs.len());
+                for org in orgs {
+                    binds.push(org.clone());
+                    let exact = binds.len();
+                    binds.push(format!("{org}/"));
+                    let under = binds.len();
+                    alternatives.push(format!(
+                        "d.org = ${exact} OR substr(d.org, 1, length(${under})) = ${under}"
+                    ));
+                }
+                conditions.push(format!("({})", alternatives.join(" OR ")));
+            }
+        }
+        if let Some(kind) = kind {
+            binds.push(kind.to_owned());
+            conditions.push(format!("d.kind = ${}", binds.len()));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(&format!(
+            " ORDER BY d.id LIMIT ${} OFFSET ${}",
+            binds.len() + 1,
+            binds.len() + 2
+        ));
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(&sql);
+            for value in &binds {
+                query = query.bind(value);
+            }
+            let rows = query.bind(limit).bind(offset).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(DocumentRow {
+                        document_id: r.try_get("id")?,
+                        kind: r.try_get("kind")?,
+                        org: r.try_get("org")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
