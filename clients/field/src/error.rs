@@ -1,4 +1,5 @@
-//! Errors of the field client.
+//! Errors of the field client. Their texts are shown to the operator as they are, so each says
+//! what went wrong and, where there is one, what to do.
 
 /// Everything that can go wrong on the device.
 #[derive(Debug, thiserror::Error)]
@@ -11,7 +12,7 @@ pub enum FieldError {
     Io(#[from] std::io::Error),
     #[error("local store is corrupt: {0}")]
     Corrupt(String),
-    #[error("no local document {0}")]
+    #[error("no local document {0} (list them with `linli-field list`, fetch with `pull`)")]
     NoSuchDocument(String),
     #[error("invalid input: {0}")]
     Invalid(String),
@@ -19,6 +20,14 @@ pub enum FieldError {
     Automerge(String),
     #[error("the server refused the access token (expired, revoked or invalid)")]
     Unauthorized,
+    #[error("login failed: wrong name or password")]
+    LoginFailed,
+    #[error("not logged in: run `linli-field login --server URL --name NAME` first")]
+    NotLoggedIn,
+    #[error("the session has ended (the refresh token expired or was refused, or the device was revoked): log in again with `linli-field login`")]
+    SessionEnded,
+    #[error("the server answered {status}: {message}")]
+    Server { status: u16, message: String },
     #[error("connection: {0}")]
     Connection(String),
     #[error("sync timed out after {0:?}")]

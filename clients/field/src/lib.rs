@@ -1,26 +1,41 @@
 //! Linli's offline field client: documents live in a local SQLite file, are created and
 //! edited with no network, and are synced with the server over the automerge-repo protocol
 //! when a connection is available. The CLI in `main.rs` is a thin layer over [`FieldClient`].
+//!
+//! - `local_store.rs`: the SQLite file (documents, sync states, settings).
+//! - `household.rs`, `volunteer.rs`: offline edits of the contract's records.
+//! - `status.rs`: pending changes, last sync, login.
+//! - `session.rs`, `auth.rs`, `http.rs`, `remote.rs`: login, token renewal, the JSON API.
+//! - `net.rs`: one sync round over a websocket.
 
+mod auth;
 mod error;
+mod household;
+mod http;
 mod local_store;
 mod net;
+mod remote;
+mod session;
+mod status;
+mod volunteer;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use linli_sync_core::automerge::{
-    transaction::Transactable, ActorId, Automerge, ObjType, ReadDoc, ROOT,
-};
+use linli_sync_core::automerge::{transaction::Transactable, ActorId, Automerge, ROOT};
 use linli_sync_core::client::ClientSession;
-use linli_sync_core::contract::{Entry, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::contract::{root_string, Kind};
 use linli_sync_core::wire::{PeerId, PeerMetadata};
 use linli_sync_core::DocumentId;
 
 pub use error::FieldError;
+pub use household::{HouseholdEdit, MemberEdit, NewVisit};
 pub use local_store::LocalStore;
 pub use net::SyncReport;
+pub use remote::{PullReport, Remote, RemoteDocument, DEFAULT_SERVER};
+pub use session::{ServerUrl, Session};
+pub use status::{LoginInfo, Status};
+pub use volunteer::{EntryEdit, EntryEdited};
 
 /// A device: its local store and its sync session.
 pub struct FieldClient {
@@ -28,16 +43,6 @@ pub struct FieldClient {
     session: ClientSession,
     actor: ActorId,
     storage_id: String,
-}
-
-/// What `status` reports.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Status {
-    pub documents: usize,
-    /// Local changes the server has not acknowledged yet.
-    pub pending_changes: usize,
-    /// Milliseconds since the epoch of the last sync that completed, if any.
-    pub last_sync_ms: Option<i64>,
 }
 
 impl FieldClient {
@@ -95,74 +100,6 @@ impl FieldClient {
             .doc(id)
             .ok_or_else(|| FieldError::NoSuchDocument(id.to_string()))?;
         Ok(linli_sync_core::contract::to_json(doc))
-    }
-
-    /// Creates a volunteer document for `user` in community `org`; returns its id.
-    pub async fn create_volunteer(
-        &mut self,
-        org: &str,
-        user: &str,
-        name: &str,
-    ) -> Result<DocumentId, FieldError> {
-        let record = Volunteer {
-            kind: "volunteer".into(),
-            schema: SCHEMA_VERSION,
-            org: org.into(),
-            user: user.into(),
-            name: name.into(),
-            skills: Vec::new(),
-            entries: BTreeMap::new(),
-        };
-        let mut doc = Automerge::new();
-        doc.set_actor(self.actor.clone());
-        let mut tx = doc.transaction();
-        linli_sync_core::autosurgeon::reconcile(&mut tx, &record)?;
-        tx.commit();
-        linli_sync_core::contract::validate_root(&doc)
-            .map_err(|e| FieldError::Invalid(e.to_string()))?;
-        let id = DocumentId::from_bytes(rand::random());
-        self.session.insert(id, doc, None);
-        self.persist(&id).await?;
-        Ok(id)
-    }
-
-    /// Logs service hours into a volunteer document as a new `submitted` entry; returns the
-    /// entry's id.
-    pub async fn log_hours(
-        &mut self,
-        id: &DocumentId,
-        date: &str,
-        minutes: i64,
-        activity: &str,
-        category: &str,
-    ) -> Result<String, FieldError> {
-        if minutes <= 0 || minutes > 24 * 60 {
-            return Err(FieldError::Invalid(
-                "minutes must be between 1 and 1440".into(),
-            ));
-        }
-        let entry = Entry {
-            date: date.into(),
-            minutes,
-            activity: activity.into(),
-            category: category.into(),
-            source: "self".into(),
-            status: "submitted".into(),
-            review: None,
-        };
-        let entry_id = format!("{:016x}", rand::random::<u64>());
-        let actor = self.actor.clone();
-        let doc = self.doc_mut(id)?;
-        doc.set_actor(actor);
-        let mut tx = doc.transaction();
-        let entries = match tx.get(ROOT, "entries")? {
-            Some((_, obj)) => obj,
-            None => tx.put_object(ROOT, "entries", ObjType::Map)?,
-        };
-        linli_sync_core::autosurgeon::reconcile_prop(&mut tx, &entries, entry_id.as_str(), &entry)?;
-        tx.commit();
-        self.persist(id).await?;
-        Ok(entry_id)
     }
 
     /// Sets a text field at the document's root (e.g. `name`, `address`).
@@ -251,32 +188,26 @@ impl FieldClient {
         self.sync_with(url, None, timeout).await
     }
 
-    /// Pending changes and the time of the last completed sync.
-    pub async fn status(&self) -> Result<Status, FieldError> {
-        let mut pending = 0;
-        for id in self.session.ids() {
-            let doc = self.session.doc(id).expect("listed ids exist");
-            let shared = self
-                .session
-                .sync_state(id)
-                .map(|s| s.shared_heads.clone())
-                .unwrap_or_default();
-            pending += doc.get_changes(&shared).len();
-        }
-        Ok(Status {
-            documents: self.session.ids().count(),
-            pending_changes: pending,
-            last_sync_ms: self
-                .store
-                .meta("last_sync_ms")
-                .await?
-                .and_then(|s| s.parse().ok()),
-        })
-    }
-
     /// Closes the local store.
     pub async fn close(self) {
         self.store.close().await;
+    }
+
+    /// Fails unless the local document `id` exists and is a `kind` record.
+    fn expect_kind(&self, id: &DocumentId, kind: Kind) -> Result<(), FieldError> {
+        let doc = self
+            .session
+            .doc(id)
+            .filter(|d| !d.get_heads().is_empty())
+            .ok_or_else(|| FieldError::NoSuchDocument(id.to_string()))?;
+        match root_string(doc, "kind") {
+            Some(k) if k == kind.as_str() => Ok(()),
+            other => Err(FieldError::Invalid(format!(
+                "document {id} is a {}, not a {}",
+                other.as_deref().unwrap_or("document of no known kind"),
+                kind.as_str()
+            ))),
+        }
     }
 
     fn doc_mut(&mut self, id: &DocumentId) -> Result<&mut Automerge, FieldError> {
@@ -296,4 +227,9 @@ impl FieldClient {
         }
         Ok(())
     }
+}
+
+/// A fresh random id for an item in a document (member, visit, entry).
+pub(crate) fn new_item_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }

@@ -35,7 +35,10 @@ impl LocalStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // Another process on the same store may hold the write lock while it renews the
+            // session (an HTTP round trip): wait for it rather than fail.
+            .busy_timeout(std::time::Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
@@ -62,6 +65,30 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Removes a setting.
+    pub async fn delete_meta(&self, key: &str) -> Result<(), FieldError> {
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes the store's write lock for a read-modify-write of settings that must not
+    /// interleave with another process using the same file (renewing the session: a refresh
+    /// token may be used only once). The lock is released by [`MetaLock::commit`], or by
+    /// dropping the guard (which discards its writes). While held, use only the guard: the
+    /// store has one connection.
+    pub async fn lock(&self) -> Result<MetaLock, FieldError> {
+        let mut tx = self.pool.begin().await?;
+        // A write as the first statement takes SQLite's write lock at once (waiting for any
+        // other writer), so what the guard reads next cannot change under it.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('lock', '') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .execute(&mut *tx)
+            .await?;
+        Ok(MetaLock { tx })
+    }
+
     /// A setting, made with `make` and stored on first use.
     pub async fn meta_or_init(
         &self,
@@ -79,7 +106,7 @@ impl LocalStore {
     /// The device's automerge actor id (stable across runs).
     pub async fn actor(&self) -> Result<ActorId, FieldError> {
         let hex = self
-            .meta_or_init("actor", || format!("{:032x}", rand::random::<u128>()))
+            .meta_or_init("actor", || new_actor().to_hex_string())
             .await?;
         ActorId::from_str(&hex).map_err(|_| FieldError::Corrupt("actor id".into()))
     }
@@ -130,6 +157,51 @@ impl LocalStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Settings read and written under the store's write lock (see [`LocalStore::lock`]).
+pub struct MetaLock {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+impl MetaLock {
+    /// A setting, if set.
+    pub async fn meta(&mut self, key: &str) -> Result<Option<String>, FieldError> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    /// Sets a setting.
+    pub async fn set_meta(&mut self, key: &str, value: &str) -> Result<(), FieldError> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a setting.
+    pub async fn delete_meta(&mut self, key: &str) -> Result<(), FieldError> {
+        sqlx::query("DELETE FROM meta WHERE key = $1")
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps the writes and releases the lock.
+    pub async fn commit(self) -> Result<(), FieldError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A fresh random actor id.
+pub fn new_actor() -> ActorId {
+    ActorId::from(rand::random::<[u8; 16]>().to_vec())
 }
 
 /// Milliseconds since the Unix epoch.

@@ -1,104 +1,60 @@
-//! `linli-field`: the field client's command line.
+//! `linli-field`: the field client's command line. Every command prints a line or two for
+//! people, or with `--json` one JSON value for scripts; errors go to standard error (or, with
+//! `--json`, to standard output as `{"error": …}`) with a non-zero exit status.
 
-use std::path::PathBuf;
+mod cli;
+
+use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use linli_field::{FieldClient, FieldError};
+use clap::Parser;
+use linli_field::{
+    EntryEdit, FieldClient, FieldError, HouseholdEdit, MemberEdit, NewVisit, Status, SyncReport,
+};
+use linli_sync_core::contract::{Member, Tags};
 use linli_sync_core::DocumentId;
-use serde_json::json;
+use serde_json::{json, Value};
 
-#[derive(Parser)]
-#[command(
-    name = "linli-field",
-    version,
-    about = "Linli (邻里) offline field client"
-)]
-struct Cli {
-    /// The server's sync endpoint, e.g. ws://127.0.0.1:8080/sync.
-    #[arg(
-        long,
-        env = "LINLI_SERVER",
-        global = true,
-        default_value = "ws://127.0.0.1:8080/sync"
-    )]
-    server: String,
-    /// The device's local store (a SQLite file).
-    #[arg(
-        long,
-        env = "LINLI_STORE",
-        global = true,
-        default_value = "linli-field.sqlite3"
-    )]
-    store: PathBuf,
-    /// Access token (from `linli-server token` or the login API).
-    #[arg(long, env = "LINLI_TOKEN", global = true)]
-    token: Option<String>,
-    /// Print results as JSON.
-    #[arg(long, global = true)]
-    json: bool,
-    #[command(subcommand)]
-    command: Command,
+use cli::{Cli, Command, HouseholdCommand, MemberCommand, VisitCommand, VolunteerCommand};
+
+/// Exit status of a sync that did not complete (clap uses 2 for usage errors).
+const SYNC_INCOMPLETE: u8 = 3;
+
+/// What a command prints.
+struct Output {
+    json: Value,
+    text: String,
+    /// False when a sync did not complete.
+    complete: bool,
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Volunteer documents and service hours.
-    #[command(subcommand)]
-    Volunteer(VolunteerCommand),
-    /// Set a text field at a document's root (offline).
-    Set {
-        doc: String,
-        key: String,
-        value: String,
-    },
-    /// Fetch a document by id at the next sync.
-    Pull { doc: String },
-    /// Sync every local document with the server.
-    Sync {
-        #[arg(long, default_value_t = 30)]
-        timeout_secs: u64,
-    },
-    /// Print a local document.
-    Show { doc: String },
-    /// List local documents.
-    List,
-    /// Pending changes and the last sync.
-    Status,
-}
-
-#[derive(Subcommand)]
-enum VolunteerCommand {
-    /// Register a volunteer document (offline).
-    Create {
-        #[arg(long)]
-        org: String,
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        name: String,
-    },
-    /// Log service hours (offline).
-    Log {
-        #[arg(long)]
-        doc: String,
-        #[arg(long)]
-        date: String,
-        #[arg(long)]
-        minutes: i64,
-        #[arg(long)]
-        activity: String,
-        #[arg(long, default_value = "other")]
-        category: String,
-    },
+impl Output {
+    fn new(json: Value, text: impl Into<String>) -> Self {
+        Self {
+            json,
+            text: text.into(),
+            complete: true,
+        }
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(out) => {
+            if cli.json {
+                println!("{}", out.json);
+            } else {
+                println!("{}", out.text.trim_end());
+            }
+            if out.complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(SYNC_INCOMPLETE)
+            }
+        }
         Err(e) => {
             if cli.json {
                 println!("{}", json!({ "error": e.to_string() }));
@@ -111,59 +67,368 @@ async fn main() -> ExitCode {
 }
 
 fn doc_id(s: &str) -> Result<DocumentId, FieldError> {
-    DocumentId::parse(s).map_err(|e| FieldError::Invalid(format!("{s}: {e}")))
+    DocumentId::parse(s.trim_start_matches("automerge:"))
+        .map_err(|e| FieldError::Invalid(format!("`{s}` is not a document id: {e}")))
 }
 
-async fn run(cli: &Cli) -> Result<(), FieldError> {
+async fn run(cli: &Cli) -> Result<Output, FieldError> {
     let mut client = FieldClient::open(&cli.store).await?;
-    let out = match &cli.command {
-        Command::Volunteer(VolunteerCommand::Create { org, user, name }) => {
-            let id = client.create_volunteer(org, user, name).await?;
-            json!({ "documentId": id.to_string(), "url": id.url() })
+    let out = command(cli, &mut client).await;
+    client.close().await;
+    out
+}
+
+async fn command(cli: &Cli, client: &mut FieldClient) -> Result<Output, FieldError> {
+    let server = cli.server.as_deref();
+    let token = cli.token.as_deref();
+    Ok(match &cli.command {
+        Command::Login(args) => {
+            let server = match server {
+                Some(s) => s.to_owned(),
+                None => client
+                    .session()
+                    .await?
+                    .map(|s| s.server)
+                    .ok_or_else(|| FieldError::Invalid("login needs --server URL".into()))?,
+            };
+            let password = match (&args.password, args.password_stdin) {
+                (Some(p), _) => p.clone(),
+                (None, true) => read_password()?,
+                (None, false) => {
+                    return Err(FieldError::Invalid(
+                        "give --password, set LINLI_PASSWORD, or use --password-stdin".into(),
+                    ))
+                }
+            };
+            let device = args.device.clone().unwrap_or_else(default_device_name);
+            let s = client
+                .login(&server, &args.name, &password, &device, args.force)
+                .await?;
+            Output::new(
+                json!({ "server": s.server, "user": s.user, "role": s.role, "org": s.org,
+                        "device": s.device, "expires_at": s.expires_at }),
+                format!(
+                    "Logged in to {} as {} ({}, {}) on device {}.",
+                    s.server, s.user, s.role, s.org, s.device
+                ),
+            )
         }
-        Command::Volunteer(VolunteerCommand::Log {
+        Command::Logout => {
+            let was = client.logout().await?;
+            Output::new(
+                json!({ "logged_out": was }),
+                if was {
+                    "Logged out."
+                } else {
+                    "Nobody was logged in."
+                },
+            )
+        }
+        Command::Status => {
+            let status = client.status().await?;
+            Output::new(to_json(&status), status_text(&status))
+        }
+        Command::Sync { timeout_secs } => {
+            let mut remote = client.remote(server, token).await?;
+            let report = client
+                .sync_remote(&mut remote, Duration::from_secs(*timeout_secs))
+                .await?;
+            sync_output(to_json(&report), &report, String::new())
+        }
+        Command::Pull { doc, timeout_secs } => {
+            let mut remote = client.remote(server, token).await?;
+            let timeout = Duration::from_secs(*timeout_secs);
+            match doc {
+                Some(doc) => {
+                    client.pull(doc_id(doc)?);
+                    let report = client.sync_remote(&mut remote, timeout).await?;
+                    sync_output(to_json(&report), &report, String::new())
+                }
+                None => {
+                    let pulled = client.pull_all(&mut remote, timeout).await?;
+                    let head = format!(
+                        "{} documents in your scope; {} fetched now.\n",
+                        pulled.listed,
+                        pulled.requested.len()
+                    );
+                    sync_output(to_json(&pulled), &pulled.sync, head)
+                }
+            }
+        }
+        Command::Remote { kind } => {
+            let mut remote = client.remote(server, token).await?;
+            let docs = client.list_remote(&mut remote, kind.as_deref()).await?;
+            let text = docs
+                .iter()
+                .map(|d| format!("{}  {:<9}  {}", d.document_id, d.kind, d.org))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Output::new(to_json(&docs), text)
+        }
+        Command::List => list(client).await?,
+        Command::Show { doc } => {
+            let value = client.show(&doc_id(doc)?)?;
+            let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            Output::new(value, text)
+        }
+        Command::Set { doc, key, value } => {
+            client.set_field(&doc_id(doc)?, key, value).await?;
+            Output::new(json!({ "ok": true }), "Saved (offline).")
+        }
+        Command::Household(cmd) => household(client, cmd).await?,
+        Command::Visit(VisitCommand::Log {
+            doc,
+            purpose,
+            notes,
+            need,
+            follow_up,
+            by,
+        }) => {
+            let by = match by {
+                Some(by) => by.clone(),
+                None => logged_in_user(client, "--by").await?,
+            };
+            let visit = NewVisit {
+                purpose: purpose.clone(),
+                notes: notes.clone(),
+                needs: need.clone(),
+                follow_up: follow_up.clone(),
+                by,
+                at: None,
+            };
+            let id = client.log_visit(&doc_id(doc)?, &visit).await?;
+            Output::new(
+                json!({ "visitId": id }),
+                format!("Logged visit {id} (offline)."),
+            )
+        }
+        Command::Volunteer(cmd) => volunteer(client, cmd).await?,
+    })
+}
+
+async fn household(client: &mut FieldClient, cmd: &HouseholdCommand) -> Result<Output, FieldError> {
+    Ok(match cmd {
+        HouseholdCommand::Create { org, address, head } => {
+            let (id, head_id) = client
+                .create_household(org, address, head.as_deref())
+                .await?;
+            let mut text = format!("Created household {id} (offline).");
+            if let Some(m) = &head_id {
+                text.push_str(&format!("\nHead of household: member {m}."));
+            }
+            Output::new(
+                json!({ "documentId": id.to_string(), "url": id.url(), "memberId": head_id }),
+                text,
+            )
+        }
+        HouseholdCommand::Edit {
+            doc,
+            address,
+            tag,
+            untag,
+        } => {
+            let edit = HouseholdEdit {
+                address: address.clone(),
+                tag: tag.clone(),
+                untag: untag.clone(),
+            };
+            client.edit_household(&doc_id(doc)?, &edit).await?;
+            Output::new(json!({ "ok": true }), "Saved (offline).")
+        }
+        HouseholdCommand::Member(MemberCommand::Add { doc, name, fields }) => {
+            let member = Member {
+                name: name.clone(),
+                gender: fields.gender.clone().unwrap_or_default(),
+                birth_year: fields.birth_year,
+                relation: fields.relation.clone().unwrap_or_default(),
+                id_tail: fields.id_tail.clone().unwrap_or_default(),
+                phone: fields.phone.clone().unwrap_or_default(),
+                employment: fields.employment.clone().unwrap_or_default(),
+                health_record: fields.health_record.unwrap_or(false),
+                tags: Tags::new(),
+            };
+            let id = client.add_member(&doc_id(doc)?, &member).await?;
+            Output::new(
+                json!({ "memberId": id }),
+                format!("Added member {id} (offline)."),
+            )
+        }
+        HouseholdCommand::Member(MemberCommand::Edit {
+            doc,
+            member,
+            name,
+            fields,
+        }) => {
+            let edit = MemberEdit {
+                name: name.clone(),
+                gender: fields.gender.clone(),
+                birth_year: fields.birth_year,
+                relation: fields.relation.clone(),
+                phone: fields.phone.clone(),
+                id_tail: fields.id_tail.clone(),
+                employment: fields.employment.clone(),
+                health_record: fields.health_record,
+            };
+            client.edit_member(&doc_id(doc)?, member, &edit).await?;
+            Output::new(json!({ "ok": true }), "Saved (offline).")
+        }
+    })
+}
+
+async fn volunteer(client: &mut FieldClient, cmd: &VolunteerCommand) -> Result<Output, FieldError> {
+    Ok(match cmd {
+        VolunteerCommand::Create { org, user, name } => {
+            let user = match user {
+                Some(u) => u.clone(),
+                None => logged_in_user(client, "--user").await?,
+            };
+            let id = client.create_volunteer(org, &user, name).await?;
+            Output::new(
+                json!({ "documentId": id.to_string(), "url": id.url() }),
+                format!("Created volunteer document {id} (offline)."),
+            )
+        }
+        VolunteerCommand::Log {
             doc,
             date,
             minutes,
             activity,
             category,
-        }) => {
+        } => {
             let entry = client
                 .log_hours(&doc_id(doc)?, date, *minutes, activity, category)
                 .await?;
-            json!({ "entryId": entry })
+            Output::new(
+                json!({ "entryId": entry }),
+                format!("Logged entry {entry} (offline)."),
+            )
         }
-        Command::Set { doc, key, value } => {
-            client.set_field(&doc_id(doc)?, key, value).await?;
-            json!({ "ok": true })
+        VolunteerCommand::Edit {
+            doc,
+            entry,
+            date,
+            minutes,
+            activity,
+            category,
+        } => {
+            let edit = EntryEdit {
+                date: date.clone(),
+                minutes: *minutes,
+                activity: activity.clone(),
+                category: category.clone(),
+            };
+            let done = client.edit_entry(&doc_id(doc)?, entry, &edit).await?;
+            let text = if done.resubmitted {
+                format!("Saved and resubmitted entry {entry} (offline).")
+            } else {
+                format!("Saved entry {entry} (offline).")
+            };
+            Output::new(
+                json!({ "entryId": entry, "status": done.status, "resubmitted": done.resubmitted }),
+                text,
+            )
         }
-        Command::Pull { doc } => {
-            let id = doc_id(doc)?;
-            client.pull(id);
-            let report = client
-                .sync_with(&cli.server, cli.token.as_deref(), Duration::from_secs(30))
-                .await?;
-            serde_json::to_value(report).unwrap_or_default()
-        }
-        Command::Sync { timeout_secs } => {
-            let report = client
-                .sync(&cli.server, Duration::from_secs(*timeout_secs))
-                .await?;
-            serde_json::to_value(report).unwrap_or_default()
-        }
-        Command::Show { doc } => client.show(&doc_id(doc)?)?,
-        Command::List => json!(client
-            .document_ids()
-            .iter()
-            .map(|id| id.to_string())
-            .collect::<Vec<_>>()),
-        Command::Status => serde_json::to_value(client.status().await?).unwrap_or_default(),
-    };
-    client.close().await;
-    if cli.json {
-        println!("{out}");
-    } else {
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    })
+}
+
+async fn list(client: &FieldClient) -> Result<Output, FieldError> {
+    let status = client.status().await?;
+    let mut rows = Vec::new();
+    let mut text = Vec::new();
+    for id in client.document_ids() {
+        let Some(doc) = client.document(&id).filter(|d| !d.get_heads().is_empty()) else {
+            continue;
+        };
+        let kind = linli_sync_core::contract::root_string(doc, "kind").unwrap_or_default();
+        let org = linli_sync_core::contract::root_string(doc, "org").unwrap_or_default();
+        let pending = status
+            .pending_by_document
+            .get(&id.to_string())
+            .copied()
+            .unwrap_or(0);
+        text.push(format!("{id}  {kind:<9}  {org:<16}  {pending} pending"));
+        rows.push(
+            json!({ "document_id": id.to_string(), "kind": kind, "org": org, "pending": pending }),
+        );
     }
-    Ok(())
+    Ok(Output::new(Value::Array(rows), text.join("\n")))
+}
+
+fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
+    let mut text = head;
+    if report.complete {
+        text.push_str(&format!(
+            "Sync complete: {} documents updated from the server.",
+            report.updated.len()
+        ));
+    } else {
+        text.push_str("Sync did not complete: some changes are still pending.");
+    }
+    for id in &report.unavailable {
+        text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
+    }
+    for e in &report.errors {
+        text.push_str(&format!("\n  server: {e}"));
+    }
+    Output {
+        json,
+        text,
+        complete: report.complete,
+    }
+}
+
+fn status_text(s: &Status) -> String {
+    let mut lines = Vec::new();
+    match &s.login {
+        Some(l) => lines.push(format!(
+            "Logged in as {} ({}, {}) at {}, device {}.",
+            l.user, l.role, l.org, l.server, l.device
+        )),
+        None => lines.push("Not logged in.".into()),
+    }
+    lines.push(format!("Documents: {}", s.documents));
+    lines.push(format!("Pending changes: {}", s.pending_changes));
+    for (id, n) in &s.pending_by_document {
+        lines.push(format!("  {id}  {n}"));
+    }
+    lines.push(format!(
+        "Last sync: {}",
+        s.last_sync.as_deref().unwrap_or("never")
+    ));
+    lines.join("\n")
+}
+
+async fn logged_in_user(client: &FieldClient, flag: &str) -> Result<String, FieldError> {
+    match client.session().await? {
+        Some(s) => Ok(s.user),
+        None => Err(FieldError::Invalid(format!(
+            "not logged in: log in first or give {flag}"
+        ))),
+    }
+}
+
+fn read_password() -> Result<String, FieldError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(FieldError::Invalid("no password on standard input".into()));
+    }
+    Ok(password)
+}
+
+fn default_device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty());
+    match host {
+        Some(h) => format!("linli-field on {h}"),
+        None => "linli-field".into(),
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }

@@ -1,0 +1,232 @@
+//! Talking to the server as the logged-in user: login and logout, sync and the list of
+//! documents in scope, with the access token renewed when it is about to expire or the server
+//! refuses it.
+
+use std::time::Duration;
+
+use linli_sync_core::DocumentId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::session::{ServerUrl, Session};
+use crate::{auth, http, local_store, FieldClient, SyncReport};
+
+/// Renew the access token when less than this is left of it.
+const RENEW_MARGIN_SECS: i64 = 30;
+/// Page size when listing the documents in scope (the server's maximum).
+const LIST_PAGE: usize = 5000;
+/// Used when neither `--server` nor a login names one (a development server).
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
+/// Where commands talk to and with which credentials.
+pub struct Remote {
+    server: ServerUrl,
+    auth: Auth,
+}
+
+enum Auth {
+    /// No token (development servers started with `--insecure-dev`).
+    Anonymous,
+    /// A token given on the command line; never renewed.
+    Token(String),
+    /// The stored session; renewed as needed.
+    Session(Session),
+}
+
+impl Remote {
+    /// The server's base address.
+    pub fn server(&self) -> String {
+        self.server.base()
+    }
+
+    /// The access token to present now, renewed first if it is about to expire.
+    async fn token(&mut self, client: &FieldClient) -> Result<Option<String>, FieldError> {
+        if let Auth::Session(session) = &self.auth {
+            if session.expires_within(local_store::now_ms() / 1000, RENEW_MARGIN_SECS) {
+                self.renew(client).await?;
+            }
+        }
+        Ok(match &self.auth {
+            Auth::Anonymous => None,
+            Auth::Token(token) => Some(token.clone()),
+            Auth::Session(session) => Some(session.access_token.clone()),
+        })
+    }
+
+    /// Renews the session's access token; false when there is no session to renew.
+    async fn renew(&mut self, client: &FieldClient) -> Result<bool, FieldError> {
+        let Auth::Session(session) = &self.auth else {
+            return Ok(false);
+        };
+        self.auth = Auth::Session(auth::refresh(&client.store, session).await?);
+        Ok(true)
+    }
+}
+
+/// A document the server lists as readable by the caller (`GET /api/documents`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteDocument {
+    pub document_id: String,
+    pub kind: String,
+    pub org: String,
+}
+
+/// What `pull` with no document did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PullReport {
+    /// Documents the server lists in the caller's scope.
+    pub listed: usize,
+    /// Those that were not on the device and were asked for.
+    pub requested: Vec<String>,
+    /// The sync round that fetched them.
+    pub sync: SyncReport,
+}
+
+impl FieldClient {
+    /// Where to talk to: `server` (else the logged-in server, else [`DEFAULT_SERVER`]) with
+    /// `token` (else the stored session's, renewed as needed, when it belongs to that server).
+    pub async fn remote(
+        &self,
+        server: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<Remote, FieldError> {
+        let session = Session::load(&self.store).await?;
+        let server = match (server, &session) {
+            (Some(s), _) => ServerUrl::parse(s)?,
+            (None, Some(session)) => ServerUrl::parse(&session.server)?,
+            (None, None) => ServerUrl::parse(DEFAULT_SERVER)?,
+        };
+        let auth = match (token, session) {
+            (Some(token), _) => Auth::Token(token.to_owned()),
+            (None, Some(session)) if session.server == server.base() => Auth::Session(session),
+            (None, _) => Auth::Anonymous,
+        };
+        Ok(Remote { server, auth })
+    }
+
+    /// Logs in at `server` as a new device and keeps the session in the local store.
+    ///
+    /// A new login is a new device, and the server accepts a document's changes only from the
+    /// device whose actor first wrote to it; so the device starts a new actor, and unless
+    /// `force`, a login is refused while changes by the current actor to documents the server
+    /// already holds from it wait to be synced (they would be refused).
+    pub async fn login(
+        &mut self,
+        server: &str,
+        name: &str,
+        password: &str,
+        device_name: &str,
+        force: bool,
+    ) -> Result<Session, FieldError> {
+        let server = ServerUrl::parse(server)?;
+        if name.trim().is_empty() || password.is_empty() {
+            return Err(FieldError::Invalid("name and password are required".into()));
+        }
+        let stranded = self.stranded_changes();
+        if stranded > 0 && !force {
+            return Err(FieldError::Invalid(format!(
+                "{stranded} local changes to documents this device already synced are not on the \
+                 server yet; a new login is a new device, whose changes to them the server would \
+                 refuse. Run `linli-field sync` with the current login first, or pass --force"
+            )));
+        }
+        let session = auth::login(&server, name.trim(), password, device_name).await?;
+        let mut lock = self.store.lock().await?;
+        session.save_locked(&mut lock).await?;
+        let actor = local_store::new_actor();
+        lock.set_meta("actor", &actor.to_hex_string()).await?;
+        lock.commit().await?;
+        self.actor = actor;
+        Ok(session)
+    }
+
+    /// Forgets the stored session; false when nobody was logged in.
+    pub async fn logout(&mut self) -> Result<bool, FieldError> {
+        let was = Session::load(&self.store).await?.is_some();
+        Session::forget(&self.store).await?;
+        Ok(was)
+    }
+
+    /// The stored session, if any.
+    pub async fn session(&self) -> Result<Option<Session>, FieldError> {
+        Session::load(&self.store).await
+    }
+
+    /// One sync round with `remote`, renewing the access token once if the server refuses it.
+    pub async fn sync_remote(
+        &mut self,
+        remote: &mut Remote,
+        timeout: Duration,
+    ) -> Result<SyncReport, FieldError> {
+        let url = remote.server.sync_url();
+        let token = remote.token(self).await?;
+        match self.sync_with(&url, token.as_deref(), timeout).await {
+            Err(FieldError::Unauthorized) if remote.renew(self).await? => {
+                let token = remote.token(self).await?;
+                self.sync_with(&url, token.as_deref(), timeout).await
+            }
+            result => result,
+        }
+    }
+
+    /// Every document the server lets the caller read (optionally of one `kind`).
+    pub async fn list_remote(
+        &self,
+        remote: &mut Remote,
+        kind: Option<&str>,
+    ) -> Result<Vec<RemoteDocument>, FieldError> {
+        let mut all = Vec::new();
+        loop {
+            let mut path = format!("/api/documents?limit={LIST_PAGE}&offset={}", all.len());
+            if let Some(kind) = kind {
+                path.push_str(&format!("&kind={kind}"));
+            }
+            let token = remote.token(self).await?;
+            let mut response = http::get(&remote.server, &path, token.as_deref()).await?;
+            if response.status == 401 && remote.renew(self).await? {
+                let token = remote.token(self).await?;
+                response = http::get(&remote.server, &path, token.as_deref()).await?;
+            }
+            if response.status != 200 {
+                return Err(response.into_error());
+            }
+            let page: Vec<RemoteDocument> =
+                serde_json::from_value(response.body).map_err(|e| FieldError::Server {
+                    status: 200,
+                    message: format!("unexpected document list: {e}"),
+                })?;
+            let full = page.len() == LIST_PAGE;
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Fetches every document in the caller's scope that is not on the device yet, in one
+    /// sync round (which also sends and receives changes to the ones that are).
+    pub async fn pull_all(
+        &mut self,
+        remote: &mut Remote,
+        timeout: Duration,
+    ) -> Result<PullReport, FieldError> {
+        let listed = self.list_remote(remote, None).await?;
+        let mut requested = Vec::new();
+        for item in &listed {
+            let id = DocumentId::parse(&item.document_id).map_err(|e| FieldError::Server {
+                status: 200,
+                message: format!("listed document id {}: {e}", item.document_id),
+            })?;
+            if self.document(&id).is_none() {
+                self.pull(id);
+                requested.push(item.document_id.clone());
+            }
+        }
+        let sync = self.sync_remote(remote, timeout).await?;
+        Ok(PullReport {
+            listed: listed.len(),
+            requested,
+            sync,
+        })
+    }
+}
