@@ -20,6 +20,7 @@ pub mod store;
 pub mod export;
 pub mod indicators;
 pub mod tls;
+mod web;
 mod ws;
 
 use std::future::Future;
@@ -217,5 +218,6 @@ fn router(state: AppState) -> Router {
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
         .route("/api/openapi.json", get(openapi::document))
+        .fallback_service(get(web::serve).layer(tower_http::compression::CompressionLayer::new()))
         .with_state(state)
 }

@@ -19,3 +19,4 @@ mod restart;
 mod review;
 mod rust_clients;
 mod tls;
+mod web;

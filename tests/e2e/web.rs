@@ -34,8 +34,30 @@ fn screenshots(backend: Backend) -> PathBuf {
         .join(format!("{backend:?}").to_lowercase())
 }
 
-/// Runs one browser scenario and returns what it observed.
+/// Runs one browser scenario as the test's own users and returns what it observed.
 async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde_json::Value {
+    let people = [
+        "--password",
+        PASSWORD,
+        "--volunteer",
+        "vol-web",
+        "--supervisor",
+        "sup-web",
+        "--worker",
+        "worker-web-1",
+        "--worker2",
+        "worker-web-2",
+    ];
+    run_scenario(name, server, backend, &people).await
+}
+
+/// Runs one browser scenario with these `--flag value` arguments.
+async fn run_scenario(
+    name: &str,
+    server: &ServerProcess,
+    backend: Backend,
+    args: &[&str],
+) -> serde_json::Value {
     let dir = workspace().join("tests/js");
     assert!(
         dir.join("node_modules/playwright-core").exists(),
@@ -48,11 +70,10 @@ async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde
         Command::new("node")
             .arg("web-e2e.mjs")
             .arg(name)
-            .args(["--base", &base, "--password", PASSWORD])
+            .args(["--base", &base])
             .arg("--shots")
             .arg(&shots)
-            .args(["--volunteer", "vol-web", "--supervisor", "sup-web"])
-            .args(["--worker", "worker-web-1", "--worker2", "worker-web-2"])
+            .args(args)
             .current_dir(&dir)
             .stderr(Stdio::inherit())
             .output(),
@@ -104,7 +125,19 @@ async fn volunteer_logs_hours_offline_and_sees_approval(backend: Backend) {
     assert_eq!(out["onServerAfterReconnect"], true);
     assert_eq!(out["approvedWithoutReload"], true);
     assert_eq!(out["recordShowsIt"], true, "the printable record lists it");
+    assert_eq!(
+        out["recordLeavesOutOthers"], true,
+        "only approved service is on the record"
+    );
     assert_eq!(out["approvedHours"], "2.5");
+    assert_eq!(
+        out["noteShown"], true,
+        "the supervisor's note reaches the phone"
+    );
+    assert_eq!(
+        out["resubmitted"], true,
+        "the corrected entry is submitted again"
+    );
 
     let token = db.token("sup-web").await;
     let (status, body) = http_get_auth(
@@ -164,3 +197,43 @@ async fn conflict_is_settled_in_the_browser(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(conflict_is_settled_in_the_browser);
+
+/// The supervisor's desk on the demo county: approve a household, see duplicates, drill into
+/// the indicators and back, download CSV and XLSX exports, switch to English.
+async fn supervisor_desk_on_demo_data(backend: Backend) {
+    if !browser_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let server = ServerProcess::start_with(&db, &["--demo"]).await;
+    let args = ["--password", "linli-demo", "--supervisor", "sup-c01-s01"];
+    let out = run_scenario("desk", &server, backend, &args).await;
+    assert!(out["households"].as_u64().unwrap() > 10, "{out}");
+    assert_eq!(out["measures"], 7);
+    assert_eq!(out["topOrg"], "c01/s01");
+    let drilled = out["drilledOrg"].as_str().unwrap();
+    assert!(drilled.starts_with("c01/s01/") && drilled.len() > "c01/s01/".len());
+    assert_eq!(out["backUp"], true);
+    assert_eq!(out["csvName"], "households.csv");
+    assert!(
+        out["csvHead"].as_str().unwrap().starts_with('\u{feff}'),
+        "CSV has a BOM for Excel"
+    );
+    assert_eq!(out["xlsxName"], "households.xlsx");
+    assert_eq!(out["xlsxHead"], "PK", "XLSX is a zip");
+    assert_eq!(out["english"], true);
+
+    let token = db.token("sup-c01-s01").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/households?limit=500", &token).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let approved = rows
+        .iter()
+        .find(|r| r["address"] == out["approvedHousehold"])
+        .expect("the approved household is listed");
+    assert_eq!(approved["review_status"], "approved");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(supervisor_desk_on_demo_data);

@@ -147,19 +147,47 @@ async function volunteer(browser) {
     window.__sameSession = true;
   });
 
+  // A second entry, online, that the supervisor will send back with a note.
+  const second = `清理楼道-${tag}`;
+  await v.fill("[data-testid=log-hours-form] input[name=hours]", "1");
+  await v.fill("[data-testid=log-hours-form] input[name=activity]", second);
+  await v.click("[data-testid=log-hours-form] button[type=submit]");
+  await settled(v);
+
   const s = await open(await desk(browser), opt.supervisor);
   const row = `[data-testid=waiting-entry][data-activity="${activity}"]`;
+  const row2 = `[data-testid=waiting-entry][data-activity="${second}"]`;
   await s.waitForSelector(row);
+  await s.waitForSelector(row2);
   await s.check(`${row} input[type=checkbox]`);
   await shot(s, "supervisor-hours-queue");
   await s.click("[data-testid=approve-selected]");
   await s.waitForSelector(row, { state: "detached" });
+  await s.check(`${row2} input[type=checkbox]`);
+  await s.fill("[data-testid=hours-queue] input[aria-label]", "请补充服务对象");
+  await s.click("[data-testid=send-back-selected]");
+  await s.waitForSelector(row2, { state: "detached" });
 
   await v.waitForSelector(`${entry}[data-status=approved]`);
   out.approvedWithoutReload = await v.evaluate(() => window.__sameSession === true);
   out.recordShowsIt = (await v.textContent("[data-testid=service-record]")).includes(activity);
+  out.recordLeavesOutOthers = !(await v.textContent("[data-testid=service-record]")).includes(second);
   out.approvedHours = await v.textContent("[data-testid=approved-hours]");
   await shot(v, "volunteer-approved");
+
+  // The entry sent back shows the note; the volunteer corrects it, which resubmits it.
+  const back = `[data-testid=entry][data-activity="${second}"]`;
+  await v.waitForSelector(`${back}[data-status=has_issues]`);
+  out.noteShown = (await v.textContent(back)).includes("请补充服务对象");
+  await shot(v, "volunteer-sent-back");
+  await v.click(`${back} button`);
+  await v.fill("[data-testid=edit-entry-form] input[name=hours]", "1.5");
+  await v.click("[data-testid=edit-entry-form] button[type=submit]");
+  await v.waitForSelector(`${back}[data-status=submitted]`);
+  await settled(v);
+  out.resubmitted = await until("the corrected entry on the server", async () =>
+    (await apiGet(sup, "/api/volunteer-entries?status=submitted&limit=500")).find(e => e.activity === second && e.minutes === 90),
+  ).then(e => !!e);
   return out;
 }
 
@@ -267,7 +295,67 @@ async function conflict(browser) {
   return out;
 }
 
-const scenarios = { volunteer, household, conflict };
+/** The supervisor's desk on the demo county: households, duplicates, indicator drill-down, exports, English. */
+async function desk_(browser) {
+  const out = {};
+  const s = await open(await desk(browser), opt.supervisor);
+  await s.waitForSelector("[data-testid=hours-queue]");
+  await s.waitForSelector("[data-testid=waiting-entry]");
+  await shot(s, "review-queue");
+
+  await s.click("[data-testid=tab-households]");
+  await s.waitForSelector("[data-testid=sv-household]");
+  out.households = (await s.$$("[data-testid=sv-household]")).length;
+  // The first household not yet approved.
+  const first = await s.$$eval("[data-testid=sv-household]", rows =>
+    rows.find(r => !r.querySelector(".badge.approved"))?.dataset.address,
+  );
+  const row = `[data-testid=sv-household][data-address="${first}"]`;
+  await s.click(`${row} [data-testid=approve-household]`);
+  await s.waitForSelector(`${row} .badge.approved`);
+  out.approvedHousehold = first;
+  await shot(s, "households");
+
+  await s.click("[data-testid=tab-duplicates]");
+  await s.waitForSelector("[data-testid=duplicates]");
+  await shot(s, "duplicates");
+
+  await s.click("[data-testid=tab-indicators]");
+  await s.waitForSelector("[data-testid=measure]");
+  out.measures = (await s.$$("[data-testid=measure]")).length;
+  out.topOrg = await s.getAttribute("[data-testid=indicators]", "data-org");
+  await shot(s, "indicators");
+  await s.click("[data-testid=measure] g.drill");
+  await s.waitForFunction(top => document.querySelector("[data-testid=indicators]")?.dataset.org !== top, out.topOrg);
+  out.drilledOrg = await s.getAttribute("[data-testid=indicators]", "data-org");
+  await shot(s, "indicators-drilled");
+  await s.click("[data-testid=drill-up]");
+  await s.waitForFunction(top => document.querySelector("[data-testid=indicators]")?.dataset.org === top, out.topOrg);
+  out.backUp = true;
+
+  await s.click("[data-testid=tab-exports]");
+  await s.waitForSelector("[data-testid=exports]");
+  await shot(s, "exports");
+  for (const fmt of ["csv", "xlsx"]) {
+    const [download] = await Promise.all([
+      s.waitForEvent("download"),
+      s.click(`[data-testid=export-households-${fmt}]`),
+    ]);
+    const path = await download.path();
+    const bytes = (await import("node:fs")).readFileSync(path);
+    out[`${fmt}Name`] = download.suggestedFilename();
+    out[`${fmt}Head`] = fmt === "csv" ? bytes.toString("utf8", 0, 60) : bytes.toString("latin1", 0, 2);
+    out[`${fmt}Bytes`] = bytes.length;
+  }
+
+  await s.click("text=English");
+  await s.waitForSelector("[data-testid=tab-indicators]:has-text('Indicators')");
+  out.english = true;
+  await shot(s, "exports-english");
+  return out;
+}
+
+const scenarios = { volunteer, household, conflict, desk: desk_ };
 const browser = await launch();
 try {
   const run = scenarios[scenario];

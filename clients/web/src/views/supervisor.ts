@@ -138,7 +138,7 @@ function hoursQueue(ctx: Ctx) {
       </div>
       <div class="row">
         <input placeholder=${t("note")} aria-label=${t("note")} .value=${state.note} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
-        <button @click=${() => decide("has_issues")}>${t("send_back_selected")}</button>
+        <button data-testid="send-back-selected" @click=${() => decide("has_issues")}>${t("send_back_selected")}</button>
       </div>
       <ul class="list">${state.waiting.map(e => html`<li data-testid="waiting-entry" data-activity=${e.activity}>
         <label class="check"><input type="checkbox" .checked=${state.chosen.has(key(e))} @change=${() => toggle(e)} />
@@ -188,7 +188,7 @@ function householdsTab(ctx: Ctx) {
     <ul class="list">${state.households.map(h => html`<li data-testid="sv-household" data-address=${h.address}>
       <div class="row spread"><span><b>${h.address}</b> · ${h.head_name} · ${h.member_count} ${t("person_count")} <small>${h.org}</small></span>
       <span>${h.review_status ? html`<span class="badge ${h.review_status}">${code("st", h.review_status)}</span>` : nothing}
-      <button @click=${() => review(h, "approved")}>${t("st_approved")}</button>
+      <button data-testid="approve-household" @click=${() => review(h, "approved")}>${t("st_approved")}</button>
       <button @click=${() => review(h, "has_issues")}>${t("sent_back")}</button></span></div></li>`)}</ul>
   </section>`;
 }
@@ -208,9 +208,9 @@ function indicators(ctx: Ctx) {
   };
   const canGoUp = state.org !== ctx.session.org && state.org.startsWith(ctx.session.org);
   const i = r.indicators;
-  return html`<section class="card" data-testid="indicators">
+  return html`<section class="card" data-testid="indicators" data-org=${i.org}>
     <div class="row spread"><h2>${t("indicators")} · ${i.org}</h2>
-      ${canGoUp ? html`<button @click=${() => go(parentOf(state.org))}>↑ ${t("drill_up")}</button>` : nothing}</div>
+      ${canGoUp ? html`<button data-testid="drill-up" @click=${() => go(parentOf(state.org))}>↑ ${t("drill_up")}</button>` : nothing}</div>
     <div class="figures">
       <div><b>${i.residents}</b><span>${t("residents")}</span></div>
       <div><b>${i.households}</b><span>${t("ds_households")}</span></div>
@@ -241,7 +241,7 @@ function exportsTab(ctx: Ctx) {
   return html`<section class="card" data-testid="exports">
     <h2>${t("exports")} · ${state.org}</h2>
     <ul class="list">${datasets.map(ds => html`<li class="row spread"><span>${code("ds", ds)}</span>
-      <span><button @click=${() => get(ds, "csv")}>CSV</button> <button @click=${() => get(ds, "xlsx")}>XLSX</button></span></li>`)}</ul>
+      <span><button data-testid=${`export-${ds}-csv`} @click=${() => get(ds, "csv")}>CSV</button> <button data-testid=${`export-${ds}-xlsx`} @click=${() => get(ds, "xlsx")}>XLSX</button></span></li>`)}</ul>
   </section>`;
 }
 
