@@ -3,41 +3,23 @@
 //! `--json`, to standard output as `{"error": …}`) with a non-zero exit status.
 
 mod cli;
+mod output;
 
 use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use linli_field::{
-    EntryEdit, FieldClient, FieldError, HouseholdEdit, MemberEdit, NewVisit, Status, SyncReport,
-};
+use linli_field::{EntryEdit, FieldClient, FieldError, HouseholdEdit, MemberEdit, NewVisit};
 use linli_sync_core::contract::{Member, Tags};
 use linli_sync_core::DocumentId;
 use serde_json::{json, Value};
 
 use cli::{Cli, Command, HouseholdCommand, MemberCommand, VisitCommand, VolunteerCommand};
+use output::{status_text, sync_output, to_json, Output};
 
 /// Exit status of a sync that did not complete (clap uses 2 for usage errors).
 const SYNC_INCOMPLETE: u8 = 3;
-
-/// What a command prints.
-struct Output {
-    json: Value,
-    text: String,
-    /// False when a sync did not complete.
-    complete: bool,
-}
-
-impl Output {
-    fn new(json: Value, text: impl Into<String>) -> Self {
-        Self {
-            json,
-            text: text.into(),
-            complete: true,
-        }
-    }
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -354,50 +336,6 @@ async fn list(client: &FieldClient) -> Result<Output, FieldError> {
     Ok(Output::new(Value::Array(rows), text.join("\n")))
 }
 
-fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
-    let mut text = head;
-    if report.complete {
-        text.push_str(&format!(
-            "Sync complete: {} documents updated from the server.",
-            report.updated.len()
-        ));
-    } else {
-        text.push_str("Sync did not complete: some changes are still pending.");
-    }
-    for id in &report.unavailable {
-        text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
-    }
-    for e in &report.errors {
-        text.push_str(&format!("\n  server: {e}"));
-    }
-    Output {
-        json,
-        text,
-        complete: report.complete,
-    }
-}
-
-fn status_text(s: &Status) -> String {
-    let mut lines = Vec::new();
-    match &s.login {
-        Some(l) => lines.push(format!(
-            "Logged in as {} ({}, {}) at {}, device {}.",
-            l.user, l.role, l.org, l.server, l.device
-        )),
-        None => lines.push("Not logged in.".into()),
-    }
-    lines.push(format!("Documents: {}", s.documents));
-    lines.push(format!("Pending changes: {}", s.pending_changes));
-    for (id, n) in &s.pending_by_document {
-        lines.push(format!("  {id}  {n}"));
-    }
-    lines.push(format!(
-        "Last sync: {}",
-        s.last_sync.as_deref().unwrap_or("never")
-    ));
-    lines.join("\n")
-}
-
 async fn logged_in_user(client: &FieldClient, flag: &str) -> Result<String, FieldError> {
     match client.session().await? {
         Some(s) => Ok(s.user),
@@ -427,8 +365,4 @@ fn default_device_name() -> String {
         Some(h) => format!("linli-field on {h}"),
         None => "linli-field".into(),
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
 }

@@ -53,6 +53,14 @@ impl Remote {
         })
     }
 
+    /// The error for an answer of 401 that renewing could not help.
+    fn refused(&self) -> FieldError {
+        match self.auth {
+            Auth::Anonymous => FieldError::NotLoggedIn,
+            _ => FieldError::Unauthorized,
+        }
+    }
+
     /// Renews the session's access token; false when there is no session to renew.
     async fn renew(&mut self, client: &FieldClient) -> Result<bool, FieldError> {
         let Auth::Session(session) = &self.auth else {
@@ -165,6 +173,7 @@ impl FieldClient {
                 let token = remote.token(self).await?;
                 self.sync_with(&url, token.as_deref(), timeout).await
             }
+            Err(FieldError::Unauthorized) => Err(remote.refused()),
             result => result,
         }
     }
@@ -186,6 +195,9 @@ impl FieldClient {
             if response.status == 401 && remote.renew(self).await? {
                 let token = remote.token(self).await?;
                 response = http::get(&remote.server, &path, token.as_deref()).await?;
+            }
+            if response.status == 401 {
+                return Err(remote.refused());
             }
             if response.status != 200 {
                 return Err(response.into_error());

@@ -1,0 +1,73 @@
+//! What commands print: a line or two for people, or one JSON value for scripts.
+
+use linli_field::{Status, SyncReport};
+use serde_json::Value;
+
+/// What a command prints.
+pub struct Output {
+    pub json: Value,
+    pub text: String,
+    /// False when a sync did not complete.
+    pub complete: bool,
+}
+
+impl Output {
+    pub fn new(json: Value, text: impl Into<String>) -> Self {
+        Self {
+            json,
+            text: text.into(),
+            complete: true,
+        }
+    }
+}
+
+/// A sync round's output, after `head`.
+pub fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
+    let mut text = head;
+    if report.complete {
+        text.push_str(&format!(
+            "Sync complete: {} documents updated from the server.",
+            report.updated.len()
+        ));
+    } else {
+        text.push_str("Sync did not complete: some changes are still pending.");
+    }
+    for id in &report.unavailable {
+        text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
+    }
+    for e in &report.errors {
+        text.push_str(&format!("\n  server: {e}"));
+    }
+    Output {
+        json,
+        text,
+        complete: report.complete,
+    }
+}
+
+/// `status` for people.
+pub fn status_text(s: &Status) -> String {
+    let mut lines = Vec::new();
+    match &s.login {
+        Some(l) => lines.push(format!(
+            "Logged in as {} ({}, {}) at {}, device {}.",
+            l.user, l.role, l.org, l.server, l.device
+        )),
+        None => lines.push("Not logged in.".into()),
+    }
+    lines.push(format!("Documents: {}", s.documents));
+    lines.push(format!("Pending changes: {}", s.pending_changes));
+    for (id, n) in &s.pending_by_document {
+        lines.push(format!("  {id}  {n}"));
+    }
+    lines.push(format!(
+        "Last sync: {}",
+        s.last_sync.as_deref().unwrap_or("never")
+    ));
+    lines.join("\n")
+}
+
+/// Any serialisable value as JSON.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
