@@ -34,8 +34,9 @@ export function barChart(rows: BarRow[], ratio: boolean, target: number | null) 
   const max = Math.max(ratio ? 1 : 0, target ?? 0, ...rows.map(r => r.value), 1e-9);
   const x = (v: number) => labelW + (barW * v) / max;
   const height = rows.length * rowH + 8;
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" width="100%">
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img">
     ${rows.map((r, i) => svg`<g transform="translate(0 ${i * rowH + 4})" class=${r.onClick ? "drill" : ""} @click=${() => r.onClick?.()}>
+      <rect x="0" y="0" width=${width} height=${rowH - 2} class="hit"></rect>
       <text x="0" y="16" class="label">${r.label.length > 14 ? `…${r.label.slice(-13)}` : r.label}</text>
       <rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "bar miss" : "bar"}></rect>
       <text x=${x(r.value) + 4} y="16" class="value">${show(r.value, ratio)}</text>

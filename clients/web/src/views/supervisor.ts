@@ -223,7 +223,7 @@ function indicators(ctx: Ctx) {
       const m = i[field] as Measure;
       const rows = [
         { label: i.org, value: m.value, met: m.met },
-        ...r.children.map(c => ({ label: c.org, value: (c[field] as Measure).value, met: (c[field] as Measure).met, onClick: () => go(c.org) })),
+        ...r.children.map(c => ({ label: c.org.slice(i.org.length + 1), value: (c[field] as Measure).value, met: (c[field] as Measure).met, onClick: () => go(c.org) })),
       ];
       return html`<div class="measure" data-testid="measure">
         <h3>${t(label)} <span class="badge ${m.met === false ? "has_issues" : m.met ? "approved" : ""}">${show(m.value, ratio)}${m.target ? ` · ${t("target")} ${m.target}` : ""}</span></h3>
