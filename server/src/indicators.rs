@@ -99,7 +99,7 @@ pub async fn compute(
     from: &str,
     to: &str,
 ) -> Result<Indicators, sqlx::Error> {
-    let under = format!("{org}/%");
+    let under = format!("{org}/");
     let year: i64 = to.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
     let elderly_born_by = year - 60;
     let (working_from, working_to) = (year - 59, year - 16);
@@ -126,26 +126,26 @@ pub async fn compute(
         orgs,
         answered_rows,
     ) = with_pool!(store, pool => {
-        let households = scalar!(pool, "SELECT COUNT(*) FROM p_households WHERE (org = $1 OR org LIKE $2) AND merged_into IS NULL");
-        let residents = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE org = $1 OR org LIKE $2");
-        let volunteers = scalar!(pool, "SELECT COUNT(*) FROM p_volunteers WHERE org = $1 OR org LIKE $2");
-        let elderly = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR org LIKE $2) AND birth_year <= $3", elderly_born_by);
-        let elderly_with_record = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR org LIKE $2) AND birth_year <= $3 AND health_record = 1", elderly_born_by);
-        let emp_requests = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR org LIKE $2) AND category = '就业'");
-        let emp_done = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR org LIKE $2) AND category = '就业' AND status IN ('resolved', 'closed')");
+        let households = scalar!(pool, "SELECT COUNT(*) FROM p_households WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND merged_into IS NULL");
+        let residents = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE org = $1 OR substr(org, 1, length($2)) = $2");
+        let volunteers = scalar!(pool, "SELECT COUNT(*) FROM p_volunteers WHERE org = $1 OR substr(org, 1, length($2)) = $2");
+        let elderly = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND birth_year <= $3", elderly_born_by);
+        let elderly_with_record = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND birth_year <= $3 AND health_record = 1", elderly_born_by);
+        let emp_requests = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND category = '就业'");
+        let emp_done = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND category = '就业' AND status IN ('resolved', 'closed')");
         let zero_emp = scalar!(pool,
-            "SELECT COUNT(*) FROM p_households h WHERE (h.org = $1 OR h.org LIKE $2) AND h.merged_into IS NULL \
+            "SELECT COUNT(*) FROM p_households h WHERE (h.org = $1 OR substr(h.org, 1, length($2)) = $2) AND h.merged_into IS NULL \
              AND EXISTS (SELECT 1 FROM p_residents r WHERE r.document_id = h.document_id AND r.birth_year BETWEEN $3 AND $4 \
                          AND r.employment NOT IN ('student', 'unable', 'retired')) \
              AND NOT EXISTS (SELECT 1 FROM p_residents r WHERE r.document_id = h.document_id AND r.employment = 'employed')",
             working_from, working_to);
-        let approved_min = scalar!(pool, "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE (org = $1 OR org LIKE $2) AND status = 'approved' AND date >= $3 AND date <= $4", from, to);
+        let approved_min = scalar!(pool, "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND status = 'approved' AND date >= $3 AND date <= $4", from, to);
         let visited = scalar!(pool, "SELECT COUNT(DISTINCT v.document_id) FROM p_visits v JOIN p_households h ON h.document_id = v.document_id \
-             WHERE (v.org = $1 OR v.org LIKE $2) AND h.merged_into IS NULL AND v.at >= $3 AND v.at <= $4", &visit_from, &to_end);
-        let opened = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR org LIKE $2) AND opened_at >= $3 AND opened_at <= $4", from, &to_end);
-        let communities = scalar!(pool, "SELECT COUNT(*) FROM p_communities WHERE org = $1 OR org LIKE $2");
-        let orgs = scalar!(pool, "SELECT CAST(COALESCE(SUM(organizations), 0) AS BIGINT) FROM p_communities WHERE org = $1 OR org LIKE $2");
-        let answered_rows = sqlx::query("SELECT opened_at, answered_at FROM p_requests WHERE (org = $1 OR org LIKE $2) AND answered_at >= $3 AND answered_at <= $4")
+             WHERE (v.org = $1 OR substr(v.org, 1, length($2)) = $2) AND h.merged_into IS NULL AND v.at >= $3 AND v.at <= $4", &visit_from, &to_end);
+        let opened = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND opened_at >= $3 AND opened_at <= $4", from, &to_end);
+        let communities = scalar!(pool, "SELECT COUNT(*) FROM p_communities WHERE org = $1 OR substr(org, 1, length($2)) = $2");
+        let orgs = scalar!(pool, "SELECT CAST(COALESCE(SUM(organizations), 0) AS BIGINT) FROM p_communities WHERE org = $1 OR substr(org, 1, length($2)) = $2");
+        let answered_rows = sqlx::query("SELECT opened_at, answered_at FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND answered_at >= $3 AND answered_at <= $4")
             .bind(org).bind(&under).bind(from).bind(&to_end).fetch_all(pool).await?
             .iter()
             .map(|r| Ok((r.try_get::<Option<String>, _>("opened_at")?, r.try_get::<Option<String>, _>("answered_at")?)))
@@ -190,9 +190,9 @@ pub async fn compute(
 /// The org units directly under `org` that hold data (for drill-down).
 pub async fn children(store: &Store, org: &str) -> Result<Vec<String>, sqlx::Error> {
     let depth = org.split('/').count();
-    let under = format!("{org}/%");
+    let under = format!("{org}/");
     let orgs: Vec<String> = with_pool!(store, pool => {
-        sqlx::query_scalar("SELECT DISTINCT org FROM p_households WHERE org LIKE $1 UNION SELECT DISTINCT org FROM p_volunteers WHERE org LIKE $1 UNION SELECT DISTINCT org FROM p_communities WHERE org LIKE $1")
+        sqlx::query_scalar("SELECT DISTINCT org FROM p_households WHERE substr(org, 1, length($1)) = $1 UNION SELECT DISTINCT org FROM p_volunteers WHERE substr(org, 1, length($1)) = $1 UNION SELECT DISTINCT org FROM p_communities WHERE substr(org, 1, length($1)) = $1")
             .bind(&under).fetch_all(pool).await?
     });
     let mut kids: Vec<String> = orgs

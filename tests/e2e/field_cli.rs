@@ -581,3 +581,64 @@ async fn spoil_access_token(store: &Path) {
         .unwrap();
     conn.close().await.unwrap();
 }
+
+/// Scopes are exact path prefixes in every list, export and indicator: `_` (allowed in org
+/// codes, a wildcard to SQL `LIKE`) and letter case (which SQLite's `LIKE` ignores) widen
+/// nothing. Supervisors of `c01/s_1` and `C01/s01` see none of `c01/sx1`'s or `c01/s01`'s
+/// households.
+async fn scope_prefixes_are_exact_in_reports(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w-x", "worker", "c01/sx1/m01/g01", Some("pw-x"))
+        .await;
+    db.add_user("w-1", "worker", GRID1, Some("pw-1")).await;
+    db.add_user("sup-wild", "supervisor", "c01/s_1", None).await;
+    db.add_user("sup-case", "supervisor", "C01/s01", None).await;
+    db.add_user("sup-real", "supervisor", "c01/s01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    for (user, pw, org, address) in [
+        ("w-x", "pw-x", "c01/sx1/m01/g01", "通配路1号"),
+        ("w-1", "pw-1", GRID1, "大小写路2号"),
+    ] {
+        let device = Device::new(db.dir.path(), user);
+        device.login(&server, user, pw).await;
+        device
+            .ok(&["household", "create", "--org", org, "--address", address])
+            .await;
+        device.sync().await;
+    }
+    let real = db.token("sup-real").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/households", &real).await;
+    assert!(
+        body.contains("大小写路2号"),
+        "the test data is there: {body}"
+    );
+
+    for sup in ["sup-wild", "sup-case"] {
+        let token = db.token(sup).await;
+        for path in [
+            "/api/households",
+            "/api/documents",
+            "/api/export/households.csv",
+            "/api/volunteer-entries",
+            "/api/duplicates",
+            "/api/conflicts",
+        ] {
+            let (status, body) = http_get_auth(&server.addr, path, &token).await;
+            assert_eq!(status, 200, "{sup} {path}: {body}");
+            assert!(
+                !body.contains("通配路") && !body.contains("大小写路"),
+                "{sup} sees another street through {path}: {body}"
+            );
+        }
+        let (status, body) = http_get_auth(&server.addr, "/api/indicators", &token).await;
+        assert_eq!(status, 200, "{body}");
+        let report: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(report["indicators"]["households"], 0, "{sup}: {body}");
+        assert_eq!(report["children"], serde_json::json!([]), "{sup}: {body}");
+    }
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(scope_prefixes_are_exact_in_reports);

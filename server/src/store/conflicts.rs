@@ -48,8 +48,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ConflictRow>, sqlx::Error> {
-        let under = format!("{scope}/%");
-        let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR d.org LIKE $3) ORDER BY c.id LIMIT $4 OFFSET $5");
+        let under = format!("{scope}/");
+        let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3) ORDER BY c.id LIMIT $4 OFFSET $5");
         with_pool!(self, pool => {
             let rows = sqlx::query(&sql)
                 .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
