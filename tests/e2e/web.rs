@@ -93,6 +93,11 @@ async fn run_scenario(
 
 /// A server with real authentication and the four people the scenarios need.
 async fn setup(backend: Backend) -> Option<(TestDb, ServerProcess)> {
+    setup_with(backend, &[]).await
+}
+
+/// Like `setup`, with extra server flags.
+async fn setup_with(backend: Backend, flags: &[&str]) -> Option<(TestDb, ServerProcess)> {
     if !browser_available() {
         return None;
     }
@@ -105,7 +110,7 @@ async fn setup(backend: Backend) -> Option<(TestDb, ServerProcess)> {
     ] {
         db.add_user(name, role, org, Some(PASSWORD)).await;
     }
-    let server = ServerProcess::start_with(&db, &[]).await;
+    let server = ServerProcess::start_with(&db, flags).await;
     Some((db, server))
 }
 
@@ -237,3 +242,19 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(supervisor_desk_on_demo_data);
+
+/// With access tokens that live four seconds, a volunteer offline past their expiry still
+/// syncs on reconnecting: the app renews the pair with its refresh token (same device).
+async fn expired_token_is_renewed_on_reconnect(backend: Backend) {
+    let Some((db, server)) = setup_with(backend, &["--access-ttl-secs", "4"]).await else {
+        return;
+    };
+    let out = scenario("renewal", &server, backend).await;
+    assert_eq!(out["expiredWhileOffline"], true, "{out}");
+    assert_eq!(out["onServer"], true);
+    assert_eq!(out["tokenRenewed"], true);
+    assert_eq!(out["sameDevice"], true);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(expired_token_is_renewed_on_reconnect);

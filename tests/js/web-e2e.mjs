@@ -355,7 +355,46 @@ async function desk_(browser) {
   return out;
 }
 
-const scenarios = { volunteer, household, conflict, desk: desk_ };
+/**
+ * Access tokens that live a few seconds (the server runs with a short --access-ttl-secs):
+ * the volunteer stays offline past expiry, logs hours, comes back online, and the app renews
+ * its token with the refresh token so the entry still reaches the server.
+ */
+async function renewal(browser) {
+  const out = {};
+  const activity = `续期后同步-${tag}`;
+  const v = await open(await phone(browser), opt.volunteer);
+  await v.waitForSelector("[data-testid=create-volunteer]");
+  await v.fill("[data-testid=create-volunteer] input[name=name]", "周志愿");
+  await v.click("[data-testid=create-volunteer] button[type=submit]");
+  await v.waitForSelector("[data-testid=log-hours-form]");
+  await settled(v);
+  const session = () => v.evaluate(() => JSON.parse(localStorage.getItem("linli.session")));
+  const first = await session();
+
+  await v.context().setOffline(true);
+  await connection(v, "offline");
+  await new Promise(r => setTimeout(r, (first.expires_at * 1000 - Date.now()) + 1500));
+  out.expiredWhileOffline = first.expires_at * 1000 < Date.now();
+  await v.fill("[data-testid=log-hours-form] input[name=hours]", "1");
+  await v.fill("[data-testid=log-hours-form] input[name=activity]", activity);
+  await v.click("[data-testid=log-hours-form] button[type=submit]");
+  await v.waitForSelector(`[data-testid=entry][data-activity="${activity}"]`);
+
+  await v.context().setOffline(false);
+  await connection(v, "online");
+  await settled(v);
+  out.onServer = await until("the entry on the server", async () => {
+    const sup = await token(opt.supervisor);
+    return (await apiGet(sup, "/api/volunteer-entries?status=submitted&limit=500")).some(e => e.activity === activity);
+  });
+  const renewed = await session();
+  out.tokenRenewed = renewed.access_token !== first.access_token && renewed.refresh_token !== first.refresh_token;
+  out.sameDevice = renewed.device === first.device;
+  return out;
+}
+
+const scenarios = { volunteer, household, conflict, desk: desk_, renewal };
 const browser = await launch();
 try {
   const run = scenarios[scenario];

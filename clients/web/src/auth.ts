@@ -13,6 +13,8 @@ export interface Session {
   role: Role;
   org: string;
   device: string;
+  /** When this device received the pair (ms since the epoch; set by the app). */
+  obtained_at?: number;
 }
 
 const KEY = "linli.session";
@@ -36,6 +38,7 @@ export function loadSession(): Session | null {
 }
 
 function store(session: Session): Session {
+  session.obtained_at = Date.now();
   localStorage.setItem(KEY, JSON.stringify(session));
   return session;
 }
@@ -65,9 +68,14 @@ export async function login(name: string, password: string): Promise<Session> {
   return store((await response.json()) as Session);
 }
 
-/** True when the access token expires within `marginSecs`. */
+/**
+ * True when the access token expires within `marginSecs`, or within a third of its
+ * lifetime when that is shorter (so a short-lived token is not renewed on every check).
+ */
 export function expiresSoon(session: Session, marginSecs = 60): boolean {
-  return session.expires_at - marginSecs <= Date.now() / 1000;
+  const lifetime = session.obtained_at ? session.expires_at - session.obtained_at / 1000 : Infinity;
+  const margin = Math.min(marginSecs, Math.max(1, lifetime / 3));
+  return session.expires_at - margin <= Date.now() / 1000;
 }
 
 let refreshing: Promise<Session> | null = null;

@@ -54,7 +54,7 @@ function toast(text: string): void {
 
 /** Renews the access token when it is about to expire and the device is online. */
 async function keepFresh(): Promise<void> {
-  if (!ctx || !navigator.onLine || !expiresSoon(ctx.session, 120)) return;
+  if (!ctx || !navigator.onLine || !expiresSoon(ctx.session)) return;
   try {
     const renewed = await refresh(ctx.session);
     ctx.session = renewed;
@@ -103,7 +103,7 @@ window.addEventListener("online", () => {
     schedule();
   });
 });
-setInterval(() => void keepFresh(), 30_000);
+setInterval(() => void keepFresh(), 5_000);
 // The supervisor's lists come from the server: keep them current while on screen.
 setInterval(() => {
   if (ctx && navigator.onLine && ctx.session.role !== "volunteer" && ctx.session.role !== "worker") {

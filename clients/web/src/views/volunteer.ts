@@ -61,6 +61,8 @@ function entryForm(ctx: Ctx, handle: DocHandle<Volunteer>, id: string | null, en
     });
     editing = null;
     form.reset();
+    // The next entry is most likely today's (reset() would leave the date empty).
+    (form.elements.namedItem("date") as HTMLInputElement).value = today();
     if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
     ctx.refresh();
   };
