@@ -3,7 +3,7 @@
 import { html, render } from "lit-html";
 import "./style.css";
 import { Api } from "./api";
-import { expiresSoon, forget, loadSession, refresh, type Session } from "./auth";
+import { AuthError, expiresSoon, forget, loadSession, refresh, type Session } from "./auth";
 import type { Ctx } from "./context";
 import { t } from "./i18n";
 import { Sync, initAutomerge } from "./sync";
@@ -17,6 +17,8 @@ const root = document.getElementById("app")!;
 let ctx: Ctx | null = null;
 let toastText = "";
 let scheduled = false;
+/** The server refused the refresh token (expired, or the device was signed out). */
+let sessionLost = false;
 
 function draw(): void {
   scheduled = false;
@@ -25,6 +27,15 @@ function draw(): void {
     return;
   }
   const c = ctx;
+  if (sessionLost) {
+    // Sign in again; the documents on this device stay. A new sign-in is a new device, so
+    // the page reloads to start fresh automerge actors for it.
+    render(
+      html`<p class="note">${t("session_lost")}</p>${loginView(() => location.reload(), schedule)}`,
+      root,
+    );
+    return;
+  }
   const role = c.session.role;
   const body =
     role === "volunteer" ? volunteerView(c) : role === "worker" ? workerView(c) : supervisorView(c);
@@ -59,8 +70,12 @@ async function keepFresh(): Promise<void> {
     const renewed = await refresh(ctx.session);
     ctx.session = renewed;
     ctx.sync.setToken(renewed.access_token);
-  } catch {
-    // tried again at the next tick; a revoked device is sent back to sign-in by the API
+  } catch (err) {
+    // A network failure is tried again at the next tick; a refused refresh token is not.
+    if (err instanceof AuthError && err.status === 401) {
+      sessionLost = true;
+      schedule();
+    }
   }
 }
 
