@@ -367,30 +367,33 @@ pub async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
 
 /// Runs `node tests/js/interop.mjs <args>` and returns its JSON output.
 pub async fn js(args: &[&str]) -> serde_json::Value {
+    node_script("interop.mjs", args, "@automerge/automerge-repo", 90).await
+}
+
+/// Runs `node tests/js/<script> <args>` (which needs the npm package `needs`), fails the
+/// test when it fails or is slower than `secs`, and returns the JSON it printed.
+pub async fn node_script(script: &str, args: &[&str], needs: &str, secs: u64) -> serde_json::Value {
     let dir = workspace().join("tests/js");
     assert!(
-        dir.join("node_modules/@automerge/automerge-repo").exists(),
-        "JavaScript client missing: run `npm install --prefix tests/js` (the README's test command does)"
+        dir.join("node_modules").join(needs).exists(),
+        "{needs} missing: run `npm install --prefix tests/js` (the README's test command does)"
     );
     let out = tokio::time::timeout(
-        Duration::from_secs(90),
+        Duration::from_secs(secs),
         Command::new("node")
-            .arg("interop.mjs")
+            .arg(script)
             .args(args)
             .current_dir(&dir)
             .stderr(Stdio::inherit())
             .output(),
     )
     .await
-    .expect("node finished in time")
+    .unwrap_or_else(|_| panic!("{script} {args:?} did not finish within {secs} s"))
     .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "interop.mjs {args:?} failed: {stdout}"
-    );
+    assert!(out.status.success(), "{script} {args:?} failed: {stdout}");
     serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("bad JSON from interop.mjs ({e}): {stdout}"))
+        .unwrap_or_else(|e| panic!("bad JSON from {script} ({e}): {stdout}"))
 }
 
 /// A field client with its own store in `dir`.
