@@ -289,6 +289,12 @@ impl ServerProcess {
         format!("ws://{}/sync", self.addr)
     }
 
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would, and reaps it.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL the server");
+        self.child.wait().await.expect("reap the server");
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub async fn stop(mut self) {
         let pid = self.child.id().expect("running");

@@ -12,6 +12,7 @@ mod indicators;
 
 mod access;
 mod auth;
+mod crash;
 mod field_cli;
 mod js_interop;
 mod protocol;

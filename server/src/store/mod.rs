@@ -52,7 +52,7 @@ pub mod projection;
 pub use conflicts::ConflictRow;
 pub use documents::{DocumentRow, ReadScope};
 pub use identity::{DeviceRow, RefreshUse, UserRow};
-pub use open::open;
+pub use open::{open, SQLITE_FILE};
 
 /// A stored document, ready to be loaded into memory.
 #[derive(Debug)]
