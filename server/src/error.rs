@@ -9,6 +9,8 @@ use axum::Json;
 pub enum AppError {
     #[error("authentication required")]
     Unauthorized,
+    #[error("this device was signed out; erase its local data")]
+    DeviceRevoked,
     #[error("not allowed")]
     Forbidden,
     #[error("bad request: {0}")]
@@ -36,6 +38,7 @@ impl IntoResponse for AppError {
                 StatusCode::UNAUTHORIZED,
                 "authentication required".to_string(),
             ),
+            AppError::DeviceRevoked => (StatusCode::UNAUTHORIZED, String::new()),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "not allowed".to_string()),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, why.clone()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_string()),
@@ -55,6 +58,14 @@ impl IntoResponse for AppError {
                 )
             }
         };
+        if matches!(self, AppError::DeviceRevoked) {
+            // Lost or stolen phones: the client erases what it holds when it hears this.
+            let body = serde_json::json!({
+                "error": "this device was signed out by an administrator; erase its local data",
+                "wipe": true,
+            });
+            return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        }
         (status, Json(serde_json::json!({ "error": message }))).into_response()
     }
 }

@@ -642,3 +642,79 @@ async fn scope_prefixes_are_exact_in_reports(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(scope_prefixes_are_exact_in_reports);
+
+/// A lost phone: once an administrator revokes its device, its next contact with the server
+/// erases every document, sync state and token it holds, and says so; a second device of the
+/// same worker keeps working, and what the lost phone synced before is still on the server.
+async fn revoked_device_erases_its_local_data(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w1", "worker", GRID1, Some("pw-1")).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let lost = Device::new(db.dir.path(), "lost");
+    let spare = Device::new(db.dir.path(), "spare");
+    let login = lost.login(&server, "w1", "pw-1").await;
+    spare.login(&server, "w1", "pw-1").await;
+    let created = lost
+        .ok(&[
+            "household",
+            "create",
+            "--org",
+            GRID1,
+            "--address",
+            "遗失路1号",
+        ])
+        .await;
+    lost.sync().await;
+    lost.ok(&[
+        "household",
+        "edit",
+        "--doc",
+        str_of(&created["documentId"]),
+        "--address",
+        "遗失路2号",
+    ])
+    .await;
+    assert_eq!(lost.local_ids().await.len(), 1);
+
+    let device = login["device"]
+        .as_str()
+        .expect("device id in the login answer");
+    db.cli(&["device", "revoke", "--device", device], None)
+        .await;
+
+    let run = lost.run(&["sync"]).await;
+    assert_ne!(run.code, 0, "{}", run.json);
+    assert!(
+        run.json["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("erased"),
+        "{}",
+        run.json
+    );
+    assert!(
+        lost.local_ids().await.is_empty(),
+        "nothing left on the lost phone"
+    );
+    let status = lost.ok(&["status"]).await;
+    assert_eq!(status["documents"], 0, "{status}");
+    assert!(status["login"].is_null(), "{status}");
+    let file = std::fs::read(db.dir.path().join("lost.sqlite3")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&file).contains("遗失路"),
+        "the erased records are not left in the file"
+    );
+
+    spare.ok(&["pull"]).await;
+    spare.sync().await;
+    let shown = spare.ok(&["show", str_of(&created["documentId"])]).await;
+    assert_eq!(
+        shown["address"], "遗失路1号",
+        "synced before the loss: kept"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(revoked_device_erases_its_local_data);

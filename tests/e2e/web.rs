@@ -43,6 +43,8 @@ async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde
         "worker-web-1",
         "--worker2",
         "worker-web-2",
+        "--admin",
+        "admin-web",
     ];
     run_scenario(name, server, backend, &people).await
 }
@@ -81,6 +83,7 @@ async fn setup_with(backend: Backend, flags: &[&str]) -> Option<(TestDb, ServerP
         ("sup-web", "supervisor", "c01/s01"),
         ("worker-web-1", "worker", "c01/s01/m01/g01"),
         ("worker-web-2", "worker", "c01/s01/m01/g01"),
+        ("admin-web", "admin", "c01"),
     ] {
         db.add_user(name, role, org, Some(PASSWORD)).await;
     }
@@ -232,3 +235,37 @@ async fn expired_token_is_renewed_on_reconnect(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(expired_token_is_renewed_on_reconnect);
+
+/// A lost phone: once its device is revoked, the open app erases its documents and session
+/// and says so; the household it synced before stays on the server.
+async fn revoked_device_erases_the_web_app(backend: Backend) {
+    let Some((db, server)) = setup(backend).await else {
+        return;
+    };
+    let out = scenario("revoked", &server, backend).await;
+    assert_eq!(out["hadDatabase"], true, "{out}");
+    assert_eq!(out["revokeStatus"], 200);
+    let databases = out["databasesAfter"].as_array().unwrap();
+    assert!(
+        !databases
+            .iter()
+            .any(|d| d.as_str().unwrap_or_default().starts_with("linli-")),
+        "IndexedDB erased: {out}"
+    );
+    let keys = out["storageAfter"].as_array().unwrap();
+    assert!(
+        keys.iter().all(|k| k == "linli.lang"),
+        "nothing but the language choice is left: {out}"
+    );
+    assert_eq!(out["addressOnPage"], false);
+
+    let token = db.token("sup-web").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/households", &token).await;
+    assert!(
+        body.contains("遗失路"),
+        "what was synced stays on the server: {body}"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(revoked_device_erases_the_web_app);

@@ -394,7 +394,42 @@ async function renewal(browser) {
   return out;
 }
 
-const scenarios = { volunteer, household, conflict, desk: desk_, renewal };
+/**
+ * A lost phone: an administrator revokes the worker's device; the app, still open and
+ * online, learns it, erases its documents and session, and says so on the sign-in screen.
+ */
+async function revoked(browser) {
+  const out = {};
+  const address = `遗失路${tag}号`;
+  const w = await open(await phone(browser), opt.worker);
+  await connection(w, "online");
+  await w.click("[data-testid=new-household]");
+  await w.fill("[data-testid=register-household] input[name=address]", address);
+  await w.fill("[data-testid=register-household] input[name=name]", "钱大爷");
+  await w.click("[data-testid=register-household] button[type=submit]");
+  await w.waitForSelector("[data-testid=household-detail]");
+  await settled(w);
+  const before = await w.evaluate(async () => (await indexedDB.databases()).map(d => d.name));
+  out.hadDatabase = before.some(n => n?.startsWith("linli-"));
+  const device = await w.evaluate(() => JSON.parse(localStorage.getItem("linli.session")).device);
+
+  const admin = await token(opt.admin);
+  const r = await fetch(`${base}/api/devices/revoke`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${admin}` },
+    body: JSON.stringify({ device }),
+  });
+  out.revokeStatus = r.status;
+
+  await w.waitForSelector("[data-testid=wiped]", { timeout: 45_000 });
+  await shot(w, "worker-device-wiped");
+  out.databasesAfter = await w.evaluate(async () => (await indexedDB.databases()).map(d => d.name));
+  out.storageAfter = await w.evaluate(() => Object.keys(localStorage));
+  out.addressOnPage = (await w.content()).includes(address);
+  return out;
+}
+
+const scenarios = { volunteer, household, conflict, desk: desk_, renewal, revoked };
 const browser = await launch();
 try {
   const run = scenarios[scenario];

@@ -82,6 +82,12 @@ pub async fn refresh(store: &LocalStore, stale: &Session) -> Result<Session, Fie
             lock.commit().await?;
             Ok(session)
         }
+        401 if response.body["wipe"] == true => {
+            // The device was revoked: erase everything it holds, as the server asks.
+            drop(lock);
+            store.wipe().await?;
+            Err(FieldError::DeviceWiped)
+        }
         401 => {
             Session::forget_locked(&mut lock).await?;
             lock.commit().await?;

@@ -26,6 +26,8 @@ pub enum FieldError {
     NotLoggedIn,
     #[error("the session has ended (the refresh token expired or was refused, or the device was revoked): log in again with `linli-field login`")]
     SessionEnded,
+    #[error("this device was signed out by an administrator (lost or stolen?): its local data has been erased")]
+    DeviceWiped,
     #[error("the server answered {status}: {message}")]
     Server { status: u16, message: String },
     #[error("connection: {0}")]

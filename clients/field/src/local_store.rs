@@ -153,6 +153,22 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Erases everything the device holds (documents, sync states, session, actor) and
+    /// compacts the file so the erased pages do not linger in it or in the write-ahead log.
+    pub async fn wipe(&self) -> Result<(), FieldError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM documents")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM meta").execute(&mut *tx).await?;
+        tx.commit().await?;
+        sqlx::query("VACUUM").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the store.
     pub async fn close(&self) {
         self.pool.close().await;

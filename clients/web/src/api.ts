@@ -34,7 +34,7 @@ export class Api {
       this.renewed(session);
       response = await send(session.access_token);
     }
-    if (!response.ok) throw new AuthError(await response.text(), response.status);
+    if (!response.ok) throw await AuthError.from(response);
     return response;
   }
 

@@ -23,8 +23,22 @@ export class AuthError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The server revoked this device and asks it to erase its local data. */
+    readonly wipe = false,
   ) {
     super(message);
+  }
+
+  /** The error a refused response carries (its JSON body may say `wipe: true`). */
+  static async from(response: Response): Promise<AuthError> {
+    const text = await response.text();
+    let wipe = false;
+    try {
+      wipe = JSON.parse(text)?.wipe === true;
+    } catch {
+      // not JSON
+    }
+    return new AuthError(text, response.status, wipe);
   }
 }
 
@@ -64,7 +78,7 @@ async function post(path: string, body: unknown): Promise<Response> {
 /** Signs in on this device. */
 export async function login(name: string, password: string): Promise<Session> {
   const response = await post("/api/login", { name, password, device_name: deviceName() });
-  if (!response.ok) throw new AuthError(await response.text(), response.status);
+  if (!response.ok) throw await AuthError.from(response);
   return store((await response.json()) as Session);
 }
 
@@ -88,11 +102,36 @@ export function refresh(session: Session): Promise<Session> {
   refreshing ??= (async () => {
     try {
       const response = await post("/api/refresh", { refresh_token: session.refresh_token });
-      if (!response.ok) throw new AuthError(await response.text(), response.status);
+      if (!response.ok) throw await AuthError.from(response);
       return store((await response.json()) as Session);
     } finally {
       refreshing = null;
     }
   })();
   return refreshing;
+}
+
+const WIPE = "linli.wipe";
+
+/**
+ * Erases everything this app keeps for `user` on the device: the session and settings now,
+ * and the documents (IndexedDB) at the next start, before anything opens them.
+ */
+export function scheduleWipe(user: string): void {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith("linli.") && key !== "linli.lang") localStorage.removeItem(key);
+  }
+  localStorage.setItem(WIPE, user);
+}
+
+/** Finishes a scheduled wipe; returns true when one was done. */
+export async function finishWipe(): Promise<boolean> {
+  const user = localStorage.getItem(WIPE);
+  if (user === null) return false;
+  await new Promise<void>(resolve => {
+    const request = indexedDB.deleteDatabase(`linli-${user}`);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+  localStorage.removeItem(WIPE);
+  return true;
 }

@@ -12,6 +12,7 @@ const words = {
   login: ["登录", "Sign in"],
   logout: ["退出", "Sign out"],
   session_lost: ["登录已失效，请重新登录（本机数据会保留）", "Your sign-in has expired: sign in again (the data on this device stays)"],
+  device_wiped: ["此设备已被管理员注销，本机数据已清除", "This device was signed out by an administrator; its data has been erased"],
   login_failed: ["用户名或密码不正确", "Wrong user name or password"],
   login_offline: ["没有网络，首次登录需要联网", "No network: the first sign-in needs a connection"],
   too_many: ["尝试次数过多，请稍后再试", "Too many attempts, try again later"],

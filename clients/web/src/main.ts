@@ -3,7 +3,7 @@
 import { html, render } from "lit-html";
 import "./style.css";
 import { Api } from "./api";
-import { AuthError, expiresSoon, forget, loadSession, refresh, type Session } from "./auth";
+import { AuthError, expiresSoon, finishWipe, forget, loadSession, refresh, scheduleWipe, type Session } from "./auth";
 import type { Ctx } from "./context";
 import { t } from "./i18n";
 import { Sync, initAutomerge } from "./sync";
@@ -19,11 +19,16 @@ let toastText = "";
 let scheduled = false;
 /** The server refused the refresh token (expired, or the device was signed out). */
 let sessionLost = false;
+/** This device was revoked and has just erased its data. */
+let wipedNotice = false;
 
 function draw(): void {
   scheduled = false;
   if (!ctx) {
-    render(loginView(start, schedule), root);
+    render(
+      html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${loginView(start, schedule)}`,
+      root,
+    );
     return;
   }
   const c = ctx;
@@ -71,11 +76,32 @@ async function keepFresh(): Promise<void> {
     ctx.session = renewed;
     ctx.sync.setToken(renewed.access_token);
   } catch (err) {
-    // A network failure is tried again at the next tick; a refused refresh token is not.
-    if (err instanceof AuthError && err.status === 401) {
-      sessionLost = true;
-      schedule();
-    }
+    refused(err);
+  }
+}
+
+/**
+ * What a refusal from the server means: a revoked device erases its data; an ended session
+ * asks to sign in again; anything else (no network) is tried again later.
+ */
+function refused(err: unknown): void {
+  if (!(err instanceof AuthError) || !ctx) return;
+  if (err.wipe) {
+    scheduleWipe(ctx.session.user);
+    location.reload();
+  } else if (err.status === 401) {
+    sessionLost = true;
+    schedule();
+  }
+}
+
+/** While online but not connected, asks the API why (a revoked device learns it here). */
+async function probe(): Promise<void> {
+  if (!ctx || !navigator.onLine || ctx.sync.status().connected) return;
+  try {
+    await ctx.api.fetch("/api/documents?limit=1");
+  } catch (err) {
+    refused(err);
   }
 }
 
@@ -118,7 +144,7 @@ window.addEventListener("online", () => {
     schedule();
   });
 });
-setInterval(() => void keepFresh(), 5_000);
+setInterval(() => void keepFresh().then(probe), 5_000);
 // The supervisor's lists come from the server: keep them current while on screen.
 setInterval(() => {
   if (ctx && navigator.onLine && ctx.session.role !== "volunteer" && ctx.session.role !== "worker") {
@@ -132,8 +158,10 @@ async function boot(): Promise<void> {
       // no service worker (an insecure origin other than localhost): the app still works online
     });
   }
+  const wiped = await finishWipe();
   await initAutomerge();
   root.textContent = "";
+  if (wiped) wipedNotice = true;
   const session = loadSession();
   if (session) {
     start(session);

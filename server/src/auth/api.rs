@@ -124,7 +124,7 @@ async fn pair(
 
 /// Rotates a refresh token. Presenting one that was already used revokes its device: either
 /// the device or a thief has a copy, and we cannot tell which.
-#[utoipa::path(post, path = "/api/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, body = TokenPair), (status = 401, description = "unknown, expired or reused (the device is then revoked)")))]
+#[utoipa::path(post, path = "/api/refresh", tag = "auth", request_body = RefreshRequest, responses((status = 200, body = TokenPair), (status = 401, description = "unknown, expired or reused (the device is then revoked); `wipe: true` when the device is revoked and must erase its local data")))]
 pub async fn refresh(
     State(app): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -170,8 +170,9 @@ pub async fn refresh(
                     Some(&address),
                 )
                 .await?;
-            Err(AppError::Unauthorized)
+            Err(AppError::DeviceRevoked)
         }
+        RefreshUse::Revoked { .. } => Err(AppError::DeviceRevoked),
         RefreshUse::Invalid => Err(AppError::Unauthorized),
     }
 }

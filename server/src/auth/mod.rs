@@ -42,8 +42,11 @@ pub async fn authenticate(
         .device(&claims.device)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if device.revoked || device.user_name != claims.sub {
+    if device.user_name != claims.sub {
         return Err(AppError::Unauthorized);
+    }
+    if device.revoked {
+        return Err(AppError::DeviceRevoked);
     }
     let user = store
         .user(&claims.sub)

@@ -30,7 +30,9 @@ pub enum RefreshUse {
     Fresh { device_id: String },
     /// Already used once: someone replayed it. The device must be revoked.
     Reused { device_id: String },
-    /// Unknown, expired, or its device is revoked.
+    /// Its device is revoked: the device must erase its local data.
+    Revoked { device_id: String },
+    /// Unknown or expired.
     Invalid,
 }
 
@@ -175,10 +177,13 @@ impl Store {
             let expires_at: i64 = row.try_get("expires_at")?;
             let used: Option<i64> = row.try_get("used_at")?;
             let revoked: Option<i64> = row.try_get("revoked_at")?;
+            if revoked.is_some() {
+                return Ok(RefreshUse::Revoked { device_id });
+            }
             if used.is_some() {
                 return Ok(RefreshUse::Reused { device_id });
             }
-            if revoked.is_some() || expires_at < now {
+            if expires_at < now {
                 return Ok(RefreshUse::Invalid);
             }
             let r = sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
