@@ -46,6 +46,15 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily unavailable; try again".to_string(),
             ),
+            AppError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => {
+                tracing::error!(error = %self, "database unreachable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage temporarily unavailable; nothing was saved, try again".to_string(),
+                )
+            }
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many attempts; wait a minute".to_string(),

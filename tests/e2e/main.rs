@@ -15,6 +15,7 @@ mod auth;
 mod crash;
 mod field_cli;
 mod js_interop;
+mod outage;
 mod protocol;
 mod refusal;
 mod restart;
