@@ -206,7 +206,7 @@ on_both_backends!(server_survives_sigkill_without_losing_acknowledged_changes);
 
 /// SQLite's `integrity_check` and `foreign_key_check`; PostgreSQL's `amcheck` on every
 /// B-tree index of the test database.
-async fn integrity_check(db: &TestDb, backend: Backend) {
+pub async fn integrity_check(db: &TestDb, backend: Backend) {
     match backend {
         Backend::Sqlite => {
             let path = db.dir.path().join(linli_server::store::SQLITE_FILE);

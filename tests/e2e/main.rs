@@ -13,6 +13,7 @@ mod indicators;
 mod access;
 mod auth;
 mod crash;
+mod disk_full;
 mod field_cli;
 mod js_interop;
 mod outage;
