@@ -30,9 +30,54 @@ pub struct ServeConfig {
     /// On first start (an empty database), seed a realistic example county.
     #[arg(long, env = "LINLI_DEMO")]
     pub demo: bool,
-    /// Largest websocket frame accepted, in bytes.
-    #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 32 * 1024 * 1024)]
+    /// Largest websocket message accepted, in bytes (a month of a phone's offline edits is a
+    /// few MB); larger ones end the connection with an `error`.
+    #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+    /// Live `/sync` websockets allowed in all; further upgrades get HTTP 503.
+    #[arg(long, env = "LINLI_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Live `/sync` websockets allowed from one client address (the socket's peer address:
+    /// behind a reverse proxy that is the proxy's); further upgrades get HTTP 429.
+    #[arg(long, env = "LINLI_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
+    /// Messages per second one connection may send on average; above it the server reads
+    /// that connection more slowly.
+    #[arg(long, env = "LINLI_MAX_MESSAGES_PER_SEC", default_value_t = 500)]
+    pub max_messages_per_sec: u32,
+    /// Messages one connection may send at once before the rate applies.
+    #[arg(long, env = "LINLI_MESSAGE_BURST", default_value_t = 5000)]
+    pub message_burst: u32,
+    /// Seconds a connection may stay above its message rate without pause before it is sent
+    /// an `error` and closed.
+    #[arg(long, env = "LINLI_FLOOD_GRACE_SECS", default_value_t = 10)]
+    pub flood_grace_secs: u64,
+    /// Document messages of one connection waiting for their documents at once; beyond it the
+    /// server stops reading that connection until some are handled.
+    #[arg(long, env = "LINLI_MAX_IN_FLIGHT_PER_CONNECTION", default_value_t = 64)]
+    pub max_in_flight_per_connection: usize,
+    /// Distinct documents one connection may sync or request; the next one gets an `error`
+    /// and the connection is closed.
+    #[arg(
+        long,
+        env = "LINLI_MAX_DOCUMENTS_PER_CONNECTION",
+        default_value_t = 10_000
+    )]
+    pub max_documents_per_connection: usize,
+    /// Frames queued for one connection before it counts as not reading and is disconnected.
+    #[arg(long, env = "LINLI_OUTBOX_FRAMES", default_value_t = 1024)]
+    pub outbox_frames: usize,
+    /// Bytes queued for one connection before it counts as not reading and is disconnected
+    /// (a single larger frame is still sent when nothing else is queued).
+    #[arg(long, env = "LINLI_OUTBOX_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub outbox_bytes: usize,
+    /// Commands queued for one document's actor; further senders wait for room.
+    #[arg(long, env = "LINLI_DOC_QUEUE_CAPACITY", default_value_t = 1024)]
+    pub doc_queue_capacity: usize,
+    /// Milliseconds a connection waits for room in a document's queue before it is sent an
+    /// `error` and closed (API calls answer 503).
+    #[arg(long, env = "LINLI_DOC_QUEUE_WAIT_MS", default_value_t = 10_000)]
+    pub doc_queue_wait_ms: u64,
     /// Serve HTTPS/WSS on this address too (with `--tls-cert`/`--tls-key` or
     /// `--tls-self-signed`); plain HTTP stays on `--listen`.
     #[arg(long, env = "LINLI_TLS_LISTEN", default_value = "0.0.0.0:8443")]
@@ -78,5 +123,10 @@ impl ServeConfig {
     /// Interval between pings.
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval_secs.max(1))
+    }
+
+    /// How long a sender waits for room in a document's queue.
+    pub fn doc_queue_wait(&self) -> Duration {
+        Duration::from_millis(self.doc_queue_wait_ms)
     }
 }

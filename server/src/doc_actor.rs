@@ -57,6 +57,9 @@ pub enum DocCommand {
         is_request: bool,
         raw_id: String,
         data: Vec<u8>,
+        /// The connection's in-flight slot (`--max-in-flight-per-connection`), given back once
+        /// the batch holding this message is committed and answered.
+        in_flight: Option<tokio::sync::OwnedSemaphorePermit>,
     },
     /// An `ephemeral` message to relay to the other peers.
     Ephemeral { from: PeerId, message: Message },
@@ -112,10 +115,12 @@ struct Actor {
     changes_since_snapshot: u64,
     /// Settlements waiting for their commit.
     settle_replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
+    /// In-flight slots of the messages in the current batch.
+    in_flight: Vec<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Runs the actor for document `id` until it is evicted or the server shuts down.
-pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hub: Hub) {
+pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
     let key = id.to_string();
     let (sync, pending) = match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
         Ok(loaded) => loaded,
@@ -133,6 +138,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
         ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
         settle_replies: Vec::new(),
+        in_flight: Vec::new(),
     };
     let evict_after = hub.settings().evict_after;
     let shutdown = hub.shutdown_token().clone();
@@ -169,6 +175,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::UnboundedReceiver<DocCommand>, hu
                 Err("the server could not store the settlement; try again".into())
             });
         }
+        actor.in_flight.clear();
     }
 }
 
@@ -213,7 +220,7 @@ fn corrupt(e: linli_sync_core::automerge::AutomergeError) -> sqlx::Error {
 }
 
 /// The document could not be loaded: tell everyone waiting and stop.
-fn fail_all(hub: &Hub, id: DocumentId, rx: &mut mpsc::UnboundedReceiver<DocCommand>) {
+fn fail_all(hub: &Hub, id: DocumentId, rx: &mut mpsc::Receiver<DocCommand>) {
     loop {
         while let Ok(cmd) = rx.try_recv() {
             if let DocCommand::Sync { peer, .. } = cmd {
@@ -247,7 +254,11 @@ impl Actor {
                 is_request,
                 raw_id,
                 data,
-            } => self.handle_sync(peer, is_request, raw_id, data).await,
+                in_flight,
+            } => {
+                self.in_flight.extend(in_flight);
+                self.handle_sync(peer, is_request, raw_id, data).await
+            }
             DocCommand::Ephemeral { from, message } => self.relay(&from, message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
             DocCommand::Review {

@@ -1,9 +1,16 @@
 //! The registry of documents in memory: one actor task per loaded document, started on first
 //! use and stopped when no peer has used it for a while.
+//!
+//! Each actor's command queue is bounded. A sender that finds it full waits (up to
+//! [`HubSettings::queue_wait`]) for room; every command is put in the queue while the registry
+//! lock is held, so an actor's "is anything waiting? then remove me" stays atomic and eviction
+//! never loses a command.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use linli_sync_core::wire::PeerId;
 use linli_sync_core::DocumentId;
@@ -25,7 +32,15 @@ pub struct HubSettings {
     pub snapshot_every: u64,
     /// The actor the server writes its own changes (compensations) as.
     pub server_actor: linli_sync_core::automerge::ActorId,
+    /// Commands one document's queue holds.
+    pub queue_capacity: usize,
+    /// How long a sender waits for room in a full queue.
+    pub queue_wait: Duration,
 }
+
+/// A command could not be queued: the document's queue stayed full for the whole wait.
+#[derive(Debug)]
+pub struct Busy;
 
 /// Shared handle to the document registry.
 #[derive(Clone)]
@@ -36,7 +51,7 @@ pub struct Hub {
 struct Inner {
     store: Store,
     settings: HubSettings,
-    docs: Mutex<HashMap<DocumentId, mpsc::UnboundedSender<DocCommand>>>,
+    docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
     peers: Mutex<HashMap<PeerId, (u64, CancellationToken)>>,
     devices: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
     tracker: TaskTracker,
@@ -89,18 +104,81 @@ impl Hub {
         self.inner.peers.lock().expect("peer lock").len()
     }
 
-    /// Delivers a command to a document's actor, starting the actor if needed.
-    pub fn send(&self, id: DocumentId, cmd: DocCommand) {
-        let mut docs = self.inner.docs.lock().expect("registry lock");
-        let cmd = match docs.get(&id) {
-            Some(tx) => match tx.send(cmd) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(cmd)) => cmd,
-            },
-            None => cmd,
-        };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let _ = tx.send(cmd);
+    /// Delivers a command to a document's actor, starting the actor if needed. When its queue
+    /// is full, waits up to [`HubSettings::queue_wait`] for room; after that the command is
+    /// handed back undelivered.
+    pub async fn send(&self, id: DocumentId, cmd: DocCommand) -> Result<(), Busy> {
+        let deadline = Instant::now() + self.inner.settings.queue_wait;
+        self.deliver(id, cmd, Some(deadline), true).await
+    }
+
+    /// Delivers a command to a document's actor if it is loaded (a document not in memory
+    /// holds no state of any peer), waiting for room as long as it takes.
+    pub async fn send_if_loaded(&self, id: DocumentId, cmd: DocCommand) {
+        let _ = self.deliver(id, cmd, None, false).await;
+    }
+
+    /// Delivers a command to a loaded document's actor if there is room right now; drops it
+    /// otherwise (for messages that are lossy by nature, such as ephemeral ones).
+    pub fn try_send_if_loaded(&self, id: DocumentId, cmd: DocCommand) -> bool {
+        let docs = self.inner.docs.lock().expect("registry lock");
+        docs.get(&id).is_some_and(|tx| tx.try_send(cmd).is_ok())
+    }
+
+    async fn deliver(
+        &self,
+        id: DocumentId,
+        mut cmd: DocCommand,
+        deadline: Option<Instant>,
+        start: bool,
+    ) -> Result<(), Busy> {
+        loop {
+            let full = {
+                let mut docs = self.inner.docs.lock().expect("registry lock");
+                let sent = match docs.get(&id) {
+                    Some(tx) => tx.try_send(cmd).map_err(|e| (e, tx.clone())),
+                    None if start => {
+                        self.start(&mut docs, id, cmd);
+                        return Ok(());
+                    }
+                    None => return Ok(()),
+                };
+                match sent {
+                    Ok(()) => return Ok(()),
+                    Err((mpsc::error::TrySendError::Full(back), tx)) => {
+                        cmd = back;
+                        tx
+                    }
+                    // The actor ended without leaving the registry: start another.
+                    Err((mpsc::error::TrySendError::Closed(back), _)) => {
+                        cmd = back;
+                        docs.remove(&id);
+                        continue;
+                    }
+                }
+            };
+            // Wait for room without holding the registry lock, then try again under it (a
+            // reservation taken here is given back at once: sending happens under the lock).
+            let room = full.reserve();
+            let room = match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline, room).await {
+                    Ok(room) => room,
+                    Err(_) => return Err(Busy),
+                },
+                None => room.await,
+            };
+            drop(room);
+        }
+    }
+
+    fn start(
+        &self,
+        docs: &mut HashMap<DocumentId, mpsc::Sender<DocCommand>>,
+        id: DocumentId,
+        cmd: DocCommand,
+    ) {
+        let (tx, rx) = mpsc::channel(self.inner.settings.queue_capacity.max(1));
+        tx.try_send(cmd).expect("a new queue has room");
         docs.insert(id, tx);
         self.inner
             .tracker
@@ -109,11 +187,7 @@ impl Hub {
 
     /// Removes a document from the registry if nothing is waiting for it. Called by its actor
     /// before it stops; holding the registry lock makes the check and the removal atomic.
-    pub(crate) fn try_evict(
-        &self,
-        id: DocumentId,
-        rx: &mpsc::UnboundedReceiver<DocCommand>,
-    ) -> bool {
+    pub(crate) fn try_evict(&self, id: DocumentId, rx: &mpsc::Receiver<DocCommand>) -> bool {
         let mut docs = self.inner.docs.lock().expect("registry lock");
         if rx.is_empty() {
             docs.remove(&id);
@@ -182,5 +256,64 @@ impl Hub {
         if peers.get(peer).is_some_and(|(c, _)| *c == conn) {
             peers.remove(peer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_sync_core::automerge::ActorId;
+
+    fn read() -> DocCommand {
+        let (reply, _answer) = tokio::sync::oneshot::channel();
+        DocCommand::Read { reply }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_makes_senders_wait_and_then_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::open(None, dir.path()).await.unwrap();
+        let wait = Duration::from_millis(200);
+        let hub = Hub::new(
+            store,
+            HubSettings {
+                server_peer: PeerId("server".into()),
+                evict_after: Duration::from_secs(60),
+                snapshot_every: 256,
+                server_actor: ActorId::random(),
+                queue_capacity: 2,
+                queue_wait: wait,
+            },
+            TaskTracker::new(),
+            CancellationToken::new(),
+        );
+        // A stand-in for a busy actor: registered, not reading its queue.
+        let id = DocumentId::from_bytes(rand::random());
+        let (tx, mut rx) = mpsc::channel(2);
+        hub.inner.docs.lock().unwrap().insert(id, tx);
+        hub.send(id, read()).await.unwrap();
+        hub.send(id, read()).await.unwrap();
+        let started = Instant::now();
+        assert!(hub.send(id, read()).await.is_err(), "the queue is full");
+        assert!(started.elapsed() >= wait, "the sender waited first");
+        assert!(
+            !hub.try_send_if_loaded(id, read()),
+            "lossy sends do not wait"
+        );
+
+        // Room made while a sender waits lets it in.
+        let waiting = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.send(id, read()).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        rx.recv().await.unwrap();
+        waiting.await.unwrap().unwrap();
+        assert_eq!(rx.len(), 2);
+
+        // A document not in memory is not loaded just to be told a peer left.
+        let other = DocumentId::from_bytes(rand::random());
+        hub.send_if_loaded(other, read()).await;
+        assert_eq!(hub.loaded_documents(), 1);
     }
 }

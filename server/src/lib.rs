@@ -12,6 +12,7 @@ mod doc_actor;
 mod documents_api;
 pub mod error;
 mod hub;
+pub mod limits;
 mod openapi;
 mod outbox;
 mod review_api;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     pub(crate) hub: Hub,
     pub(crate) tracker: TaskTracker,
+    /// Live `/sync` connections, per address and in all.
+    pub(crate) connections: Arc<limits::ConnectionLimits>,
 }
 
 /// Opens the store, seeds demo data if asked, and serves on `listener` until `shutdown`
@@ -85,9 +88,14 @@ pub async fn serve(
         evict_after: config.evict_after(),
         snapshot_every: config.snapshot_every.max(1),
         server_actor: server_actor(&storage_id),
+        queue_capacity: config.doc_queue_capacity,
+        queue_wait: config.doc_queue_wait(),
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
+    let connections =
+        limits::ConnectionLimits::new(config.max_connections, config.max_connections_per_address);
     let state = AppState {
+        connections,
         config: Arc::new(config),
         storage_id,
         keys,
@@ -136,6 +144,7 @@ async fn status(
         "backend": app.hub.store().backend(),
         "documents_loaded": app.hub.loaded_documents(),
         "peers_connected": app.hub.connected_peers(),
+        "sync_connections": app.connections.live(),
     }))
 }
 

@@ -1,11 +1,12 @@
-//! A connection's outgoing queue: bounded, and a peer that lets it fill up is disconnected
-//! rather than allowed to hold memory.
+//! A connection's outgoing queue: bounded in frames and in bytes, and a peer that lets it fill
+//! up is disconnected rather than allowed to hold memory. Sending never waits, so a document
+//! actor is never held up by one slow peer.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Frames queued for one connection before it counts as too slow.
-pub const OUTBOX_CAPACITY: usize = 1024;
 
 /// Something for a connection's writer to do.
 #[derive(Debug)]
@@ -16,37 +17,127 @@ pub enum Outgoing {
     Close(Vec<u8>),
 }
 
+impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Frame(b) | Outgoing::Close(b) => b.len(),
+            Outgoing::Ping => 0,
+        }
+    }
+}
+
+/// How much one connection's queue may hold.
+#[derive(Clone, Copy, Debug)]
+pub struct OutboxLimits {
+    pub frames: usize,
+    pub bytes: usize,
+}
+
 /// The sending side of a connection, cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Outbox {
     tx: mpsc::Sender<Outgoing>,
     kill: CancellationToken,
+    queued: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+/// The writer's side of a connection's queue.
+#[derive(Debug)]
+pub struct OutboxReceiver {
+    rx: mpsc::Receiver<Outgoing>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl OutboxReceiver {
+    /// The next thing to send, or `None` once every [`Outbox`] is dropped.
+    pub async fn recv(&mut self) -> Option<Outgoing> {
+        let item = self.rx.recv().await?;
+        self.queued.fetch_sub(item.len(), Ordering::AcqRel);
+        Some(item)
+    }
 }
 
 impl Outbox {
     /// A new outbox, its receiver, and the token that ends the connection.
-    pub fn new() -> (Self, mpsc::Receiver<Outgoing>, CancellationToken) {
-        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    pub fn new(limits: OutboxLimits) -> (Self, OutboxReceiver, CancellationToken) {
+        let (tx, rx) = mpsc::channel(limits.frames.max(1));
         let kill = CancellationToken::new();
+        let queued = Arc::new(AtomicUsize::new(0));
         (
             Self {
                 tx,
                 kill: kill.clone(),
+                queued: queued.clone(),
+                max_bytes: limits.bytes,
             },
-            rx,
+            OutboxReceiver { rx, queued },
             kill,
         )
     }
 
     /// Queues a frame; a full queue ends the connection.
     pub fn send(&self, item: Outgoing) {
+        let len = item.len();
+        let before = self.queued.fetch_add(len, Ordering::AcqRel);
+        // One frame larger than the whole budget still goes out on an empty queue (a large
+        // document's first sync); anything that would pile up beyond it does not.
+        if before > 0 && before + len > self.max_bytes {
+            self.queued.fetch_sub(len, Ordering::AcqRel);
+            self.too_slow();
+            return;
+        }
         match self.tx.try_send(item) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("peer is not reading; disconnecting it");
-                self.kill.cancel();
+                self.queued.fetch_sub(len, Ordering::AcqRel);
+                self.too_slow();
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.queued.fetch_sub(len, Ordering::AcqRel);
+            }
         }
+    }
+
+    fn too_slow(&self) {
+        if !self.kill.is_cancelled() {
+            tracing::warn!("peer is not reading; disconnecting it");
+        }
+        self.kill.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_ends_the_connection_in_frames_or_bytes() {
+        let (outbox, mut rx, kill) = Outbox::new(OutboxLimits {
+            frames: 2,
+            bytes: 1000,
+        });
+        outbox.send(Outgoing::Frame(vec![0; 10]));
+        outbox.send(Outgoing::Frame(vec![0; 10]));
+        assert!(!kill.is_cancelled());
+        outbox.send(Outgoing::Frame(vec![0; 10]));
+        assert!(kill.is_cancelled(), "a third frame does not fit");
+        assert_eq!(rx.recv().await.unwrap().len(), 10);
+
+        let (outbox, mut rx, kill) = Outbox::new(OutboxLimits {
+            frames: 10,
+            bytes: 1000,
+        });
+        outbox.send(Outgoing::Frame(vec![0; 5000]));
+        assert!(
+            !kill.is_cancelled(),
+            "one large frame on an empty queue goes out"
+        );
+        assert_eq!(rx.recv().await.unwrap().len(), 5000);
+        outbox.send(Outgoing::Frame(vec![0; 600]));
+        outbox.send(Outgoing::Frame(vec![0; 300]));
+        assert!(!kill.is_cancelled());
+        outbox.send(Outgoing::Frame(vec![0; 200]));
+        assert!(kill.is_cancelled(), "1100 bytes would be queued");
     }
 }

@@ -317,15 +317,18 @@ async fn decide(
     let mut answers = Vec::new();
     for (id, (_, target)) in ids.into_iter().zip(targets.iter()) {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        app.hub.send(
-            id,
-            DocCommand::Review {
-                target: target.clone(),
-                decision: decision.clone(),
-                by: who.clone(),
-                reply,
-            },
-        );
+        app.hub
+            .send(
+                id,
+                DocCommand::Review {
+                    target: target.clone(),
+                    decision: decision.clone(),
+                    by: who.clone(),
+                    reply,
+                },
+            )
+            .await
+            .map_err(|_| AppError::Unavailable)?;
         answers.push(answer);
     }
     for answer in answers {
@@ -575,7 +578,10 @@ async fn ask<T>(
 ) -> Result<T, AppError> {
     let id = DocumentId::parse(doc).map_err(|_| AppError::NotFound)?;
     let (reply, answer) = tokio::sync::oneshot::channel();
-    app.hub.send(id, cmd(reply));
+    app.hub
+        .send(id, cmd(reply))
+        .await
+        .map_err(|_| AppError::Unavailable)?;
     tokio::time::timeout(std::time::Duration::from_secs(30), answer)
         .await
         .map_err(|_| AppError::Unavailable)?

@@ -1,13 +1,21 @@
 //! The `/sync` websocket endpoint: one task per connection reads frames, feeds them through
 //! the sans-IO [`ServerConnection`], and routes document messages to their actors; a writer
 //! task drains the connection's [`Outbox`].
+//!
+//! Hostile input is held to the limits of `limits.rs` and the flags in `config.rs`: connection
+//! caps before the upgrade; then per connection a message rate (read more slowly above it,
+//! closed after a sustained flood), a bound on document messages waiting for their actors (the
+//! connection is not read while it is reached), a bound on distinct documents, a bounded
+//! outbox, and a bounded wait for room in a document's queue.
 
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -15,13 +23,15 @@ use linli_sync_core::connection::{Inbound, ServerConnection};
 use linli_sync_core::wire::PeerMetadata;
 use linli_sync_core::DocumentId;
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{authenticate, bearer, Authenticated};
 use crate::doc_actor::{DocCommand, PeerLink};
 use crate::error::AppError;
-use crate::outbox::{Outbox, Outgoing};
+use crate::hub::Busy;
+use crate::limits::{Gate, MessageGate};
+use crate::outbox::{Outbox, OutboxLimits, OutboxReceiver, Outgoing};
 use crate::AppState;
 
 /// How long one write may block before the peer counts as gone.
@@ -35,14 +45,25 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-/// `GET /sync`: authenticates (before the upgrade), then speaks the automerge-repo websocket
-/// protocol.
+/// `GET /sync`: takes a connection slot and authenticates (both before the upgrade), then
+/// speaks the automerge-repo websocket protocol.
 pub async fn sync_handler(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Counted before authenticating, so that a flood of upgrades costs no database work. The
+    // address is the socket's peer: behind a reverse proxy, the proxy's.
+    let slot = match app.connections.acquire(client.ip()) {
+        Ok(slot) => slot,
+        Err(refused) => {
+            // Debug only: a flood of refusals must not become a flood of log lines.
+            tracing::debug!(address = %client.ip(), ?refused, "refused a sync connection");
+            return refused.into_response();
+        }
+    };
     let auth = match bearer(&headers, query.token.as_deref()) {
         Some(token) => match authenticate(&app.keys, app.hub.store(), &token).await {
             Ok(a) => Some(a),
@@ -54,14 +75,28 @@ pub async fn sync_handler(
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, app, auth))
+        .on_upgrade(move |socket| async move {
+            connection(socket, app, auth).await;
+            drop(slot);
+        })
 }
 
 async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated>) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let config = app.config.clone();
     let (sink, mut stream) = socket.split();
-    let (outbox, rx, kill) = Outbox::new();
+    let (outbox, rx, kill) = Outbox::new(OutboxLimits {
+        frames: config.outbox_frames,
+        bytes: config.outbox_bytes,
+    });
     app.tracker.spawn(writer(sink, rx, kill.clone()));
+    let flood_grace = Duration::from_secs(config.flood_grace_secs);
+    let mut gate = MessageGate::new(
+        config.max_messages_per_sec,
+        config.message_burst,
+        flood_grace,
+    );
+    let in_flight = Arc::new(Semaphore::new(config.max_in_flight_per_connection.max(1)));
 
     let hub = &app.hub;
     let mut session = ServerConnection::new(
@@ -72,8 +107,9 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
         },
     );
     let mut touched: HashSet<DocumentId> = HashSet::new();
-    let ping_every = app.config.ping_interval();
+    let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval(ping_every);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ping.tick().await;
     let mut last_heard = Instant::now();
     let shutdown = hub.shutdown_token().clone();
@@ -104,6 +140,30 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
                 break;
             }
         };
+        if let Some(Ok(_)) = &frame {
+            match gate.check() {
+                Gate::Pass => {}
+                Gate::Wait(pause) => {
+                    // Not reading the socket meanwhile pushes back on the sender (TCP).
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => gate.waited(),
+                        _ = kill.cancelled() => break,
+                        _ = shutdown.cancelled() => {
+                            outbox.send(Outgoing::Close(Vec::new()));
+                            break;
+                        }
+                    }
+                }
+                Gate::Flood => {
+                    tracing::warn!(conn, "peer kept sending above its message rate; closing");
+                    outbox.send(Outgoing::Close(session.error_frame(&format!(
+                        "too many messages: more than {} a second for {} s; closing this connection",
+                        config.max_messages_per_sec, config.flood_grace_secs
+                    ))));
+                    break;
+                }
+            }
+        }
         let bytes = match frame {
             Some(Ok(WsMessage::Binary(bytes))) => bytes,
             Some(Ok(WsMessage::Close(_))) | None => break,
@@ -119,6 +179,9 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
             }
             Some(Err(e)) => {
                 tracing::info!(conn, error = %e, "websocket error; closing");
+                outbox.send(Outgoing::Close(
+                    session.error_frame(&read_error(&e, config.max_frame_bytes)),
+                ));
                 break;
             }
         };
@@ -140,12 +203,38 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
                 let Some(peer) = session.remote().cloned() else {
                     continue;
                 };
+                if !touched.contains(&document_id)
+                    && touched.len() >= config.max_documents_per_connection
+                {
+                    tracing::warn!(conn, "peer asked for too many documents; closing");
+                    outbox.send(Outgoing::Close(session.error_frame(&format!(
+                        "too many documents: a connection may sync at most {}; closing this connection",
+                        config.max_documents_per_connection
+                    ))));
+                    break;
+                }
+                // One slot per message until its document has handled it; with none free, this
+                // connection is not read until one is (other connections are not held up).
+                let slot = match in_flight.clone().try_acquire_owned() {
+                    Ok(slot) => slot,
+                    Err(_) => {
+                        let slot = tokio::select! {
+                            slot = in_flight.clone().acquire_owned() => slot,
+                            _ = kill.cancelled() => break,
+                            _ = shutdown.cancelled() => {
+                                outbox.send(Outgoing::Close(Vec::new()));
+                                break;
+                            }
+                        };
+                        slot.expect("the semaphore is never closed")
+                    }
+                };
                 let metadata = session.remote_metadata().cloned().unwrap_or_default();
                 let storage_id = metadata
                     .storage_id
                     .filter(|_| metadata.is_ephemeral != Some(true));
                 touched.insert(document_id);
-                hub.send(
+                let sent = hub.send(
                     document_id,
                     DocCommand::Sync {
                         peer: PeerLink {
@@ -158,16 +247,32 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
                         is_request,
                         raw_id: message.document_id,
                         data: message.data,
+                        in_flight: Some(slot),
                     },
                 );
+                let sent = tokio::select! {
+                    sent = sent => sent,
+                    _ = kill.cancelled() => break,
+                };
+                last_heard = Instant::now();
+                if let Err(Busy) = sent {
+                    // Nothing of this message was applied or acknowledged; the client sends it
+                    // again when it reconnects.
+                    tracing::warn!(conn, document = %document_id, "document queue stayed full; closing");
+                    outbox.send(Outgoing::Close(session.error_frame(&format!(
+                        "document {document_id} is too busy; nothing of this message was saved; try again later"
+                    ))));
+                    break;
+                }
             }
             Inbound::Ephemeral {
                 document_id,
                 message,
             } => {
+                // Ephemeral messages are lossy by nature: dropped if the document is busy.
                 if touched.contains(&document_id) {
                     let from = message.sender_id().clone();
-                    hub.send(document_id, DocCommand::Ephemeral { from, message });
+                    hub.try_send_if_loaded(document_id, DocCommand::Ephemeral { from, message });
                 }
             }
             Inbound::Nothing => {}
@@ -180,13 +285,15 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
 
     if let Some(peer) = session.remote() {
         for id in touched {
-            hub.send(
+            // Never dropped: the actor saves the peer's sync state and forgets it.
+            hub.send_if_loaded(
                 id,
                 DocCommand::PeerGone {
                     peer: peer.clone(),
                     conn,
                 },
-            );
+            )
+            .await;
         }
         hub.peer_left(peer, conn);
     }
@@ -206,9 +313,21 @@ fn expiry_instant(auth: Option<&Authenticated>) -> tokio::time::Instant {
     tokio::time::Instant::now() + Duration::from_millis(left_ms.max(0) as u64)
 }
 
+/// What to tell a peer whose frame could not be read.
+fn read_error(e: &axum::Error, max_frame_bytes: usize) -> String {
+    let text = e.to_string();
+    if text.contains("Message too long") {
+        format!(
+            "message too large: this server accepts at most {max_frame_bytes} bytes per message; send fewer changes at once"
+        )
+    } else {
+        format!("unreadable websocket frame: {text}")
+    }
+}
+
 async fn writer(
     mut sink: futures_util::stream::SplitSink<WebSocket, WsMessage>,
-    mut rx: mpsc::Receiver<Outgoing>,
+    mut rx: OutboxReceiver,
     kill: CancellationToken,
 ) {
     loop {
@@ -223,20 +342,36 @@ async fn writer(
             Outgoing::Ping => (WsMessage::Ping(Vec::new().into()), false),
             Outgoing::Close(bytes) => {
                 if !bytes.is_empty() {
-                    let _ = tokio::time::timeout(
-                        WRITE_TIMEOUT,
-                        sink.send(WsMessage::Binary(bytes.into())),
-                    )
-                    .await;
+                    write(&mut sink, WsMessage::Binary(bytes.into()), &kill).await;
                 }
                 (WsMessage::Close(None), true)
             }
         };
-        match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
-            Ok(Ok(())) if !last => {}
-            _ => break,
+        if !write(&mut sink, message, &kill).await || last {
+            break;
         }
     }
+    let ended_here = !kill.is_cancelled();
     kill.cancel();
-    let _ = sink.close().await;
+    if ended_here {
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
+    } else {
+        // Ended from outside (a peer not reading, a revoked device, a second connection of the
+        // same peer): one short try at a proper close, then the socket is dropped.
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    }
+}
+
+/// Writes one message; false if it failed, took longer than WRITE_TIMEOUT, or the connection
+/// was ended meanwhile (a write blocked on a peer that does not read is abandoned then).
+async fn write(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
+    message: WsMessage,
+    kill: &CancellationToken,
+) -> bool {
+    tokio::select! {
+        biased;
+        _ = kill.cancelled() => false,
+        sent = tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)) => matches!(sent, Ok(Ok(()))),
+    }
 }
