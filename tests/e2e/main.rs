@@ -16,6 +16,7 @@ mod crash;
 mod disk_full;
 mod field_cli;
 mod js_interop;
+mod limits;
 mod outage;
 mod protocol;
 mod refusal;

@@ -15,17 +15,17 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::harness::{field_client, sync_ok, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A connected raw client.
-struct Raw {
-    ws: Ws,
-    session: ClientSession,
-    events: Vec<ClientEvent>,
+/// A connected raw client (also used by `limits.rs`).
+pub(crate) struct Raw {
+    pub(crate) ws: Ws,
+    pub(crate) session: ClientSession,
+    pub(crate) events: Vec<ClientEvent>,
 }
 
 impl Raw {
-    async fn connect(url: &str, name: &str) -> Self {
+    pub(crate) async fn connect(url: &str, name: &str) -> Self {
         let (mut ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("connect");
@@ -42,14 +42,14 @@ impl Raw {
         raw
     }
 
-    async fn flush(&mut self) {
+    pub(crate) async fn flush(&mut self) {
         for frame in self.session.poll_frames() {
             self.ws.send(Message::Binary(frame.into())).await.unwrap();
         }
     }
 
     /// Pumps frames until `done` holds (or fails after 20 s).
-    async fn until(&mut self, done: impl Fn(&Self) -> bool) {
+    pub(crate) async fn until(&mut self, done: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while !done(self) {
             self.flush().await;
