@@ -4,7 +4,8 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use linli_server::{admin, auth::Keys, store, ServeConfig};
+use linli_server::store::{self, backup};
+use linli_server::{admin, auth::Keys, ServeConfig};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -56,6 +57,24 @@ enum Command {
     /// Org units.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Write a consistent backup of the database (and the data directory's JWT secret) to one
+    /// file; works while the server serves.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to create (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup (from either backend) into a fresh data directory or an empty
+    /// database; refuses a target that holds data. Stop the target's server first.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,6 +199,17 @@ async fn main() -> anyhow::Result<()> {
             let store = store.open().await?;
             admin::add_org(&store, &path, &name, "cli").await?;
             println!("added org {path} ({name})");
+        }
+        Command::Backup { store, to } => {
+            let summary =
+                backup::backup(store.database_url.as_deref(), &store.data_dir, &to, "cli").await?;
+            println!("{summary}");
+        }
+        Command::Restore { store, from } => {
+            let summary =
+                backup::restore(&from, store.database_url.as_deref(), &store.data_dir, "cli")
+                    .await?;
+            println!("{summary}");
         }
     }
     Ok(())

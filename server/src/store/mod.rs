@@ -43,6 +43,7 @@ macro_rules! quarantine_insert {
     };
 }
 
+pub mod backup;
 mod conflicts;
 mod documents;
 mod identity;
