@@ -12,6 +12,7 @@ mod indicators;
 
 mod access;
 mod auth;
+mod backup;
 mod crash;
 mod disk_full;
 mod field_cli;
