@@ -28,6 +28,26 @@ pub enum FieldError {
     SessionEnded,
     #[error("this device was signed out by an administrator (lost or stolen?): its local data has been erased")]
     DeviceWiped,
+    #[error("wrong password for this store")]
+    WrongPassword,
+    #[error("the local store is locked: run `linli-field unlock` (or give the password with LINLI_PASSWORD or --password-stdin)")]
+    Locked,
+    #[error("the unlocked key in {0} does not open this store (it was re-encrypted or re-created since): run `linli-field unlock`")]
+    StaleKey(String),
+    #[error("not logged in: run `linli-field login --server URL --name NAME` first (its password also encrypts this store; to work with --token instead, run `linli-field unlock` once to choose a password)")]
+    NoStoreKey,
+    #[error("this store was written before local encryption: run `linli-field unlock` (or `login`) with your password to encrypt it in place")]
+    NotEncryptedYet,
+    #[error("the local store is encrypted: open it with its key or password")]
+    Encrypted,
+    #[error("the local store is not encrypted: open it with a password to encrypt it")]
+    NotEncrypted,
+    #[error(
+        "the local store was re-encrypted by another process meanwhile: run the command again"
+    )]
+    KeyChanged,
+    #[error("unlocked key: {0}")]
+    KeyFile(String),
     #[error("the server answered {status}: {message}")]
     Server { status: u16, message: String },
     #[error("connection: {0}")]

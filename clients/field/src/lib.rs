@@ -3,12 +3,15 @@
 //! when a connection is available. The CLI in `main.rs` is a thin layer over [`FieldClient`].
 //!
 //! - `local_store.rs`: the SQLite file (documents, sync states, settings).
+//! - `crypto.rs`, `unlocked.rs`: encryption at rest (a key derived from the password) and the
+//!   unlocked-key file that spares later commands the password.
 //! - `household.rs`, `volunteer.rs`: offline edits of the contract's records.
 //! - `status.rs`: pending changes, last sync, login.
 //! - `session.rs`, `auth.rs`, `http.rs`, `remote.rs`: login, token renewal, the JSON API.
 //! - `net.rs`: one sync round over a websocket.
 
 mod auth;
+mod crypto;
 mod error;
 mod household;
 mod http;
@@ -17,6 +20,7 @@ mod net;
 mod remote;
 mod session;
 mod status;
+mod unlocked;
 mod volunteer;
 
 use std::path::Path;
@@ -28,13 +32,15 @@ use linli_sync_core::contract::{root_string, Kind};
 use linli_sync_core::wire::{PeerId, PeerMetadata};
 use linli_sync_core::DocumentId;
 
+pub use crypto::{Encryption, KdfParams, StoreKey, KDF_PARAMS};
 pub use error::FieldError;
 pub use household::{HouseholdEdit, MemberEdit, NewVisit};
-pub use local_store::LocalStore;
+pub use local_store::{LocalStore, StoreState};
 pub use net::SyncReport;
 pub use remote::{PullReport, Remote, RemoteDocument, DEFAULT_SERVER};
 pub use session::{ServerUrl, Session};
 pub use status::{LoginInfo, Status};
+pub use unlocked::UnlockedKey;
 pub use volunteer::{EntryEdit, EntryEdited};
 
 /// A device: its local store and its sync session.
@@ -45,10 +51,71 @@ pub struct FieldClient {
     storage_id: String,
 }
 
+/// What opening a store with a password did to its encryption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyChange {
+    /// Nothing: the store was encrypted with this password and today's KDF parameters.
+    None,
+    /// The store was not encrypted (new, or from before encryption): it is now.
+    Encrypted,
+    /// The store's KDF parameters were below today's: it was re-encrypted with them.
+    Strengthened,
+}
+
 impl FieldClient {
-    /// Opens the device's store and loads every document in it.
+    /// Opens an unencrypted store (for tests and tools: records are kept in clear) and loads
+    /// every document in it. Refuses an encrypted store ([`FieldError::Encrypted`]); the
+    /// `linli-field` CLI never uses this for a store that holds anything.
     pub async fn open(path: &Path) -> Result<Self, FieldError> {
         let store = LocalStore::open(path).await?;
+        if store.state().await? == StoreState::Encrypted {
+            return Err(FieldError::Encrypted);
+        }
+        Self::from_store(store).await
+    }
+
+    /// Opens an encrypted store with its key (from [`store_key`](Self::store_key) or the
+    /// unlocked-key file) and loads every document in it. A key that does not fit gives
+    /// [`FieldError::WrongPassword`]; a store that is not encrypted,
+    /// [`FieldError::NotEncrypted`].
+    pub async fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Self, FieldError> {
+        let mut store = LocalStore::open(path).await?;
+        store.use_key(key.clone()).await?;
+        Self::from_store(store).await
+    }
+
+    /// Opens a store with the user's password: an encrypted store with the key the password
+    /// derives ([`FieldError::WrongPassword`], changing nothing, when it does not fit); a store
+    /// that is not encrypted (new, or from before encryption) is encrypted in place first; one
+    /// whose KDF parameters are below today's is re-encrypted with them.
+    pub async fn open_with_password(
+        path: &Path,
+        password: &str,
+    ) -> Result<(Self, KeyChange), FieldError> {
+        let mut store = LocalStore::open(path).await?;
+        let change = match store.encryption().await? {
+            Some(encryption) => {
+                let key = encryption.key_for(password)?;
+                store.use_key(key).await?;
+                if encryption.params.weaker_than(&KDF_PARAMS) {
+                    store.encrypt(password).await?;
+                    KeyChange::Strengthened
+                } else {
+                    KeyChange::None
+                }
+            }
+            None => {
+                store.encrypt(password).await?;
+                KeyChange::Encrypted
+            }
+        };
+        Ok((Self::from_store(store).await?, change))
+    }
+
+    /// A device over an opened store (encrypted or not, as `store` is): loads every
+    /// document in it.
+    pub async fn from_store(store: LocalStore) -> Result<Self, FieldError> {
         let actor = store.actor().await?;
         let peer = store
             .meta_or_init("peer_id", || {
@@ -76,6 +143,16 @@ impl FieldClient {
             actor,
             storage_id,
         })
+    }
+
+    /// The key the store is encrypted with, when it is.
+    pub fn store_key(&self) -> Option<&StoreKey> {
+        self.store.key()
+    }
+
+    /// True when the store is encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.store.is_encrypted()
     }
 
     /// This device's storage id, which the server keeps sync positions under.

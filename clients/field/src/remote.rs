@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 use crate::session::{ServerUrl, Session};
-use crate::{auth, http, local_store, FieldClient, SyncReport};
+use crate::{auth, crypto, http, local_store, FieldClient, SyncReport};
 
 /// Renew the access token when less than this is left of it.
 const RENEW_MARGIN_SECS: i64 = 30;
@@ -112,7 +112,8 @@ impl FieldClient {
         Ok(Remote { server, auth })
     }
 
-    /// Logs in at `server` as a new device and keeps the session in the local store.
+    /// Logs in at `server` as a new device and keeps the session in the local store (sealed
+    /// when the store is encrypted; the store's encryption stays as it is).
     ///
     /// A new login is a new device, and the server accepts a document's changes only from the
     /// device whose actor first wrote to it; so the device starts a new actor, and unless
@@ -125,6 +126,37 @@ impl FieldClient {
         password: &str,
         device_name: &str,
         force: bool,
+    ) -> Result<Session, FieldError> {
+        self.login_with(server, name, password, device_name, force, false)
+            .await
+    }
+
+    /// Like [`login`](Self::login), and once the server has accepted the password, (re-)encrypts
+    /// the whole store under a key derived from it (fresh salt, today's KDF parameters) in the
+    /// same transaction that keeps the session, so the session is never written in clear:
+    /// how the CLI logs in on a store that is not encrypted yet (new, or from before
+    /// encryption), whose password has changed on the server, or whose KDF parameters are
+    /// below today's. When the server refuses the login, nothing changes.
+    pub async fn login_encrypted(
+        &mut self,
+        server: &str,
+        name: &str,
+        password: &str,
+        device_name: &str,
+        force: bool,
+    ) -> Result<Session, FieldError> {
+        self.login_with(server, name, password, device_name, force, true)
+            .await
+    }
+
+    async fn login_with(
+        &mut self,
+        server: &str,
+        name: &str,
+        password: &str,
+        device_name: &str,
+        force: bool,
+        encrypt: bool,
     ) -> Result<Session, FieldError> {
         let server = ServerUrl::parse(server)?;
         if name.trim().is_empty() || password.is_empty() {
@@ -139,20 +171,34 @@ impl FieldClient {
             )));
         }
         let session = auth::login(&server, name.trim(), password, device_name).await?;
+        // Derived only once the server has accepted the password (Argon2 takes a moment, and a
+        // refused login must change nothing).
+        let encryption = if encrypt {
+            Some(crypto::new_encryption(password)?)
+        } else {
+            None
+        };
         let mut lock = self.store.lock().await?;
+        let rekeyed = match encryption {
+            Some((encryption, key)) => Some(lock.reencrypt(&encryption, key).await?),
+            None => None,
+        };
         session.save_locked(&mut lock).await?;
         let actor = local_store::new_actor();
         lock.set_meta("actor", &actor.to_hex_string()).await?;
         lock.commit().await?;
         self.actor = actor;
+        if let Some(keyed) = rekeyed {
+            self.store.adopt(keyed).await?;
+        }
         Ok(session)
     }
 
-    /// Forgets the stored session; false when nobody was logged in.
-    pub async fn logout(&mut self) -> Result<bool, FieldError> {
-        let was = Session::load(&self.store).await?.is_some();
-        Session::forget(&self.store).await?;
-        Ok(was)
+    /// Stores `session` as this device's login (tools and tests; `login` is the usual way).
+    pub async fn set_session(&self, session: &Session) -> Result<(), FieldError> {
+        let mut lock = self.store.lock().await?;
+        session.save_locked(&mut lock).await?;
+        lock.commit().await
     }
 
     /// The stored session, if any.

@@ -1,5 +1,6 @@
 //! Who is logged in on this device and where: the server's address and the token pair from
-//! `POST /api/login`, kept in the local store's settings so later commands need neither.
+//! `POST /api/login`, kept in the local store's settings so later commands need neither
+//! (sealed, like the documents, when the store is encrypted).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,18 +29,23 @@ pub struct Session {
 impl Session {
     /// The stored session, if any.
     pub async fn load(store: &LocalStore) -> Result<Option<Self>, FieldError> {
-        store.meta(KEY).await?.map(|s| parse(&s)).transpose()
+        store.secret_meta(KEY).await?.map(|s| parse(&s)).transpose()
     }
 
     /// The stored session, read under the store's write lock.
     pub async fn load_locked(lock: &mut MetaLock) -> Result<Option<Self>, FieldError> {
-        lock.meta(KEY).await?.map(|s| parse(&s)).transpose()
+        lock.secret_meta(KEY).await?.map(|s| parse(&s)).transpose()
     }
 
     /// Stores this session under the store's write lock.
     pub async fn save_locked(&self, lock: &mut MetaLock) -> Result<(), FieldError> {
         let json = serde_json::to_string(self).map_err(|e| FieldError::Corrupt(e.to_string()))?;
-        lock.set_meta(KEY, &json).await
+        lock.set_secret_meta(KEY, &json).await
+    }
+
+    /// True when a session is stored (tells without decrypting it).
+    pub async fn is_stored(store: &LocalStore) -> Result<bool, FieldError> {
+        Ok(store.meta(KEY).await?.is_some())
     }
 
     /// Forgets the stored session.

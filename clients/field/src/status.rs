@@ -30,6 +30,8 @@ pub struct Status {
     pub last_sync: Option<String>,
     /// Who is logged in, if anyone.
     pub login: Option<LoginInfo>,
+    /// The store is encrypted at rest.
+    pub encrypted: bool,
 }
 
 /// The logged-in user, without the tokens.
@@ -94,6 +96,7 @@ impl FieldClient {
             last_sync_ms,
             last_sync: last_sync_ms.map(linli_sync_core::calendar::iso_from_ms),
             login: Session::load(&self.store).await?.map(LoginInfo::from),
+            encrypted: self.store.is_encrypted(),
         })
     }
 
