@@ -30,16 +30,31 @@ pub struct Cli {
     /// Print results as JSON (errors too, as {"error": …}).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Your password: logs in (`login`), unlocks the encrypted store (`unlock`), or opens it
+    /// for this one command. Prefer LINLI_PASSWORD or --password-stdin (a flag's value shows
+    /// in the process list).
+    #[arg(long, env = "LINLI_PASSWORD", global = true, hide_env_values = true)]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, global = true, conflicts_with = "password")]
+    pub password_stdin: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Log in (needs the server); later commands use this login and renew its token.
+    /// Log in (needs the server); later commands use this login and renew its token. The
+    /// password also encrypts the local store, which stays unlocked until `lock`, `logout` or
+    /// a reboot.
     Login(LoginArgs),
-    /// Forget the login on this device.
+    /// Forget the login on this device (and lock the store).
     Logout,
+    /// Unlock the encrypted store with your password (encrypting it first if it is not), so
+    /// that later commands need no password until `lock`, `logout` or a reboot.
+    Unlock,
+    /// Forget the unlocked key: later commands need the password (or `unlock`) again.
+    Lock,
     /// Pending changes (per document and in total), the last sync and the login.
     Status,
     /// Send and receive changes of every local document.
@@ -85,12 +100,6 @@ pub struct LoginArgs {
     /// Your user name.
     #[arg(long)]
     pub name: String,
-    /// Your password (or set LINLI_PASSWORD, or use --password-stdin).
-    #[arg(long, env = "LINLI_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
-    /// Read the password from the first line of standard input.
-    #[arg(long, conflicts_with = "password")]
-    pub password_stdin: bool,
     /// A name for this device, shown to administrators (default: linli-field on <host>).
     #[arg(long)]
     pub device: Option<String>,

@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use linli_field::{EntryEdit, FieldClient, FieldError, HouseholdEdit, MemberEdit, NewVisit};
+use linli_field::{
+    EntryEdit, FieldClient, FieldError, HouseholdEdit, KeyChange, LocalStore, MemberEdit, NewVisit,
+    Session, StoreState, UnlockedKey, KDF_PARAMS,
+};
 use linli_sync_core::contract::{Member, Tags};
 use linli_sync_core::DocumentId;
 use serde_json::{json, Value};
@@ -54,57 +57,235 @@ fn doc_id(s: &str) -> Result<DocumentId, FieldError> {
 }
 
 async fn run(cli: &Cli) -> Result<Output, FieldError> {
-    let mut client = FieldClient::open(&cli.store).await?;
-    let out = command(cli, &mut client).await;
-    client.close().await;
+    let key_file = UnlockedKey::for_store(&cli.store)?;
+    let out = match &cli.command {
+        Command::Login(args) => login(cli, args, &key_file).await,
+        Command::Unlock => unlock(cli, &key_file).await,
+        Command::Lock => lock(&key_file),
+        Command::Logout => logout(cli, &key_file).await,
+        _ => {
+            let mut client = open(cli, &key_file).await?;
+            let out = command(cli, &mut client).await;
+            client.close().await;
+            out
+        }
+    };
+    if matches!(out, Err(FieldError::DeviceWiped)) {
+        // The store's salt and verifier went with everything else; the key is of no use.
+        let _ = key_file.remove();
+    }
     out
+}
+
+/// The password given with --password, LINLI_PASSWORD or --password-stdin, if any.
+fn given_password(cli: &Cli) -> Result<Option<String>, FieldError> {
+    if cli.password_stdin {
+        return read_password().map(Some);
+    }
+    Ok(cli.password.clone().filter(|p| !p.is_empty()))
+}
+
+fn required_password(cli: &Cli) -> Result<String, FieldError> {
+    given_password(cli)?.ok_or_else(|| {
+        FieldError::Invalid("give --password, set LINLI_PASSWORD, or use --password-stdin".into())
+    })
+}
+
+/// Commands that only read the store: on a store that is empty and not encrypted (nothing
+/// to protect or decrypt) they run without a key.
+fn reads_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status | Command::List | Command::Show { .. } | Command::Remote { .. }
+    )
+}
+
+/// Opens the store for a command with its key: derived from the password when one is given
+/// (for this run only), else read from the unlocked-key file. The CLI never reads or writes
+/// records in clear; only `login` and `unlock` encrypt a store or change its key.
+async fn open(cli: &Cli, key_file: &UnlockedKey) -> Result<FieldClient, FieldError> {
+    let password = given_password(cli)?;
+    let mut store = LocalStore::open(&cli.store).await?;
+    match store.state().await? {
+        StoreState::Encrypted => match password {
+            Some(password) => {
+                let key = store.key_for_password(&password).await?;
+                store.use_key(key).await?;
+            }
+            None => {
+                let key = key_file.read()?.ok_or(FieldError::Locked)?;
+                match store.use_key(key).await {
+                    Err(FieldError::WrongPassword) => {
+                        let path = key_file.path().display().to_string();
+                        return Err(FieldError::StaleKey(path));
+                    }
+                    other => other?,
+                }
+            }
+        },
+        StoreState::Unencrypted => return Err(FieldError::NotEncryptedYet),
+        // Nothing in it to protect or decrypt; nothing may be written to it in clear.
+        StoreState::Empty if reads_only(&cli.command) => {}
+        StoreState::Empty => return Err(FieldError::NoStoreKey),
+    }
+    FieldClient::from_store(store).await
+}
+
+/// `login`: checks the password against an encrypted store before asking the server (a wrong
+/// one changes nothing), logs in, encrypts the store if it is not yet (or re-encrypts it under
+/// a new password, see below), and leaves the key in the unlocked-key file.
+async fn login(
+    cli: &Cli,
+    args: &cli::LoginArgs,
+    key_file: &UnlockedKey,
+) -> Result<Output, FieldError> {
+    let password = required_password(cli)?;
+    let mut store = LocalStore::open(&cli.store).await?;
+    let encrypt = match store.encryption().await? {
+        None => true,
+        Some(encryption) => match encryption.key_for(&password) {
+            Ok(key) => {
+                store.use_key(key).await?;
+                encryption.params.weaker_than(&KDF_PARAMS)
+            }
+            // Not the store's password. When the store is unlocked on this machine, the
+            // password may have changed on the server: if the server accepts it, the store
+            // is re-encrypted under it. Otherwise nothing is changed and nothing is sent.
+            Err(FieldError::WrongPassword) => match key_file.read()? {
+                Some(key) => match store.use_key(key).await {
+                    Ok(()) => true,
+                    Err(_) => return Err(FieldError::WrongPassword),
+                },
+                None => return Err(FieldError::WrongPassword),
+            },
+            Err(e) => return Err(e),
+        },
+    };
+    let mut client = FieldClient::from_store(store).await?;
+    let out = login_as(cli, args, &password, encrypt, &mut client).await;
+    let key = client.store_key().cloned();
+    client.close().await;
+    let s = out?;
+    let key = key.ok_or_else(|| FieldError::Corrupt("logged in without a store key".into()))?;
+    key_file.write(&key)?;
+    Ok(Output::new(
+        json!({ "server": s.server, "user": s.user, "role": s.role, "org": s.org,
+                "device": s.device, "expires_at": s.expires_at, "encrypted": true,
+                "key_file": key_file.path() }),
+        format!(
+            "Logged in to {} as {} ({}, {}) on device {}.\n{}",
+            s.server,
+            s.user,
+            s.role,
+            s.org,
+            s.device,
+            unlocked_text(key_file)
+        ),
+    ))
+}
+
+async fn login_as(
+    cli: &Cli,
+    args: &cli::LoginArgs,
+    password: &str,
+    encrypt: bool,
+    client: &mut FieldClient,
+) -> Result<Session, FieldError> {
+    let server = match cli.server.as_deref() {
+        Some(s) => s.to_owned(),
+        None => client
+            .session()
+            .await?
+            .map(|s| s.server)
+            .ok_or_else(|| FieldError::Invalid("login needs --server URL".into()))?,
+    };
+    let device = args.device.clone().unwrap_or_else(default_device_name);
+    if encrypt {
+        client
+            .login_encrypted(&server, &args.name, password, &device, args.force)
+            .await
+    } else {
+        client
+            .login(&server, &args.name, password, &device, args.force)
+            .await
+    }
+}
+
+/// `unlock`: opens the store with the password (encrypting a store from before encryption in
+/// place) and leaves the key in the unlocked-key file.
+async fn unlock(cli: &Cli, key_file: &UnlockedKey) -> Result<Output, FieldError> {
+    let password = required_password(cli)?;
+    let (client, change) = FieldClient::open_with_password(&cli.store, &password).await?;
+    let key = client.store_key().cloned();
+    let documents = client.document_ids().len();
+    client.close().await;
+    let key = key.ok_or_else(|| FieldError::Corrupt("opened without a store key".into()))?;
+    key_file.write(&key)?;
+    let done = match change {
+        KeyChange::None => "Unlocked the local store.".to_owned(),
+        KeyChange::Encrypted => {
+            format!("Encrypted the local store ({documents} documents) in place and unlocked it.")
+        }
+        KeyChange::Strengthened => {
+            "Re-encrypted the local store with stronger key derivation and unlocked it.".into()
+        }
+    };
+    Ok(Output::new(
+        json!({ "unlocked": true, "change": change, "documents": documents,
+                "key_file": key_file.path() }),
+        format!("{done}\n{}", unlocked_text(key_file)),
+    ))
+}
+
+fn unlocked_text(key_file: &UnlockedKey) -> String {
+    format!(
+        "The local store is encrypted; its key is kept in {} until `linli-field lock`, \
+         `logout` or a reboot.",
+        key_file.path().display()
+    )
+}
+
+/// `lock`: deletes the unlocked-key file (needs no key, and leaves the store as it is).
+fn lock(key_file: &UnlockedKey) -> Result<Output, FieldError> {
+    let was = key_file.remove()?;
+    Ok(Output::new(
+        json!({ "locked": true, "was_unlocked": was }),
+        if was {
+            "Locked: commands need the password again (`linli-field unlock`)."
+        } else {
+            "The store was not unlocked."
+        },
+    ))
+}
+
+/// `logout`: forgets the session (no key needed: the sealed record is deleted) and locks.
+async fn logout(cli: &Cli, key_file: &UnlockedKey) -> Result<Output, FieldError> {
+    let store = LocalStore::open(&cli.store).await?;
+    let forgotten = async {
+        let was = Session::is_stored(&store).await?;
+        Session::forget(&store).await?;
+        Ok::<_, FieldError>(was)
+    }
+    .await;
+    store.close().await;
+    let was = forgotten?;
+    key_file.remove()?;
+    Ok(Output::new(
+        json!({ "logged_out": was, "locked": true }),
+        if was {
+            "Logged out; the store is locked."
+        } else {
+            "Nobody was logged in; the store is locked."
+        },
+    ))
 }
 
 async fn command(cli: &Cli, client: &mut FieldClient) -> Result<Output, FieldError> {
     let server = cli.server.as_deref();
     let token = cli.token.as_deref();
     Ok(match &cli.command {
-        Command::Login(args) => {
-            let server = match server {
-                Some(s) => s.to_owned(),
-                None => client
-                    .session()
-                    .await?
-                    .map(|s| s.server)
-                    .ok_or_else(|| FieldError::Invalid("login needs --server URL".into()))?,
-            };
-            let password = match (&args.password, args.password_stdin) {
-                (Some(p), _) => p.clone(),
-                (None, true) => read_password()?,
-                (None, false) => {
-                    return Err(FieldError::Invalid(
-                        "give --password, set LINLI_PASSWORD, or use --password-stdin".into(),
-                    ))
-                }
-            };
-            let device = args.device.clone().unwrap_or_else(default_device_name);
-            let s = client
-                .login(&server, &args.name, &password, &device, args.force)
-                .await?;
-            Output::new(
-                json!({ "server": s.server, "user": s.user, "role": s.role, "org": s.org,
-                        "device": s.device, "expires_at": s.expires_at }),
-                format!(
-                    "Logged in to {} as {} ({}, {}) on device {}.",
-                    s.server, s.user, s.role, s.org, s.device
-                ),
-            )
-        }
-        Command::Logout => {
-            let was = client.logout().await?;
-            Output::new(
-                json!({ "logged_out": was }),
-                if was {
-                    "Logged out."
-                } else {
-                    "Nobody was logged in."
-                },
-            )
+        Command::Login(_) | Command::Unlock | Command::Lock | Command::Logout => {
+            unreachable!("handled by run")
         }
         Command::Status => {
             let status = client.status().await?;

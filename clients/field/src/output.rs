@@ -55,6 +55,14 @@ pub fn status_text(s: &Status) -> String {
         )),
         None => lines.push("Not logged in.".into()),
     }
+    lines.push(
+        if s.encrypted {
+            "Local store: encrypted."
+        } else {
+            "Local store: not encrypted."
+        }
+        .into(),
+    );
     lines.push(format!("Documents: {}", s.documents));
     lines.push(format!("Pending changes: {}", s.pending_changes));
     for (id, n) in &s.pending_by_document {
