@@ -1,11 +1,16 @@
 //! The `linli-field` binary as operators and scripts use it: `login` against the real server,
 //! offline edits on two devices, exact pending counts, `pull` of everything in scope, token
-//! renewal; and `GET /api/documents`, which `pull` lists from.
+//! renewal, the store encrypted at rest (`lock`, `unlock`, wrong passwords, stores from before
+//! encryption); and `GET /api/documents`, which `pull` lists from.
 
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use linli_field::{FieldClient, UnlockedKey};
 use serde_json::Value;
+use sqlx::Connection;
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::harness::{bin, http_get_auth, Backend, ServerProcess, TestDb};
@@ -14,9 +19,12 @@ use crate::on_both_backends;
 const GRID1: &str = "c01/s01/m01/g01";
 const GRID2: &str = "c01/s01/m01/g02";
 
-/// One device: a `linli-field` store of its own.
+/// One device: a `linli-field` store of its own. Its user's runtime directory
+/// (`XDG_RUNTIME_DIR`) is the test's, so after `login` commands find the store's key in the
+/// unlocked-key file there, as they would on a user's machine.
 struct Device {
     store: PathBuf,
+    runtime: PathBuf,
 }
 
 /// What one run of the CLI did.
@@ -28,25 +36,55 @@ struct Run {
 
 impl Device {
     fn new(dir: &Path, name: &str) -> Self {
+        let runtime = dir.join("runtime");
+        match std::fs::DirBuilder::new().mode(0o700).create(&runtime) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => panic!("runtime dir: {e}"),
+        }
         Self {
             store: dir.join(format!("{name}.sqlite3")),
+            runtime,
         }
     }
 
     /// Runs `linli-field --store … --json <args>`.
     async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[], None).await
+    }
+
+    /// Runs `linli-field --store … --json <args>` with extra environment variables and, if
+    /// given, a line on standard input.
+    async fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+        let mut child = Command::new(bin("linli-field"))
+            .arg("--store")
+            .arg(&self.store)
+            .arg("--json")
+            .args(args)
+            .env_remove("LINLI_SERVER")
+            .env_remove("LINLI_TOKEN")
+            .env_remove("LINLI_PASSWORD")
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .envs(env.iter().copied())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run linli-field");
+        if let Some(line) = stdin {
+            let mut input = child.stdin.take().expect("stdin");
+            input
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .unwrap();
+        }
         let out = tokio::time::timeout(
             std::time::Duration::from_secs(120),
-            Command::new(bin("linli-field"))
-                .arg("--store")
-                .arg(&self.store)
-                .arg("--json")
-                .args(args)
-                .env_remove("LINLI_SERVER")
-                .env_remove("LINLI_TOKEN")
-                .env_remove("LINLI_PASSWORD")
-                .stdin(Stdio::null())
-                .output(),
+            child.wait_with_output(),
         )
         .await
         .expect("linli-field finished in time")
@@ -58,6 +96,30 @@ impl Device {
                 .unwrap_or_else(|e| panic!("linli-field {args:?}: bad JSON ({e}): {stdout}")),
             stderr: String::from_utf8_lossy(&out.stderr).to_string(),
         }
+    }
+
+    /// Runs a command that must fail; returns its error message.
+    async fn fails(&self, args: &[&str]) -> String {
+        let run = self.run(args).await;
+        assert_ne!(run.code, 0, "linli-field {args:?} succeeded: {}", run.json);
+        str_of(&run.json["error"]).to_owned()
+    }
+
+    /// The store's unlocked-key file (where `login` and `unlock` leave the key).
+    fn key_file(&self) -> UnlockedKey {
+        UnlockedKey::in_dir(&self.runtime.join("linli-field"), &self.store).unwrap()
+    }
+
+    /// The device's library client, opened with the key from the unlocked-key file.
+    async fn client(&self) -> FieldClient {
+        let key = self
+            .key_file()
+            .read()
+            .unwrap()
+            .expect("the store is unlocked");
+        FieldClient::open_encrypted(&self.store, &key)
+            .await
+            .expect("open the store with its key")
     }
 
     /// Runs a command that must succeed; returns its JSON output.
@@ -530,10 +592,10 @@ async fn login_errors_and_token_renewal(backend: Backend) {
 
     // A token the server refuses (here: not one it signed) is renewed once and the call is
     // retried; to see that path, the stored token is spoiled while its expiry looks fine.
-    spoil_access_token(&device.store).await;
+    spoil_access_token(&device).await;
     let remote = device.ok(&["remote"]).await;
     assert_eq!(remote.as_array().unwrap().len(), 1, "{remote}");
-    spoil_access_token(&device.store).await;
+    spoil_access_token(&device).await;
     device
         .ok(&[
             "volunteer",
@@ -557,29 +619,20 @@ async fn login_errors_and_token_renewal(backend: Backend) {
 }
 on_both_backends!(login_errors_and_token_renewal);
 
-/// Replaces the stored access token with one no server signed, expiring in an hour.
-async fn spoil_access_token(store: &Path) {
-    use sqlx::Connection;
-    let url = format!("sqlite://{}", store.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    let raw: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'session'")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let mut session: Value = serde_json::from_str(&raw).unwrap();
-    session["access_token"] = "spoiled".into();
+/// Replaces the stored access token with one no server signed, expiring in an hour (through
+/// the library, with the key from the unlocked-key file: the session is sealed in the store).
+async fn spoil_access_token(device: &Device) {
+    let client = device.client().await;
+    let mut session = client.session().await.unwrap().expect("logged in");
+    session.access_token = "spoiled".into();
     let in_an_hour = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
         + 3600;
-    session["expires_at"] = in_an_hour.into();
-    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'session'")
-        .bind(session.to_string())
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    session.expires_at = in_an_hour as i64;
+    client.set_session(&session).await.unwrap();
+    client.close().await;
 }
 
 /// Scopes are exact path prefixes in every list, export and indicator: `_` (allowed in org
@@ -694,6 +747,16 @@ async fn revoked_device_erases_its_local_data(backend: Backend) {
         "{}",
         run.json
     );
+    // Nothing at all is left in the store: no record, no session, no salt or verifier.
+    assert!(
+        store_rows(&lost.store).await.is_empty(),
+        "{:?}",
+        store_rows(&lost.store).await
+    );
+    assert!(
+        !lost.key_file().path().exists(),
+        "the unlocked-key file is deleted"
+    );
     assert!(
         lost.local_ids().await.is_empty(),
         "nothing left on the lost phone"
@@ -706,6 +769,7 @@ async fn revoked_device_erases_its_local_data(backend: Backend) {
         !String::from_utf8_lossy(&file).contains("遗失路"),
         "the erased records are not left in the file"
     );
+    assert_eq!(status["encrypted"], false, "{status}");
 
     spare.ok(&["pull"]).await;
     spare.sync().await;
@@ -718,3 +782,370 @@ async fn revoked_device_erases_its_local_data(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(revoked_device_erases_its_local_data);
+
+/// Every setting and document row of a store (the write lock's marker aside), as raw bytes:
+/// to tell that nothing changed.
+async fn store_rows(store: &Path) -> Vec<(String, Vec<u8>)> {
+    let url = format!("sqlite://{}", store.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut rows: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT key, CAST(value AS BLOB) FROM meta WHERE key <> 'lock'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let docs: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT id, bytes || COALESCE(sync_state, x'') FROM documents ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    rows.extend(docs);
+    rows.sort();
+    conn.close().await.unwrap();
+    rows
+}
+
+/// The store file and its write-ahead log, as raw bytes.
+fn raw_store(store: &Path) -> (Vec<u8>, Vec<u8>) {
+    let wal = PathBuf::from(format!("{}-wal", store.display()));
+    (
+        std::fs::read(store).unwrap(),
+        std::fs::read(wal).unwrap_or_default(),
+    )
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Runs a client-side test once, on SQLite (the store's encryption does not depend on the
+/// server's database).
+macro_rules! on_sqlite {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+        }
+    };
+}
+
+const SECRET_ADDRESS: &str = "樱桃巷 88号 periwinkle-court";
+const SECRET_HEAD: &str = "欧阳秘 Bartholomew Quince";
+const SECRET_MEMBER: &str = "司马密 Philippa Marchbanks";
+
+/// After `login`, creating a household with a distinctive address and members and syncing
+/// it, neither the store file nor its write-ahead log holds the address, the names or the
+/// tokens in readable form, on the device that wrote it nor on one that pulled it. The key is
+/// in a private file in the user's runtime directory.
+async fn the_store_holds_nothing_readable_at_rest(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w1", "worker", GRID1, Some("pw-1")).await;
+    db.add_user("w2", "worker", GRID1, Some("pw-2")).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let a = Device::new(db.dir.path(), "writer");
+    let b = Device::new(db.dir.path(), "reader");
+    let login = a.login(&server, "w1", "pw-1").await;
+    assert_eq!(login["encrypted"], true, "{login}");
+    b.login(&server, "w2", "pw-2").await;
+
+    // Keep a connection to each store open, so the write-ahead log is not folded into the
+    // file and deleted when the CLI exits: its frames are checked too.
+    let mut held = Vec::new();
+    for device in [&a, &b] {
+        let url = format!("sqlite://{}", device.store.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        // A read opens the log (a bare `SELECT 1` would not touch the database).
+        sqlx::query("SELECT COUNT(*) FROM meta")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        held.push(conn);
+    }
+
+    let created = a
+        .ok(&[
+            "household",
+            "create",
+            "--org",
+            GRID1,
+            "--address",
+            SECRET_ADDRESS,
+            "--head",
+            SECRET_HEAD,
+        ])
+        .await;
+    let doc = str_of(&created["documentId"]).to_owned();
+    a.ok(&[
+        "household",
+        "member",
+        "add",
+        "--doc",
+        &doc,
+        "--name",
+        SECRET_MEMBER,
+        "--phone",
+        "13912345678",
+    ])
+    .await;
+    a.sync().await;
+    b.ok(&["pull"]).await;
+    let shown = b.ok(&["show", &doc]).await;
+    assert_eq!(shown["address"], SECRET_ADDRESS, "readable with the key");
+
+    for device in [&a, &b] {
+        let session = {
+            let client = device.client().await;
+            let s = client.session().await.unwrap().expect("logged in");
+            client.close().await;
+            s
+        };
+        let (file, wal) = raw_store(&device.store);
+        assert!(!wal.is_empty(), "the write-ahead log is there to check");
+        for secret in [
+            SECRET_ADDRESS,
+            "periwinkle",
+            SECRET_HEAD,
+            "Bartholomew",
+            SECRET_MEMBER,
+            "Marchbanks",
+            "13912345678",
+            session.refresh_token.as_str(),
+            session.access_token.as_str(),
+        ] {
+            assert!(
+                !holds(&file, secret) && !holds(&wal, secret),
+                "{secret:?} is readable in {}",
+                device.store.display()
+            );
+        }
+        let key_file = device.key_file();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(key_file.path()), 0o600);
+        assert_eq!(mode(key_file.path().parent().unwrap()), 0o700);
+    }
+    for conn in held {
+        conn.close().await.unwrap();
+    }
+    server.stop().await;
+    db.cleanup().await;
+}
+on_sqlite!(the_store_holds_nothing_readable_at_rest);
+
+/// `lock` makes every command that reads the store ask for the key, with the way to unlock;
+/// a wrong password (to `unlock`, `login` or one command) fails clearly and changes nothing;
+/// the right one, given once or with `unlock`, works again; `logout` locks too.
+async fn lock_unlock_and_wrong_passwords(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w1", "worker", GRID1, Some("right-pw")).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let phone = Device::new(db.dir.path(), "phone");
+    phone.login(&server, "w1", "right-pw").await;
+    let created = phone
+        .ok(&[
+            "household",
+            "create",
+            "--org",
+            GRID1,
+            "--address",
+            "锁路 1号",
+        ])
+        .await;
+    let doc = str_of(&created["documentId"]).to_owned();
+    phone.sync().await;
+    assert!(phone.key_file().path().exists());
+
+    let locked = phone.ok(&["lock"]).await;
+    assert_eq!(locked["was_unlocked"], true, "{locked}");
+    assert!(!phone.key_file().path().exists());
+    for args in [
+        vec!["status"],
+        vec!["list"],
+        vec!["show", doc.as_str()],
+        vec!["sync"],
+        vec!["household", "edit", "--doc", doc.as_str(), "--tag", "dibao"],
+    ] {
+        let error = phone.fails(&args).await;
+        assert!(
+            error.contains("locked") && error.contains("linli-field unlock"),
+            "{args:?}: {error}"
+        );
+    }
+
+    let before = store_rows(&phone.store).await;
+    let url = format!("http://{}", server.addr);
+    for args in [
+        vec!["unlock", "--password", "wrong-pw"],
+        vec![
+            "login",
+            "--server",
+            &url,
+            "--name",
+            "w1",
+            "--password",
+            "wrong-pw",
+        ],
+    ] {
+        let error = phone.fails(&args).await;
+        assert_eq!(error, "wrong password for this store", "{args:?}");
+    }
+    let once = phone
+        .run_with(&["status"], &[("LINLI_PASSWORD", "wrong-pw")], None)
+        .await;
+    assert_ne!(once.code, 0);
+    assert_eq!(once.json["error"], "wrong password for this store");
+    assert_eq!(
+        store_rows(&phone.store).await,
+        before,
+        "a wrong password changed nothing"
+    );
+    assert!(!phone.key_file().path().exists(), "still locked");
+
+    // The right password for one command (from the environment or standard input) opens the
+    // store for that command only.
+    let once = phone
+        .run_with(&["status"], &[("LINLI_PASSWORD", "right-pw")], None)
+        .await;
+    assert_eq!(once.code, 0, "{}", once.json);
+    assert_eq!(once.json["documents"], 1);
+    assert_eq!(once.json["encrypted"], true);
+    let once = phone
+        .run_with(&["--password-stdin", "list"], &[], Some("right-pw"))
+        .await;
+    assert_eq!(once.code, 0, "{}", once.json);
+    assert!(!phone.key_file().path().exists(), "still locked");
+
+    let unlocked = phone
+        .run_with(&["unlock", "--password-stdin"], &[], Some("right-pw"))
+        .await;
+    assert_eq!(unlocked.code, 0, "{}", unlocked.json);
+    assert_eq!(unlocked.json["change"], "none");
+    phone
+        .ok(&["household", "edit", "--doc", &doc, "--tag", "dibao"])
+        .await;
+    phone.sync().await;
+    assert_eq!(phone.pending().await, 0);
+    assert_eq!(phone.ok(&["show", &doc]).await["tags"]["dibao"], true);
+
+    let out = phone.ok(&["logout"]).await;
+    assert_eq!(out["logged_out"], true, "{out}");
+    assert!(!phone.key_file().path().exists(), "logout locks");
+    let error = phone.fails(&["list"]).await;
+    assert!(error.contains("linli-field unlock"), "{error}");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_sqlite!(lock_unlock_and_wrong_passwords);
+
+/// A store written before encryption (documents and session in clear, as the library's
+/// unencrypted store still keeps them) is refused by the CLI until `unlock` or `login`
+/// encrypts it in place; then nothing is readable in the file, pending changes and the
+/// session survive, and it syncs.
+async fn a_store_from_before_encryption_is_migrated_and_syncs(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w1", "worker", GRID1, Some("pw-1")).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let url = format!("http://{}", server.addr);
+    let old = Device::new(db.dir.path(), "old-phone");
+    let older = Device::new(db.dir.path(), "older-phone");
+
+    // Two stores as linli-field wrote them before this change.
+    let mut docs = Vec::new();
+    let mut refresh_tokens = Vec::new();
+    for (device, address) in [
+        (&old, "旧路 1号 legacy-lane"),
+        (&older, "旧路 2号 legacy-lane"),
+    ] {
+        let mut client = FieldClient::open(&device.store).await.unwrap();
+        client
+            .login(&url, "w1", "pw-1", "old phone", false)
+            .await
+            .unwrap();
+        let (id, _) = client
+            .create_household(GRID1, address, Some("旧人 Methuselah"))
+            .await
+            .unwrap();
+        let mut remote = client.remote(None, None).await.unwrap();
+        let report = client
+            .sync_remote(&mut remote, std::time::Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(report.complete, "{report:?}");
+        refresh_tokens.push(client.session().await.unwrap().unwrap().refresh_token);
+        docs.push(id.to_string());
+        client.close().await;
+        let (file, wal) = raw_store(&device.store);
+        let bytes = [file, wal].concat();
+        assert!(
+            holds(&bytes, refresh_tokens.last().unwrap()) && holds(&bytes, "legacy-lane"),
+            "the old format keeps the session and the documents in clear"
+        );
+    }
+    // One change made offline before the upgrade.
+    {
+        let mut client = FieldClient::open(&old.store).await.unwrap();
+        let id = linli_sync_core::DocumentId::parse(&docs[0]).unwrap();
+        client
+            .edit_household(
+                &id,
+                &linli_field::HouseholdEdit {
+                    tag: vec!["dibao".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        client.close().await;
+    }
+
+    for device in [&old, &older] {
+        let error = device.fails(&["status"]).await;
+        assert!(
+            error.contains("before local encryption") && error.contains("unlock"),
+            "{error}"
+        );
+    }
+
+    // `unlock` encrypts the first in place.
+    let unlocked = old.ok(&["unlock", "--password", "pw-1"]).await;
+    assert_eq!(unlocked["change"], "encrypted", "{unlocked}");
+    assert_eq!(unlocked["documents"], 1, "{unlocked}");
+    // `login` (a new device) encrypts the second.
+    let login = older.login(&server, "w1", "pw-1").await;
+    assert_eq!(login["encrypted"], true);
+
+    for (i, device) in [&old, &older].into_iter().enumerate() {
+        let (file, wal) = raw_store(&device.store);
+        let bytes = [file, wal].concat();
+        for secret in ["legacy-lane", "Methuselah", refresh_tokens[i].as_str()] {
+            assert!(!holds(&bytes, secret), "{secret} still readable");
+        }
+        let status = device.ok(&["status"]).await;
+        assert_eq!(status["encrypted"], true, "{status}");
+        assert_eq!(status["login"]["user"], "w1", "{status}");
+    }
+    assert_eq!(old.pending().await, 1, "the offline change survived");
+    old.sync().await;
+    assert_eq!(old.pending().await, 0);
+    older
+        .ok(&["household", "edit", "--doc", &docs[1], "--untag", "dibao"])
+        .await;
+    older.sync().await;
+    assert_eq!(older.pending().await, 0);
+
+    // Both reached the server: a fresh device sees them.
+    let check = Device::new(db.dir.path(), "check");
+    check.login(&server, "w1", "pw-1").await;
+    check.ok(&["pull"]).await;
+    assert_eq!(check.ok(&["show", &docs[0]]).await["tags"]["dibao"], true);
+    assert_eq!(check.ok(&["show", &docs[1]]).await["tags"]["dibao"], false);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_sqlite!(a_store_from_before_encryption_is_migrated_and_syncs);

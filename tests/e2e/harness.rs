@@ -402,7 +402,8 @@ pub async fn node_script(script: &str, args: &[&str], needs: &str, secs: u64) ->
         .unwrap_or_else(|e| panic!("bad JSON from {script} ({e}): {stdout}"))
 }
 
-/// A field client with its own store in `dir`.
+/// A field client with its own store in `dir`, unencrypted (`FieldClient::open`: the library's
+/// choice for tests and tools; the CLI always encrypts, see `field_cli.rs`).
 pub async fn field_client(dir: &Path, name: &str) -> linli_field::FieldClient {
     linli_field::FieldClient::open(&dir.join(format!("{name}.sqlite3")))
         .await
