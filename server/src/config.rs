@@ -56,6 +56,14 @@ pub struct ServeConfig {
     /// server stops reading that connection until some are handled.
     #[arg(long, env = "LINLI_MAX_IN_FLIGHT_PER_CONNECTION", default_value_t = 64)]
     pub max_in_flight_per_connection: usize,
+    /// Bytes of one connection's document messages waiting for their documents at once
+    /// (a larger message counts as this much); beyond it, as for the count.
+    #[arg(
+        long,
+        env = "LINLI_MAX_IN_FLIGHT_BYTES_PER_CONNECTION",
+        default_value_t = 16 * 1024 * 1024
+    )]
+    pub max_in_flight_bytes_per_connection: usize,
     /// Distinct documents one connection may sync or request; the next one gets an `error`
     /// and the connection is closed.
     #[arg(
@@ -69,7 +77,7 @@ pub struct ServeConfig {
     pub outbox_frames: usize,
     /// Bytes queued for one connection before it counts as not reading and is disconnected
     /// (a single larger frame is still sent when nothing else is queued).
-    #[arg(long, env = "LINLI_OUTBOX_BYTES", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, env = "LINLI_OUTBOX_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub outbox_bytes: usize,
     /// Commands queued for one document's actor; further senders wait for room.
     #[arg(long, env = "LINLI_DOC_QUEUE_CAPACITY", default_value_t = 1024)]

@@ -57,9 +57,10 @@ pub enum DocCommand {
         is_request: bool,
         raw_id: String,
         data: Vec<u8>,
-        /// The connection's in-flight slot (`--max-in-flight-per-connection`), given back once
-        /// the batch holding this message is committed and answered.
-        in_flight: Option<tokio::sync::OwnedSemaphorePermit>,
+        /// The message's share of its connection's in-flight budget
+        /// (`--max-in-flight-per-connection`, `--max-in-flight-bytes-per-connection`), given
+        /// back once the batch holding it is committed and answered.
+        in_flight: Vec<tokio::sync::OwnedSemaphorePermit>,
     },
     /// An `ephemeral` message to relay to the other peers.
     Ephemeral { from: PeerId, message: Message },

@@ -1,6 +1,7 @@
 //! Limits on what one client may hold or send on `/sync` (issue #7): live connections per
-//! client address and in all, and each connection's message rate. The limits themselves are
-//! flags (`config.rs`); README's server options and ARCHITECTURE's "Limits" list them.
+//! client address and in all, each connection's message rate, and its budget of document
+//! messages in flight. The limits themselves are flags (`config.rs`); README's server options
+//! and ARCHITECTURE's "Limits" list them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -12,6 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Counts live `/sync` connections, per client address and in all.
 #[derive(Debug)]
@@ -172,6 +174,35 @@ impl MessageGate {
     }
 }
 
+/// One connection's budget of document messages handed to their documents and not yet
+/// handled: a count and a number of bytes. Waiting for room is first come, first served.
+pub struct InFlight {
+    count: Arc<Semaphore>,
+    bytes: Arc<Semaphore>,
+    max_bytes: u32,
+}
+
+impl InFlight {
+    /// At most `count` messages and `bytes` bytes at once.
+    pub fn new(count: usize, bytes: usize) -> Self {
+        let max_bytes = bytes.clamp(1, u32::MAX as usize) as u32;
+        Self {
+            count: Arc::new(Semaphore::new(count.max(1))),
+            bytes: Arc::new(Semaphore::new(max_bytes as usize)),
+            max_bytes,
+        }
+    }
+
+    /// Room for one message of `len` bytes (a larger one than the whole budget takes all of
+    /// it), waiting until there is; the room is given back when the permits are dropped.
+    pub async fn acquire(&self, len: usize) -> Vec<OwnedSemaphorePermit> {
+        let cost = len.clamp(1, self.max_bytes as usize) as u32;
+        let count = self.count.clone().acquire_owned().await;
+        let bytes = self.bytes.clone().acquire_many_owned(cost).await;
+        vec![count.expect("never closed"), bytes.expect("never closed")]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +229,31 @@ mod tests {
             limits.acquire(mapped).unwrap_err(),
             Refused::Total { limit: 3 }
         );
+    }
+
+    #[tokio::test]
+    async fn in_flight_room_is_bounded_in_count_and_bytes() {
+        let budget = InFlight::new(2, 100);
+        let a = budget.acquire(10).await;
+        let b = budget.acquire(10).await;
+        let third = budget.acquire(10);
+        tokio::pin!(third);
+        assert!(
+            futures_util::poll!(third.as_mut()).is_pending(),
+            "two at most"
+        );
+        drop(a);
+        let c = third.await;
+        drop((b, c));
+        let big = budget.acquire(1_000_000).await;
+        let small = budget.acquire(1);
+        tokio::pin!(small);
+        assert!(
+            futures_util::poll!(small.as_mut()).is_pending(),
+            "a huge one takes all"
+        );
+        drop(big);
+        small.await;
     }
 
     #[test]

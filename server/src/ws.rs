@@ -11,7 +11,6 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -23,14 +22,13 @@ use linli_sync_core::connection::{Inbound, ServerConnection};
 use linli_sync_core::wire::PeerMetadata;
 use linli_sync_core::DocumentId;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{authenticate, bearer, Authenticated};
 use crate::doc_actor::{DocCommand, PeerLink};
 use crate::error::AppError;
 use crate::hub::Busy;
-use crate::limits::{Gate, MessageGate};
+use crate::limits::{Gate, InFlight, MessageGate};
 use crate::outbox::{Outbox, OutboxLimits, OutboxReceiver, Outgoing};
 use crate::AppState;
 
@@ -96,7 +94,10 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
         config.message_burst,
         flood_grace,
     );
-    let in_flight = Arc::new(Semaphore::new(config.max_in_flight_per_connection.max(1)));
+    let in_flight = InFlight::new(
+        config.max_in_flight_per_connection,
+        config.max_in_flight_bytes_per_connection,
+    );
 
     let hub = &app.hub;
     let mut session = ServerConnection::new(
@@ -213,20 +214,15 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
                     ))));
                     break;
                 }
-                // One slot per message until its document has handled it; with none free, this
-                // connection is not read until one is (other connections are not held up).
-                let slot = match in_flight.clone().try_acquire_owned() {
-                    Ok(slot) => slot,
-                    Err(_) => {
-                        let slot = tokio::select! {
-                            slot = in_flight.clone().acquire_owned() => slot,
-                            _ = kill.cancelled() => break,
-                            _ = shutdown.cancelled() => {
-                                outbox.send(Outgoing::Close(Vec::new()));
-                                break;
-                            }
-                        };
-                        slot.expect("the semaphore is never closed")
+                // Room in the connection's in-flight budget until its document has handled the
+                // message; without room this connection is not read until there is (other
+                // connections are not held up).
+                let slots = tokio::select! {
+                    slots = in_flight.acquire(message.data.len()) => slots,
+                    _ = kill.cancelled() => break,
+                    _ = shutdown.cancelled() => {
+                        outbox.send(Outgoing::Close(Vec::new()));
+                        break;
                     }
                 };
                 let metadata = session.remote_metadata().cloned().unwrap_or_default();
@@ -247,7 +243,7 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
                         is_request,
                         raw_id: message.document_id,
                         data: message.data,
-                        in_flight: Some(slot),
+                        in_flight: slots,
                     },
                 );
                 let sent = tokio::select! {
