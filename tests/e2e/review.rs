@@ -447,6 +447,56 @@ async fn duplicate_households_are_found_and_merged(backend: Backend) {
 }
 on_both_backends!(duplicate_households_are_found_and_merged);
 
+/// Registrations of one household that reach the server at the same moment still meet:
+/// commits of one duplicate key take turns, so the second sees the first (on PostgreSQL two
+/// concurrent transactions used to miss each other). Several rounds, each a fresh pair.
+async fn simultaneous_duplicate_registrations_are_found(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("zhang", "worker", GRID, None).await;
+    db.add_user("li", "worker", GRID, None).await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let (tz, tl, ts) = (
+        db.token("zhang").await,
+        db.token("li").await,
+        db.token("sup").await,
+    );
+    let mut zhang = field_client(db.dir.path(), "zhang").await;
+    let mut li = field_client(db.dir.path(), "li").await;
+    let rounds = 8;
+    for n in 0..rounds {
+        let address = format!("同时社区{n}栋101室");
+        zhang
+            .create(&registration(
+                &address,
+                &format!("m-a{n}"),
+                &format!("v-a{n}"),
+            ))
+            .await
+            .unwrap();
+        li.create(&registration(
+            &address,
+            &format!("m-b{n}"),
+            &format!("v-b{n}"),
+        ))
+        .await
+        .unwrap();
+        tokio::join!(
+            sync_as(&mut zhang, &server, Some(&tz)),
+            sync_as(&mut li, &server, Some(&tl))
+        );
+    }
+    let (code, body) = http_get_auth(&server.addr, "/api/duplicates", &ts).await;
+    assert_eq!(code, 200, "{body}");
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(items.len(), rounds, "one item per pair: {items:?}");
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(simultaneous_duplicate_registrations_are_found);
+
 /// A household sent back with a note: the worker's device shows it after syncing; and a
 /// supervisor of another street sees nothing of it in any list, export or indicator.
 async fn household_review_and_street_scope(backend: Backend) {

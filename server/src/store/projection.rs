@@ -88,8 +88,12 @@ macro_rules! apply_projection {
                     .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
                     .bind(&key)
                     .execute(&mut *$conn).await?;
-                // Another live household with the same key is a possible duplicate.
+                // Another live household with the same key is a possible duplicate. Commits of
+                // one key take turns (the lock row), so two registered at once still meet.
                 if let (Some(key), None) = (&key, &h.merged_into) {
+                    sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
+                        .bind(key).bind($crate::store::now_ms())
+                        .execute(&mut *$conn).await?;
                     let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
                         .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
                     for other in others {
