@@ -338,6 +338,40 @@ async fn supervisors_review_volunteer_hours(backend: Backend) {
 }
 on_both_backends!(supervisors_review_volunteer_hours);
 
+/// Two workers of one grid (zhang, li) with their devices, and their street's supervisor.
+struct Street {
+    db: TestDb,
+    server: ServerProcess,
+    /// Access tokens of zhang, li and the supervisor.
+    tokens: [String; 3],
+    zhang: linli_field::FieldClient,
+    li: linli_field::FieldClient,
+}
+
+impl Street {
+    async fn start(backend: Backend) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        db.add_user("zhang", "worker", GRID, None).await;
+        db.add_user("li", "worker", GRID, None).await;
+        db.add_user("sup", "supervisor", "c01/s01", None).await;
+        let server = ServerProcess::start_with(&db, &[]).await;
+        let tokens = [
+            db.token("zhang").await,
+            db.token("li").await,
+            db.token("sup").await,
+        ];
+        let zhang = field_client(db.dir.path(), "zhang").await;
+        let li = field_client(db.dir.path(), "li").await;
+        Some(Self {
+            db,
+            server,
+            tokens,
+            zhang,
+            li,
+        })
+    }
+}
+
 fn registration(address: &str, member_id: &str, visit_id: &str) -> Household {
     Household {
         kind: "household".into(),
@@ -367,20 +401,16 @@ fn registration(address: &str, member_id: &str, visit_id: &str) -> Household {
 /// Two workers register the same household apart; a duplicate item opens; merging keeps one
 /// document with everyone's members and visits, marks the other, and both ids still resolve.
 async fn duplicate_households_are_found_and_merged(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", "c01/s01", None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
-    let mut li = field_client(db.dir.path(), "li").await;
     let a = zhang
         .create(&registration("幸福社区 1栋 101室", "m-a", "v-a"))
         .await
@@ -451,20 +481,16 @@ on_both_backends!(duplicate_households_are_found_and_merged);
 /// commits of one duplicate key take turns, so the second sees the first (on PostgreSQL two
 /// concurrent transactions used to miss each other). Several rounds, each a fresh pair.
 async fn simultaneous_duplicate_registrations_are_found(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", "c01/s01", None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
-    let mut li = field_client(db.dir.path(), "li").await;
     let rounds = 8;
     for n in 0..rounds {
         let address = format!("同时社区{n}栋101室");
