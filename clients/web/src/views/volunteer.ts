@@ -3,6 +3,7 @@
 // approved service.
 import { html, nothing } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
+import { discover } from "../discover";
 import { plain } from "../sync";
 import { formValues, hours, type Ctx } from "../context";
 import { code, t } from "../i18n";
@@ -13,16 +14,8 @@ let discovered = false;
 let discovery: Promise<void> | null = null;
 
 /** Finds the volunteer's own document: on this device, or listed by the server. */
-async function discover(ctx: Ctx): Promise<void> {
-  for (const id of ctx.sync.knownIds()) await ctx.sync.open(id);
-  if (navigator.onLine) {
-    try {
-      const docs = await ctx.api.get<{ document_id: string }[]>("/api/documents?kind=volunteer");
-      for (const d of docs) await ctx.sync.open(d.document_id as never);
-    } catch {
-      // offline or server unreachable: the device's copy is what there is
-    }
-  }
+async function findMine(ctx: Ctx): Promise<void> {
+  await discover(ctx, ["volunteer"]);
   discovered = true;
   ctx.refresh();
 }
@@ -113,7 +106,7 @@ function printable(v: Volunteer) {
 
 export function volunteerView(ctx: Ctx) {
   if (!discovered) {
-    discovery ??= discover(ctx);
+    discovery ??= findMine(ctx);
     return html`<p class="boot">${t("loading")}</p>`;
   }
   const handle = mine(ctx);

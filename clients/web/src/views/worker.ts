@@ -3,6 +3,7 @@
 // the follow-ups that are overdue. Everything here works offline.
 import { html, nothing } from "lit-html";
 import type { DocHandle, DocumentId } from "@automerge/automerge-repo/slim";
+import { discover } from "../discover";
 import { plain } from "../sync";
 import { formValues, when, type Ctx } from "../context";
 import { code, t } from "../i18n";
@@ -27,22 +28,6 @@ import {
 let discovery: Promise<void> | null = null;
 let selected: DocumentId | null = null;
 let registering = false;
-
-async function discover(ctx: Ctx): Promise<void> {
-  for (const id of ctx.sync.knownIds()) await ctx.sync.open(id);
-  ctx.refresh();
-  if (navigator.onLine) {
-    for (const kind of ["household", "request"]) {
-      try {
-        const docs = await ctx.api.get<{ document_id: string }[]>(`/api/documents?kind=${kind}`);
-        for (const d of docs) await ctx.sync.open(d.document_id as DocumentId);
-      } catch {
-        // offline: the device's copies are what there is
-      }
-    }
-  }
-  ctx.refresh();
-}
 
 /** Looks for new documents on the server again (after reconnecting). */
 export function rediscoverWorker(): void {
@@ -231,7 +216,7 @@ function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<Serv
 }
 
 export function workerView(ctx: Ctx) {
-  discovery ??= discover(ctx);
+  discovery ??= discover(ctx, ["household", "request"]);
   const households = ready<Household>(ctx, "household").filter(h => !plain(h.doc()).merged_into);
   const requests = ready<ServiceRequest>(ctx, "request");
   if (selected) {
