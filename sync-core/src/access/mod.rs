@@ -300,8 +300,49 @@ pub(crate) fn resolve(
     found
 }
 
+/// Did the field at `path` (a path in the document as it is now) exist at `heads`?
+///
+/// List elements are followed by identity, not by index: when other devices' items were
+/// inserted into a list concurrently, index 0 now may be a different item than index 0 then
+/// (a visit logged on one phone must not count as existing because another phone's visit sat
+/// at that index). A list element that is gone now, or a scalar element overwritten since, is
+/// looked up by index, as before.
 fn exists_at(doc: &Automerge, path: &[String], heads: &[ChangeHash]) -> bool {
-    resolve(doc, path, Some(heads)).is_some()
+    let mut obj = ROOT;
+    for (depth, seg) in path.iter().enumerate() {
+        let Ok(kind) = doc.object_type(&obj) else {
+            return resolve(doc, path, Some(heads)).is_some();
+        };
+        let next = match kind {
+            ObjType::List | ObjType::Text => {
+                let Ok(index) = seg.parse::<usize>() else {
+                    return false;
+                };
+                match doc.get(&obj, index) {
+                    Ok(Some((value, id))) => {
+                        let then = doc
+                            .list_range_at(&obj, .., heads)
+                            .any(|item| item.id() == id);
+                        match (then, value.is_object()) {
+                            (true, _) => id,
+                            (false, true) => return false,
+                            (false, false) => {
+                                return depth + 1 == path.len()
+                                    && resolve(doc, path, Some(heads)).is_some()
+                            }
+                        }
+                    }
+                    _ => return resolve(doc, path, Some(heads)).is_some(),
+                }
+            }
+            _ => match doc.get_at(&obj, seg.as_str(), heads) {
+                Ok(Some((_, id))) => id,
+                _ => return false,
+            },
+        };
+        obj = next;
+    }
+    true
 }
 
 fn read_value(doc: &Automerge, path: &[String], heads: Option<&[ChangeHash]>) -> Option<String> {

@@ -215,3 +215,77 @@ fn a_worker_resubmits_a_household_sent_back_by_the_server() {
     let refused = check_changes(&worker, Kind::Household, &doc, &before);
     assert!(refused.is_empty(), "{refused:?}");
 }
+
+/// Two workers log visits to one household offline; the second phone's visits, merged after
+/// the first's, sit at indices the first phone's visits held. Found by the load generator:
+/// the typed client writes `review: null` in each new visit, and that counted as a write to
+/// an existing visit's review (a supervisor's field), so the server undid the second visits.
+#[test]
+fn concurrent_visits_by_two_workers_are_both_allowed() {
+    use linli_sync_core::access::check_changes;
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::automerge::{ObjType, ReadDoc, ROOT};
+    use linli_sync_core::autosurgeon::reconcile_insert;
+    use linli_sync_core::contract::{Household, Kind, Visit};
+    let mut base = Automerge::new();
+    base.set_actor(ActorId::from(vec![1; 16]));
+    let mut tx = base.transaction();
+    let record = Household {
+        kind: "household".into(),
+        schema: SCHEMA_VERSION,
+        org: "c01/s01/m01/g01".into(),
+        address: "和平里".into(),
+        ..Household::default()
+    };
+    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
+    tx.commit();
+    let log_visits = |actor: u8| {
+        let mut doc = base.fork().with_actor(ActorId::from(vec![actor; 16]));
+        for n in 0..3 {
+            let mut tx = doc.transaction();
+            let visits = match tx.get(ROOT, "visits").unwrap() {
+                Some((_, obj)) => obj,
+                None => tx.put_object(ROOT, "visits", ObjType::List).unwrap(),
+            };
+            let end = tx.length(&visits);
+            let visit = Visit {
+                id: format!("{actor}-{n}"),
+                at: "2026-11-23T09:30:00+08:00".into(),
+                by: "w".into(),
+                purpose: "走访".into(),
+                ..Visit::default()
+            };
+            reconcile_insert(&mut tx, visits, end, &visit).unwrap();
+            tx.commit();
+        }
+        doc
+    };
+    let (mut first, mut second) = (log_visits(2), log_visits(3));
+    let worker = Principal {
+        user: "w".into(),
+        role: Role::Worker,
+        org: OrgPath::parse("c01/s01/m01/g01").unwrap(),
+        device: "d".into(),
+        extra_read: Vec::new(),
+    };
+    // The server holds the first phone's visits, then the second phone's arrive.
+    let before = first.get_heads();
+    first.merge(&mut second).unwrap();
+    let refused = check_changes(&worker, Kind::Household, &first, &before);
+    assert!(refused.is_empty(), "{refused:?}");
+    // And in the other order.
+    let before = second.get_heads();
+    let mut first_again = log_visits(2);
+    second.merge(&mut first_again).unwrap();
+    let refused = check_changes(&worker, Kind::Household, &second, &before);
+    assert!(refused.is_empty(), "{refused:?}");
+    // A worker still may not write an existing visit's review.
+    let before = second.get_heads();
+    let mut tx = second.transaction();
+    let visits = tx.get(ROOT, "visits").unwrap().unwrap().1;
+    let visit = tx.get(&visits, 0).unwrap().unwrap().1;
+    tx.put(&visit, "review", "approved").unwrap();
+    tx.commit();
+    let refused = check_changes(&worker, Kind::Household, &second, &before);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+}
