@@ -33,7 +33,9 @@ if [[ ${1:-} != --table-only ]]; then
   for package in linli-sync-core linli-server; do
     echo "== cargo bench -p $package" >&2
     # Progress and criterion's reports go to stderr; the table below is the only stdout.
-    cargo bench -p "$package" --benches -- "${args[@]}" >&2
+    # `--bench '*'`: the bench targets only (`--benches` would also run the lib's libtest
+    # harness, which refuses criterion's options).
+    cargo bench -p "$package" --bench '*' -- "${args[@]}" >&2
   done
 fi
 [[ -f $stamp ]] || { echo "no benchmark run recorded yet (run without --table-only)" >&2; exit 1; }
