@@ -9,17 +9,19 @@ use std::str::FromStr;
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
 use linli_sync_core::contract::Kind;
-use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Pending, Quarantined, Received};
+use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Quarantined, Received};
 use linli_sync_core::review;
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
 
+mod commit;
+
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
 use crate::store::projection::Projection;
 use crate::store::{
-    now_ms, Binding, CommitExtras, NewChange, NewConflict, Origin, QuarantineEntry, Settled, Store,
+    now_ms, Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Settled, Store,
 };
 
 /// Commands handled at most this many per commit.
@@ -97,6 +99,9 @@ pub enum DocCommand {
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
+    /// Another node stored changes of this document (or its notices may have been missed):
+    /// read those after the highest `seq` held here, apply them and sync them to the peers.
+    CatchUp,
 }
 
 struct Link {
@@ -114,6 +119,13 @@ struct Actor {
     /// receive back to us, so anything not newer is a bounce and is dropped.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
     changes_since_snapshot: u64,
+    /// The highest change `seq` of the document held here: every stored change up to it is
+    /// in memory (and durable), none after it is.
+    last_seq: i64,
+    /// Another node stored changes: catch up before the next commit.
+    stale: bool,
+    /// Something owed was forgotten (a failed commit) since the batch began.
+    lost: bool,
     /// Settlements waiting for their commit.
     settle_replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
     /// In-flight slots of the messages in the current batch.
@@ -123,14 +135,15 @@ struct Actor {
 /// Runs the actor for document `id` until it is evicted or the server shuts down.
 pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
     let key = id.to_string();
-    let (sync, pending) = match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            tracing::error!(document = %key, error = %e, "could not load document");
-            fail_all(&hub, id, &mut rx);
-            return;
-        }
-    };
+    let (sync, pending, last_seq) =
+        match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                tracing::error!(document = %key, error = %e, "could not load document");
+                fail_all(&hub, id, &mut rx);
+                return;
+            }
+        };
     let mut actor = Actor {
         key,
         hub: hub.clone(),
@@ -138,6 +151,9 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         links: HashMap::new(),
         ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
+        last_seq,
+        stale: false,
+        lost: false,
         settle_replies: Vec::new(),
         in_flight: Vec::new(),
     };
@@ -168,7 +184,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
             handled += 1;
         }
         actor.settle().await;
-        let durable = actor.sync.is_durable();
+        let durable = actor.sync.is_durable() && !std::mem::take(&mut actor.lost);
         for reply in actor.settle_replies.drain(..) {
             let _ = reply.send(if durable {
                 Ok(())
@@ -188,14 +204,14 @@ fn person_actor(user: &str) -> ActorId {
 }
 
 /// Loads a document from the store, or starts a tentative one. Also returns how many changes
-/// were loaded beyond the snapshot.
+/// were loaded beyond the snapshot, and the highest change `seq` loaded.
 async fn load(
     store: &Store,
     key: &str,
     server_actor: ActorId,
-) -> Result<(DocumentSync, u64), sqlx::Error> {
+) -> Result<(DocumentSync, u64, i64), sqlx::Error> {
     let Some(stored) = store.load_document(key).await? else {
-        return Ok((DocumentSync::tentative(server_actor), 0));
+        return Ok((DocumentSync::tentative(server_actor), 0, 0));
     };
     let actors = store
         .actor_bindings(key)
@@ -213,6 +229,7 @@ async fn load(
     Ok((
         DocumentSync::stored(doc, stored.root, actors, server_actor),
         stored.changes.len() as u64,
+        stored.last_seq,
     ))
 }
 
@@ -350,6 +367,7 @@ impl Actor {
                     .settle(&path, &value, &actor, &by, now_ms() / 1000);
                 self.reply_when_durable(result, reply);
             }
+            DocCommand::CatchUp => self.stale = true,
         }
     }
 
@@ -493,60 +511,13 @@ impl Actor {
         }
     }
 
-    /// Commits what the last batch brought, then sends every reply that is now safe to send.
+    /// Catches up with other nodes if told to, commits what the last batch brought, then sends
+    /// every reply that is now safe to send.
     async fn settle(&mut self) {
-        match self.sync.take_commit() {
-            Pending::Nothing => {}
-            Pending::Commit(commit) => {
-                let changes: Vec<NewChange> =
-                    commit.changes.iter().map(NewChange::from_change).collect();
-                let origin = match commit.authors.first() {
-                    Some(peer) if commit.authors.len() == 1 => self.origin_of(peer),
-                    _ => Origin::default(),
-                };
-                let extras = self.commit_extras(&commit);
-                let result = self
-                    .hub
-                    .store()
-                    .commit(
-                        &self.key,
-                        commit.create.as_ref(),
-                        &changes,
-                        &origin,
-                        &extras,
-                    )
-                    .await;
-                match result {
-                    Ok(()) => {
-                        self.sync.committed(&commit);
-                        self.changes_since_snapshot += changes.len() as u64;
-                        if self.changes_since_snapshot >= self.hub.settings().snapshot_every {
-                            self.compact().await;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(document = %self.key, error = %e, "commit failed; nothing was acknowledged");
-                        for peer in self.sync.rollback(&commit) {
-                            self.send_error(
-                                &peer,
-                                "the server could not store your changes; they will be sent again",
-                            );
-                        }
-                    }
-                }
-            }
-            Pending::Refused(refusal, authors) => {
-                let reason = refusal.reason.clone();
-                tracing::info!(document = %self.key, %reason, "refused a new document");
-                let entry = self.quarantine_entry(&refusal);
-                if let Err(e) = self.hub.store().quarantine(&entry).await {
-                    tracing::error!(document = %self.key, error = %e, "could not quarantine refused changes");
-                }
-                for peer in &authors {
-                    self.send_error(peer, &format!("document {} refused: {reason}", self.key));
-                }
-            }
+        if std::mem::take(&mut self.stale) {
+            self.catch_up().await;
         }
+        self.commit_owed().await;
         for (peer, data) in self.sync.poll_outgoing() {
             if let Some(link) = self.links.get(&peer) {
                 let frame = wire::encode(&Message::Sync(DocMessage {
@@ -584,6 +555,11 @@ impl Actor {
                 Existence::Tentative => None,
             });
         CommitExtras {
+            known_seq: self.last_seq,
+            notice: Some(crate::cluster::notice(
+                &self.hub.settings().node_id,
+                &self.key,
+            )),
             projection: root
                 .and_then(|r| Projection::of(self.sync.doc(), &r).map(|p| (r.org.to_string(), p))),
             bindings: commit
@@ -643,9 +619,16 @@ impl Actor {
         }
     }
 
+    /// Saves the document (durable: called right after a commit) as its snapshot, covering
+    /// the changes up to `last_seq`, all of which it holds.
     async fn compact(&mut self) {
         let bytes = self.sync.doc().save();
-        match self.hub.store().save_snapshot(&self.key, &bytes).await {
+        match self
+            .hub
+            .store()
+            .save_snapshot(&self.key, &bytes, self.last_seq)
+            .await
+        {
             Ok(()) => self.changes_since_snapshot = 0,
             Err(e) => {
                 tracing::warn!(document = %self.key, error = %e, "compaction failed; will retry")

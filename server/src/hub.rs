@@ -36,6 +36,8 @@ pub struct HubSettings {
     pub queue_capacity: usize,
     /// How long a sender waits for room in a full queue.
     pub queue_wait: Duration,
+    /// This process's id among the nodes sharing the database (in change notices).
+    pub node_id: String,
 }
 
 /// A command could not be queued: the document's queue stayed full for the whole wait.
@@ -97,6 +99,26 @@ impl Hub {
     /// Number of documents loaded in memory.
     pub fn loaded_documents(&self) -> usize {
         self.inner.docs.lock().expect("registry lock").len()
+    }
+
+    /// The documents loaded in memory right now.
+    pub fn loaded_ids(&self) -> Vec<DocumentId> {
+        self.inner
+            .docs
+            .lock()
+            .expect("registry lock")
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// True when the document is loaded in memory.
+    pub fn is_loaded(&self, id: DocumentId) -> bool {
+        self.inner
+            .docs
+            .lock()
+            .expect("registry lock")
+            .contains_key(&id)
     }
 
     /// Number of peers connected.
@@ -283,6 +305,7 @@ mod tests {
                 server_actor: ActorId::random(),
                 queue_capacity: 2,
                 queue_wait: wait,
+                node_id: "test".into(),
             },
             TaskTracker::new(),
             CancellationToken::new(),

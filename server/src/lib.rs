@@ -5,6 +5,7 @@ pub mod admin;
 mod admin_api;
 pub mod auth;
 pub mod clock;
+mod cluster;
 pub mod config;
 pub mod demo;
 mod demo_seed;
@@ -90,6 +91,7 @@ pub async fn serve(
         server_actor: server_actor(&storage_id),
         queue_capacity: config.doc_queue_capacity,
         queue_wait: config.doc_queue_wait(),
+        node_id: cluster::node_id(),
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let connections =
@@ -103,6 +105,9 @@ pub async fn serve(
         hub: hub.clone(),
         tracker: tracker.clone(),
     };
+    if let Store::Postgres(pool) = &store {
+        cluster::spawn(pool.clone(), hub.clone(), &tracker, token.clone());
+    }
     tracker.spawn(revocation_sweeper(hub, token.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(backend = store.backend(), "serving");

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 
 use crate::access::{self, Principal};
 use crate::conflicts::{self, FieldConflict, ResolveError};
@@ -57,6 +57,15 @@ pub enum ReceiveError {
     BadSyncMessage(String),
     #[error("sync message carries changes automerge cannot apply: {0}")]
     BadChanges(String),
+}
+
+/// Why changes stored by another writer could not be taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredError {
+    #[error("actor {0} is bound to another device in storage")]
+    BindingTaken(String),
+    #[error("stored changes do not apply: {0}")]
+    Corrupt(String),
 }
 
 /// Refused changes to keep in quarantine, with who sent them and why.
@@ -185,6 +194,11 @@ impl DocumentSync {
     /// Peers currently syncing this document.
     pub fn peers(&self) -> impl Iterator<Item = &PeerId> {
         self.peers.keys()
+    }
+
+    /// True when `actor`'s device is known here.
+    pub fn knows_actor(&self, actor: &ActorId) -> bool {
+        self.actors.contains_key(actor)
     }
 
     /// True when no peer is syncing the document (it may be evicted from memory).
@@ -478,6 +492,84 @@ impl DocumentSync {
         result
     }
 
+    /// Applies changes another writer (another server node) already stored, with the
+    /// document's root and its actor bindings as stored. They are durable, so the durable
+    /// heads move with them; changes received here and not committed yet stay owed. Call it
+    /// between commits (not while one handed out by `take_commit` is pending).
+    ///
+    /// `changes` must be exactly the stored changes not durable here yet: those after the
+    /// highest `seq` the caller holds, in `seq` order. Returns how many were new here, or
+    /// [`StoredError::BindingTaken`] when an actor bound here but not committed yet is stored
+    /// as another device's: then [`forget_owed`](Self::forget_owed) and apply again.
+    pub fn apply_stored(
+        &mut self,
+        root: &RootInfo,
+        changes: &[Vec<u8>],
+        bindings: impl IntoIterator<Item = (ActorId, String)>,
+    ) -> Result<usize, StoredError> {
+        debug_assert!(!self.commit_in_flight, "apply_stored between commits only");
+        for (actor, device) in bindings {
+            if let Some((_, who)) = self.new_bindings.iter().find(|(a, _)| *a == actor) {
+                if who.device != device {
+                    return Err(StoredError::BindingTaken(actor.to_hex_string()));
+                }
+                self.new_bindings.retain(|(a, _)| *a != actor);
+            }
+            self.actors.entry(actor).or_insert(device);
+        }
+        let parsed = changes
+            .iter()
+            .map(|bytes| automerge::Change::from_bytes(bytes.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoredError::Corrupt(e.to_string()))?;
+        let fresh = parsed
+            .iter()
+            .filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none())
+            .count();
+        let mut heads: BTreeSet<ChangeHash> = self.durable_heads.iter().copied().collect();
+        heads.extend(parsed.iter().map(|c| c.hash()));
+        for change in &parsed {
+            for dep in change.deps() {
+                heads.remove(dep);
+            }
+        }
+        let hashes: Vec<ChangeHash> = parsed.iter().map(|c| c.hash()).collect();
+        self.doc
+            .apply_changes(parsed)
+            .map_err(|e| StoredError::Corrupt(e.to_string()))?;
+        if let Some(missing) = hashes
+            .iter()
+            .find(|h| self.doc.get_change_by_hash(h).is_none())
+        {
+            return Err(StoredError::Corrupt(format!(
+                "stored change {missing} misses a dependency"
+            )));
+        }
+        if matches!(self.existence, Existence::Tentative) {
+            self.existence = Existence::Stored(root.clone());
+        }
+        self.durable_heads = heads.into_iter().collect();
+        Ok(fresh)
+    }
+
+    /// The commit handed out by `take_commit` was not made because another writer stored
+    /// changes first: take its contents back, so that the next `take_commit` (after
+    /// [`apply_stored`](Self::apply_stored)) offers them again, judged against the merged
+    /// document. For a stored document only (a tentative one is rolled back).
+    pub fn retract(&mut self, commit: Commit) {
+        self.commit_in_flight = false;
+        self.uncommitted_authors.extend(commit.authors);
+        let mut bindings = commit.bindings;
+        bindings.append(&mut self.new_bindings);
+        self.new_bindings = bindings;
+        let mut quarantine = commit.quarantine;
+        quarantine.append(&mut self.quarantine);
+        self.quarantine = quarantine;
+        let mut settled = commit.settled;
+        settled.append(&mut self.settled);
+        self.settled = settled;
+    }
+
     /// True when everything in memory is durable.
     pub fn is_durable(&self) -> bool {
         !self.commit_in_flight && self.doc.get_heads() == self.durable_heads
@@ -543,6 +635,20 @@ impl DocumentSync {
     /// nothing unpersisted is ever acknowledged. Returns the peers that should be told.
     pub fn rollback(&mut self, commit: &Commit) -> BTreeSet<PeerId> {
         self.commit_in_flight = false;
+        for (actor, _) in &commit.bindings {
+            self.actors.remove(actor);
+        }
+        self.forget_owed()
+    }
+
+    /// Forgets everything not durable (no commit being pending) and starts every peer afresh,
+    /// as [`rollback`](Self::rollback) does. Returns the peers that should be told.
+    pub fn forget_owed(&mut self) -> BTreeSet<PeerId> {
+        for (actor, _) in self.new_bindings.drain(..) {
+            self.actors.remove(&actor);
+        }
+        self.quarantine.clear();
+        self.settled.clear();
         self.doc = match self.existence {
             Existence::Tentative => Automerge::new(),
             Existence::Stored(_) => self
@@ -550,9 +656,6 @@ impl DocumentSync {
                 .fork_at(&self.durable_heads)
                 .unwrap_or_else(|_| Automerge::new()),
         };
-        for (actor, _) in &commit.bindings {
-            self.actors.remove(actor);
-        }
         for state in self.peers.values_mut() {
             state.sync = sync::State::new();
         }

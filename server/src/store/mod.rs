@@ -44,12 +44,14 @@ macro_rules! quarantine_insert {
 }
 
 pub mod backup;
+mod catch_up;
 mod conflicts;
 mod documents;
 mod identity;
 mod open;
 pub mod projection;
 
+pub use catch_up::{StoredChange, StoredSince};
 pub use conflicts::ConflictRow;
 pub use documents::{DocumentRow, ReadScope};
 pub use identity::{DeviceRow, RefreshUse, UserRow};
@@ -63,6 +65,23 @@ pub struct StoredDocument {
     pub snapshot: Option<Vec<u8>>,
     /// Changes committed after the snapshot, oldest first.
     pub changes: Vec<Vec<u8>>,
+    /// The highest change `seq` of the document loaded (every change up to it is loaded).
+    pub last_seq: i64,
+}
+
+/// The `LISTEN`/`NOTIFY` channel on which commits announce new changes to other nodes.
+pub const CHANGES_CHANNEL: &str = "linli_changes";
+
+/// What [`Store::commit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Committed. `last_seq` is the document's highest change `seq` now, and the committer
+    /// holds every change up to it; `added` counts the changes that were new.
+    Stored { last_seq: i64, added: u64 },
+    /// Another writer stored changes after `known_seq`: nothing was written; catch up first.
+    Behind,
+    /// This actor is already bound to another device (by another node): nothing was written.
+    ActorTaken(String),
 }
 
 /// One change to append to the log.
@@ -93,9 +112,15 @@ pub struct Binding {
     pub device: String,
 }
 
-/// Everything else a commit writes in its transaction.
+/// Everything else a commit checks or writes in its transaction.
 #[derive(Debug, Clone, Default)]
 pub struct CommitExtras {
+    /// The highest change `seq` of the document the committer holds (0: none). Another node
+    /// may have stored changes after it: then nothing is written ([`CommitOutcome::Behind`]).
+    pub known_seq: i64,
+    /// Payload of a `NOTIFY` on [`CHANGES_CHANNEL`] sent with the transaction when it stores
+    /// new changes (PostgreSQL only; other nodes catch up on it).
+    pub notice: Option<String>,
     pub bindings: Vec<Binding>,
     pub quarantine: Vec<QuarantineEntry>,
     pub conflicts: Vec<NewConflict>,
@@ -207,19 +232,31 @@ impl Store {
                 Some(row) => (row.try_get::<i64, _>("upto_seq")?, Some(row.try_get::<Vec<u8>, _>("bytes")?)),
                 None => (0, None),
             };
-            let changes = sqlx::query_scalar::<_, Vec<u8>>(
-                "SELECT bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
+            let rows = sqlx::query(
+                "SELECT seq, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
             )
             .bind(id)
             .bind(upto)
             .fetch_all(pool)
             .await?;
-            Ok(Some(StoredDocument { root, snapshot, changes }))
+            let mut last_seq = upto;
+            let mut changes = Vec::with_capacity(rows.len());
+            for row in &rows {
+                last_seq = row.try_get::<i64, _>("seq")?;
+                changes.push(row.try_get::<Vec<u8>, _>("bytes")?);
+            }
+            Ok(Some(StoredDocument { root, snapshot, changes, last_seq }))
         })
     }
 
-    /// Appends changes (creating the document first when `create` is set), in one transaction.
-    /// Returns once the transaction is committed.
+    /// Appends changes (creating the document first when `create` is set), in one transaction,
+    /// if nobody stored changes of the document after `extras.known_seq`. Returns once the
+    /// transaction is committed (or, for [`CommitOutcome::Behind`] and
+    /// [`CommitOutcome::ActorTaken`], rolled back).
+    ///
+    /// Commits of one document take turns (the document's row is locked first), so its
+    /// changes' `seq` order is their commit order: whoever has read up to some `seq` has every
+    /// change before it.
     pub async fn commit(
         &self,
         document_id: &str,
@@ -227,8 +264,9 @@ impl Store {
         changes: &[NewChange],
         origin: &Origin,
         extras: &CommitExtras,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<CommitOutcome, sqlx::Error> {
         let now = now_ms();
+        let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if let Some(root) = create {
@@ -239,6 +277,19 @@ impl Store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // Take the document's row lock before reading its log: other nodes' commits of
+            // this document wait here until this one ends, and this one sees theirs.
+            sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
+                .bind(document_id)
+                .execute(&mut *tx)
+                .await?;
+            let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
+                .bind(document_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if stored > extras.known_seq {
+                return Ok(CommitOutcome::Behind);
             }
             let mut added = 0_i64;
             for change in changes {
@@ -275,6 +326,14 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+                let device: String = sqlx::query_scalar("SELECT device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2")
+                    .bind(document_id)
+                    .bind(&b.actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if device != b.device {
+                    return Ok(CommitOutcome::ActorTaken(b.actor.clone()));
+                }
             }
             for q in &extras.quarantine {
                 quarantine_insert!(&mut *tx, q, now)?;
@@ -307,31 +366,47 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await
-        })
-    }
-
-    /// Replaces the document's snapshot with `bytes`, which must hold every change committed
-    /// so far (the caller is the only writer of this document).
-    pub async fn save_snapshot(&self, document_id: &str, bytes: &[u8]) -> Result<(), sqlx::Error> {
-        let now = now_ms();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let upto: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes WHERE document_id = $1")
+            if let (true, true, Some(notice)) = (postgres, added > 0, &extras.notice) {
+                // Delivered to listeners when (and only if) the transaction commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANGES_CHANNEL)
+                    .bind(notice)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
                 .bind(document_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let count: i64 = sqlx::query_scalar("SELECT change_count FROM documents WHERE id = $1")
+            tx.commit().await?;
+            Ok(CommitOutcome::Stored { last_seq, added: added as u64 })
+        })
+    }
+
+    /// Replaces the document's snapshot with `bytes`, which must hold every change of the
+    /// document up to `upto_seq` (it may hold more: loading skips changes it already has).
+    /// A snapshot covering less than the stored one is not written (two nodes compacting).
+    pub async fn save_snapshot(
+        &self,
+        document_id: &str,
+        bytes: &[u8],
+        upto_seq: i64,
+    ) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE document_id = $1 AND seq <= $2")
                 .bind(document_id)
+                .bind(upto_seq)
                 .fetch_one(&mut *tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO snapshots (document_id, upto_seq, change_count, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (document_id) DO UPDATE SET upto_seq = excluded.upto_seq, change_count = excluded.change_count, \
-                 bytes = excluded.bytes, created_at = excluded.created_at",
+                 bytes = excluded.bytes, created_at = excluded.created_at WHERE snapshots.upto_seq <= excluded.upto_seq",
             )
             .bind(document_id)
-            .bind(upto.unwrap_or(0))
+            .bind(upto_seq)
             .bind(count)
             .bind(bytes)
             .bind(now)

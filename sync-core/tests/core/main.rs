@@ -6,3 +6,4 @@ mod codec_fixtures;
 mod codec_props;
 mod doc_policy;
 mod harness;
+mod two_writers;

@@ -1,0 +1,186 @@
+//! Two server nodes writing one document (each with its own `DocumentSync`, one shared log):
+//! what another node stored is taken in as durable, a commit refused as behind is taken back
+//! and made again on top of it, and a reviewed field changed through each node is found to be
+//! in conflict by the later commit.
+
+use linli_sync_core::automerge::sync::SyncDoc;
+use linli_sync_core::automerge::{
+    sync, transaction::Transactable, ActorId, Automerge, ReadDoc, ROOT,
+};
+use linli_sync_core::contract::{validate_root, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, StoredError};
+use linli_sync_core::wire::PeerId;
+
+fn base() -> Automerge {
+    let record = Volunteer {
+        kind: "volunteer".into(),
+        schema: SCHEMA_VERSION,
+        org: "c01/s01/m01".into(),
+        user: "vol-1".into(),
+        name: "志愿者".into(),
+        ..Volunteer::default()
+    };
+    let mut doc = Automerge::new();
+    doc.set_actor(ActorId::from(vec![1; 16]));
+    let mut tx = doc.transaction();
+    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
+    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+    let entry = tx
+        .put_object(&entries, "e1", linli_sync_core::automerge::ObjType::Map)
+        .unwrap();
+    tx.put(&entry, "minutes", 30_i64).unwrap();
+    tx.commit();
+    doc
+}
+
+fn node(doc: &Automerge) -> DocumentSync {
+    let root = validate_root(doc).unwrap();
+    DocumentSync::stored(
+        doc.clone(),
+        root,
+        Default::default(),
+        ActorId::from(vec![9; 16]),
+    )
+}
+
+/// A device's change on top of `doc`: sets e1's minutes, as `actor`.
+fn device_edit(doc: &Automerge, actor: u8, minutes: i64) -> Automerge {
+    let mut doc = doc.fork().with_actor(ActorId::from(vec![actor; 16]));
+    let mut tx = doc.transaction();
+    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+    let entry = tx.get(&entries, "e1").unwrap().unwrap().1;
+    tx.put(&entry, "minutes", minutes).unwrap();
+    tx.commit();
+    doc
+}
+
+/// Sends everything `device` has that `server` lacks, as peer `peer` (no principal).
+fn send(server: &mut DocumentSync, peer: &str, device: &mut Automerge, state: &mut sync::State) {
+    let peer = PeerId(peer.into());
+    server.add_peer(peer.clone(), None, None);
+    for _ in 0..4 {
+        let Some(message) = device.generate_sync_message(state) else {
+            break;
+        };
+        server.receive(&peer, false, &message.encode(), 0).unwrap();
+        for (to, data) in server.poll_outgoing() {
+            if to == peer {
+                let reply = sync::Message::decode(&data).unwrap();
+                device.receive_sync_message(state, reply).unwrap();
+            }
+        }
+    }
+}
+
+fn take(server: &mut DocumentSync) -> Commit {
+    match server.take_commit() {
+        Pending::Commit(commit) => commit,
+        other => panic!("expected a commit, got {other:?}"),
+    }
+}
+
+fn raw(commit: &Commit) -> Vec<Vec<u8>> {
+    commit
+        .changes
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+#[test]
+fn a_commit_behind_another_node_is_made_again_on_top_and_finds_the_conflict() {
+    let doc = base();
+    let root = validate_root(&doc).unwrap();
+    let (mut a, mut b) = (node(&doc), node(&doc));
+
+    // A device on A and one on B change the same reviewed field concurrently.
+    let mut on_a = device_edit(&doc, 2, 45);
+    let mut on_b = device_edit(&doc, 3, 60);
+    send(&mut a, "device-a", &mut on_a, &mut sync::State::new());
+    send(&mut b, "device-b", &mut on_b, &mut sync::State::new());
+
+    // A commits first; alone, it sees no conflict.
+    let from_a = take(&mut a);
+    assert!(from_a.conflicts.is_empty());
+    a.committed(&from_a);
+    let log = raw(&from_a);
+
+    // B's commit was refused as behind: take it back, apply A's stored change, commit again.
+    let first = take(&mut b);
+    assert!(
+        b.poll_outgoing().is_empty(),
+        "nothing acknowledged while owed"
+    );
+    b.retract(first);
+    assert_eq!(b.apply_stored(&root, &log, Vec::new()).unwrap(), 1);
+    assert!(!b.is_durable(), "B's own change is still owed");
+    assert!(
+        b.poll_outgoing().is_empty(),
+        "nothing acknowledged while owed"
+    );
+    let again = take(&mut b);
+    assert_eq!(again.changes.len(), 1, "only B's own change is committed");
+    assert_eq!(
+        again
+            .conflicts
+            .iter()
+            .map(|c| c.path.join("/"))
+            .collect::<Vec<_>>(),
+        vec!["entries/e1/minutes"],
+        "the later commit sees both values"
+    );
+    b.committed(&again);
+    assert!(b.is_durable());
+
+    // A catches up with B's change: both nodes hold the same document, durable.
+    assert_eq!(a.apply_stored(&root, &raw(&again), Vec::new()).unwrap(), 1);
+    assert!(a.is_durable());
+    assert_eq!(a.doc().get_heads(), b.doc().get_heads());
+    assert!(matches!(a.take_commit(), Pending::Nothing));
+}
+
+#[test]
+fn stored_changes_already_received_here_become_durable_without_being_committed_twice() {
+    let doc = base();
+    let root = validate_root(&doc).unwrap();
+    let (mut a, mut b) = (node(&doc), node(&doc));
+    // One device sends the same change to both nodes; A stores it first.
+    let edited = device_edit(&doc, 2, 45);
+    send(&mut a, "d", &mut edited.clone(), &mut sync::State::new());
+    send(&mut b, "d", &mut edited.clone(), &mut sync::State::new());
+    let from_a = take(&mut a);
+    a.committed(&from_a);
+    let first = take(&mut b);
+    b.retract(first);
+    assert_eq!(b.apply_stored(&root, &raw(&from_a), Vec::new()).unwrap(), 0);
+    assert!(b.is_durable(), "the change B held is durable now");
+    assert!(matches!(b.take_commit(), Pending::Nothing));
+    assert!(!b.poll_outgoing().is_empty(), "B may acknowledge it now");
+}
+
+#[test]
+fn an_actor_bound_elsewhere_meanwhile_is_reported() {
+    use linli_sync_core::access::Principal;
+    let doc = base();
+    let root = validate_root(&doc).unwrap();
+    let mut b = node(&doc);
+    let who = Principal {
+        user: "vol-1".into(),
+        role: linli_sync_core::access::Role::Volunteer,
+        org: linli_sync_core::contract::OrgPath::parse("c01/s01/m01").unwrap(),
+        device: "phone-b".into(),
+        extra_read: Vec::new(),
+    };
+    b.add_peer(PeerId("p".into()), Some(who), None);
+    let mut device = device_edit(&doc, 4, 50);
+    send(&mut b, "p", &mut device, &mut sync::State::new());
+    assert!(!b.is_durable(), "the device's change is owed");
+    let stored = vec![(ActorId::from(vec![4; 16]), "phone-a".to_string())];
+    assert!(matches!(
+        b.apply_stored(&root, &[], stored.clone()),
+        Err(StoredError::BindingTaken(_))
+    ));
+    b.forget_owed();
+    assert_eq!(b.apply_stored(&root, &[], stored).unwrap(), 0);
+    assert!(b.knows_actor(&ActorId::from(vec![4; 16])));
+}
