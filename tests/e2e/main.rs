@@ -18,6 +18,7 @@ mod disk_full;
 mod field_cli;
 mod js_interop;
 mod limits;
+mod multi_node;
 mod outage;
 mod protocol;
 mod refusal;

@@ -1,0 +1,201 @@
+//! Two `linli-server` nodes on one PostgreSQL database: a device on node B hears, over its open
+//! connection, every change committed through node A; concurrent edits of one reviewed field
+//! through A and B open exactly one conflict item; after both nodes restart, the document loads
+//! with every change. Prints the delivery latency from A's writer to B's device (no bound is
+//! asserted: the benchmark's load generator measures the target).
+
+use std::time::{Duration, Instant};
+
+use linli_sync_core::automerge::transaction::Transactable;
+use linli_sync_core::automerge::{Automerge, ObjId, ObjType, ReadDoc, ROOT};
+use linli_sync_core::autosurgeon::reconcile_prop;
+use linli_sync_core::contract::Entry;
+use linli_sync_core::DocumentId;
+use sqlx::Connection;
+
+use crate::harness::{field_client, sync_ok, Backend, ServerProcess, TestDb};
+use crate::protocol::Raw;
+
+/// Changes written through A whose arrival at B is timed.
+const CHANGES: usize = 50;
+
+fn entries(doc: &Automerge) -> Option<ObjId> {
+    doc.get(ROOT, "entries").ok().flatten().map(|(_, id)| id)
+}
+
+fn has_entry(doc: Option<&Automerge>, entry: &str) -> bool {
+    doc.and_then(|d| Some(d.get(&entries(d)?, entry).ok()?.is_some()))
+        .unwrap_or(false)
+}
+
+/// The concurrent values of an entry's minutes.
+fn minutes(doc: Option<&Automerge>, entry: &str) -> usize {
+    let Some(doc) = doc else { return 0 };
+    let Some(entry) = entries(doc).and_then(|e| doc.get(&e, entry).ok().flatten()) else {
+        return 0;
+    };
+    doc.get_all(&entry.1, "minutes").map_or(0, |v| v.len())
+}
+
+/// Adds a submitted entry to a live session's copy of the document.
+fn log_entry(raw: &mut Raw, id: &DocumentId, entry_id: &str, minutes: i64) {
+    let doc = raw.session.doc_mut(id).expect("document held");
+    let mut tx = doc.transaction();
+    let entries = match tx.get(ROOT, "entries").unwrap() {
+        Some((_, obj)) => obj,
+        None => tx.put_object(ROOT, "entries", ObjType::Map).unwrap(),
+    };
+    let entry = Entry {
+        date: "2026-11-20".into(),
+        minutes,
+        activity: "探访独居老人".into(),
+        category: "elderly".into(),
+        source: "self".into(),
+        status: "submitted".into(),
+        review: None,
+    };
+    reconcile_prop(&mut tx, &entries, entry_id, &entry).unwrap();
+    tx.commit();
+}
+
+/// Sets an entry's minutes in a live session's copy (without sending it yet).
+fn set_minutes(raw: &mut Raw, id: &DocumentId, entry_id: &str, minutes: i64) {
+    let doc = raw.session.doc_mut(id).expect("document held");
+    let mut tx = doc.transaction();
+    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+    let entry = tx.get(&entries, entry_id).unwrap().unwrap().1;
+    tx.put(&entry, "minutes", minutes).unwrap();
+    tx.commit();
+}
+
+/// A live session holding `id`, as the web app keeps one open.
+async fn open(server: &ServerProcess, name: &str, id: DocumentId) -> Raw {
+    let mut raw = Raw::connect(&server.ws_url(), name).await;
+    raw.session.request(id);
+    raw.until(|r| r.session.doc(&id).is_some_and(|d| entries(d).is_some()))
+        .await;
+    raw
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    sorted[((sorted.len() * p).div_ceil(100)).clamp(1, sorted.len()) - 1]
+}
+
+async fn open_conflicts(db: &TestDb, id: &DocumentId) -> Vec<String> {
+    let mut conn = sqlx::PgConnection::connect(db.url.as_deref().unwrap())
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT path FROM conflicts WHERE document_id = $1 AND status = 'open'")
+        .bind(id.to_string())
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_on_one_database_deliver_each_others_changes_live() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    // Small snapshots so both nodes compact while both write.
+    let flags = ["--snapshot-every", "4"];
+    let a = ServerProcess::start(&db, &flags).await;
+    let b = ServerProcess::start(&db, &flags).await;
+
+    let mut creator = field_client(db.dir.path(), "creator").await;
+    let id = creator
+        .create_volunteer("c01/s01/m01", "vol-mn", "周敏")
+        .await
+        .unwrap();
+    sync_ok(&mut creator, &a).await;
+
+    // B's device holds the document open; A's writer too.
+    let mut reader = open(&b, "reader-on-b", id).await;
+    let mut writer = open(&a, "writer-on-a", id).await;
+
+    let mut latencies = Vec::with_capacity(CHANGES);
+    for i in 0..CHANGES {
+        let entry = format!("e{i:03}");
+        log_entry(&mut writer, &id, &entry, 10 + i as i64);
+        let sent = Instant::now();
+        writer.flush().await;
+        reader
+            .until(|r| has_entry(r.session.doc(&id), &entry))
+            .await;
+        latencies.push(sent.elapsed());
+        writer.until(|r| r.session.is_synced(&id)).await;
+    }
+    latencies.sort();
+    println!(
+        "multi-node delivery latency over {CHANGES} changes (A's writer sends → B's device has it): \
+         p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&latencies, 50).as_secs_f64() * 1e3,
+        percentile(&latencies, 99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+    );
+
+    // B's listening connection is cut: B reconnects and catches up, and its device still
+    // hears A's next change.
+    let mut admin = sqlx::PgConnection::connect(db.url.as_deref().unwrap())
+        .await
+        .unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(cut.len(), 2, "each node listens on one connection");
+    log_entry(&mut writer, &id, "after-cut", 5);
+    writer.flush().await;
+    reader
+        .until(|r| has_entry(r.session.doc(&id), "after-cut"))
+        .await;
+    writer.until(|r| r.session.is_synced(&id)).await;
+
+    // One reviewed field edited concurrently through A and through B: one item.
+    set_minutes(&mut writer, &id, "e000", 30);
+    set_minutes(&mut reader, &id, "e000", 45);
+    tokio::join!(writer.flush(), reader.flush());
+    tokio::join!(
+        writer.until(|r| minutes(r.session.doc(&id), "e000") == 2 && r.session.is_synced(&id)),
+        reader.until(|r| minutes(r.session.doc(&id), "e000") == 2 && r.session.is_synced(&id)),
+    );
+    assert_eq!(
+        open_conflicts(&db, &id).await,
+        vec!["entries/e000/minutes".to_string()],
+        "exactly one item for the field both nodes' devices changed"
+    );
+
+    let mut heads = reader.session.doc(&id).unwrap().get_heads();
+    heads.sort();
+    let mut writer_heads = writer.session.doc(&id).unwrap().get_heads();
+    writer_heads.sort();
+    assert_eq!(heads, writer_heads, "both devices hold the same document");
+    drop(reader);
+    drop(writer);
+
+    // Both nodes restart: each loads the document (snapshot and later changes) with everything.
+    a.stop().await;
+    b.stop().await;
+    let a = ServerProcess::start(&db, &flags).await;
+    let b = ServerProcess::start(&db, &flags).await;
+    for (name, node) in [("fresh-a", &a), ("fresh-b", &b)] {
+        let mut fresh = field_client(db.dir.path(), name).await;
+        fresh.pull(id);
+        sync_ok(&mut fresh, node).await;
+        let mut loaded = fresh.document(&id).unwrap().get_heads();
+        loaded.sort();
+        assert_eq!(loaded, heads, "{name} loads every change");
+        let json = fresh.show(&id).unwrap();
+        assert_eq!(
+            json["entries"].as_object().unwrap().len(),
+            CHANGES + 1,
+            "{name}"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+    db.cleanup().await;
+}
