@@ -48,6 +48,9 @@ enum Command {
         ttl: String,
         #[arg(long, default_value = "cli")]
         device_name: String,
+        /// Issue this many tokens, each for a new device, one per line (load tests).
+        #[arg(long, default_value_t = 1)]
+        count: u32,
         #[arg(long, env = "LINLI_JWT_SECRET_FILE")]
         jwt_secret_file: Option<PathBuf>,
     },
@@ -175,15 +178,18 @@ async fn main() -> anyhow::Result<()> {
             user,
             ttl,
             device_name,
+            count,
             jwt_secret_file,
         } => {
             let keys = Keys::load(&store.data_dir, jwt_secret_file.as_deref())?;
             let ttl = admin::parse_ttl(&ttl)?;
             let store = store.open().await?;
-            println!(
-                "{}",
-                admin::issue_token(&store, &keys, &user, ttl, &device_name).await?
-            );
+            for _ in 0..count {
+                println!(
+                    "{}",
+                    admin::issue_token(&store, &keys, &user, ttl, &device_name).await?
+                );
+            }
         }
         Command::Device(DeviceCommand::Revoke {
             store,

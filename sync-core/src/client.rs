@@ -188,25 +188,26 @@ impl ClientSession {
 
     /// Frames to send now: a sync (or request) message for every document that needs one.
     pub fn poll_frames(&mut self) -> Vec<Vec<u8>> {
-        let Some(server) = self.server.clone() else {
-            return Vec::new();
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        ids.iter().filter_map(|id| self.poll_document(id)).collect()
+    }
+
+    /// The frame to send now for one document, if it needs one (cheaper than
+    /// [`Self::poll_frames`] when only this document changed).
+    pub fn poll_document(&mut self, id: &DocumentId) -> Option<Vec<u8>> {
+        let server = self.server.clone()?;
+        let d = self.docs.get_mut(id)?;
+        let msg = d.doc.generate_sync_message(&mut d.sync)?;
+        let body = DocMessage {
+            sender_id: self.local.clone(),
+            target_id: server,
+            document_id: id.to_string(),
+            data: msg.encode(),
         };
-        let mut out = Vec::new();
-        for (id, d) in self.docs.iter_mut() {
-            if let Some(msg) = d.doc.generate_sync_message(&mut d.sync) {
-                let body = DocMessage {
-                    sender_id: self.local.clone(),
-                    target_id: server.clone(),
-                    document_id: id.to_string(),
-                    data: msg.encode(),
-                };
-                out.push(wire::encode(&if d.requested {
-                    Message::Request(body)
-                } else {
-                    Message::Sync(body)
-                }));
-            }
-        }
-        out
+        Some(wire::encode(&if d.requested {
+            Message::Request(body)
+        } else {
+            Message::Sync(body)
+        }))
     }
 }

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Runs every workload of the load generator against Linli (SQLite and PostgreSQL), the
+# reference automerge-repo Node server and samod, in one run on this machine, plus the
+# bare-automerge floor and the criterion micro-benchmarks, and writes BENCHMARKS.md.
+#
+#   benchmarks/compare.sh            # the sizes of issue #6 (about 40 minutes on 2 cores)
+#   QUICK=1 benchmarks/compare.sh    # small sizes, to check the script (a few minutes)
+#
+# Servers run pinned to CPU 0 and the load generator to CPU 1 (taskset), so each server gets
+# one core and the load generator never competes with it. One server runs at a time, each
+# on a fresh data directory (fresh PostgreSQL database).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+run_dir=$root/target/bench-run/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$run_dir"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+if [[ -n ${QUICK:-} ]]; then
+  BURST=(-D 50 -K 10 -E 5); IDLE=200; LIVE_SECS=5; RECONNECT=200; COLD=2000; COLD_SAMPLES=50
+else
+  BURST=(-D 500 -K 20 -E 10); IDLE=10000; LIVE_SECS=20; RECONNECT=1000; COLD=100000; COLD_SAMPLES=200
+fi
+SERVERS=${SERVERS:-"linli-sqlite linli-postgres node samod"}
+WORKLOADS=${WORKLOADS:-"burst idle live reconnect cold multinode"}
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
+PG_BENCH_DB=linli_bench
+SERVER_CPU=${SERVER_CPU:-0}
+LOADGEN_CPU=${LOADGEN_CPU:-1}
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+log "building (release)"
+cargo build --release -q -p linli-server -p linli-field --bins
+benchmarks/anchors/build.sh >&2
+server_bin=$root/target/release/linli-server
+
+# What the run ran on, for BENCHMARKS.md.
+python3 - "$run_dir/meta.json" "${QUICK:+quick sizes (QUICK=1)}" <<'PY'
+import json, os, subprocess, sys
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return ""
+meta = {
+    "mode": sys.argv[2] or "the full sizes of issue #6",
+    "date": sh("date -u +%Y-%m-%dT%H:%MZ"),
+    "commit": sh("git rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git status --porcelain") else ""),
+    "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"),
+    "cores": sh("nproc"),
+    "memory": sh("free -g | awk '/Mem:/ {print $2 \" GiB\"}'"),
+    "kernel": sh("uname -sr"),
+    "rustc": sh("rustc --version"),
+    "node": sh("node --version"),
+    "automerge_repo": sh("node -p \"require('./benchmarks/anchors/node/node_modules/@automerge/automerge-repo/package.json').version\""),
+    "samod": sh("grep -A1 'name = \"samod\"' benchmarks/anchors/samod/Cargo.lock | sed -n 's/version = //p' | tr -d '\"'"),
+    "postgres": sh("psql -V"),
+}
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+PY
+loadgen_bin=$root/target/release/linli-field
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_for_line() { # file pattern seconds
+  local i
+  for ((i = 0; i < $3 * 20; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "timed out waiting for '$2' in $1"; cat "$1" >&2; return 1
+}
+
+wait_for_http() { # url seconds
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    curl -fs "$1" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  log "timed out waiting for $1"; return 1
+}
+
+pg_reset() {
+  psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PG_BENCH_DB"
+}
+
+# Linli's flags for a benchmark: every connection comes from 127.0.0.1, so the per-address
+# cap is lifted; the rate limits stay at their defaults.
+linli_flags() {
+  echo --max-connections 30000 --max-connections-per-address 30000
+}
+
+# Sets SERVER_PID, SYNC_URL, TOKENS (may be empty) for server $1 on data dir $2.
+# $3 = "keep" reuses the data dir/database (a restart).
+start_server() {
+  local kind=$1 data=$2 keep=${3:-} port logf
+  port=$(free_port)
+  logf=$data.log
+  TOKENS=""
+  case $kind in
+    linli-sqlite|linli-postgres)
+      local db=()
+      [[ $kind == linli-postgres ]] && db=(--database-url "postgres://postgres@127.0.0.1:5432/$PG_BENCH_DB")
+      if [[ -z $keep ]]; then
+        rm -rf "$data"; mkdir -p "$data"
+        [[ $kind == linli-postgres ]] && pg_reset
+        local org
+        for org in c01 c01/s01 c01/s01/m01 c01/s01/m01/g01; do
+          "$server_bin" org add --data-dir "$data" "${db[@]}" --path $org --name "bench $org" >/dev/null
+        done
+        "$server_bin" user add --data-dir "$data" "${db[@]}" --name bench --role worker --org c01/s01/m01/g01 >/dev/null
+        "$server_bin" token --data-dir "$data" "${db[@]}" --user bench --ttl 12h --count 500 > "$data.tokens"
+      fi
+      TOKENS=$data.tokens
+      taskset -c "$SERVER_CPU" "$server_bin" serve --data-dir "$data" "${db[@]}" \
+        --listen 127.0.0.1:$port $(linli_flags) >>"$logf" 2>&1 &
+      SERVER_PID=$!
+      SYNC_URL=ws://127.0.0.1:$port/sync
+      ;;
+    node)
+      [[ -z $keep ]] && { rm -rf "$data"; mkdir -p "$data"; }
+      taskset -c "$SERVER_CPU" node benchmarks/anchors/node/server.mjs --port $port --data "$data" >>"$logf" 2>&1 &
+      SERVER_PID=$!
+      SYNC_URL=ws://127.0.0.1:$port
+      ;;
+    samod)
+      [[ -z $keep ]] && { rm -rf "$data"; mkdir -p "$data"; }
+      RUST_LOG=off taskset -c "$SERVER_CPU" benchmarks/anchors/samod/target/release/linli-anchor-samod --port $port --data "$data" >>"$logf" 2>&1 &
+      SERVER_PID=$!
+      SYNC_URL=ws://127.0.0.1:$port
+      ;;
+  esac
+  SERVER_PORT=$port
+}
+
+wait_ready() {
+  case $1 in
+    linli-*) wait_for_http "http://127.0.0.1:$SERVER_PORT/healthz" 60 ;;
+    *) wait_for_line "$2.log" "ready" 60 ;;
+  esac
+}
+
+stop_server() {
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+}
+
+loadgen() { # out-file args...
+  local out=$1; shift
+  if ! taskset -c "$LOADGEN_CPU" "$loadgen_bin" --json loadgen "$@" >"$out" 2>"$out.err"; then
+    log "FAILED: loadgen $* (see $out, $out.err)"
+    cat "$out" "$out.err" >&2 || true
+  fi
+}
+
+common() { # label
+  local args=(--url "$SYNC_URL" --server-pid "$SERVER_PID" --label "$1")
+  [[ -n $TOKENS ]] && args+=(--tokens "$TOKENS")
+  printf '%s\n' "${args[@]}"
+}
+
+run_workload() { # workload server
+  local w=$1 s=$2 data=$run_dir/$2-$1 out=$run_dir/$1-$2.json
+  log "$w on $s"
+  start_server "$s" "$data"
+  wait_ready "$s" "$data"
+  mapfile -t args < <(common "$s")
+  case $w in
+    burst) loadgen "$out" burst "${BURST[@]}" "${args[@]}" ;;
+    idle) loadgen "$out" idle -C "$IDLE" "${args[@]}" ;;
+    live) loadgen "$out" live --duration-secs "$LIVE_SECS" "${args[@]}" ;;
+    reconnect) loadgen "$out" reconnect --docs "$RECONNECT" "${args[@]}" ;;
+    cold)
+      loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" "${args[@]}"
+      stop_server
+      start_server "$s" "$data" keep
+      mapfile -t args < <(common "$s")
+      loadgen "$out" cold-probe --docs "$COLD" --samples "$COLD_SAMPLES" "${args[@]}"
+      ;;
+  esac
+  stop_server
+}
+
+# Two Linli nodes on one PostgreSQL database, live workload with peers alternating nodes.
+run_multinode() {
+  local data=$run_dir/multinode out=$run_dir/multinode-linli-postgres.json
+  log "multinode (2 Linli nodes on PostgreSQL)"
+  start_server linli-postgres "$data-a"
+  wait_ready linli-postgres "$data-a"
+  local pid_a=$SERVER_PID url_a=$SYNC_URL tokens=$TOKENS
+  # The second node shares the first one's database and JWT secret.
+  mkdir -p "$data-b"
+  cp "$data-a"/*secret* "$data-b"/ 2>/dev/null || true
+  local port_b; port_b=$(free_port)
+  taskset -c "$SERVER_CPU" "$server_bin" serve --data-dir "$data-b" \
+    --database-url "postgres://postgres@127.0.0.1:5432/$PG_BENCH_DB" \
+    --listen 127.0.0.1:$port_b $(linli_flags) >>"$data-b.log" 2>&1 &
+  local pid_b=$!
+  wait_for_http "http://127.0.0.1:$port_b/healthz" 60
+  loadgen "$out" live --duration-secs "$LIVE_SECS" --url "$url_a" --url "ws://127.0.0.1:$port_b/sync" \
+    --tokens "$tokens" --server-pid "$pid_a" --label "linli-postgres, 2 nodes"
+  kill -TERM "$pid_a" "$pid_b"; wait "$pid_a" "$pid_b" 2>/dev/null || true
+}
+
+for w in $WORKLOADS; do
+  if [[ $w == multinode ]]; then run_multinode; continue; fi
+  for s in $SERVERS; do run_workload "$w" "$s"; done
+  if [[ $w == burst ]]; then
+    log "floor (bare automerge)"
+    loadgen "$run_dir/floor.json" floor "${BURST[@]}"
+  fi
+done
+
+if [[ -z ${SKIP_MICRO:-} && -x benchmarks/micro.sh ]]; then
+  log "criterion micro-benchmarks"
+  benchmarks/micro.sh >"$run_dir/micro.md" 2>"$run_dir/micro.err" || log "micro-benchmarks failed (see $run_dir/micro.err)"
+fi
+
+log "writing BENCHMARKS.md"
+python3 benchmarks/render.py "$run_dir" >BENCHMARKS.md
+log "done: $run_dir"

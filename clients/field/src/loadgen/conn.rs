@@ -1,0 +1,142 @@
+//! One load-generator connection: a websocket carrying automerge-repo frames, with every byte
+//! counted as it goes over the wire.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::LoadError;
+
+/// Bytes and frames over every connection of a run, websocket framing included (the HTTP
+/// upgrade and TCP/IP headers are not).
+#[derive(Debug, Default)]
+pub struct Traffic {
+    sent: AtomicU64,
+    received: AtomicU64,
+    frames_sent: AtomicU64,
+    frames_received: AtomicU64,
+}
+
+/// A snapshot of [`Traffic`].
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct TrafficTotals {
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub frames_sent: u64,
+    pub frames_received: u64,
+}
+
+impl Traffic {
+    /// The totals so far.
+    pub fn totals(&self) -> TrafficTotals {
+        TrafficTotals {
+            bytes_sent: self.sent.load(Ordering::Relaxed),
+            bytes_received: self.received.load(Ordering::Relaxed),
+            frames_sent: self.frames_sent.load(Ordering::Relaxed),
+            frames_received: self.frames_received.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl TrafficTotals {
+    /// What happened between `earlier` and `self`.
+    pub fn since(&self, earlier: &TrafficTotals) -> TrafficTotals {
+        TrafficTotals {
+            bytes_sent: self.bytes_sent - earlier.bytes_sent,
+            bytes_received: self.bytes_received - earlier.bytes_received,
+            frames_sent: self.frames_sent - earlier.frames_sent,
+            frames_received: self.frames_received - earlier.frames_received,
+        }
+    }
+}
+
+/// The size of a websocket frame header (RFC 6455 §5.2) for a payload of `len` bytes; frames
+/// a client sends carry a 4-byte mask.
+fn frame_overhead(len: usize, masked: bool) -> u64 {
+    let length = match len {
+        0..=125 => 0,
+        126..=65535 => 2,
+        _ => 8,
+    };
+    2 + length + if masked { 4 } else { 0 }
+}
+
+/// A websocket to a sync server.
+pub struct Conn {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    traffic: Arc<Traffic>,
+}
+
+impl Conn {
+    /// Connects to `url`, with `token` as a bearer token when given.
+    pub async fn connect(
+        url: &str,
+        token: Option<&str>,
+        traffic: Arc<Traffic>,
+    ) -> Result<Self, LoadError> {
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| LoadError::Connect(e.to_string()))?;
+        if let Some(token) = token {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| LoadError::Connect("token is not a valid header value".into()))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| LoadError::Connect(e.to_string()))?;
+        Ok(Self { ws, traffic })
+    }
+
+    /// Queues frames and sends them.
+    pub async fn send_all(&mut self, frames: Vec<Vec<u8>>) -> Result<(), LoadError> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        for frame in frames {
+            let len = frame.len();
+            self.ws
+                .feed(Message::Binary(frame.into()))
+                .await
+                .map_err(|e| LoadError::Connection(e.to_string()))?;
+            self.traffic
+                .sent
+                .fetch_add(len as u64 + frame_overhead(len, true), Ordering::Relaxed);
+            self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+        }
+        self.ws
+            .flush()
+            .await
+            .map_err(|e| LoadError::Connection(e.to_string()))
+    }
+
+    /// The next binary frame; `None` when the server closed the connection.
+    pub async fn recv(&mut self) -> Result<Option<Vec<u8>>, LoadError> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Binary(bytes))) => {
+                    let len = bytes.len();
+                    self.traffic
+                        .received
+                        .fetch_add(len as u64 + frame_overhead(len, false), Ordering::Relaxed);
+                    self.traffic.frames_received.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(bytes.into()));
+                }
+                Some(Ok(Message::Close(_))) | None => return Ok(None),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(LoadError::Connection(e.to_string())),
+            }
+        }
+    }
+
+    /// Closes the connection politely.
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
