@@ -153,33 +153,33 @@ async fn query_rows(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
-    let under = format!("{scope}/");
+    let (under, past) = crate::indicators::scope_bounds(scope);
     let (sql, kinds): (&str, &[char]) = match dataset {
         Dataset::Households => (
-            "SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
-             WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND merged_into IS NULL ORDER BY org, address",
+            concat!("SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
+             WHERE ", crate::indicators::scope!("org"), " AND merged_into IS NULL ORDER BY org, address"),
             &['t', 't', 't', 't', 't', 'o', 'i'],
         ),
         Dataset::Residents => (
-            "SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
-             WHERE org = $1 OR substr(org, 1, length($2)) = $2 ORDER BY org, document_id, member_id",
+            concat!("SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
+             WHERE ", crate::indicators::scope!("org"), " ORDER BY org, document_id, member_id"),
             &['t', 't', 't', 't', 't', 'j', 't', 't', 'i'],
         ),
         Dataset::Visits => (
-            "SELECT document_id, visit_id, org, at, by_user, purpose, needs, follow_up FROM p_visits \
-             WHERE org = $1 OR substr(org, 1, length($2)) = $2 ORDER BY at, document_id",
+            concat!("SELECT document_id, visit_id, org, at, by_user, purpose, needs, follow_up FROM p_visits \
+             WHERE ", crate::indicators::scope!("org"), " ORDER BY at, document_id"),
             &['t', 't', 't', 't', 't', 't', 't', 'o'],
         ),
         Dataset::VolunteerHours => (
-            "SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
-             WHERE org = $1 OR substr(org, 1, length($2)) = $2 ORDER BY date, document_id, entry_id",
+            concat!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
+             WHERE ", crate::indicators::scope!("org"), " ORDER BY date, document_id, entry_id"),
             &['t', 't', 't', 't', 't', 'i', 't', 't', 't'],
         ),
         Dataset::Indicators => return Ok(Vec::new()),
     };
     with_pool!(store, pool => {
-        let sql = format!("{sql} LIMIT $3 OFFSET $4");
-        let rows = sqlx::query(&sql).bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
+        let sql = format!("{sql} LIMIT $4 OFFSET $5");
+        let rows = sqlx::query(&sql).bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
         rows.iter()
             .map(|r| {
                 kinds

@@ -92,65 +92,148 @@ fn thirty_days_before(to: &str) -> String {
     crate::clock::iso_from_ms(days * 86_400_000)[..10].to_owned()
 }
 
+/// The org scope "`$1` or anything under `$1/`" on column `$col`, with `$2` = `$1/` and
+/// `$3` = `$1` followed by `0` (the character after `/`). Exact-prefix semantics, as
+/// `col = $1 OR substr(col, 1, length($2)) = $2` (no `LIKE`: `_` is allowed in org codes and
+/// SQLite's `LIKE` ignores case), but written as one index range: every org starting with
+/// `$1/` lies in `[$1/, $10)` byte-wise, the range `[$1, $10)` holds exactly those, `$1`
+/// itself and orgs `$1` followed by a character below `/` (`-`, `.`), which the last term
+/// leaves out. Byte-wise: SQLite compares with BINARY, PostgreSQL's `org` columns are
+/// `COLLATE "C"` (migration 0008).
+macro_rules! scope {
+    ($col:literal) => {
+        concat!(
+            "(",
+            $col,
+            " >= $1 AND ",
+            $col,
+            " < $3 AND (",
+            $col,
+            " >= $2 OR ",
+            $col,
+            " = $1))"
+        )
+    };
+}
+pub(crate) use scope;
+
+/// The bounds the `scope!` condition binds as `$1`, `$2` and `$3`.
+pub(crate) fn scope_bounds(org: &str) -> (String, String) {
+    (format!("{org}/"), format!("{org}0"))
+}
+
 /// Computes the indicators of `org` (and everything under it) for `from..=to` (dates).
+///
+/// One pass over each projection table (counts of one table are sums of `CASE`s in one
+/// query), each through an index that covers it, the independent queries run at once on
+/// separate pool connections (as before, each reads its own snapshot).
 pub async fn compute(
     store: &Store,
     org: &str,
     from: &str,
     to: &str,
 ) -> Result<Indicators, sqlx::Error> {
-    let under = format!("{org}/");
+    let (under, past) = scope_bounds(org);
     let year: i64 = to.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
     let elderly_born_by = year - 60;
     let (working_from, working_to) = (year - 59, year - 16);
     let to_end = format!("{to}\u{10FFFF}");
     let visit_from = thirty_days_before(to);
+    macro_rules! query {
+        ($sql:expr $(, $arg:expr)*) => {
+            sqlx::query($sql).bind(org).bind(&under).bind(&past)$(.bind($arg))*
+        };
+    }
     macro_rules! scalar {
         ($pool:expr, $sql:expr $(, $arg:expr)*) => {
-            sqlx::query_scalar::<_, i64>($sql).bind(org).bind(&under)$(.bind($arg))*.fetch_one($pool).await?
+            async {
+                sqlx::query_scalar::<_, i64>($sql).bind(org).bind(&under).bind(&past)$(.bind($arg))*.fetch_one($pool).await
+            }
         };
     }
     let (
         households,
-        residents,
+        (residents, elderly, elderly_with_record),
         volunteers,
-        elderly,
-        elderly_with_record,
-        emp_requests,
-        emp_done,
+        (emp_requests, emp_done, opened),
         zero_emp,
         approved_min,
         visited,
-        opened,
-        communities,
-        orgs,
+        (communities, orgs),
         answered_rows,
     ) = with_pool!(store, pool => {
-        let households = scalar!(pool, "SELECT COUNT(*) FROM p_households WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND merged_into IS NULL");
-        let residents = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE org = $1 OR substr(org, 1, length($2)) = $2");
-        let volunteers = scalar!(pool, "SELECT COUNT(*) FROM p_volunteers WHERE org = $1 OR substr(org, 1, length($2)) = $2");
-        let elderly = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND birth_year <= $3", elderly_born_by);
-        let elderly_with_record = scalar!(pool, "SELECT COUNT(*) FROM p_residents WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND birth_year <= $3 AND health_record = 1", elderly_born_by);
-        let emp_requests = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND category = '就业'");
-        let emp_done = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND category = '就业' AND status IN ('resolved', 'closed')");
-        let zero_emp = scalar!(pool,
-            "SELECT COUNT(*) FROM p_households h WHERE (h.org = $1 OR substr(h.org, 1, length($2)) = $2) AND h.merged_into IS NULL \
-             AND EXISTS (SELECT 1 FROM p_residents r WHERE r.document_id = h.document_id AND r.birth_year BETWEEN $3 AND $4 \
-                         AND r.employment NOT IN ('student', 'unable', 'retired')) \
-             AND NOT EXISTS (SELECT 1 FROM p_residents r WHERE r.document_id = h.document_id AND r.employment = 'employed')",
-            working_from, working_to);
-        let approved_min = scalar!(pool, "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND status = 'approved' AND date >= $3 AND date <= $4", from, to);
-        let visited = scalar!(pool, "SELECT COUNT(DISTINCT v.document_id) FROM p_visits v JOIN p_households h ON h.document_id = v.document_id \
-             WHERE (v.org = $1 OR substr(v.org, 1, length($2)) = $2) AND h.merged_into IS NULL AND v.at >= $3 AND v.at <= $4", &visit_from, &to_end);
-        let opened = scalar!(pool, "SELECT COUNT(*) FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND opened_at >= $3 AND opened_at <= $4", from, &to_end);
-        let communities = scalar!(pool, "SELECT COUNT(*) FROM p_communities WHERE org = $1 OR substr(org, 1, length($2)) = $2");
-        let orgs = scalar!(pool, "SELECT CAST(COALESCE(SUM(organizations), 0) AS BIGINT) FROM p_communities WHERE org = $1 OR substr(org, 1, length($2)) = $2");
-        let answered_rows = sqlx::query("SELECT opened_at, answered_at FROM p_requests WHERE (org = $1 OR substr(org, 1, length($2)) = $2) AND answered_at >= $3 AND answered_at <= $4")
-            .bind(org).bind(&under).bind(from).bind(&to_end).fetch_all(pool).await?
-            .iter()
-            .map(|r| Ok((r.try_get::<Option<String>, _>("opened_at")?, r.try_get::<Option<String>, _>("answered_at")?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        (households, residents, volunteers, elderly, elderly_with_record, emp_requests, emp_done, zero_emp, approved_min, visited, opened, communities, orgs, answered_rows)
+        tokio::try_join!(
+            // p_households (org, merged_into).
+            scalar!(pool, concat!("SELECT COUNT(*) FROM p_households WHERE ", scope!("org"), " AND merged_into IS NULL")),
+            // p_residents (org, birth_year, health_record): residents, elderly, elderly with a record.
+            async {
+                let row = query!(concat!(
+                    "SELECT COUNT(*) AS n, \
+                     COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0) AS elderly, \
+                     COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) AS with_record \
+                     FROM p_residents WHERE ", scope!("org")), elderly_born_by)
+                .fetch_one(pool).await?;
+                Ok::<_, sqlx::Error>((row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("elderly")?, row.try_get::<i64, _>("with_record")?))
+            },
+            scalar!(pool, concat!("SELECT COUNT(*) FROM p_volunteers WHERE ", scope!("org"))),
+            // p_requests is small (one row per request): one pass for its three counts.
+            async {
+                let row = query!(concat!(
+                    "SELECT COALESCE(SUM(CASE WHEN category = '就业' THEN 1 ELSE 0 END), 0) AS emp, \
+                     COALESCE(SUM(CASE WHEN category = '就业' AND status IN ('resolved', 'closed') THEN 1 ELSE 0 END), 0) AS emp_done, \
+                     COALESCE(SUM(CASE WHEN opened_at >= $4 AND opened_at <= $5 THEN 1 ELSE 0 END), 0) AS opened \
+                     FROM p_requests WHERE ", scope!("org")), from, &to_end)
+                .fetch_one(pool).await?;
+                Ok::<_, sqlx::Error>((row.try_get::<i64, _>("emp")?, row.try_get::<i64, _>("emp_done")?, row.try_get::<i64, _>("opened")?))
+            },
+            // Zero-employment households: live households in scope with a working-age member who
+            // is neither a student, unable, retired nor employed, and nobody employed. (The same
+            // set as "a working-age member not student/unable/retired, and nobody employed": with
+            // nobody employed, that member is not employed either.) The candidates come from the
+            // partial index p_residents_jobless (few rows), the employed check from
+            // p_residents_employed.
+            scalar!(pool, concat!(
+                "SELECT COUNT(*) FROM p_households h WHERE ", scope!("h.org"), " AND h.merged_into IS NULL \
+                 AND h.document_id IN (SELECT r.document_id FROM p_residents r WHERE r.birth_year BETWEEN $4 AND $5 \
+                                       AND r.employment NOT IN ('student', 'unable', 'retired', 'employed')) \
+                 AND NOT EXISTS (SELECT 1 FROM p_residents e WHERE e.document_id = h.document_id AND e.employment = 'employed')"),
+                working_from, working_to),
+            // p_volunteer_entries (org, status, date, minutes).
+            scalar!(pool, concat!("SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
+                " AND status = 'approved' AND date >= $4 AND date <= $5"), from, to),
+            // Households visited: the documents of the visits in scope and period (p_visits
+            // (org, document_id, at), grouped in index order), less those whose household is
+            // merged (p_households_merged, few rows). A visit row is written only with its
+            // household's row, in the same transaction and with the same org, so this is the
+            // count of live households joined to those visits.
+            async {
+                let all = sqlx::query_scalar::<_, i64>(concat!(
+                    "SELECT COUNT(*) FROM (SELECT v.document_id FROM p_visits v WHERE ", scope!("v.org"),
+                    " AND v.at >= $4 AND v.at <= $5 GROUP BY v.org, v.document_id) d"))
+                    .bind(org).bind(&under).bind(&past).bind(&visit_from).bind(&to_end).fetch_one(pool).await?;
+                let merged = sqlx::query_scalar::<_, i64>(concat!(
+                    "SELECT COUNT(*) FROM p_households h WHERE h.merged_into IS NOT NULL AND EXISTS \
+                     (SELECT 1 FROM p_visits v WHERE v.document_id = h.document_id AND ", scope!("v.org"),
+                    " AND v.at >= $4 AND v.at <= $5)"))
+                    .bind(org).bind(&under).bind(&past).bind(&visit_from).bind(&to_end).fetch_one(pool).await?;
+                Ok::<_, sqlx::Error>(all - merged)
+            },
+            async {
+                let row = query!(concat!(
+                    "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(organizations), 0) AS BIGINT) AS orgs FROM p_communities WHERE ",
+                    scope!("org")))
+                .fetch_one(pool).await?;
+                Ok::<_, sqlx::Error>((row.try_get::<i64, _>("n")?, row.try_get::<i64, _>("orgs")?))
+            },
+            async {
+                query!(concat!("SELECT opened_at, answered_at FROM p_requests WHERE ", scope!("org"),
+                    " AND answered_at >= $4 AND answered_at <= $5"), from, &to_end)
+                    .fetch_all(pool).await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<Option<String>, _>("opened_at")?, r.try_get::<Option<String>, _>("answered_at")?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+        )?
     });
     let waits: Vec<f64> = answered_rows
         .iter()
@@ -190,10 +273,11 @@ pub async fn compute(
 /// The org units directly under `org` that hold data (for drill-down).
 pub async fn children(store: &Store, org: &str) -> Result<Vec<String>, sqlx::Error> {
     let depth = org.split('/').count();
-    let under = format!("{org}/");
+    let (under, past) = scope_bounds(org);
+    // Strictly under `org`: `[$1/, $10)` (see `scope!`), an index range on each table's org.
     let orgs: Vec<String> = with_pool!(store, pool => {
-        sqlx::query_scalar("SELECT DISTINCT org FROM p_households WHERE substr(org, 1, length($1)) = $1 UNION SELECT DISTINCT org FROM p_volunteers WHERE substr(org, 1, length($1)) = $1 UNION SELECT DISTINCT org FROM p_communities WHERE substr(org, 1, length($1)) = $1")
-            .bind(&under).fetch_all(pool).await?
+        sqlx::query_scalar("SELECT DISTINCT org FROM p_households WHERE org >= $1 AND org < $2 UNION SELECT DISTINCT org FROM p_volunteers WHERE org >= $1 AND org < $2 UNION SELECT DISTINCT org FROM p_communities WHERE org >= $1 AND org < $2")
+            .bind(&under).bind(&past).fetch_all(pool).await?
     });
     let mut kids: Vec<String> = orgs
         .iter()

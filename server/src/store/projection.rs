@@ -170,14 +170,14 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<EntryRow>, sqlx::Error> {
         use sqlx::Row;
-        let under = format!("{scope}/");
+        let (under, past) = crate::indicators::scope_bounds(scope);
         with_pool!(self, pool => {
-            let rows = sqlx::query(
+            let rows = sqlx::query(concat!(
                 "SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status, review_note \
-                 FROM p_volunteer_entries WHERE status = $1 AND (org = $2 OR substr(org, 1, length($3)) = $3) \
-                 ORDER BY date, document_id, entry_id LIMIT $4 OFFSET $5",
-            )
-            .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
+                 FROM p_volunteer_entries WHERE status = $4 AND ", crate::indicators::scope!("org"),
+                " ORDER BY date, document_id, entry_id LIMIT $5 OFFSET $6",
+            ))
+            .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset)
             .fetch_all(pool).await?;
             rows.iter().map(|r| Ok(EntryRow {
                 document_id: r.try_get("document_id")?,
@@ -225,10 +225,11 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
         use sqlx::Row;
-        let under = format!("{scope}/");
+        let (under, past) = crate::indicators::scope_bounds(scope);
         with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $1 AND (org = $2 OR substr(org, 1, length($3)) = $3) ORDER BY id LIMIT $4 OFFSET $5")
-                .bind(status).bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
+            let rows = sqlx::query(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND ",
+                crate::indicators::scope!("org"), " ORDER BY id LIMIT $5 OFFSET $6"))
+                .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(DuplicateRow {
                 id: r.try_get("id")?,
                 first_id: r.try_get("first_id")?,
@@ -272,13 +273,13 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<HouseholdRow>, sqlx::Error> {
         use sqlx::Row;
-        let under = format!("{scope}/");
+        let (under, past) = crate::indicators::scope_bounds(scope);
         with_pool!(self, pool => {
-            let rows = sqlx::query(
+            let rows = sqlx::query(concat!(
                 "SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
-                 WHERE org = $1 OR substr(org, 1, length($2)) = $2 ORDER BY org, address, document_id LIMIT $3 OFFSET $4",
-            )
-            .bind(scope).bind(&under).bind(limit).bind(offset).fetch_all(pool).await?;
+                 WHERE ", crate::indicators::scope!("org"), " ORDER BY org, address, document_id LIMIT $4 OFFSET $5",
+            ))
+            .bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(HouseholdRow {
                 document_id: r.try_get("document_id")?,
                 org: r.try_get("org")?,
