@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::doc_actor::{self, DocCommand};
+use crate::store::group_commit::GroupCommitter;
 use crate::store::Store;
 
 /// Settings the document actors need.
@@ -52,6 +53,7 @@ pub struct Hub {
 
 struct Inner {
     store: Store,
+    committer: GroupCommitter,
     settings: HubSettings,
     docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
     peers: Mutex<HashMap<PeerId, (u64, CancellationToken)>>,
@@ -70,6 +72,7 @@ impl Hub {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                committer: GroupCommitter::start(store.clone()),
                 store,
                 settings,
                 docs: Mutex::new(HashMap::new()),
@@ -84,6 +87,11 @@ impl Hub {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Where document actors hand their commits (group commit).
+    pub fn committer(&self) -> &GroupCommitter {
+        &self.inner.committer
     }
 
     /// Actor settings.

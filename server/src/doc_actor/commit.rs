@@ -12,7 +12,7 @@ use linli_sync_core::automerge::ActorId;
 use linli_sync_core::doc_sync::{Pending, StoredError};
 
 use super::Actor;
-use crate::store::{CommitOutcome, NewChange, Origin};
+use crate::store::{CommitOutcome, CommitRequest, NewChange, Origin};
 
 /// Commits taken back and tried again on top of other nodes' changes, at most.
 const MAX_RETRIES: usize = 8;
@@ -46,14 +46,14 @@ impl Actor {
             let extras = self.commit_extras(&commit);
             let result = self
                 .hub
-                .store()
-                .commit(
-                    &self.key,
-                    commit.create.as_ref(),
-                    &changes,
-                    &origin,
-                    &extras,
-                )
+                .committer()
+                .commit(CommitRequest {
+                    document_id: self.key.clone(),
+                    create: commit.create.clone(),
+                    changes,
+                    origin,
+                    extras,
+                })
                 .await;
             let why = match result {
                 Ok(CommitOutcome::Stored { last_seq, added }) => {

@@ -47,6 +47,7 @@ pub mod backup;
 mod catch_up;
 mod conflicts;
 mod documents;
+pub mod group_commit;
 mod identity;
 mod open;
 pub mod projection;
@@ -129,6 +130,16 @@ pub struct CommitExtras {
     pub projection: Option<(String, projection::Projection)>,
 }
 
+/// One document's commit, owned, for [`Store::commit_group`].
+#[derive(Debug, Clone)]
+pub struct CommitRequest {
+    pub document_id: String,
+    pub create: Option<RootInfo>,
+    pub changes: Vec<NewChange>,
+    pub origin: Origin,
+    pub extras: CommitExtras,
+}
+
 /// A reviewed field with concurrent values (`candidates` is JSON).
 #[derive(Debug, Clone)]
 pub struct NewConflict {
@@ -179,6 +190,126 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+/// The statements of one document's commit, run on `$tx` (a transaction or a savepoint);
+/// evaluates to its [`CommitOutcome`]. Shared by single and group commits.
+macro_rules! commit_statements {
+    ($tx:ident, $id:expr, $create:expr, $changes:expr, $origin:expr, $extras:expr, $now:expr, $postgres:expr) => {
+        async {
+                if let Some(root) = $create {
+                    sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                        .bind($id)
+                        .bind(root.kind.as_str())
+                        .bind(root.org.as_str())
+                        .bind($now)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                // Take the document's row lock before reading its log: other nodes' commits of
+                // this document wait here until this one ends, and this one sees theirs.
+                sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
+                    .bind($id)
+                    .execute(&mut *$tx)
+                    .await?;
+                let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
+                    .bind($id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                if stored > $extras.known_seq {
+                    return Ok(CommitOutcome::Behind);
+                }
+                let mut added = 0_i64;
+                for change in $changes {
+                    let result = sqlx::query(
+                        "INSERT INTO changes (document_id, hash, actor, peer, user_id, device_id, bytes, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, hash) DO NOTHING",
+                    )
+                    .bind($id)
+                    .bind(&change.hash)
+                    .bind(&change.actor)
+                    .bind(&$origin.peer)
+                    .bind(&$origin.user)
+                    .bind(&$origin.device)
+                    .bind(&change.bytes)
+                    .bind($now)
+                    .execute(&mut *$tx)
+                    .await?;
+                    added += result.rows_affected() as i64;
+                }
+                sqlx::query("UPDATE documents SET change_count = change_count + $1 WHERE id = $2")
+                    .bind(added)
+                    .bind($id)
+                    .execute(&mut *$tx)
+                    .await?;
+                for b in &$extras.bindings {
+                    sqlx::query(
+                        "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id, actor) DO NOTHING",
+                    )
+                    .bind($id)
+                    .bind(&b.actor)
+                    .bind(&b.user)
+                    .bind(&b.device)
+                    .bind($now)
+                    .execute(&mut *$tx)
+                    .await?;
+                    let device: String = sqlx::query_scalar("SELECT device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2")
+                        .bind($id)
+                        .bind(&b.actor)
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    if device != b.device {
+                        return Ok(CommitOutcome::ActorTaken(b.actor.clone()));
+                    }
+                }
+                for q in &$extras.quarantine {
+                    quarantine_insert!(&mut *$tx, q, $now)?;
+                }
+                for s in &$extras.settled {
+                    sqlx::query(
+                        "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
+                         WHERE document_id = $4 AND path = $5 AND status = 'open'",
+                    )
+                    .bind($now)
+                    .bind(&s.by)
+                    .bind(&s.value)
+                    .bind($id)
+                    .bind(&s.path)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                if let Some((org, p)) = &$extras.projection {
+                    projection::apply_projection!($tx, $id, org.as_str(), p);
+                }
+                for c in &$extras.conflicts {
+                    sqlx::query(
+                        "INSERT INTO conflicts (document_id, path, candidates, status, opened_at) VALUES ($1, $2, $3, 'open', $4) \
+                         ON CONFLICT (document_id, path) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates",
+                    )
+                    .bind($id)
+                    .bind(&c.path)
+                    .bind(&c.candidates)
+                    .bind($now)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                if let (true, true, Some(notice)) = ($postgres, added > 0, &$extras.notice) {
+                    // Delivered to listeners when (and only if) the transaction commits.
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANGES_CHANNEL)
+                        .bind(notice)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
+                    .bind($id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                Ok::<CommitOutcome, sqlx::Error>(CommitOutcome::Stored { last_seq, added: added as u64 })
+        }
+        .await
+    };
 }
 
 impl Store {
@@ -269,117 +400,39 @@ impl Store {
         let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            if let Some(root) = create {
-                sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-                    .bind(document_id)
-                    .bind(root.kind.as_str())
-                    .bind(root.org.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+            let outcome = commit_statements!(tx, document_id, create, changes, origin, extras, now, postgres)?;
+            if matches!(outcome, CommitOutcome::Stored { .. }) {
+                tx.commit().await?;
             }
-            // Take the document's row lock before reading its log: other nodes' commits of
-            // this document wait here until this one ends, and this one sees theirs.
-            sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
-                .bind(document_id)
-                .execute(&mut *tx)
-                .await?;
-            let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
-                .bind(document_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if stored > extras.known_seq {
-                return Ok(CommitOutcome::Behind);
-            }
-            let mut added = 0_i64;
-            for change in changes {
-                let result = sqlx::query(
-                    "INSERT INTO changes (document_id, hash, actor, peer, user_id, device_id, bytes, received_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, hash) DO NOTHING",
-                )
-                .bind(document_id)
-                .bind(&change.hash)
-                .bind(&change.actor)
-                .bind(&origin.peer)
-                .bind(&origin.user)
-                .bind(&origin.device)
-                .bind(&change.bytes)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                added += result.rows_affected() as i64;
-            }
-            sqlx::query("UPDATE documents SET change_count = change_count + $1 WHERE id = $2")
-                .bind(added)
-                .bind(document_id)
-                .execute(&mut *tx)
-                .await?;
-            for b in &extras.bindings {
-                sqlx::query(
-                    "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id, actor) DO NOTHING",
-                )
-                .bind(document_id)
-                .bind(&b.actor)
-                .bind(&b.user)
-                .bind(&b.device)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let device: String = sqlx::query_scalar("SELECT device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2")
-                    .bind(document_id)
-                    .bind(&b.actor)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if device != b.device {
-                    return Ok(CommitOutcome::ActorTaken(b.actor.clone()));
+            Ok(outcome)
+        })
+    }
+
+    /// Several documents' commits in one transaction (group commit: one disk flush for all).
+    /// Each runs in its own savepoint, so one that is [`CommitOutcome::Behind`] or
+    /// [`CommitOutcome::ActorTaken`] is rolled back alone. An error fails the whole group
+    /// (nothing of it is stored); callers then commit one by one to find the culprit.
+    pub async fn commit_group(
+        &self,
+        requests: &[CommitRequest],
+    ) -> Result<Vec<CommitOutcome>, sqlx::Error> {
+        let now = now_ms();
+        let postgres = matches!(self, Store::Postgres(_));
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut outcomes = Vec::with_capacity(requests.len());
+            for r in requests {
+                let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                let outcome = commit_statements!(sp, r.document_id.as_str(), r.create.as_ref(), &r.changes, &r.origin, &r.extras, now, postgres)?;
+                if matches!(outcome, CommitOutcome::Stored { .. }) {
+                    sp.commit().await?;
+                } else {
+                    sp.rollback().await?;
                 }
+                outcomes.push(outcome);
             }
-            for q in &extras.quarantine {
-                quarantine_insert!(&mut *tx, q, now)?;
-            }
-            for s in &extras.settled {
-                sqlx::query(
-                    "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
-                     WHERE document_id = $4 AND path = $5 AND status = 'open'",
-                )
-                .bind(now)
-                .bind(&s.by)
-                .bind(&s.value)
-                .bind(document_id)
-                .bind(&s.path)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some((org, p)) = &extras.projection {
-                projection::apply_projection!(tx, document_id, org.as_str(), p);
-            }
-            for c in &extras.conflicts {
-                sqlx::query(
-                    "INSERT INTO conflicts (document_id, path, candidates, status, opened_at) VALUES ($1, $2, $3, 'open', $4) \
-                     ON CONFLICT (document_id, path) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates",
-                )
-                .bind(document_id)
-                .bind(&c.path)
-                .bind(&c.candidates)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let (true, true, Some(notice)) = (postgres, added > 0, &extras.notice) {
-                // Delivered to listeners when (and only if) the transaction commits.
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANGES_CHANNEL)
-                    .bind(notice)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
-                .bind(document_id)
-                .fetch_one(&mut *tx)
-                .await?;
             tx.commit().await?;
-            Ok(CommitOutcome::Stored { last_seq, added: added as u64 })
+            Ok(outcomes)
         })
     }
 
