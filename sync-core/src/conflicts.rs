@@ -9,7 +9,7 @@ use automerge::{
 };
 use serde::Serialize;
 
-use crate::access::{field_writes, resolve, rules::path_matches};
+use crate::access::{located_writes, resolve, rules::path_matches};
 use crate::contract::Kind;
 
 /// The fields reviewed for conflicts, per kind (path patterns as in the access rules).
@@ -54,13 +54,17 @@ pub struct FieldConflict {
 pub fn detect(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Vec<FieldConflict> {
     let after = doc.get_heads();
     let mut found = Vec::new();
-    for write in field_writes(doc, &doc.diff(before, &after)) {
+    for (write, parent) in located_writes(doc, &doc.diff(before, &after)) {
         if !is_reviewed(kind, &write.path) {
             continue;
         }
-        let Some((parent, key)) = split(doc, &write.path) else {
+        // Reviewed fields are map keys; a text edited in place merges (no conflict).
+        let Some(key) = write.path.last().cloned() else {
             continue;
         };
+        if !matches!(doc.object_type(&parent), Ok(ObjType::Map)) {
+            continue;
+        }
         let Ok(all) = doc.get_all(&parent, key.as_str()) else {
             continue;
         };
@@ -119,20 +123,6 @@ pub fn write_value(
         };
     }
     tx.put(&parent, key.as_str(), scalar).map_err(|_| missing())
-}
-
-/// The map holding the field at `path`, and the field's key.
-fn split(doc: &Automerge, path: &[String]) -> Option<(ExId, String)> {
-    let (key, parent_path) = path.split_last()?;
-    let parent = if parent_path.is_empty() {
-        ROOT
-    } else {
-        match resolve(doc, parent_path, None)? {
-            (Value::Object(ObjType::Map), id) => id,
-            _ => return None,
-        }
-    };
-    Some((parent, key.clone()))
 }
 
 fn actor_of(id: &ExId) -> Option<&ActorId> {

@@ -240,32 +240,75 @@ fn guard_holds(
 
 /// Turns patches into the field paths they wrote.
 pub fn field_writes(doc: &Automerge, patches: &[Patch]) -> Vec<FieldWrite> {
-    let mut out: Vec<FieldWrite> = Vec::new();
+    located_writes(doc, patches)
+        .into_iter()
+        .map(|(write, _)| write)
+        .collect()
+}
+
+/// Like [`field_writes`], with the object holding each field (its parent map or list; for a
+/// text edited in place, the text object). Values come from the patches themselves: walking
+/// each path from the root again costs more than everything else a commit does.
+pub(crate) fn located_writes(doc: &Automerge, patches: &[Patch]) -> Vec<(FieldWrite, ObjId)> {
+    let mut out: Vec<(FieldWrite, ObjId)> = Vec::new();
     for patch in patches {
         let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop_string(p)).collect();
-        match &patch.action {
-            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                path.push(key.clone())
+        let (value, null) = match &patch.action {
+            PatchAction::PutMap { key, value, .. } => {
+                path.push(key.clone());
+                patch_value(doc, &value.0, &value.1)
             }
-            PatchAction::PutSeq { index, .. }
-            | PatchAction::Insert { index, .. }
-            | PatchAction::DeleteSeq { index, .. } => path.push(index.to_string()),
+            PatchAction::PutSeq { index, value, .. } => {
+                path.push(index.to_string());
+                patch_value(doc, &value.0, &value.1)
+            }
+            PatchAction::Insert { index, values } => {
+                path.push(index.to_string());
+                match values.iter().next() {
+                    Some((value, id, _)) => patch_value(doc, value, id),
+                    None => (None, false),
+                }
+            }
+            PatchAction::DeleteMap { key } => {
+                path.push(key.clone());
+                (None, false)
+            }
+            PatchAction::DeleteSeq { index, .. } => {
+                path.push(index.to_string());
+                (None, false)
+            }
             PatchAction::Increment { prop, .. } | PatchAction::Conflict { prop } => {
-                path.push(prop_string(prop))
+                path.push(prop_string(prop));
+                let null = matches!(
+                    resolve(doc, &path, None),
+                    Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null)
+                );
+                (read_value(doc, &path, None), null)
             }
-            PatchAction::SpliceText { .. } | PatchAction::Mark { .. } => {}
-        }
-        let value = read_value(doc, &path, None);
-        let null = matches!(
-            resolve(doc, &path, None),
-            Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null)
-        );
+            // Text edited in place: the write is the text field itself, holding its new text.
+            PatchAction::SpliceText { .. } | PatchAction::Mark { .. } => {
+                (doc.text(&patch.obj).ok(), false)
+            }
+        };
         let write = FieldWrite { path, value, null };
-        if !out.contains(&write) {
-            out.push(write);
+        if !out.iter().any(|(w, _)| *w == write) {
+            out.push((write, patch.obj.clone()));
         }
     }
     out
+}
+
+/// What a patch's value says as a field value (text as its string), and whether it is `null`.
+fn patch_value(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> (Option<String>, bool) {
+    match value {
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(s) => (Some(s.to_string()), false),
+            ScalarValue::Null => (Some(ScalarValue::Null.to_string()), true),
+            other => (Some(other.to_string()), false),
+        },
+        Value::Object(ObjType::Text) => (doc.text(id).ok(), false),
+        Value::Object(_) => (None, false),
+    }
 }
 
 fn prop_string(p: &Prop) -> String {
