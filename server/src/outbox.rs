@@ -2,8 +2,8 @@
 //! up is disconnected rather than allowed to hold memory. Sending never waits, so a document
 //! actor is never held up by one slow peer.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -40,6 +40,16 @@ pub struct Outbox {
     kill: CancellationToken,
     queued: Arc<AtomicUsize>,
     max_bytes: usize,
+    last_words: LastWords,
+}
+
+/// The frame sent just before the connection closes (an `error` saying why), kept outside
+/// the bounded queue so that it is not lost when the queue is full; and whether a close was
+/// asked for (later frames are dropped: nothing goes out after it).
+#[derive(Clone, Debug, Default)]
+struct LastWords {
+    frame: Arc<Mutex<Option<Vec<u8>>>>,
+    closing: Arc<AtomicBool>,
 }
 
 /// The writer's side of a connection's queue.
@@ -47,6 +57,7 @@ pub struct Outbox {
 pub struct OutboxReceiver {
     rx: mpsc::Receiver<Outgoing>,
     queued: Arc<AtomicUsize>,
+    last_words: LastWords,
 }
 
 impl OutboxReceiver {
@@ -56,6 +67,15 @@ impl OutboxReceiver {
         self.queued.fetch_sub(item.len(), Ordering::AcqRel);
         Some(item)
     }
+
+    /// The frame to send before closing, if a close with one was asked for.
+    pub fn take_last_words(&self) -> Option<Vec<u8>> {
+        self.last_words
+            .frame
+            .lock()
+            .expect("last words lock")
+            .take()
+    }
 }
 
 impl Outbox {
@@ -64,20 +84,43 @@ impl Outbox {
         let (tx, rx) = mpsc::channel(limits.frames.max(1));
         let kill = CancellationToken::new();
         let queued = Arc::new(AtomicUsize::new(0));
+        let last_words = LastWords::default();
         (
             Self {
                 tx,
                 kill: kill.clone(),
                 queued: queued.clone(),
                 max_bytes: limits.bytes,
+                last_words: last_words.clone(),
             },
-            OutboxReceiver { rx, queued },
+            OutboxReceiver {
+                rx,
+                queued,
+                last_words,
+            },
             kill,
         )
     }
 
-    /// Queues a frame; a full queue ends the connection.
+    /// Queues a frame; a full queue ends the connection. A close's frame is kept aside and
+    /// sent even then (one short try); frames after a close are dropped.
     pub fn send(&self, item: Outgoing) {
+        if self.last_words.closing.load(Ordering::Acquire) {
+            return;
+        }
+        let item = match item {
+            Outgoing::Close(frame) => {
+                self.last_words.closing.store(true, Ordering::Release);
+                if !frame.is_empty() {
+                    *self.last_words.frame.lock().expect("last words lock") = Some(frame);
+                }
+                if self.tx.try_send(Outgoing::Close(Vec::new())).is_err() {
+                    self.kill.cancel();
+                }
+                return;
+            }
+            item => item,
+        };
         let len = item.len();
         let before = self.queued.fetch_add(len, Ordering::AcqRel);
         // One frame larger than the whole budget still goes out on an empty queue (a large
@@ -139,5 +182,41 @@ mod tests {
         assert!(!kill.is_cancelled());
         outbox.send(Outgoing::Frame(vec![0; 200]));
         assert!(kill.is_cancelled(), "1100 bytes would be queued");
+    }
+
+    /// Why a connection closes reaches the peer even when its queue is full, and nothing is
+    /// queued after the close.
+    #[tokio::test]
+    async fn a_close_keeps_its_reason_when_the_queue_is_full() {
+        let (outbox, mut rx, kill) = Outbox::new(OutboxLimits {
+            frames: 1,
+            bytes: 1000,
+        });
+        outbox.send(Outgoing::Frame(vec![1]));
+        outbox.send(Outgoing::Close(vec![9, 9]));
+        assert!(
+            kill.is_cancelled(),
+            "no room for the close: the connection ends"
+        );
+        assert_eq!(
+            rx.take_last_words(),
+            Some(vec![9, 9]),
+            "the reason is kept aside"
+        );
+
+        let (outbox, mut rx, kill) = Outbox::new(OutboxLimits {
+            frames: 4,
+            bytes: 1000,
+        });
+        outbox.send(Outgoing::Close(vec![7]));
+        outbox.send(Outgoing::Frame(vec![1]));
+        assert!(!kill.is_cancelled());
+        assert!(matches!(rx.recv().await, Some(Outgoing::Close(_))));
+        assert_eq!(rx.take_last_words(), Some(vec![7]));
+        drop(outbox);
+        assert!(
+            rx.recv().await.is_none(),
+            "nothing was queued after the close"
+        );
     }
 }

@@ -337,8 +337,11 @@ async fn writer(
             Outgoing::Frame(bytes) => (WsMessage::Binary(bytes.into()), false),
             Outgoing::Ping => (WsMessage::Ping(Vec::new().into()), false),
             Outgoing::Close(bytes) => {
-                if !bytes.is_empty() {
-                    write(&mut sink, WsMessage::Binary(bytes.into()), &kill).await;
+                if let Some(frame) = rx
+                    .take_last_words()
+                    .or(Some(bytes).filter(|b| !b.is_empty()))
+                {
+                    write(&mut sink, WsMessage::Binary(frame.into()), &kill).await;
                 }
                 (WsMessage::Close(None), true)
             }
@@ -346,6 +349,11 @@ async fn writer(
         if !write(&mut sink, message, &kill).await || last {
             break;
         }
+    }
+    if let Some(frame) = rx.take_last_words() {
+        // Closed from outside with something to say (the queue was full): one short try.
+        let send = sink.send(WsMessage::Binary(frame.into()));
+        let _ = tokio::time::timeout(Duration::from_secs(1), send).await;
     }
     let ended_here = !kill.is_cancelled();
     kill.cancel();
