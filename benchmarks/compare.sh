@@ -22,7 +22,7 @@ else
   BURST=(-D 500 -K 20 -E 10); IDLE=10000; LIVE_SECS=20; RECONNECT=1000; COLD=100000; COLD_SAMPLES=200
 fi
 SERVERS=${SERVERS:-"linli-sqlite linli-postgres node samod"}
-WORKLOADS=${WORKLOADS:-"burst idle live reconnect cold multinode"}
+WORKLOADS=${WORKLOADS:-"burst live reconnect multinode idle cold"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
 PG_BENCH_DB=linli_bench
 SERVER_CPU=${SERVER_CPU:-0}
@@ -210,6 +210,8 @@ for w in $WORKLOADS; do
     log "floor (bare automerge)"
     loadgen "$run_dir/floor.json" floor "${BURST[@]}"
   fi
+  # What is measured so far, in case the run is cut short.
+  python3 benchmarks/render.py "$run_dir" >BENCHMARKS.md
 done
 
 if [[ -z ${SKIP_MICRO:-} && -x benchmarks/micro.sh ]]; then

@@ -188,7 +188,7 @@ mod tests {
     /// queued after the close.
     #[tokio::test]
     async fn a_close_keeps_its_reason_when_the_queue_is_full() {
-        let (outbox, mut rx, kill) = Outbox::new(OutboxLimits {
+        let (outbox, rx, kill) = Outbox::new(OutboxLimits {
             frames: 1,
             bytes: 1000,
         });
