@@ -150,7 +150,7 @@ def table(title, note, header, rows):
 
 def params(workload, server):
     r = load(f"{workload}-{server}.json")
-    return json.dumps(r["params"]) if r else "—"
+    return json.dumps(r["params"]) if r and "params" in r else "—"
 
 
 rows = []
