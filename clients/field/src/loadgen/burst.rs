@@ -237,17 +237,15 @@ async fn upload_bases(run: &Run, plan: &Plan) -> Result<(), LoadError> {
                 session.insert(id, Automerge::load(&bytes).expect("base loads"), None);
                 targets.insert(id, Target::InStep);
             }
-            let mut conn = super::conn::Conn::connect(&url, token.as_deref(), traffic).await?;
-            device::drive(
-                &mut conn,
+            device::sync_once(
+                &url,
+                token.as_deref(),
+                traffic,
                 &mut session,
                 &targets,
-                false,
-                Instant::now(),
                 deadline,
             )
             .await?;
-            conn.close().await;
             Ok::<_, LoadError>(())
         });
     }

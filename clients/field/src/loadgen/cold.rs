@@ -52,17 +52,16 @@ pub async fn seed(
                     session.insert(id, docs::new_household(actor.clone(), index), None);
                     targets.insert(id, Target::InStep);
                 }
-                let mut conn = Conn::connect(&url, token.as_deref(), traffic.clone()).await?;
-                device::drive(
-                    &mut conn,
+                let traffic = traffic.clone();
+                device::sync_once(
+                    &url,
+                    token.as_deref(),
+                    traffic,
                     &mut session,
                     &targets,
-                    false,
-                    Instant::now(),
                     deadline,
                 )
                 .await?;
-                conn.close().await;
             }
         });
     }

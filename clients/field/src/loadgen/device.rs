@@ -134,6 +134,22 @@ pub async fn drive(
     Ok(out)
 }
 
+/// One connection that joins, syncs until every target is done, and closes: how documents
+/// are put on a server before the measured part of a workload.
+pub async fn sync_once(
+    url: &str,
+    token: Option<&str>,
+    traffic: std::sync::Arc<super::conn::Traffic>,
+    session: &mut ClientSession,
+    targets: &HashMap<DocumentId, Target>,
+    deadline: Instant,
+) -> Result<(), LoadError> {
+    let mut conn = Conn::connect(url, token, traffic).await?;
+    drive(&mut conn, session, targets, false, Instant::now(), deadline).await?;
+    conn.close().await;
+    Ok(())
+}
+
 fn poll_all(session: &mut ClientSession, sends: &mut HashMap<DocumentId, u32>) -> Vec<Vec<u8>> {
     let ids: Vec<DocumentId> = session.ids().copied().collect();
     ids.iter()
