@@ -34,6 +34,9 @@ use crate::AppState;
 
 /// How long one write may block before the peer counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection this side ended keeps reading (and discarding) what its peer still
+/// sends, waiting for the peer to close too.
+const LINGER: Duration = Duration::from_secs(2);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -299,6 +302,22 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
     // Dropping our outbox lets the writer finish once the actors drop theirs; a close already
     // queued goes out first.
     drop(outbox);
+    linger(&mut stream).await;
+}
+
+/// Reads and discards what the peer still sends until it closes too, or [`LINGER`] passes.
+/// A socket closed with unread input is reset by the kernel, and a reset throws away what is
+/// still queued for the peer: the error frame saying why the connection ends, sent by the
+/// writer meanwhile. (Immediate when the peer already closed.)
+async fn linger(stream: &mut futures_util::stream::SplitStream<WebSocket>) {
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
 /// When the connection must end because its token expires (far away without a token).

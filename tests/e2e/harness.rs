@@ -127,6 +127,15 @@ impl TestDb {
         self.cli(&["token", "--user", user], None).await
     }
 
+    /// `n` access tokens for a user, each on a new device.
+    pub async fn tokens(&self, user: &str, n: usize) -> Vec<String> {
+        let n = n.to_string();
+        let out = self
+            .cli(&["token", "--user", user, "--count", &n], None)
+            .await;
+        out.lines().map(str::to_owned).collect()
+    }
+
     /// Drops the PostgreSQL database (best effort).
     pub async fn cleanup(self) {
         if let Some(name) = &self.pg_name {

@@ -14,6 +14,7 @@ mod access;
 mod auth;
 mod backup;
 mod crash;
+mod crash_burst;
 mod disk_full;
 mod field_cli;
 mod js_interop;

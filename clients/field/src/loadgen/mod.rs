@@ -2,13 +2,14 @@
 //! sync server (Linli, the reference Node server, samod) and reports convergence time,
 //! throughput, latency percentiles, bytes on the wire, and the server's CPU seconds and peak
 //! memory (read from `/proc` for the pid given). One module per workload; `compare.sh` in
-//! `benchmarks/` runs them all side by side.
+//! `benchmarks/` runs them all side by side. The burst's plan, the simulated device and its
+//! connection are public so that the crash test (`tests/e2e/crash_burst.rs`) drives them too.
 
-mod burst;
+pub mod burst;
 mod cold;
-mod conn;
-mod device;
-mod docs;
+pub mod conn;
+pub mod device;
+pub mod docs;
 mod idle;
 mod live;
 mod procstat;
