@@ -642,7 +642,8 @@ impl DocumentSync {
     }
 
     /// Forgets everything not durable (no commit being pending) and starts every peer afresh,
-    /// as [`rollback`](Self::rollback) does. Returns the peers that should be told.
+    /// as [`rollback`](Self::rollback) does, asking each to send again what it sent (see
+    /// `resend_state`). Returns the peers that should be told.
     pub fn forget_owed(&mut self) -> BTreeSet<PeerId> {
         for (actor, _) in self.new_bindings.drain(..) {
             self.actors.remove(&actor);
@@ -657,7 +658,7 @@ impl DocumentSync {
                 .unwrap_or_else(|_| Automerge::new()),
         };
         for state in self.peers.values_mut() {
-            state.sync = sync::State::new();
+            state.sync = resend_state(&mut state.sync);
         }
         self.uncommitted_authors.clear();
         self.peers.keys().cloned().collect()
@@ -688,6 +689,19 @@ impl DocumentSync {
             }
         }
         out
+    }
+}
+
+/// A fresh sync state whose first message tells the peer to send again what it already sent:
+/// a peer keeps the hashes of changes it sent and never sends those again on the same
+/// connection, so changes dropped here would otherwise stay lost until it reconnects. Peers
+/// that understand automerge's `SYNC_RESET` flag get it; older ones get empty heads (as if
+/// this side had lost everything), which makes them start over too.
+fn resend_state(old: &mut sync::State) -> sync::State {
+    sync::State {
+        their_capabilities: old.their_capabilities.take(),
+        needs_reset: true,
+        ..sync::State::new()
     }
 }
 

@@ -184,3 +184,44 @@ fn an_actor_bound_elsewhere_meanwhile_is_reported() {
     assert_eq!(b.apply_stored(&root, &[], stored).unwrap(), 0);
     assert!(b.knows_actor(&ActorId::from(vec![4; 16])));
 }
+
+/// A commit that fails (the database is down, or another node kept storing first) drops what
+/// the device sent; the device, still on the same connection, must send it again. A device
+/// never resends a change it already sent unless told to start over.
+#[test]
+fn changes_dropped_by_a_failed_commit_are_sent_again_on_the_same_connection() {
+    let doc = base();
+    let mut server = node(&doc);
+    let peer = PeerId("d".into());
+    let mut device = device_edit(&doc, 2, 45);
+    let mut state = sync::State::new();
+    send(&mut server, "d", &mut device, &mut state);
+    let commit = take(&mut server);
+    server.rollback(&commit);
+    assert_eq!(
+        server.doc().get_heads(),
+        doc.get_heads(),
+        "the change was dropped"
+    );
+
+    // The connection goes on: the server speaks first after the failure.
+    for _ in 0..4 {
+        for (to, data) in server.poll_outgoing() {
+            assert_eq!(to, peer);
+            let reply = sync::Message::decode(&data).unwrap();
+            device.receive_sync_message(&mut state, reply).unwrap();
+        }
+        if let Some(message) = device.generate_sync_message(&mut state) {
+            server.receive(&peer, false, &message.encode(), 0).unwrap();
+        }
+        if let Pending::Commit(commit) = server.take_commit() {
+            server.committed(&commit);
+        }
+    }
+    assert_eq!(
+        server.doc().get_heads(),
+        device.get_heads(),
+        "the device sent its change again"
+    );
+    assert!(server.is_durable());
+}
