@@ -34,6 +34,11 @@ pub struct ServeConfig {
     /// few MB); larger ones end the connection with an `error`.
     #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+    /// Bytes each websocket's read buffer holds from the start (it grows for a larger frame
+    /// while reading it). Small keeps idle connections cheap: tungstenite's own default is
+    /// 128 KiB, allocated for every connection.
+    #[arg(long, env = "LINLI_WS_READ_BUFFER_BYTES", default_value_t = 8 * 1024)]
+    pub ws_read_buffer_bytes: usize,
     /// Live `/sync` websockets allowed in all; further upgrades get HTTP 503.
     #[arg(long, env = "LINLI_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,

@@ -76,6 +76,7 @@ pub async fn sync_handler(
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
+        .read_buffer_size(app.config.ws_read_buffer_bytes)
         .on_upgrade(move |socket| async move {
             connection(socket, app, auth).await;
             drop(slot);
