@@ -167,7 +167,8 @@ run_workload() { # workload server
   wait_ready "$s" "$data"
   mapfile -t args < <(common "$s")
   case $w in
-    burst) loadgen "$out" burst "${BURST[@]}" "${args[@]}" ;;
+    # 30 minutes: samod took longer than the default 10 at the full size.
+    burst) loadgen "$out" burst "${BURST[@]}" --timeout-secs 1800 "${args[@]}" ;;
     idle) loadgen "$out" idle -C "$IDLE" "${args[@]}" ;;
     live) loadgen "$out" live --duration-secs "$LIVE_SECS" "${args[@]}" ;;
     reconnect) loadgen "$out" reconnect --docs "$RECONNECT" "${args[@]}" ;;

@@ -14,7 +14,7 @@ use serde_json::json;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::conn::Conn;
+use super::conn::{Conn, Traffic};
 use super::device::{self, Target};
 use super::docs::{self, heads};
 use super::stats::Percentiles;
@@ -27,6 +27,46 @@ struct Peer {
     index: usize,
     session: ClientSession,
     conn: Conn,
+    url: String,
+    token: Option<String>,
+    traffic: Arc<Traffic>,
+    /// Times the connection was lost and made again.
+    reconnects: usize,
+}
+
+/// Connection attempts in a row before a peer gives up.
+const MAX_ATTEMPTS: usize = 5;
+
+impl Peer {
+    /// The connection was lost: connect again and rejoin, as automerge-repo clients do (the
+    /// document and what the server is known to hold are kept).
+    async fn reconnect(&mut self) -> Result<(), LoadError> {
+        self.session.disconnected();
+        self.reconnects += 1;
+        let mut last = None;
+        for _ in 0..MAX_ATTEMPTS {
+            match Conn::connect(&self.url, self.token.as_deref(), self.traffic.clone()).await {
+                Ok(mut conn) => {
+                    conn.send_all(vec![self.session.join_frame()]).await?;
+                    self.conn = conn;
+                    return Ok(());
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err(last.expect("at least one attempt"))
+    }
+
+    /// Sends the document's next sync message, if it has one; reconnects if that fails.
+    async fn send_update(&mut self, id: &DocumentId) -> Result<(), LoadError> {
+        if let Some(frame) = self.session.poll_document(id) {
+            if self.conn.send_all(vec![frame]).await.is_err() {
+                self.reconnect().await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Connects every peer to one shared document, then edits for `duration`.
@@ -57,6 +97,10 @@ pub async fn run(
         index: 0,
         session: first,
         conn,
+        url: run.url(0).to_owned(),
+        token: run.token(0),
+        traffic: run.traffic.clone(),
+        reconnects: 0,
     }];
     for index in 1..peers {
         let mut session = device::session(
@@ -84,6 +128,10 @@ pub async fn run(
             index,
             session,
             conn,
+            url: run.url(index).to_owned(),
+            token: run.token(index),
+            traffic: run.traffic.clone(),
+            reconnects: 0,
         });
     }
 
@@ -103,12 +151,14 @@ pub async fn run(
     }
     let mut latencies = Vec::new();
     let mut missing = 0;
+    let mut reconnects = 0;
     let mut errors = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined.map_err(|e| LoadError::Connection(e.to_string()))? {
-            Ok((samples, short)) => {
+            Ok((samples, short, again)) => {
                 latencies.extend(samples);
                 missing += short;
+                reconnects += again;
             }
             Err(e) => errors.push(e.to_string()),
         }
@@ -125,6 +175,7 @@ pub async fn run(
         "changes": made,
         "deliveries": latencies.len(),
         "deliveries_missing": missing,
+        "reconnects": reconnects,
         "delivery_latency": Percentiles::of(&mut latencies),
         "measured": measured,
     }))
@@ -132,7 +183,7 @@ pub async fn run(
 
 /// One peer: a change every `period` until `duration` is over, meanwhile applying what
 /// arrives; then waits until it holds every other peer's changes. Returns the delivery
-/// latencies it saw and how many changes it never got.
+/// latencies it saw, how many changes it never got, and how often it reconnected.
 #[allow(clippy::too_many_arguments)]
 async fn edit(
     mut peer: Peer,
@@ -144,7 +195,7 @@ async fn edit(
     duration: Duration,
     made_total: Arc<AtomicUsize>,
     stopped: Arc<AtomicUsize>,
-) -> Result<(Vec<Duration>, usize), LoadError> {
+) -> Result<(Vec<Duration>, usize, usize), LoadError> {
     let me = docs::actor(seed, "live-editor", peer.index);
     if let Some(doc) = peer.session.doc_mut(&id) {
         doc.set_actor(me.clone());
@@ -170,13 +221,14 @@ async fn edit(
                     docs::add_visit(doc, format!("p{}v{made}", peer.index), Some(format!("t={stamp}")));
                     made += 1;
                     made_total.fetch_add(1, Ordering::SeqCst);
-                    if let Some(frame) = peer.session.poll_document(&id) {
-                        peer.conn.send_all(vec![frame]).await?;
-                    }
+                    peer.send_update(&id).await?;
                 }
             }
             frame = peer.conn.recv() => {
-                let frame = frame?.ok_or_else(|| LoadError::Connection("server closed the connection".into()))?;
+                let Ok(Some(frame)) = frame else {
+                    peer.reconnect().await?;
+                    continue;
+                };
                 let before = peer.session.doc(&id).expect("held").get_heads();
                 peer.session.handle_frame(&frame)?;
                 let now = epoch.elapsed();
@@ -190,9 +242,7 @@ async fn edit(
                         received += 1;
                     }
                 }
-                if let Some(frame) = peer.session.poll_document(&id) {
-                    peer.conn.send_all(vec![frame]).await?;
-                }
+                peer.send_update(&id).await?;
             }
             _ = tokio::time::sleep_until(give_up) => break,
         }
@@ -203,5 +253,5 @@ async fn edit(
     }
     let missing = made_total.load(Ordering::SeqCst) - made - received;
     peer.conn.close().await;
-    Ok((samples, missing))
+    Ok((samples, missing, peer.reconnects))
 }
