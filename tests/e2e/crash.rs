@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use linli_field::FieldClient;
-use linli_sync_core::automerge::{ChangeHash, ReadDoc};
+use linli_sync_core::automerge::{Automerge, ChangeHash, ReadDoc};
 use linli_sync_core::DocumentId;
 use sqlx::{Connection, Row};
 
@@ -176,16 +176,7 @@ async fn server_survives_sigkill_without_losing_acknowledged_changes(backend: Ba
     for d in &devices {
         for doc in &d.docs {
             let stored = verifier.document(doc).expect("the server has it");
-            for heads in d.acked.get(doc).into_iter().flatten() {
-                for head in heads {
-                    assert!(
-                        stored.get_change_by_hash(head).is_some(),
-                        "{}: change {head} of {doc} was acknowledged and then lost",
-                        d.name
-                    );
-                    acknowledged += 1;
-                }
-            }
+            acknowledged += assert_kept(&d.name, doc, stored, d.acked.get(doc));
             assert_eq!(
                 d.client.document(doc).unwrap().get_heads(),
                 stored.get_heads(),
@@ -203,6 +194,25 @@ async fn server_survives_sigkill_without_losing_acknowledged_changes(backend: Ba
     db.cleanup().await;
 }
 on_both_backends!(server_survives_sigkill_without_losing_acknowledged_changes);
+
+/// Asserts that the server's copy of document `id` holds every change under the heads it
+/// acknowledged to `who`; returns how many heads were checked.
+pub fn assert_kept(
+    who: &str,
+    id: &DocumentId,
+    stored: &Automerge,
+    acked: Option<&Vec<Vec<ChangeHash>>>,
+) -> usize {
+    let mut checked = 0;
+    for head in acked.into_iter().flatten().flatten() {
+        assert!(
+            stored.get_change_by_hash(head).is_some(),
+            "{who}: change {head} of {id} was acknowledged and then lost"
+        );
+        checked += 1;
+    }
+    checked
+}
 
 /// SQLite's `integrity_check` and `foreign_key_check`; PostgreSQL's `amcheck` on every
 /// B-tree index of the test database.

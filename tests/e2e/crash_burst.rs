@@ -19,12 +19,12 @@ use linli_field::loadgen::conn::{Conn, Traffic};
 use linli_field::loadgen::device::{self, Target};
 use linli_field::loadgen::docs::{self, GRID};
 use linli_field::loadgen::LoadError;
-use linli_sync_core::automerge::{ChangeHash, ReadDoc};
+use linli_sync_core::automerge::ChangeHash;
 use linli_sync_core::client::ClientSession;
 use linli_sync_core::DocumentId;
 use tokio::time::Instant;
 
-use crate::crash::integrity_check;
+use crate::crash::{assert_kept, integrity_check};
 use crate::harness::{Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
@@ -302,16 +302,8 @@ async fn burst_survives_sigkill_without_losing_acknowledged_changes(backend: Bac
         );
         for id in &phone.docs {
             let stored = verifier.doc(id).expect("the server has it");
-            for heads in phone.acked.get(id).into_iter().flatten() {
-                for head in heads {
-                    assert!(
-                        stored.get_change_by_hash(head).is_some(),
-                        "phone {}: change {head} of {id} was acknowledged and then lost",
-                        phone.index
-                    );
-                    acknowledged += 1;
-                }
-            }
+            let who = format!("phone {}", phone.index);
+            acknowledged += assert_kept(&who, id, stored, phone.acked.get(id));
             assert_eq!(
                 docs::heads(phone.session.doc(id).unwrap()),
                 docs::heads(stored),
