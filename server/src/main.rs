@@ -33,7 +33,7 @@ impl StoreArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the sync endpoint and the API.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
@@ -153,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 None
             };
-            linli_server::run(listener, tls_listener, config, shutdown_signal()).await?;
+            linli_server::run(listener, tls_listener, *config, shutdown_signal()).await?;
         }
         Command::User(UserCommand::Add {
             store,
