@@ -6,7 +6,10 @@
 //! root validated, creation judged, the whole document's writes judged).
 //!
 //! And the policy check alone: `access::check_changes` (diff → field writes → `rules::RULES`)
-//! for a worker adding one visit to a household.
+//! for a worker adding one visit to a household; and, for a household already holding 1,000
+//! visits (the live workload's document after ten seconds), what it costs to learn what one
+//! more visit wrote: applying it and diffing the document before and after, against applying
+//! it with automerge's incremental patch log.
 
 // Each bench uses only some of the shared fixtures.
 #[allow(dead_code)]
@@ -105,5 +108,76 @@ fn policy(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, doc_sync, policy);
+/// A household with `n` visits, each added as its own change (as phones add them).
+fn busy_household(n: usize) -> Automerge {
+    use linli_sync_core::automerge::{ReadDoc, ROOT};
+    let mut doc = Automerge::new().with_actor(fixtures::worker_actor());
+    fixtures::write(&mut doc, &fixtures::household(0), 0);
+    for i in 0..n {
+        let mut tx = doc.transaction();
+        let visits = tx.get(ROOT, "visits").expect("read").expect("visits").1;
+        let end = tx.length(&visits);
+        let visit = fixtures::visit(i, "家庭情况稳定，无特殊困难".into());
+        linli_sync_core::autosurgeon::reconcile_insert(&mut tx, visits, end, &visit)
+            .expect("a visit");
+        tx.commit();
+    }
+    doc
+}
+
+fn busy_document(c: &mut Criterion) {
+    use linli_sync_core::automerge::PatchLog;
+    let base = busy_household(1000);
+    let before = base.get_heads();
+    let mut next = base.fork().with_actor(fixtures::worker_actor());
+    let mut record: Household = read_record(&next).expect("a household");
+    record.visits.push(fixtures::visit(5000, "测量血压".into()));
+    fixtures::write(&mut next, &record, 5000);
+    let change = next.get_changes(&before).remove(0).clone();
+    let who = fixtures::worker();
+    assert!(access::check_changes(&who, Kind::Household, &next, &before).is_empty());
+
+    let mut group = c.benchmark_group("busy_household_1000_visits");
+    group.bench_function("check_changes_one_more_visit", |b| {
+        b.iter(|| access::check_changes(&who, Kind::Household, black_box(&next), &before))
+    });
+    group.bench_function("apply_then_diff", |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut doc| {
+                doc.apply_changes([change.clone()]).expect("applies");
+                let after = doc.get_heads();
+                let patches = doc.diff(&before, &after);
+                (doc, patches)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("apply_with_patch_log", |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut doc| {
+                let mut log = PatchLog::active();
+                doc.apply_changes_log_patches([change.clone()], &mut log)
+                    .expect("applies");
+                let patches = doc.make_patches(&mut log);
+                (doc, patches)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("apply_only", |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut doc| {
+                doc.apply_changes([change.clone()]).expect("applies");
+                doc
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, doc_sync, policy, busy_document);
 criterion_main!(benches);
