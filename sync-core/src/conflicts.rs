@@ -5,7 +5,8 @@
 
 use automerge::transaction::Transactable;
 use automerge::{
-    ActorId, Automerge, ChangeHash, ObjId as ExId, ObjType, ReadDoc, ScalarValue, Value, ROOT,
+    ActorId, Automerge, ChangeHash, ObjId as ExId, ObjType, Patch, ReadDoc, ScalarValue, Value,
+    ROOT,
 };
 use serde::Serialize;
 
@@ -53,8 +54,16 @@ pub struct FieldConflict {
 /// Conflicts among the reviewed fields that changed since `before`.
 pub fn detect(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Vec<FieldConflict> {
     let after = doc.get_heads();
+    detect_in(doc, kind, &doc.diff(before, &after))
+}
+
+/// [`detect`] among the fields `patches` wrote (patches collected while the changes were
+/// applied, in any number of batches): the same result without diffing the whole document.
+pub fn detect_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Vec<FieldConflict> {
     let mut found = Vec::new();
-    for (write, parent) in located_writes(doc, &doc.diff(before, &after)) {
+    // Patches of several batches may write one field more than once.
+    let mut seen = std::collections::HashSet::new();
+    for (write, parent) in located_writes(doc, patches) {
         if !is_reviewed(kind, &write.path) {
             continue;
         }
@@ -62,6 +71,9 @@ pub fn detect(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Vec<FieldCo
         let Some(key) = write.path.last().cloned() else {
             continue;
         };
+        if !seen.insert((parent.clone(), key.clone())) {
+            continue;
+        }
         if !matches!(doc.object_type(&parent), Ok(ObjType::Map)) {
             continue;
         }

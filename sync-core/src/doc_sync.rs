@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash, Patch, PatchLog, ReadDoc};
 
 use crate::access::{self, Principal};
 use crate::conflicts::{self, FieldConflict, ResolveError};
@@ -133,6 +133,11 @@ pub struct DocumentSync {
     creator: Option<(PeerId, Option<Principal>)>,
     settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
     server_actor: ActorId,
+    /// What the changes owed since the durable heads wrote, as patches collected while
+    /// receiving them (what the policy judged), when every owed change came that way;
+    /// `None` when something else changed the document (then a commit diffs it: a diff walks
+    /// the whole document, which for a busy household costs far more than the rest).
+    owed_patches: Option<Vec<Patch>>,
 }
 
 impl DocumentSync {
@@ -178,6 +183,7 @@ impl DocumentSync {
             creator: None,
             settled: Vec::new(),
             server_actor,
+            owed_patches: Some(Vec::new()),
         }
     }
 
@@ -274,17 +280,30 @@ impl DocumentSync {
         let message =
             sync::Message::decode(data).map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
         let before = self.doc.get_heads();
-        let result = self.doc.receive_sync_message(&mut state.sync, message);
+        // What a judged peer's changes write is learnt while applying them (automerge's
+        // incremental patch log), not by diffing the document afterwards.
+        let judged = state.principal.is_some() && matches!(self.existence, Existence::Stored(_));
+        let mut log = PatchLog::new(judged);
+        let result = self
+            .doc
+            .receive_sync_message_log_patches(&mut state.sync, message, &mut log);
         if let Err(e) = result {
             state.sync = sync::State::new();
             if self.doc.get_heads() != before {
                 self.uncommitted_authors.insert(peer.clone());
+                self.owed_patches = None;
             }
             return Err(ReceiveError::BadChanges(e.to_string()));
         }
         if self.doc.get_heads() == before {
             return Ok(Received::Applied);
         }
+        let patches = if judged {
+            self.doc.make_patches(&mut log)
+        } else {
+            self.owed_patches = None;
+            Vec::new()
+        };
         self.uncommitted_authors.insert(peer.clone());
         let principal = state.principal.clone();
         if matches!(self.existence, Existence::Tentative)
@@ -303,10 +322,14 @@ impl DocumentSync {
             // A new document is judged as a whole when its root is complete (`take_commit`).
             return Ok(Received::Applied);
         };
-        let refused = access::check_changes(&who, root.kind, &self.doc, &before);
+        let refused = access::check_patches(&who, root.kind, &self.doc, &before, &patches);
         if refused.is_empty() {
+            if let Some(owed) = &mut self.owed_patches {
+                owed.extend(patches);
+            }
             return Ok(Received::Applied);
         }
+        self.owed_patches = None;
         let reason = refused
             .iter()
             .map(|(_, v)| v.to_string())
@@ -423,9 +446,12 @@ impl DocumentSync {
             (Some(root), _) | (None, Existence::Stored(root)) => Some(root.kind),
             _ => None,
         };
-        let conflicts = kind
-            .map(|k| conflicts::detect(&self.doc, k, &self.durable_heads))
-            .unwrap_or_default();
+        let owed_patches = self.owed_patches.take();
+        let conflicts = match (kind, owed_patches) {
+            (Some(k), Some(patches)) => conflicts::detect_in(&self.doc, k, &patches),
+            (Some(k), None) => conflicts::detect(&self.doc, k, &self.durable_heads),
+            (None, _) => Vec::new(),
+        };
         self.commit_in_flight = true;
         Pending::Commit(Commit {
             create,
@@ -470,6 +496,7 @@ impl DocumentSync {
     ) -> Result<(), E> {
         let previous = self.doc.get_actor().clone();
         self.doc.set_actor(actor.clone());
+        self.owed_patches = None;
         let mut tx = self.doc.transaction();
         let result = edit(&mut tx);
         match result {
@@ -549,6 +576,11 @@ impl DocumentSync {
             self.existence = Existence::Stored(root.clone());
         }
         self.durable_heads = heads.into_iter().collect();
+        self.owed_patches = if self.is_durable() {
+            Some(Vec::new())
+        } else {
+            None
+        };
         Ok(fresh)
     }
 
@@ -558,6 +590,7 @@ impl DocumentSync {
     /// document. For a stored document only (a tentative one is rolled back).
     pub fn retract(&mut self, commit: Commit) {
         self.commit_in_flight = false;
+        self.owed_patches = None;
         self.uncommitted_authors.extend(commit.authors);
         let mut bindings = commit.bindings;
         bindings.append(&mut self.new_bindings);
@@ -626,6 +659,11 @@ impl DocumentSync {
     pub fn committed(&mut self, commit: &Commit) {
         self.commit_in_flight = false;
         self.durable_heads = commit.heads.clone();
+        self.owed_patches = if self.doc.get_heads() == self.durable_heads {
+            Some(Vec::new())
+        } else {
+            None
+        };
         if let Some(root) = &commit.create {
             self.existence = Existence::Stored(root.clone());
         }
@@ -660,6 +698,7 @@ impl DocumentSync {
         for state in self.peers.values_mut() {
             state.sync = resend_state(&mut state.sync);
         }
+        self.owed_patches = Some(Vec::new());
         self.uncommitted_authors.clear();
         self.peers.keys().cloned().collect()
     }

@@ -8,7 +8,7 @@ use linli_sync_core::automerge::{
     sync, transaction::Transactable, ActorId, Automerge, ReadDoc, ROOT,
 };
 use linli_sync_core::contract::{validate_root, Volunteer, SCHEMA_VERSION};
-use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, StoredError};
+use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, Received, StoredError};
 use linli_sync_core::wire::PeerId;
 
 fn base() -> Automerge {
@@ -223,5 +223,80 @@ fn changes_dropped_by_a_failed_commit_are_sent_again_on_the_same_connection() {
         device.get_heads(),
         "the device sent its change again"
     );
+    assert!(server.is_durable());
+}
+
+/// Two devices of one volunteer change the same reviewed field concurrently, and both
+/// messages are taken in before the next commit: the commit finds the conflict from what the
+/// messages wrote (the patches collected while receiving them, no diff), and a later commit
+/// that only brings a third value finds the field still in conflict.
+#[test]
+fn concurrent_writes_taken_in_one_batch_are_found_in_conflict() {
+    use linli_sync_core::access::Principal;
+    // The entry is submitted, so its volunteer may still change it.
+    let mut doc = base();
+    let mut tx = doc.transaction();
+    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+    let entry = tx.get(&entries, "e1").unwrap().unwrap().1;
+    tx.put(&entry, "status", "submitted").unwrap();
+    tx.commit();
+    let mut server = node(&doc);
+    let who = |device: &str| Principal {
+        user: "vol-1".into(),
+        role: linli_sync_core::access::Role::Volunteer,
+        org: linli_sync_core::contract::OrgPath::parse("c01/s01/m01").unwrap(),
+        device: device.into(),
+        extra_read: Vec::new(),
+    };
+    let mut devices = Vec::new();
+    for (name, actor) in [("a", 2u8), ("b", 3), ("c", 4)] {
+        let peer = PeerId(name.into());
+        server.add_peer(peer.clone(), Some(who(name)), None);
+        let device = doc.fork().with_actor(ActorId::from(vec![actor; 16]));
+        devices.push((peer, device, sync::State::new()));
+    }
+    // Every device in step with the server first, with nothing new.
+    for _ in 0..4 {
+        for (peer, device, state) in devices.iter_mut() {
+            if let Some(m) = device.generate_sync_message(state) {
+                server.receive(peer, false, &m.encode(), 0).unwrap();
+            }
+        }
+        for (to, data) in server.poll_outgoing() {
+            let (_, device, state) = devices.iter_mut().find(|(p, _, _)| *p == to).unwrap();
+            let reply = sync::Message::decode(&data).unwrap();
+            device.receive_sync_message(state, reply).unwrap();
+        }
+    }
+    let edit_and_send = |server: &mut DocumentSync,
+                         (peer, device, state): &mut (PeerId, Automerge, sync::State),
+                         minutes: i64| {
+        let mut tx = device.transaction();
+        let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+        let entry = tx.get(&entries, "e1").unwrap().unwrap().1;
+        tx.put(&entry, "minutes", minutes).unwrap();
+        tx.commit();
+        let m = device
+            .generate_sync_message(state)
+            .expect("the change goes out");
+        assert_eq!(m.changes.len(), 1);
+        let received = server.receive(peer, false, &m.encode(), 0).unwrap();
+        assert_eq!(received, Received::Applied, "a submitted entry is editable");
+    };
+    let (first, rest) = devices.split_at_mut(1);
+    edit_and_send(&mut server, &mut first[0], 45);
+    edit_and_send(&mut server, &mut rest[0], 60);
+    let commit = take(&mut server);
+    let paths: Vec<String> = commit.conflicts.iter().map(|c| c.path.join("/")).collect();
+    assert_eq!(paths, vec!["entries/e1/minutes"]);
+    assert_eq!(commit.conflicts[0].values.len(), 2);
+    server.committed(&commit);
+
+    // A third device, concurrent with both, in a commit of its own.
+    edit_and_send(&mut server, &mut rest[1], 75);
+    let commit = take(&mut server);
+    assert_eq!(commit.conflicts.len(), 1, "{:?}", commit.conflicts);
+    assert_eq!(commit.conflicts[0].values.len(), 3);
+    server.committed(&commit);
     assert!(server.is_durable());
 }
