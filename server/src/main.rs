@@ -132,8 +132,11 @@ enum OrgCommand {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
+            // automerge instruments its loading at INFO: each span formats its arguments (a
+            // busy document's change list) on every message, most of the server's CPU under
+            // live editing.
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn,automerge=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
