@@ -679,9 +679,20 @@ impl DocumentSync {
         self.forget_owed()
     }
 
+    /// Asks every peer to send again what it already sent, after a [`rollback`](Self::rollback)
+    /// worth retrying at once (another node kept storing first): a peer never resends a change
+    /// it once sent on the same connection, so the dropped changes would otherwise stay
+    /// missing until it reconnects. The next message to each carries automerge's `SYNC_RESET`
+    /// flag, or empty heads for peers that predate it (as if this side had lost everything).
+    /// Not after a storage failure: the peers would resend at once into the same failure.
+    pub fn ask_peers_to_resend(&mut self) {
+        for state in self.peers.values_mut() {
+            state.sync.needs_reset = true;
+        }
+    }
+
     /// Forgets everything not durable (no commit being pending) and starts every peer afresh,
-    /// as [`rollback`](Self::rollback) does, asking each to send again what it sent (see
-    /// `resend_state`). Returns the peers that should be told.
+    /// as [`rollback`](Self::rollback) does. Returns the peers that should be told.
     pub fn forget_owed(&mut self) -> BTreeSet<PeerId> {
         for (actor, _) in self.new_bindings.drain(..) {
             self.actors.remove(&actor);
@@ -696,7 +707,10 @@ impl DocumentSync {
                 .unwrap_or_else(|_| Automerge::new()),
         };
         for state in self.peers.values_mut() {
-            state.sync = resend_state(&mut state.sync);
+            state.sync = sync::State {
+                their_capabilities: state.sync.their_capabilities.take(),
+                ..sync::State::new()
+            };
         }
         self.owed_patches = Some(Vec::new());
         self.uncommitted_authors.clear();
@@ -728,19 +742,6 @@ impl DocumentSync {
             }
         }
         out
-    }
-}
-
-/// A fresh sync state whose first message tells the peer to send again what it already sent:
-/// a peer keeps the hashes of changes it sent and never sends those again on the same
-/// connection, so changes dropped here would otherwise stay lost until it reconnects. Peers
-/// that understand automerge's `SYNC_RESET` flag get it; older ones get empty heads (as if
-/// this side had lost everything), which makes them start over too.
-fn resend_state(old: &mut sync::State) -> sync::State {
-    sync::State {
-        their_capabilities: old.their_capabilities.take(),
-        needs_reset: true,
-        ..sync::State::new()
     }
 }
 

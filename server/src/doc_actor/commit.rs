@@ -55,6 +55,7 @@ impl Actor {
                     extras,
                 })
                 .await;
+            let behind = matches!(result, Ok(CommitOutcome::Behind));
             let why = match result {
                 Ok(CommitOutcome::Stored { last_seq, added }) => {
                     self.sync.committed(&commit);
@@ -82,7 +83,12 @@ impl Actor {
             };
             tracing::error!(document = %self.key, error = %why, "commit failed; nothing was acknowledged");
             self.lost = true;
-            for peer in self.sync.rollback(&commit) {
+            let peers = self.sync.rollback(&commit);
+            if behind {
+                // Contention, not failure: the changes may go in at the next try.
+                self.sync.ask_peers_to_resend();
+            }
+            for peer in peers {
                 self.send_error(
                     &peer,
                     "the server could not store your changes; they will be sent again",

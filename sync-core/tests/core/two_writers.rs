@@ -185,8 +185,8 @@ fn an_actor_bound_elsewhere_meanwhile_is_reported() {
     assert!(b.knows_actor(&ActorId::from(vec![4; 16])));
 }
 
-/// A commit that fails (the database is down, or another node kept storing first) drops what
-/// the device sent; the device, still on the same connection, must send it again. A device
+/// A commit that cannot be made because another node kept storing first drops what the
+/// device sent; asked to, the device, still on the same connection, sends it again. A device
 /// never resends a change it already sent unless told to start over.
 #[test]
 fn changes_dropped_by_a_failed_commit_are_sent_again_on_the_same_connection() {
@@ -198,6 +198,7 @@ fn changes_dropped_by_a_failed_commit_are_sent_again_on_the_same_connection() {
     send(&mut server, "d", &mut device, &mut state);
     let commit = take(&mut server);
     server.rollback(&commit);
+    server.ask_peers_to_resend();
     assert_eq!(
         server.doc().get_heads(),
         doc.get_heads(),
