@@ -19,7 +19,7 @@ use crate::harness::{field_client, sync_as, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
 /// Kill-and-restart cycles per backend in CI (`LINLI_CRASH_CYCLES` overrides).
-const CI_CYCLES: usize = 10;
+pub const CI_CYCLES: usize = 10;
 const GRID: &str = "c01/s01/m01/g01";
 
 /// One device: its client, its token, its documents, and the heads the server acknowledged.
@@ -81,7 +81,8 @@ impl Device {
     }
 }
 
-fn cycles() -> usize {
+/// Kill-and-restart cycles per backend: `LINLI_CRASH_CYCLES`, or [`CI_CYCLES`].
+pub fn cycles() -> usize {
     std::env::var("LINLI_CRASH_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())

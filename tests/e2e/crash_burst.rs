@@ -5,7 +5,7 @@
 //! server ever told a device it holds must survive, every device must converge with the server
 //! afterwards, and the database must pass its integrity check.
 //!
-//! CI runs a small burst (`CI_SHAPE`) for `CI_CYCLES` cycles per backend. The full run:
+//! CI runs a small burst (`CI_SHAPE`) for `crash::CI_CYCLES` cycles per backend. The full run:
 //! `LINLI_CRASH_CYCLES=50 LINLI_CRASH_BURST=100x20x10 cargo test -p linli-tests --test e2e -- crash_burst --nocapture`
 //! (`LINLI_CRASH_BURST` is devices x documents x edits).
 
@@ -24,12 +24,10 @@ use linli_sync_core::client::ClientSession;
 use linli_sync_core::DocumentId;
 use tokio::time::Instant;
 
-use crate::crash::{assert_kept, integrity_check};
+use crate::crash::{assert_kept, cycles, integrity_check};
 use crate::harness::{Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
-/// Kill-and-restart cycles per backend in CI (`LINLI_CRASH_CYCLES` overrides).
-const CI_CYCLES: usize = 10;
 /// The burst in CI: 10 devices in two groups, 4 documents each, 5 offline visits to each.
 const CI_SHAPE: BurstShape = BurstShape {
     devices: 10,
@@ -135,13 +133,6 @@ impl Phone {
             }
         }
     }
-}
-
-fn cycles() -> usize {
-    std::env::var("LINLI_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(CI_CYCLES)
 }
 
 /// `LINLI_CRASH_BURST=DxKxE`, or the CI shape.
