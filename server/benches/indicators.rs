@@ -27,7 +27,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use futures_util::stream::{self, StreamExt};
 use linli_server::demo::{self, DemoSize};
 use linli_server::indicators;
-use linli_server::store::projection::Projection;
+use linli_server::store::projection::{Projection, ProjectionWrite};
 use linli_server::store::{self, backup, CommitExtras, Origin, Store};
 use linli_sync_core::contract::{validate_root, OrgPath, RootInfo};
 use sha2::{Digest, Sha256};
@@ -95,7 +95,7 @@ async fn seed(store: &Store, parallel: usize) {
                 let origin = &origin;
                 async move {
                     let extras = CommitExtras {
-                        projection: Some((root.org.to_string(), projection)),
+                        projection: Some(ProjectionWrite::full(root.org.to_string(), projection)),
                         ..CommitExtras::default()
                     };
                     store

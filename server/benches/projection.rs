@@ -3,16 +3,20 @@
 //! (`Store::commit` with the projection, one transaction replacing the document's rows, with
 //! the duplicate check), on SQLite in a temp dir with the server's settings (WAL,
 //! `synchronous=FULL`: every commit is fsynced, as in production). `compute` is the first half
-//! alone.
+//! alone. `projection_1000_visits` compares a commit that adds one visit to a household
+//! visited 1,000 times written in full (every row replaced) and as the rows that differ from
+//! the previous commit (what the server does while it holds the document).
 //!
 //! The household is one of the demo county's (`demo::generate`): residents, visits, history.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use linli_server::demo::{self, DemoSize};
-use linli_server::store::projection::Projection;
+use linli_server::store::projection::{Projection, ProjectionWrite};
 use linli_server::store::{self, CommitExtras, Origin};
+use linli_sync_core::automerge::{transaction::Transactable, Automerge, ObjType, ReadDoc, ROOT};
 use linli_sync_core::contract::{validate_root, Kind};
 
 fn projection(c: &mut Criterion) {
@@ -55,7 +59,7 @@ fn projection(c: &mut Criterion) {
         &[],
         &origin,
         &CommitExtras {
-            projection: Projection::of(&doc, &root).map(|p| (org.clone(), p)),
+            projection: Projection::of(&doc, &root).map(|p| ProjectionWrite::full(org.clone(), p)),
             ..CommitExtras::default()
         },
     ))
@@ -73,7 +77,7 @@ fn projection(c: &mut Criterion) {
         b.iter(|| {
             let p = Projection::of(black_box(&doc), &root).expect("reads as a household");
             let extras = CommitExtras {
-                projection: Some((org.clone(), p)),
+                projection: Some(ProjectionWrite::full(org.clone(), p)),
                 ..CommitExtras::default()
             };
             rt.block_on(store.commit(&id, None, &[], &origin, &extras))
@@ -81,7 +85,63 @@ fn projection(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // A household visited 1,000 times (as the live workload's grows), and the same with one
+    // more visit: a commit that adds one visit, written in full or as the rows that differ.
+    let mut busy = doc.fork();
+    add_visits(&mut busy, 0..1_000);
+    let mut busier = busy.fork();
+    add_visits(&mut busier, 1_000..1_001);
+    let read = |d: &Automerge| Arc::new(Projection::of(d, &root).expect("reads as a household"));
+    let (before, after) = (read(&busy), read(&busier));
+    let write = |rows: &Arc<Projection>, base: Option<&Arc<Projection>>| {
+        let extras = CommitExtras {
+            projection: Some(ProjectionWrite {
+                org: org.clone(),
+                rows: rows.clone(),
+                base: base.cloned(),
+            }),
+            ..CommitExtras::default()
+        };
+        rt.block_on(store.commit(&id, None, &[], &origin, &extras))
+            .expect("commit")
+    };
+    write(&before, None);
+    let mut group = c.benchmark_group("projection_1000_visits");
+    // Each iteration adds the visit, then takes it away again: two commits.
+    group.bench_function("one_visit_written_in_full_sqlite", |b| {
+        b.iter(|| {
+            write(&after, None);
+            write(&before, None)
+        })
+    });
+    group.bench_function("one_visit_written_as_difference_sqlite", |b| {
+        b.iter(|| {
+            write(&after, Some(&before));
+            write(&before, Some(&after))
+        })
+    });
+    group.finish();
     rt.block_on(store.close());
+}
+
+/// Appends visits numbered `range` to a household's visit list.
+fn add_visits(doc: &mut Automerge, range: std::ops::Range<usize>) {
+    let mut tx = doc.transaction();
+    let visits = tx
+        .get(ROOT, "visits")
+        .expect("read visits")
+        .map(|(_, obj)| obj)
+        .expect("the household has visits");
+    for n in range {
+        let at = tx.length(&visits);
+        let visit = tx.insert_object(&visits, at, ObjType::Map).expect("insert");
+        tx.put(&visit, "id", format!("bench-{n}")).expect("put");
+        tx.put(&visit, "at", "2026-11-20T09:00:00Z").expect("put");
+        tx.put(&visit, "by", "bench").expect("put");
+        tx.put(&visit, "purpose", "入户走访").expect("put");
+    }
+    tx.commit();
 }
 
 criterion_group!(benches, projection);

@@ -8,7 +8,7 @@ use linli_sync_core::contract::{read_record, root_string, validate_root, Communi
 use crate::admin;
 use crate::demo::{self, DemoSize};
 use crate::error::AppError;
-use crate::store::projection::Projection;
+use crate::store::projection::{Projection, ProjectionWrite};
 use crate::store::{CommitExtras, NewChange, Origin, Store};
 
 /// Fixed seed, so every demo server holds the same county.
@@ -40,7 +40,8 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
                 &changes,
                 &origin,
                 &CommitExtras {
-                    projection: Projection::of(&d.doc, &root).map(|p| (root.org.to_string(), p)),
+                    projection: Projection::of(&d.doc, &root)
+                        .map(|p| ProjectionWrite::full(root.org.to_string(), p)),
                     ..CommitExtras::default()
                 },
             )

@@ -3,8 +3,8 @@
 //! acknowledge them, to the author and to every other peer syncing the document (fan-out).
 
 use std::collections::HashMap;
-
 use std::str::FromStr;
+use std::sync::Arc;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
@@ -19,7 +19,7 @@ mod commit;
 
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
-use crate::store::projection::Projection;
+use crate::store::projection::{Projection, ProjectionWrite};
 use crate::store::{
     now_ms, Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Settled, Store,
 };
@@ -122,6 +122,10 @@ struct Actor {
     /// The highest change `seq` of the document held here: every stored change up to it is
     /// in memory (and durable), none after it is.
     last_seq: i64,
+    /// The projection rows this node last wrote for the document, and the `last_seq` they
+    /// were written at: while no other change has been stored since, the next commit writes
+    /// only the rows that differ from them.
+    projected: Option<(i64, Arc<Projection>)>,
     /// Another node stored changes: catch up before the next commit.
     stale: bool,
     /// Something owed was forgotten (a failed commit) since the batch began.
@@ -152,6 +156,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
         last_seq,
+        projected: None,
         stale: false,
         lost: false,
         settle_replies: Vec::new(),
@@ -560,8 +565,18 @@ impl Actor {
                 &self.hub.settings().node_id,
                 &self.key,
             )),
-            projection: root
-                .and_then(|r| Projection::of(self.sync.doc(), &r).map(|p| (r.org.to_string(), p))),
+            projection: root.and_then(|r| {
+                let rows = Projection::of(self.sync.doc(), &r)?;
+                Some(ProjectionWrite {
+                    org: r.org.to_string(),
+                    rows: Arc::new(rows),
+                    base: self
+                        .projected
+                        .as_ref()
+                        .filter(|(seq, _)| *seq == self.last_seq)
+                        .map(|(_, rows)| rows.clone()),
+                })
+            }),
             bindings: commit
                 .bindings
                 .iter()

@@ -21,6 +21,7 @@ mod js_interop;
 mod limits;
 mod multi_node;
 mod outage;
+mod projection;
 mod protocol;
 mod refusal;
 mod restart;

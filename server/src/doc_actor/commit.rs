@@ -44,6 +44,7 @@ impl Actor {
                 _ => Origin::default(),
             };
             let extras = self.commit_extras(&commit);
+            let rows = extras.projection.as_ref().map(|w| w.rows.clone());
             let result = self
                 .hub
                 .committer()
@@ -60,6 +61,7 @@ impl Actor {
                 Ok(CommitOutcome::Stored { last_seq, added }) => {
                     self.sync.committed(&commit);
                     self.last_seq = last_seq;
+                    self.projected = rows.map(|rows| (last_seq, rows));
                     self.changes_since_snapshot += added;
                     if self.changes_since_snapshot >= self.hub.settings().snapshot_every {
                         self.compact().await;

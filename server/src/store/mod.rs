@@ -126,8 +126,8 @@ pub struct CommitExtras {
     pub quarantine: Vec<QuarantineEntry>,
     pub conflicts: Vec<NewConflict>,
     pub settled: Vec<Settled>,
-    /// The document's rows as of this commit (its org, and the rows).
-    pub projection: Option<(String, projection::Projection)>,
+    /// The document's rows as of this commit.
+    pub projection: Option<projection::ProjectionWrite>,
 }
 
 /// One document's commit, owned, for [`Store::commit_group`].
@@ -279,8 +279,8 @@ macro_rules! commit_statements {
                     .execute(&mut *$tx)
                     .await?;
                 }
-                if let Some((org, p)) = &$extras.projection {
-                    projection::apply_projection!($tx, $id, org.as_str(), p);
+                if let Some(w) = &$extras.projection {
+                    projection::apply_projection!($tx, $id, w);
                 }
                 for c in &$extras.conflicts {
                     sqlx::query(

@@ -2,11 +2,14 @@
 //! document as it will be committed and written in the commit's own transaction, replacing the
 //! document's previous rows.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use linli_sync_core::automerge::Automerge;
 
 use super::Store;
 use linli_sync_core::contract::{
-    read_record, Community, Household, Kind, Request, RootInfo, Volunteer,
+    read_record, Community, Household, Kind, Request, RootInfo, Visit, Volunteer,
 };
 
 /// A document's rows.
@@ -73,72 +76,213 @@ pub fn request_times(r: &Request) -> (Option<String>, Option<String>) {
     (opened, answered)
 }
 
-/// Replaces a document's projection rows inside a transaction (`$conn`: `&mut *tx`).
-macro_rules! apply_projection {
-    ($conn:expr, $doc:expr, $org:expr, $p:expr) => {{
-        use $crate::store::projection::{dedup_key, head_name, request_times, tag_list, Projection};
-        for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
+/// What a commit writes into the projection tables.
+#[derive(Debug, Clone)]
+pub struct ProjectionWrite {
+    /// The document's org.
+    pub org: String,
+    /// The document's rows as of the commit.
+    pub rows: Arc<Projection>,
+    /// The rows the database holds for the document already, when this node wrote them and
+    /// nothing has changed them since: then only the rows that differ are written.
+    pub base: Option<Arc<Projection>>,
+}
+
+impl ProjectionWrite {
+    /// Rows to write in full (the document's previous rows, whatever they are, are replaced).
+    pub fn full(org: String, rows: Projection) -> Self {
+        ProjectionWrite {
+            org,
+            rows: Arc::new(rows),
+            base: None,
         }
-        match $p {
-            Projection::Household(h) => {
-                let key = dedup_key(h);
-                sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind($doc).bind($org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
-                    .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
-                    .bind(&key)
+    }
+}
+
+/// Visits by id, the first of each id (as the `ON CONFLICT DO NOTHING` insert keeps it).
+pub fn visits_by_id(h: &Household) -> HashMap<&str, &Visit> {
+    let mut by_id = HashMap::with_capacity(h.visits.len());
+    for v in &h.visits {
+        by_id.entry(v.id.as_str()).or_insert(v);
+    }
+    by_id
+}
+
+/// Whether the household's own row (not its residents or visits) reads differently.
+pub fn household_row_differs(old: &Household, new: &Household) -> bool {
+    old.address != new.address
+        || old.tags != new.tags
+        || old.review != new.review
+        || old.merged_into != new.merged_into
+        || old.members.len() != new.members.len()
+        || head_name(old) != head_name(new)
+}
+
+/// Writes a household's own row, and opens review items for its possible duplicates.
+macro_rules! insert_household_row {
+    ($conn:expr, $doc:expr, $org:expr, $h:expr) => {{
+        use $crate::store::projection::{dedup_key, head_name, tag_list};
+        let h = $h;
+        let key = dedup_key(h);
+        sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind($doc).bind($org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
+            .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
+            .bind(&key)
+            .execute(&mut *$conn).await?;
+        // Another live household with the same key is a possible duplicate. Commits of
+        // one key take turns (the lock row), so two registered at once still meet.
+        if let (Some(key), None) = (&key, &h.merged_into) {
+            sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
+                .bind(key).bind($crate::store::now_ms())
+                .execute(&mut *$conn).await?;
+            let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
+                .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
+            for other in others {
+                let (first, second) = if other.as_str() < $doc { (other.clone(), $doc.to_owned()) } else { ($doc.to_owned(), other.clone()) };
+                sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
+                    .bind(&first).bind(&second).bind($org).bind($crate::store::now_ms())
                     .execute(&mut *$conn).await?;
-                // Another live household with the same key is a possible duplicate. Commits of
-                // one key take turns (the lock row), so two registered at once still meet.
-                if let (Some(key), None) = (&key, &h.merged_into) {
-                    sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
-                        .bind(key).bind($crate::store::now_ms())
+            }
+        }
+    }};
+}
+pub(crate) use insert_household_row;
+
+macro_rules! insert_resident {
+    ($conn:expr, $doc:expr, $org:expr, $id:expr, $m:expr) => {{
+        let m = $m;
+        sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind($doc).bind($id).bind($org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
+            .bind(&m.employment).bind(m.health_record as i64).bind($crate::store::projection::tag_list(&m.tags))
+            .execute(&mut *$conn).await?;
+    }};
+}
+pub(crate) use insert_resident;
+
+macro_rules! insert_visit {
+    ($conn:expr, $doc:expr, $org:expr, $v:expr) => {{
+        let v = $v;
+        sqlx::query("INSERT INTO p_visits (document_id, visit_id, org, at, by_user, purpose, needs, follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, visit_id) DO NOTHING")
+            .bind($doc).bind(&v.id).bind($org).bind(&v.at).bind(&v.by).bind(&v.purpose).bind(v.needs.join(","))
+            .bind(&v.follow_up)
+            .execute(&mut *$conn).await?;
+    }};
+}
+pub(crate) use insert_visit;
+
+macro_rules! insert_entry {
+    ($conn:expr, $doc:expr, $org:expr, $user:expr, $id:expr, $e:expr) => {{
+        let e = $e;
+        sqlx::query("INSERT INTO p_volunteer_entries (document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note, reviewed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+            .bind($doc).bind($id).bind($org).bind($user).bind(&e.date).bind(e.minutes).bind(&e.activity)
+            .bind(&e.category).bind(&e.source).bind(&e.status)
+            .bind(e.review.as_ref().map(|r| r.note.clone())).bind(e.review.as_ref().map(|r| r.by.clone()))
+            .execute(&mut *$conn).await?;
+    }};
+}
+pub(crate) use insert_entry;
+
+/// Deletes one row of a document's child table (`$key_column` names its id).
+macro_rules! delete_child {
+    ($conn:expr, $table:literal, $key_column:literal, $doc:expr, $id:expr) => {
+        sqlx::query(concat!("DELETE FROM ", $table, " WHERE document_id = $1 AND ", $key_column, " = $2"))
+            .bind($doc).bind($id).execute(&mut *$conn).await?
+    };
+}
+pub(crate) use delete_child;
+
+/// Writes a document's projection rows inside a transaction (`$conn`: `&mut *tx`; `$w`: a
+/// [`ProjectionWrite`]). With a base of the same kind and org, only the rows that differ from
+/// it are deleted and written; otherwise every row of the document is replaced.
+macro_rules! apply_projection {
+    ($conn:expr, $doc:expr, $w:expr) => {{
+        use $crate::store::projection::{
+            delete_child, household_row_differs, insert_entry, insert_household_row, insert_resident,
+            insert_visit, request_times, visits_by_id, Projection,
+        };
+        let w = $w;
+        let org = w.org.as_str();
+        let base = w.base.as_deref();
+        match (base, &*w.rows) {
+            (Some(Projection::Household(old)), Projection::Household(new)) if old.org == new.org => {
+                if household_row_differs(old, new) {
+                    sqlx::query("DELETE FROM p_households WHERE document_id = $1").bind($doc).execute(&mut *$conn).await?;
+                    insert_household_row!($conn, $doc, org, &**new);
+                }
+                for (id, m) in &old.members {
+                    if new.members.get(id) != Some(m) {
+                        delete_child!($conn, "p_residents", "member_id", $doc, id);
+                    }
+                }
+                for (id, m) in &new.members {
+                    if old.members.get(id) != Some(m) {
+                        insert_resident!($conn, $doc, org, id, m);
+                    }
+                }
+                let (old_visits, new_visits) = (visits_by_id(old), visits_by_id(new));
+                for (id, v) in &old_visits {
+                    if new_visits.get(id) != Some(v) {
+                        delete_child!($conn, "p_visits", "visit_id", $doc, *id);
+                    }
+                }
+                for (id, v) in &new_visits {
+                    if old_visits.get(id) != Some(v) {
+                        insert_visit!($conn, $doc, org, *v);
+                    }
+                }
+            }
+            (Some(Projection::Volunteer(old)), Projection::Volunteer(new)) if old.org == new.org && old.user == new.user => {
+                if (&old.name, &old.skills) != (&new.name, &new.skills) {
+                    sqlx::query("UPDATE p_volunteers SET name = $1, skills = $2 WHERE document_id = $3")
+                        .bind(&new.name).bind(new.skills.join(",")).bind($doc)
                         .execute(&mut *$conn).await?;
-                    let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
-                        .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
-                    for other in others {
-                        let (first, second) = if other.as_str() < $doc { (other.clone(), $doc.to_owned()) } else { ($doc.to_owned(), other.clone()) };
-                        sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
-                            .bind(&first).bind(&second).bind($org).bind($crate::store::now_ms())
+                }
+                for (id, e) in &old.entries {
+                    if new.entries.get(id) != Some(e) {
+                        delete_child!($conn, "p_volunteer_entries", "entry_id", $doc, id);
+                    }
+                }
+                for (id, e) in &new.entries {
+                    if old.entries.get(id) != Some(e) {
+                        insert_entry!($conn, $doc, org, &new.user, id, e);
+                    }
+                }
+            }
+            (_, rows) => {
+                for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
+                }
+                match rows {
+                    Projection::Household(h) => {
+                        insert_household_row!($conn, $doc, org, &**h);
+                        for (id, m) in &h.members {
+                            insert_resident!($conn, $doc, org, id, m);
+                        }
+                        for v in &h.visits {
+                            insert_visit!($conn, $doc, org, v);
+                        }
+                    }
+                    Projection::Volunteer(v) => {
+                        sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills) VALUES ($1, $2, $3, $4, $5)")
+                            .bind($doc).bind(org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
+                            .execute(&mut *$conn).await?;
+                        for (id, e) in &v.entries {
+                            insert_entry!($conn, $doc, org, &v.user, id, e);
+                        }
+                    }
+                    Projection::Request(r) => {
+                        let (opened, answered) = request_times(r);
+                        sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                            .bind($doc).bind(org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
+                            .bind(&r.assignee).bind(opened).bind(answered)
+                            .execute(&mut *$conn).await?;
+                    }
+                    Projection::Community(c) => {
+                        sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind($doc).bind(org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
                             .execute(&mut *$conn).await?;
                     }
                 }
-                for (id, m) in &h.members {
-                    sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                        .bind($doc).bind(id).bind($org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
-                        .bind(&m.employment).bind(m.health_record as i64).bind(tag_list(&m.tags))
-                        .execute(&mut *$conn).await?;
-                }
-                for v in &h.visits {
-                    sqlx::query("INSERT INTO p_visits (document_id, visit_id, org, at, by_user, purpose, needs, follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, visit_id) DO NOTHING")
-                        .bind($doc).bind(&v.id).bind($org).bind(&v.at).bind(&v.by).bind(&v.purpose).bind(v.needs.join(","))
-                        .bind(&v.follow_up)
-                        .execute(&mut *$conn).await?;
-                }
-            }
-            Projection::Volunteer(v) => {
-                sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills) VALUES ($1, $2, $3, $4, $5)")
-                    .bind($doc).bind($org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
-                    .execute(&mut *$conn).await?;
-                for (id, e) in &v.entries {
-                    sqlx::query("INSERT INTO p_volunteer_entries (document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note, reviewed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-                        .bind($doc).bind(id).bind($org).bind(&v.user).bind(&e.date).bind(e.minutes).bind(&e.activity)
-                        .bind(&e.category).bind(&e.source).bind(&e.status)
-                        .bind(e.review.as_ref().map(|r| r.note.clone())).bind(e.review.as_ref().map(|r| r.by.clone()))
-                        .execute(&mut *$conn).await?;
-                }
-            }
-            Projection::Request(r) => {
-                let (opened, answered) = request_times(r);
-                sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind($doc).bind($org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
-                    .bind(&r.assignee).bind(opened).bind(answered)
-                    .execute(&mut *$conn).await?;
-            }
-            Projection::Community(c) => {
-                sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind($doc).bind($org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
-                    .execute(&mut *$conn).await?;
             }
         }
     }};
