@@ -3,7 +3,7 @@
 # reference automerge-repo Node server and samod, in one run on this machine, plus the
 # bare-automerge floor and the criterion micro-benchmarks, and writes BENCHMARKS.md.
 #
-#   benchmarks/compare.sh            # the sizes of issue #6 (about 40 minutes on 2 cores)
+#   benchmarks/compare.sh            # the sizes of issue #6 (1.5 to 2 hours on 2 cores)
 #   QUICK=1 benchmarks/compare.sh    # small sizes, to check the script (a few minutes)
 #
 # Servers run pinned to CPU 0 and the load generator to CPU 1 (taskset), so each server gets
@@ -173,7 +173,8 @@ run_workload() { # workload server
     live) loadgen "$out" live --duration-secs "$LIVE_SECS" "${args[@]}" ;;
     reconnect) loadgen "$out" reconnect --docs "$RECONNECT" "${args[@]}" ;;
     cold)
-      loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" "${args[@]}"
+      # An hour: 100,000 documents took Linli 4 to 7 minutes, the anchors longer.
+      loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" --timeout-secs 3600 "${args[@]}"
       stop_server
       start_server "$s" "$data" keep
       mapfile -t args < <(common "$s")

@@ -56,7 +56,9 @@ async fn round(
             .map_err(|_| FieldError::Invalid("token is not a valid header value".into()))?;
         request.headers_mut().insert("authorization", value);
     }
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    // No Nagle: sync messages are small and answered at once; with Nagle on, a second small
+    // frame waits for the server's delayed ACK (up to 40 ms on Linux).
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .map_err(|e| match e {
             tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {

@@ -66,6 +66,10 @@ fn frame_overhead(len: usize, masked: bool) -> u64 {
     2 + length + if masked { 4 } else { 0 }
 }
 
+/// How long a websocket handshake may take: a server that accepts the TCP connection but
+/// never answers fails the peer instead of stalling the run.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A websocket to a sync server.
 pub struct Conn {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -88,8 +92,11 @@ impl Conn {
                 .map_err(|_| LoadError::Connect("token is not a valid header value".into()))?;
             request.headers_mut().insert("authorization", value);
         }
-        let (ws, _) = tokio_tungstenite::connect_async(request)
+        // No Nagle, as browsers and Node's `ws` (automerge-repo's clients) do.
+        let connecting = tokio_tungstenite::connect_async_with_config(request, None, true);
+        let (ws, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
             .await
+            .map_err(|_| LoadError::Connect("the server did not answer the handshake".into()))?
             .map_err(|e| LoadError::Connect(e.to_string()))?;
         Ok(Self { ws, traffic })
     }
