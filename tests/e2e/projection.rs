@@ -42,7 +42,10 @@ async fn rows_of(store: &Store, doc: &str) -> Vec<String> {
 }
 
 /// The rows a full projection of `doc` writes, in a store of its own.
-async fn full_projection_rows(doc: &linli_sync_core::automerge::Automerge, id: &str) -> Vec<String> {
+async fn full_projection_rows(
+    doc: &linli_sync_core::automerge::Automerge,
+    id: &str,
+) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let reference = store::open(None, dir.path()).await.expect("open SQLite");
     let root = validate_root(doc).expect("a valid household");
@@ -116,7 +119,12 @@ async fn rows_follow_every_commit(backend: Backend) {
             let v = tx
                 .insert_object(&visits, 1, linli_sync_core::automerge::ObjType::Map)
                 .unwrap();
-            for (k, val) in [("id", "v2"), ("at", "2026-11-21T10:00:00Z"), ("by", "w"), ("purpose", "送药")] {
+            for (k, val) in [
+                ("id", "v2"),
+                ("at", "2026-11-21T10:00:00Z"),
+                ("by", "w"),
+                ("purpose", "送药"),
+            ] {
                 tx.put(&v, k, val).unwrap();
             }
         }),

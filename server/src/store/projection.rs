@@ -185,8 +185,17 @@ pub(crate) use insert_entry;
 /// Deletes one row of a document's child table (`$key_column` names its id).
 macro_rules! delete_child {
     ($conn:expr, $table:literal, $key_column:literal, $doc:expr, $id:expr) => {
-        sqlx::query(concat!("DELETE FROM ", $table, " WHERE document_id = $1 AND ", $key_column, " = $2"))
-            .bind($doc).bind($id).execute(&mut *$conn).await?
+        sqlx::query(concat!(
+            "DELETE FROM ",
+            $table,
+            " WHERE document_id = $1 AND ",
+            $key_column,
+            " = $2"
+        ))
+        .bind($doc)
+        .bind($id)
+        .execute(&mut *$conn)
+        .await?
     };
 }
 pub(crate) use delete_child;
