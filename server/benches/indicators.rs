@@ -29,6 +29,7 @@ use linli_server::demo::{self, DemoSize};
 use linli_server::indicators;
 use linli_server::store::projection::{Projection, ProjectionWrite};
 use linli_server::store::{self, backup, CommitExtras, Origin, Store};
+use linli_sync_core::calendar::DEFAULT_TIME_ZONE;
 use linli_sync_core::contract::{validate_root, OrgPath, RootInfo};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -83,7 +84,8 @@ async fn seed(store: &Store, parallel: usize) {
         let generated = started.elapsed();
         let commits = documents.into_iter().map(|d| {
             let root = validate_root(&d.doc).expect("demo documents are valid");
-            let projection = Projection::of(&d.doc, &root).expect("demo records read back");
+            let projection =
+                Projection::of(&d.doc, &root, DEFAULT_TIME_ZONE).expect("demo records read back");
             let root = RootInfo {
                 kind: root.kind,
                 org: rename(&root.org, pair),

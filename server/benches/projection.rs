@@ -17,6 +17,7 @@ use linli_server::demo::{self, DemoSize};
 use linli_server::store::projection::{Projection, ProjectionWrite};
 use linli_server::store::{self, CommitExtras, Origin};
 use linli_sync_core::automerge::{transaction::Transactable, Automerge, ObjType, ReadDoc, ROOT};
+use linli_sync_core::calendar::DEFAULT_TIME_ZONE;
 use linli_sync_core::contract::{validate_root, Kind};
 
 fn projection(c: &mut Criterion) {
@@ -53,16 +54,19 @@ fn projection(c: &mut Criterion) {
     // The document is created with its projection and without its change log: every iteration
     // then replaces the rows the way a commit of new changes does (the log append itself is
     // the change log's cost, not the projection's).
-    rt.block_on(store.commit(
-        &id,
-        Some(&root),
-        &[],
-        &origin,
-        &CommitExtras {
-            projection: Projection::of(&doc, &root).map(|p| ProjectionWrite::full(org.clone(), p)),
-            ..CommitExtras::default()
-        },
-    ))
+    rt.block_on(
+        store.commit(
+            &id,
+            Some(&root),
+            &[],
+            &origin,
+            &CommitExtras {
+                projection: Projection::of(&doc, &root, DEFAULT_TIME_ZONE)
+                    .map(|p| ProjectionWrite::full(org.clone(), p)),
+                ..CommitExtras::default()
+            },
+        ),
+    )
     .expect("first commit");
     let listed = rt
         .block_on(store.households(&org, 10, 0))
@@ -71,11 +75,14 @@ fn projection(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("projection_household");
     group.bench_function("compute", |b| {
-        b.iter(|| Projection::of(black_box(&doc), &root).expect("reads as a household"))
+        b.iter(|| {
+            Projection::of(black_box(&doc), &root, DEFAULT_TIME_ZONE).expect("reads as a household")
+        })
     });
     group.bench_function("compute_and_write_sqlite", |b| {
         b.iter(|| {
-            let p = Projection::of(black_box(&doc), &root).expect("reads as a household");
+            let p = Projection::of(black_box(&doc), &root, DEFAULT_TIME_ZONE)
+                .expect("reads as a household");
             let extras = CommitExtras {
                 projection: Some(ProjectionWrite::full(org.clone(), p)),
                 ..CommitExtras::default()
@@ -92,7 +99,9 @@ fn projection(c: &mut Criterion) {
     add_visits(&mut busy, 0..1_000);
     let mut busier = busy.fork();
     add_visits(&mut busier, 1_000..1_001);
-    let read = |d: &Automerge| Arc::new(Projection::of(d, &root).expect("reads as a household"));
+    let read = |d: &Automerge| {
+        Arc::new(Projection::of(d, &root, DEFAULT_TIME_ZONE).expect("reads as a household"))
+    };
     let (before, after) = (read(&busy), read(&busier));
     let write = |rows: &Arc<Projection>, base: Option<&Arc<Projection>>| {
         let extras = CommitExtras {

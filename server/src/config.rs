@@ -120,6 +120,19 @@ pub struct ServeConfig {
     /// Compact a document into a snapshot after this many new changes.
     #[arg(long, env = "LINLI_SNAPSHOT_EVERY", default_value_t = 256)]
     pub snapshot_every: u64,
+    /// The time zone (IANA name) visits are dated, listed and exported in.
+    #[arg(long, env = "LINLI_TIME_ZONE", default_value = linli_sync_core::calendar::DEFAULT_TIME_ZONE, value_parser = time_zone)]
+    pub time_zone: String,
+}
+
+fn time_zone(s: &str) -> Result<String, String> {
+    if linli_sync_core::calendar::is_time_zone(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "unknown time zone `{s}` (an IANA name such as Asia/Shanghai)"
+        ))
+    }
 }
 
 impl ServeConfig {

@@ -15,7 +15,7 @@ use crate::store::{CommitExtras, NewChange, Origin, Store};
 const DEMO_SEED: u64 = 20_061_114;
 
 /// Writes the demo county unless the database already holds documents.
-pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
+pub async fn seed_if_empty(store: &Store, time_zone: &str) -> Result<(), AppError> {
     if store.document_count().await? > 0 {
         return Ok(());
     }
@@ -40,7 +40,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<(), AppError> {
                 &changes,
                 &origin,
                 &CommitExtras {
-                    projection: Projection::of(&d.doc, &root)
+                    projection: Projection::of(&d.doc, &root, time_zone)
                         .map(|p| ProjectionWrite::full(root.org.to_string(), p)),
                     ..CommitExtras::default()
                 },

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
+use linli_sync_core::contract::fields::Implausible;
 use linli_sync_core::contract::Kind;
 use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Quarantined, Received};
 use linli_sync_core::review;
@@ -92,12 +93,19 @@ pub enum DocCommand {
         path: Vec<String>,
         reply: tokio::sync::oneshot::Sender<Vec<linli_sync_core::conflicts::HistoryEntry>>,
     },
-    /// A supervisor settles a conflicted field; the reply comes once it is durable.
+    /// A supervisor settles a conflicted field, if it still holds exactly the values `seen`
+    /// (the item's candidates); the reply comes once it is durable.
     Settle {
         path: Vec<String>,
         value: serde_json::Value,
+        seen: Vec<linli_sync_core::conflicts::ConflictValue>,
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
+    /// The values a field holds now (several while it is in conflict).
+    Field {
+        path: Vec<String>,
+        reply: tokio::sync::oneshot::Sender<Vec<linli_sync_core::conflicts::ConflictValue>>,
     },
     /// Another node stored changes of this document (or its notices may have been missed):
     /// read those after the highest `seq` held here, apply them and sync them to the peers.
@@ -363,14 +371,21 @@ impl Actor {
             DocCommand::Settle {
                 path,
                 value,
+                seen,
                 by,
                 reply,
             } => {
                 let actor = person_actor(&by.user);
                 let result = self
                     .sync
-                    .settle(&path, &value, &actor, &by, now_ms() / 1000);
+                    .settle(&path, &value, &seen, &actor, &by, now_ms() / 1000);
                 self.reply_when_durable(result, reply);
+            }
+            DocCommand::Field { path, reply } => {
+                let _ = reply.send(linli_sync_core::conflicts::current_values(
+                    self.sync.doc(),
+                    &path,
+                ));
             }
             DocCommand::CatchUp => self.stale = true,
         }
@@ -566,7 +581,7 @@ impl Actor {
                 &self.key,
             )),
             projection: root.and_then(|r| {
-                let rows = Projection::of(self.sync.doc(), &r)?;
+                let rows = Projection::of(self.sync.doc(), &r, &self.hub.settings().time_zone)?;
                 Some(ProjectionWrite {
                     org: r.org.to_string(),
                     rows: Arc::new(rows),
@@ -597,8 +612,12 @@ impl Actor {
                 .map(|c| NewConflict {
                     path: c.path.join("/"),
                     candidates: serde_json::to_string(&c.values).unwrap_or_default(),
+                    item: "conflict",
+                    note: None,
                 })
+                .chain(commit.flags.iter().map(|f| self.flag_item(commit, f)))
                 .collect(),
+            superseded: commit.superseded.iter().map(|p| p.join("/")).collect(),
             settled: commit
                 .settled
                 .iter()
@@ -608,6 +627,27 @@ impl Actor {
                     value: value.to_string(),
                 })
                 .collect(),
+        }
+    }
+
+    /// The review item for an implausible value: the value with the actor of the commit's
+    /// last change that is not the server's (who wrote it), and why it is flagged.
+    fn flag_item(&self, commit: &Commit, flag: &Implausible) -> NewConflict {
+        let author = commit
+            .changes
+            .iter()
+            .rev()
+            .find(|c| *c.actor_id() != self.hub.settings().server_actor);
+        let candidates = serde_json::json!([{
+            "value": flag.value,
+            "actor": author.map(|c| c.actor_id().to_hex_string()).unwrap_or_default(),
+            "time": author.map(|c| c.timestamp()).unwrap_or(0),
+        }]);
+        NewConflict {
+            path: flag.path.join("/"),
+            candidates: candidates.to_string(),
+            item: "implausible",
+            note: Some(flag.why.clone()),
         }
     }
 

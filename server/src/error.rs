@@ -19,6 +19,10 @@ pub enum AppError {
     TooManyRequests,
     #[error("not found")]
     NotFound,
+    /// The request was made on a state that has changed since (409): the message says how,
+    /// `item` is the thing as it stands now.
+    #[error("changed since: {0}")]
+    Changed(String, serde_json::Value),
     #[error("temporarily unavailable")]
     Unavailable,
     #[error("database error: {0}")]
@@ -67,6 +71,10 @@ impl IntoResponse for AppError {
                 )
             }
         };
+        if let AppError::Changed(why, item) = self {
+            let body = serde_json::json!({ "error": why, "item": item });
+            return (StatusCode::CONFLICT, Json(body)).into_response();
+        }
         if matches!(self, AppError::DeviceRevoked) {
             // Lost or stolen phones: the client erases what it holds when it hears this.
             let body = serde_json::json!({

@@ -14,6 +14,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Float(f64),
+    /// A calendar date `YYYY-MM-DD` (a date cell in XLSX).
+    Date(String),
     Empty,
 }
 
@@ -23,6 +25,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => format!("{f}"),
+            Cell::Date(d) => d.clone(),
             Cell::Empty => String::new(),
         }
     }
@@ -85,6 +88,7 @@ impl Dataset {
                 ("文档编号", "document id"),
                 ("走访编号", "visit id"),
                 ("组织", "org"),
+                ("日期", "date"),
                 ("时间", "at"),
                 ("走访人", "by"),
                 ("目的", "purpose"),
@@ -166,14 +170,16 @@ async fn query_rows(
             &['t', 't', 't', 't', 't', 'j', 't', 't', 'i'],
         ),
         Dataset::Visits => (
-            concat!("SELECT document_id, visit_id, org, at, by_user, purpose, needs, follow_up FROM p_visits \
+            // `at` is the local time in the server's time zone (`--time-zone`), with its
+            // offset: its first ten characters are the visit's local date.
+            concat!("SELECT document_id, visit_id, org, substr(at, 1, 10), at, by_user, purpose, needs, follow_up FROM p_visits \
              WHERE ", crate::indicators::scope!("org"), " ORDER BY at, document_id"),
-            &['t', 't', 't', 't', 't', 't', 't', 'o'],
+            &['t', 't', 't', 'd', 't', 't', 't', 't', 'D'],
         ),
         Dataset::VolunteerHours => (
             concat!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
              WHERE ", crate::indicators::scope!("org"), " ORDER BY date, document_id, entry_id"),
-            &['t', 't', 't', 't', 't', 'i', 't', 't', 't'],
+            &['t', 't', 't', 't', 'd', 'i', 't', 't', 't'],
         ),
         Dataset::Indicators => return Ok(Vec::new()),
     };
@@ -190,6 +196,8 @@ async fn query_rows(
                             't' => Cell::Text(r.try_get::<String, _>(i)?),
                             'o' => r.try_get::<Option<String>, _>(i)?.map(Cell::Text).unwrap_or(Cell::Empty),
                             'i' => Cell::Int(r.try_get::<i64, _>(i)?),
+                            'd' => date_cell(Some(r.try_get::<String, _>(i)?)),
+                            'D' => date_cell(r.try_get::<Option<String>, _>(i)?),
                             _ => r.try_get::<Option<i64>, _>(i)?.map(Cell::Int).unwrap_or(Cell::Empty),
                         })
                     })
@@ -197,6 +205,15 @@ async fn query_rows(
             })
             .collect()
     })
+}
+
+/// A date column's cell: a date when it reads as one, else the text as it is.
+fn date_cell(value: Option<String>) -> Cell {
+    match value {
+        Some(d) if linli_sync_core::calendar::is_date(&d) => Cell::Date(d),
+        Some(other) if !other.is_empty() => Cell::Text(other),
+        _ => Cell::Empty,
+    }
 }
 
 fn indicator_rows(all: &[Indicators], english: bool) -> Vec<Vec<Cell>> {
@@ -295,6 +312,7 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
     let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     for (c, h) in table.headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
     }
@@ -311,6 +329,10 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
                 }
                 Cell::Float(f) => {
                     ws.write_number(r, c, *f)?;
+                }
+                Cell::Date(d) => {
+                    let day = rust_xlsxwriter::ExcelDateTime::parse_from_str(d)?;
+                    ws.write_datetime_with_format(r, c, &day, &date)?;
                 }
                 Cell::Empty => {}
             }
@@ -333,7 +355,7 @@ impl Table {
                 .map(|row| {
                     let object = keys.iter().zip(row).map(|(k, c)| {
                         let v = match c {
-                            Cell::Text(s) => serde_json::Value::String(s.clone()),
+                            Cell::Text(s) | Cell::Date(s) => serde_json::Value::String(s.clone()),
                             Cell::Int(i) => (*i).into(),
                             Cell::Float(f) => serde_json::Number::from_f64(*f)
                                 .map(Into::into)

@@ -39,6 +39,8 @@ pub struct HubSettings {
     pub queue_wait: Duration,
     /// This process's id among the nodes sharing the database (in change notices).
     pub node_id: String,
+    /// The time zone visits are projected (dated) in.
+    pub time_zone: String,
 }
 
 /// A command could not be queued: the document's queue stayed full for the whole wait.
@@ -314,6 +316,7 @@ mod tests {
                 queue_capacity: 2,
                 queue_wait: wait,
                 node_id: "test".into(),
+                time_zone: linli_sync_core::calendar::DEFAULT_TIME_ZONE.into(),
             },
             TaskTracker::new(),
             CancellationToken::new(),

@@ -16,6 +16,7 @@ mod hub;
 pub mod limits;
 mod openapi;
 mod outbox;
+pub mod private_files;
 mod review_api;
 #[macro_use]
 pub mod store;
@@ -67,7 +68,7 @@ pub async fn run(
 ) -> Result<(), AppError> {
     let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
     if config.demo {
-        demo_seed::seed_if_empty(&store).await?;
+        demo_seed::seed_if_empty(&store, &config.time_zone).await?;
     }
     serve(listener, tls_listener, config, store, shutdown).await
 }
@@ -93,6 +94,7 @@ pub async fn serve(
         queue_capacity: config.doc_queue_capacity,
         queue_wait: config.doc_queue_wait(),
         node_id: cluster::node_id(),
+        time_zone: config.time_zone.clone(),
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let connections =
@@ -213,6 +215,10 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/conflicts/{id}/resolve",
             axum::routing::post(review_api::resolve),
+        )
+        .route(
+            "/api/conflicts/{id}/accept",
+            axum::routing::post(review_api::accept),
         )
         .route("/api/volunteer-entries", get(review_api::list_entries))
         .route(

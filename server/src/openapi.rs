@@ -22,6 +22,7 @@ use crate::{admin_api, auth, documents_api, review_api};
         admin_api::revoke_device,
         review_api::list,
         review_api::resolve,
+        review_api::accept,
         review_api::list_entries,
         review_api::review_entries,
         review_api::review_households,

@@ -42,7 +42,12 @@ fn self_signed(data_dir: &Path, extra: &[String]) -> Result<(PathBuf, PathBuf), 
     let certified = rcgen::generate_simple_self_signed(names)
         .map_err(|e| AppError::BadRequest(format!("could not generate a certificate: {e}")))?;
     std::fs::write(&cert_path, certified.cert.pem())?;
-    std::fs::write(&key_path, certified.signing_key.serialize_pem())?;
+    // The private key is readable by the server's user only (the data directory is too).
+    let _ = std::fs::remove_file(&key_path);
+    crate::private_files::write_private(
+        &key_path,
+        certified.signing_key.serialize_pem().as_bytes(),
+    )?;
     tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
     Ok((cert_path, key_path))
 }

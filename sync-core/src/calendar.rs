@@ -62,6 +62,84 @@ pub fn is_date(s: &str) -> bool {
     (1900..2200).contains(&y) && (1..=days).contains(&d)
 }
 
+/// The time zone dates are shown and reported in when an org unit names none.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// A moment as documents write it (`2026-11-20T05:30:00Z`, `2026-11-20T13:30:00+08:00`, with
+/// or without fractions of a second), as milliseconds since the epoch. A bare date is not a
+/// moment.
+pub fn timestamp_ms(s: &str) -> Option<i64> {
+    s.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
+        .filter(|ms| (MIN_MS..MAX_MS).contains(ms))
+}
+
+/// 1900-01-01T00:00:00Z and 2200-01-01T00:00:00Z: the years [`is_date`] accepts.
+const MIN_MS: i64 = -2_208_988_800_000;
+const MAX_MS: i64 = 7_258_118_400_000;
+
+/// When a document's time field (a moment, or a bare date meaning that day) happened, as
+/// milliseconds since the epoch (a bare date: its start in UTC).
+pub fn when_ms(s: &str) -> Option<i64> {
+    if is_date(s) {
+        return s
+            .parse::<jiff::civil::Date>()
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp().as_millisecond());
+    }
+    timestamp_ms(s)
+}
+
+/// The calendar date `YYYY-MM-DD` of a time field in time zone `zone` (an IANA name such as
+/// `Asia/Shanghai`): a visit at 05:30 Beijing time (21:30Z the day before) is on the Beijing
+/// date. A bare date stays as it is; `None` when `s` is neither or the zone is unknown.
+pub fn local_date(s: &str, zone: &str) -> Option<String> {
+    if is_date(s) {
+        return Some(s.to_owned());
+    }
+    let ts: jiff::Timestamp = s.parse().ok()?;
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    Some(ts.to_zoned(tz).date().to_string())
+}
+
+/// A moment written as the local time in `zone` with its offset (`2026-11-19T21:30:00Z` in
+/// Asia/Shanghai is `2026-11-20T05:30:00+08:00`), so that its first ten characters are the
+/// local date; a bare date, or anything that does not read as a moment, stays as it is.
+pub fn local_moment(s: &str, zone: &str) -> String {
+    let Ok(ts) = s.parse::<jiff::Timestamp>() else {
+        return s.to_owned();
+    };
+    let Ok(tz) = jiff::tz::TimeZone::get(zone) else {
+        return s.to_owned();
+    };
+    let zoned = ts.to_zoned(tz);
+    let offset = zoned.offset().seconds();
+    let sign = if offset < 0 { '-' } else { '+' };
+    let offset = offset.abs();
+    format!(
+        "{}T{}{sign}{:02}:{:02}",
+        zoned.date(),
+        zoned.time().strftime("%H:%M:%S"),
+        offset / 3600,
+        offset % 3600 / 60
+    )
+}
+
+/// True when `zone` is a time zone name this build knows.
+pub fn is_time_zone(zone: &str) -> bool {
+    jiff::tz::TimeZone::get(zone).is_ok()
+}
+
+/// The date in `zone` at `ms` milliseconds since the epoch.
+pub fn local_date_at(ms: i64, zone: &str) -> Option<String> {
+    let ts = jiff::Timestamp::from_millisecond(ms).ok()?;
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    Some(ts.to_zoned(tz).date().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +156,49 @@ mod tests {
         assert_eq!(iso_from_ms(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_from_ms(1_764_159_301_999), "2025-11-26T12:15:01Z");
         assert_eq!(date_from_ms(1_764_159_301_999), "2025-11-26");
+    }
+
+    #[test]
+    fn moments_and_local_dates() {
+        assert_eq!(timestamp_ms("1970-01-01T00:00:01Z"), Some(1000));
+        assert_eq!(timestamp_ms("1970-01-01T08:00:01+08:00"), Some(1000));
+        assert_eq!(
+            timestamp_ms("2026-11-20T05:30:00.250Z"),
+            Some(1_795_152_600_250)
+        );
+        assert_eq!(timestamp_ms("2026-11-20"), None);
+        assert_eq!(timestamp_ms("not-a-date"), None);
+        assert_eq!(timestamp_ms("1800-01-01T00:00:00Z"), None);
+        assert_eq!(when_ms("1970-01-02"), Some(86_400_000));
+        // 05:30 in Beijing is 21:30 UTC the day before.
+        assert_eq!(
+            local_date("2026-11-19T21:30:00Z", DEFAULT_TIME_ZONE).as_deref(),
+            Some("2026-11-20")
+        );
+        assert_eq!(
+            local_date("2026-11-19T21:30:00Z", "UTC").as_deref(),
+            Some("2026-11-19")
+        );
+        assert_eq!(
+            local_date("2026-11-19", DEFAULT_TIME_ZONE).as_deref(),
+            Some("2026-11-19")
+        );
+        assert_eq!(local_date("2026-11-19T21:30:00Z", "Mars/Base"), None);
+        assert_eq!(
+            local_moment("2026-11-19T21:30:00Z", DEFAULT_TIME_ZONE),
+            "2026-11-20T05:30:00+08:00"
+        );
+        assert_eq!(
+            local_moment("2026-11-19T21:30:00.5Z", "America/New_York"),
+            "2026-11-19T16:30:00-05:00"
+        );
+        assert_eq!(local_moment("2026-11-19", DEFAULT_TIME_ZONE), "2026-11-19");
+        assert_eq!(local_moment("soon", DEFAULT_TIME_ZONE), "soon");
+        assert!(is_time_zone(DEFAULT_TIME_ZONE) && !is_time_zone("Mars/Base"));
+        assert_eq!(
+            local_date_at(1_795_123_800_000, DEFAULT_TIME_ZONE).as_deref(),
+            Some("2026-11-20")
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub fn is_reviewed(kind: Kind, path: &[String]) -> bool {
 }
 
 /// One of the concurrent values of a conflicted field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ConflictValue {
     pub value: serde_json::Value,
     /// The actor that wrote it (hex).
@@ -51,16 +51,36 @@ pub struct FieldConflict {
     pub values: Vec<ConflictValue>,
 }
 
+/// What a commit did to the reviewed fields it wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Detected {
+    /// Fields left holding concurrent values.
+    pub conflicts: Vec<FieldConflict>,
+    /// Fields left holding one value: any conflict item open for them is superseded.
+    pub single: Vec<Vec<String>>,
+}
+
 /// Conflicts among the reviewed fields that changed since `before`.
 pub fn detect(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Vec<FieldConflict> {
+    detect_all(doc, kind, before).conflicts
+}
+
+/// [`detect_all_in`] over the diff since `before`.
+pub fn detect_all(doc: &Automerge, kind: Kind, before: &[ChangeHash]) -> Detected {
     let after = doc.get_heads();
-    detect_in(doc, kind, &doc.diff(before, &after))
+    detect_all_in(doc, kind, &doc.diff(before, &after))
 }
 
 /// [`detect`] among the fields `patches` wrote (patches collected while the changes were
 /// applied, in any number of batches): the same result without diffing the whole document.
 pub fn detect_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Vec<FieldConflict> {
-    let mut found = Vec::new();
+    detect_all_in(doc, kind, patches).conflicts
+}
+
+/// The reviewed fields `patches` wrote, split into those holding concurrent values and those
+/// holding one.
+pub fn detect_all_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Detected {
+    let mut found = Detected::default();
     // Patches of several batches may write one field more than once.
     let mut seen = std::collections::HashSet::new();
     for (write, parent) in located_writes(doc, patches) {
@@ -81,22 +101,57 @@ pub fn detect_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Vec<FieldCon
             continue;
         };
         if all.len() < 2 {
+            found.single.push(write.path);
             continue;
         }
-        let values = all
-            .iter()
-            .map(|(value, id)| ConflictValue {
-                value: to_json(doc, value, id),
-                actor: actor_of(id).map(|a| a.to_hex_string()).unwrap_or_default(),
-                time: actor_of(id).map(|a| change_time(doc, a, id)).unwrap_or(0),
-            })
-            .collect();
-        found.push(FieldConflict {
+        found.conflicts.push(FieldConflict {
             path: write.path,
-            values,
+            values: values_of(doc, &all),
         });
     }
     found
+}
+
+fn values_of(doc: &Automerge, all: &[(Value<'_>, ExId)]) -> Vec<ConflictValue> {
+    all.iter()
+        .map(|(value, id)| ConflictValue {
+            value: to_json(doc, value, id),
+            actor: actor_of(id).map(|a| a.to_hex_string()).unwrap_or_default(),
+            time: actor_of(id).map(|a| change_time(doc, a, id)).unwrap_or(0),
+        })
+        .collect()
+}
+
+/// The values the field at `path` holds now (one, or several concurrent ones); empty when it
+/// does not exist.
+pub fn current_values(doc: &Automerge, path: &[String]) -> Vec<ConflictValue> {
+    let Some((key, parent_path)) = path.split_last() else {
+        return Vec::new();
+    };
+    let parent = if parent_path.is_empty() {
+        ROOT
+    } else {
+        match resolve(doc, parent_path, None) {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => return Vec::new(),
+        }
+    };
+    match doc.get_all(&parent, key.as_str()) {
+        Ok(all) => values_of(doc, &all),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// True when `seen` (the candidates a supervisor was shown) are exactly the values the field
+/// holds now (`current`): the same values by the same authors. Anything else means the field
+/// changed since, and a resolution made on `seen` must not be written.
+pub fn same_values(seen: &[ConflictValue], current: &[ConflictValue]) -> bool {
+    let key = |v: &ConflictValue| (v.actor.clone(), v.value.to_string());
+    let mut a: Vec<_> = seen.iter().map(key).collect();
+    let mut b: Vec<_> = current.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 /// Why a resolution could not be written.
@@ -106,6 +161,35 @@ pub enum ResolveError {
     NoSuchField(String),
     #[error("only text, numbers, true/false and null can settle a field")]
     UnsupportedValue,
+    #[error("{0}")]
+    Invalid(#[from] crate::contract::fields::FieldError),
+    /// The field changed after the conflict was seen; nothing was written.
+    #[error("the field has changed since this conflict was shown; it now holds {}", describe(.0))]
+    Changed(Vec<ConflictValue>),
+}
+
+/// Checks a value a supervisor chose for `path` against the field's rule.
+pub fn check_value(
+    kind: Kind,
+    path: &[String],
+    value: &serde_json::Value,
+) -> Result<(), ResolveError> {
+    use crate::access::{FieldWrite, Written};
+    let (text, written) = match value {
+        serde_json::Value::String(s) => (Some(s.clone()), Written::Str),
+        serde_json::Value::Bool(b) => (Some(b.to_string()), Written::Bool),
+        serde_json::Value::Null => (Some("null".into()), Written::Null),
+        serde_json::Value::Number(n) if n.is_i64() => (Some(n.to_string()), Written::Int),
+        serde_json::Value::Number(n) => (Some(n.to_string()), Written::F64),
+        _ => return Err(ResolveError::UnsupportedValue),
+    };
+    let write = FieldWrite {
+        path: path.to_vec(),
+        value: text,
+        written,
+    };
+    crate::contract::fields::check(kind, &write)?;
+    Ok(())
 }
 
 /// Writes `value` at `path` in a transaction, superseding every concurrent value there.
@@ -135,6 +219,14 @@ pub fn write_value(
         };
     }
     tx.put(&parent, key.as_str(), scalar).map_err(|_| missing())
+}
+
+fn describe(values: &[ConflictValue]) -> String {
+    values
+        .iter()
+        .map(|v| v.value.to_string())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 fn actor_of(id: &ExId) -> Option<&ActorId> {

@@ -20,7 +20,8 @@ use automerge::{ActorId, Automerge, ChangeHash, Patch, PatchLog, ReadDoc};
 
 use crate::access::{self, Principal};
 use crate::conflicts::{self, FieldConflict, ResolveError};
-use crate::contract::{root_is_empty, root_string, validate_root, RootInfo};
+use crate::contract::fields::Implausible;
+use crate::contract::{read_string, root_is_empty, root_string, validate_root, RootInfo};
 use crate::wire::PeerId;
 
 /// Whether the document is known to storage yet.
@@ -97,6 +98,11 @@ pub struct Commit {
     pub conflicts: Vec<FieldConflict>,
     /// Fields a supervisor settled in this commit (to close their items), with who did.
     pub settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
+    /// Accepted values that are unlikely to be right (to open review items for).
+    pub flags: Vec<Implausible>,
+    /// Reviewed fields this commit wrote that now hold one value (their open conflict items
+    /// are superseded).
+    pub superseded: Vec<Vec<String>>,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -132,6 +138,10 @@ pub struct DocumentSync {
     /// Who brought the first content of a tentative document (its creator).
     creator: Option<(PeerId, Option<Principal>)>,
     settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
+    /// Implausible values accepted since the last commit.
+    flags: Vec<Implausible>,
+    /// When the last message was received (milliseconds since the epoch, as the caller said).
+    received_ms: i64,
     server_actor: ActorId,
     /// What the changes owed since the durable heads wrote, as patches collected while
     /// receiving them (what the policy judged), when every owed change came that way;
@@ -182,6 +192,8 @@ impl DocumentSync {
             quarantine: Vec::new(),
             creator: None,
             settled: Vec::new(),
+            flags: Vec::new(),
+            received_ms: 0,
             server_actor,
             owed_patches: Some(Vec::new()),
         }
@@ -279,6 +291,7 @@ impl DocumentSync {
         }
         let message =
             sync::Message::decode(data).map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
+        self.received_ms = now_ms;
         let before = self.doc.get_heads();
         // What a judged peer's changes write is learnt while applying them (automerge's
         // incremental patch log), not by diffing the document afterwards.
@@ -322,7 +335,11 @@ impl DocumentSync {
             // A new document is judged as a whole when its root is complete (`take_commit`).
             return Ok(Received::Applied);
         };
-        let refused = access::check_patches(&who, root.kind, &self.doc, &before, &patches);
+        let judgement =
+            access::judge_patches(&who, root.kind, &self.doc, &before, &patches, Some(now_ms));
+        let flags = stable_paths(&self.doc, judgement.implausible);
+        self.flags.extend(flags);
+        let refused = judgement.refused;
         if refused.is_empty() {
             if let Some(owed) = &mut self.owed_patches {
                 owed.extend(patches);
@@ -447,10 +464,10 @@ impl DocumentSync {
             _ => None,
         };
         let owed_patches = self.owed_patches.take();
-        let conflicts = match (kind, owed_patches) {
-            (Some(k), Some(patches)) => conflicts::detect_in(&self.doc, k, &patches),
-            (Some(k), None) => conflicts::detect(&self.doc, k, &self.durable_heads),
-            (None, _) => Vec::new(),
+        let detected = match (kind, owed_patches) {
+            (Some(k), Some(patches)) => conflicts::detect_all_in(&self.doc, k, &patches),
+            (Some(k), None) => conflicts::detect_all(&self.doc, k, &self.durable_heads),
+            (None, _) => conflicts::Detected::default(),
         };
         self.commit_in_flight = true;
         Pending::Commit(Commit {
@@ -460,21 +477,35 @@ impl DocumentSync {
             authors: std::mem::take(&mut self.uncommitted_authors),
             bindings: std::mem::take(&mut self.new_bindings),
             quarantine: std::mem::take(&mut self.quarantine),
-            conflicts,
+            conflicts: detected.conflicts,
+            superseded: detected.single,
             settled: std::mem::take(&mut self.settled),
+            flags: std::mem::take(&mut self.flags),
         })
     }
 
     /// A supervisor settles a conflicted field: writes `value` at `path` as `actor` (theirs),
     /// superseding every concurrent value. Committed with the next `take_commit`.
+    ///
+    /// `seen` are the values the supervisor was shown: if the field holds anything else now
+    /// (someone changed it since), nothing is written and [`ResolveError::Changed`] says what
+    /// it holds, so a stale resolution never overwrites a newer value.
     pub fn settle(
         &mut self,
         path: &[String],
         value: &serde_json::Value,
+        seen: &[conflicts::ConflictValue],
         actor: &ActorId,
         by: &Principal,
         time_secs: i64,
     ) -> Result<(), ResolveError> {
+        if let Existence::Stored(root) = &self.existence {
+            conflicts::check_value(root.kind, path, value)?;
+        }
+        let current = conflicts::current_values(&self.doc, path);
+        if !conflicts::same_values(seen, &current) {
+            return Err(ResolveError::Changed(current));
+        }
         let message = format!("linli: settled by {}", by.user);
         self.server_edit(actor, by, time_secs, &message, |tx| {
             conflicts::write_value(tx, path, value)
@@ -601,6 +632,9 @@ impl DocumentSync {
         let mut settled = commit.settled;
         settled.append(&mut self.settled);
         self.settled = settled;
+        let mut flags = commit.flags;
+        flags.append(&mut self.flags);
+        self.flags = flags;
     }
 
     /// True when everything in memory is durable.
@@ -608,15 +642,28 @@ impl DocumentSync {
         !self.commit_in_flight && self.doc.get_heads() == self.durable_heads
     }
 
-    fn judge_creation(&self) -> Result<RootInfo, String> {
+    /// Judges a new document whole: its root, the creator's right to create it, and every
+    /// write and value in it (anything refused refuses the document). Implausible values are
+    /// kept and flagged.
+    fn judge_creation(&mut self) -> Result<RootInfo, String> {
         let root = validate_root(&self.doc).map_err(|e| e.to_string())?;
         if let Some((_, Some(who))) = &self.creator {
             let owner = root_string(&self.doc, "user");
             access::check_create(who, &root, owner.as_deref()).map_err(|e| e.to_string())?;
-            let refused = access::check_changes(who, root.kind, &self.doc, &[]);
-            if let Some((_, v)) = refused.first() {
+            let patches = self.doc.diff(&[], &self.doc.get_heads());
+            let judgement = access::judge_patches(
+                who,
+                root.kind,
+                &self.doc,
+                &[],
+                &patches,
+                Some(self.received_ms),
+            );
+            if let Some((_, v)) = judgement.refused.first() {
                 return Err(v.to_string());
             }
+            let flags = stable_paths(&self.doc, judgement.implausible);
+            self.flags.extend(flags);
         }
         Ok(root)
     }
@@ -699,6 +746,7 @@ impl DocumentSync {
         }
         self.quarantine.clear();
         self.settled.clear();
+        self.flags.clear();
         self.doc = match self.existence {
             Existence::Tentative => Automerge::new(),
             Existence::Stored(_) => self
@@ -743,6 +791,24 @@ impl DocumentSync {
         }
         out
     }
+}
+
+/// Names list items in flagged paths by their `id` (a visit's index moves when another
+/// device's visit is inserted before it; its id does not): `visits/3/at` → `visits/<id>/at`.
+fn stable_paths(doc: &Automerge, flags: Vec<Implausible>) -> Vec<Implausible> {
+    flags
+        .into_iter()
+        .map(|mut flag| {
+            if flag.path.len() >= 2 && flag.path[0] == "visits" {
+                if let Some(id) = crate::access::resolve(doc, &flag.path[..2], None)
+                    .and_then(|(_, obj)| read_string(doc, &obj, "id"))
+                {
+                    flag.path[1] = id;
+                }
+            }
+            flag
+        })
+        .collect()
 }
 
 fn raw_changes(doc: &Automerge, since: &[ChangeHash]) -> Vec<Vec<u8>> {

@@ -23,6 +23,7 @@ mod multi_node;
 mod outage;
 mod projection;
 mod protocol;
+mod records;
 mod refusal;
 mod restart;
 mod review;

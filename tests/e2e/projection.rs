@@ -49,7 +49,8 @@ async fn full_projection_rows(
     let dir = tempfile::tempdir().expect("temp dir");
     let reference = store::open(None, dir.path()).await.expect("open SQLite");
     let root = validate_root(doc).expect("a valid household");
-    let rows = Projection::of(doc, &root).expect("reads as a household");
+    let rows = Projection::of(doc, &root, linli_sync_core::calendar::DEFAULT_TIME_ZONE)
+        .expect("reads as a household");
     reference
         .commit(
             id,

@@ -9,6 +9,9 @@
 //   show            --url URL                         print the doc, or {"unavailable": true}
 //   create-invalid                                    create {hello:"world"}, let it sync ~1.5 s
 //   self-approve    [--org O] [--user U]              approve own entry; expect it undone; log more hours
+//   create-doc      --doc JSON                        create any document; report whether the server kept it
+//   edit            --url URL --set JSON [--delete P]  write fields (paths a/b/c; "list[]" appends) in one
+//                                                     change; wait until the server's copy and ours agree
 //
 // Prints exactly one JSON object on stdout; logs go to stderr. Exit code 0 on
 // success, 1 on failure (with the reason on stderr), 2 on bad usage.
@@ -34,6 +37,9 @@ const { values: opt, positionals } = parseArgs({
     url: { type: "string" },
     "entry-id": { type: "string" },
     minutes: { type: "string" },
+    doc: { type: "string" },
+    set: { type: "string" },
+    delete: { type: "string", multiple: true },
   },
 });
 const command = positionals[0];
@@ -122,6 +128,41 @@ async function seenByFreshClient(url, want, what, { keep = false } = {}) {
     }
     log(`attempt ${attempt}: ${last}; retrying`);
     await sleep(250);
+  }
+}
+
+/** The `error` messages the server sent about `documentId`. */
+const errorsAbout = (adapter, documentId) =>
+  adapter.received.filter(m => m.type === "error" && String(m.message).includes(documentId)).map(m => m.message);
+
+/** Writes `value` at `path` ("a/b/c"; a last part ending in "[]" appends to that list). */
+function setPath(doc, path, value) {
+  const parts = path.split("/");
+  const last = parts.pop();
+  let at = doc;
+  for (const p of parts) at = at[Array.isArray(at) ? Number(p) : p];
+  if (last.endsWith("[]")) at[last.slice(0, -2)].push(value);
+  else at[Array.isArray(at) ? Number(last) : last] = value;
+}
+
+function deletePath(doc, path) {
+  const parts = path.split("/");
+  const last = parts.pop();
+  let at = doc;
+  for (const p of parts) at = at[Array.isArray(at) ? Number(p) : p];
+  if (Array.isArray(at)) at.splice(Number(last), 1);
+  else delete at[last];
+}
+
+/** True once a fresh client sees exactly our heads (the server holds what we hold). */
+async function serverHasOurHeads(url, handle) {
+  try {
+    const found = await findFresh(url, Math.min(T, 5000));
+    const same = found.handle && sameDoc([...found.handle.heads()].sort(), [...handle.heads()].sort());
+    await close(found.repo);
+    return same;
+  } catch {
+    return false;
   }
 }
 
@@ -214,6 +255,48 @@ const commands = {
       "the later entry, with the first still submitted",
     );
     return { url: handle.url, errors, doc: toJSON(handle.doc()) };
+  },
+
+  // Creates any document and reports whether the server kept it: {accepted, errors, url, doc}.
+  async "create-doc"() {
+    if (!opt.doc) usage("create-doc needs --doc JSON");
+    const { repo, adapter } = await open();
+    const handle = repo.create(JSON.parse(opt.doc));
+    log("created", handle.url);
+    const outcome = await waitFor(
+      async () => {
+        if (errorsAbout(adapter, handle.documentId).length) return "refused";
+        return (await serverHasOurHeads(handle.url, handle)) ? "kept" : null;
+      },
+      T,
+      "the server to keep or refuse the document",
+      250,
+    );
+    return {
+      accepted: outcome === "kept",
+      errors: errorsAbout(adapter, handle.documentId),
+      url: handle.url,
+      documentId: handle.documentId,
+      doc: toJSON(handle.doc()),
+    };
+  },
+
+  // Writes fields of a stored document in one change, then waits until the server holds
+  // exactly what this client holds (its change, and any server change undoing parts of it).
+  async edit() {
+    if (!opt.url) usage("edit needs --url");
+    const sets = JSON.parse(opt.set ?? "{}");
+    const { documentId } = parseAutomergeUrl(opt.url);
+    const { repo, adapter } = await open();
+    const handle = await withTimeout(repo.find(opt.url), T, `the server to send ${opt.url}`);
+    handle.change(d => {
+      for (const [path, value] of Object.entries(sets)) setPath(d, path, value);
+      for (const path of opt.delete ?? []) deletePath(d, path);
+    });
+    const before = errorsAbout(adapter, documentId).length;
+    await waitFor(() => serverHasOurHeads(opt.url, handle), T, "the server's copy to match ours", 250);
+    // An error sent with the reply that undid a write arrives before that reply.
+    return { errors: errorsAbout(adapter, documentId), newErrors: errorsAbout(adapter, documentId).length - before, doc: toJSON(handle.doc()) };
   },
 
   async "create-invalid"() {

@@ -196,7 +196,7 @@ impl FieldClient {
         doc.set_actor(actor);
         let mut tx = doc.transaction();
         tx.put(ROOT, key, value)?;
-        tx.commit();
+        commit_now(tx);
         self.persist(id).await
     }
 
@@ -213,7 +213,7 @@ impl FieldClient {
         doc.set_actor(actor);
         let mut tx = doc.transaction();
         edit(&mut tx)?;
-        tx.commit();
+        commit_now(tx);
         self.persist(id).await
     }
 
@@ -226,7 +226,7 @@ impl FieldClient {
         doc.set_actor(self.actor.clone());
         let mut tx = doc.transaction();
         linli_sync_core::autosurgeon::reconcile(&mut tx, record)?;
-        tx.commit();
+        commit_now(tx);
         let id = DocumentId::from_bytes(rand::random());
         self.session.insert(id, doc, None);
         self.persist(&id).await?;
@@ -311,4 +311,13 @@ impl FieldClient {
 /// A fresh random id for an item in a document (member, visit, entry).
 pub(crate) fn new_item_id() -> String {
     format!("{:016x}", rand::random::<u64>())
+}
+
+/// Commits a local change stamped with this device's clock (automerge's Rust library leaves
+/// the time at 0, and review screens and history show each change's time).
+fn commit_now(tx: linli_sync_core::automerge::transaction::Transaction<'_>) {
+    tx.commit_with(
+        linli_sync_core::automerge::transaction::CommitOptions::default()
+            .with_time(local_store::now_ms() / 1000),
+    );
 }

@@ -1,4 +1,4 @@
-// Linli's schema-1 records as the web app writes them (the data contract in DESIGN.md;
+// Linli's schema-1 records as the web app writes them (the data contract in docs/design.md;
 // the server validates every change against the same contract and access policy).
 
 export type Tags = Record<string, boolean>;
@@ -91,6 +91,19 @@ export function newId(): string {
 /** Now as an ISO 8601 timestamp. */
 export function nowIso(): string {
   return new Date().toISOString();
+}
+
+/** The time zone dates are shown in (the server's default; counties are in China). */
+export const TIME_ZONE = "Asia/Shanghai";
+
+/** The calendar date YYYY-MM-DD of a stored time in {@link TIME_ZONE}: a visit at 05:30
+ * Beijing time (21:30Z the day before) is on the Beijing date. A bare date stays as it is. */
+export function dayOf(at: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) return at;
+  const when = new Date(at);
+  if (Number.isNaN(when.getTime())) return at.slice(0, 10);
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(when);
 }
 
 /** Today as YYYY-MM-DD in the device's time zone. */

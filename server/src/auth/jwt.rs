@@ -49,14 +49,17 @@ impl Keys {
         if let Some(file) = file {
             return Ok(Self::from_secret(&std::fs::read(file)?));
         }
-        std::fs::create_dir_all(data_dir)?;
+        crate::private_files::private_dir(data_dir)?;
         let path = data_dir.join(SECRET_FILE);
         match std::fs::read(&path) {
             Ok(secret) => Ok(Self::from_secret(&secret)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret: [u8; 32] = rand::random();
                 let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-                write_private(&path, hex.as_bytes())?;
+                match crate::private_files::write_private(&path, hex.as_bytes()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => {}
+                }
                 // Another process may have won the race: read what is there.
                 Ok(Self::from_secret(&std::fs::read(&path)?))
             }
@@ -79,27 +82,6 @@ impl Keys {
             .map(|d| d.claims)
             .map_err(|e| TokenError(e.to_string()))
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(mut f) => f.write_all(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]

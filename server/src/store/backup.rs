@@ -340,7 +340,7 @@ async fn backup_store(
     let partial = to.with_file_name(format!("{}.partial", name.to_string_lossy()));
     // Left behind by an interrupted backup to the same name.
     let _ = std::fs::remove_file(&partial);
-    create_private(&partial).map_err(|e| io(partial.display(), e))?;
+    crate::private_files::create_private(&partial).map_err(|e| io(partial.display(), e))?;
     let result = async {
         let created_at = crate::clock::iso_now();
         match store {
@@ -637,7 +637,8 @@ pub async fn restore(
                 Ok(_) => SecretRestore::KeptDifferent(path),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     std::fs::create_dir_all(data_dir).map_err(|e| io(data_dir.display(), e))?;
-                    write_private(&path, secret).map_err(|e| io(path.display(), e))?;
+                    crate::private_files::write_private(&path, secret)
+                        .map_err(|e| io(path.display(), e))?;
                     SecretRestore::Written(path)
                 }
                 Err(e) => return Err(io(path.display(), e)),
@@ -824,27 +825,6 @@ async fn open_file(file: &Path) -> Result<SqliteConnection, sqlx::Error> {
     SqliteConnection::connect_with(&options).await
 }
 
-/// Creates an empty file readable and writable by its owner only.
-fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map(|_| ())
-}
-
-/// Writes a new file readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    create_private(path)?;
-    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
 fn sync_file(path: &Path) -> std::io::Result<()> {
     std::fs::File::open(path)?.sync_all()
 }
@@ -874,7 +854,7 @@ mod tests {
     async fn schema_types_and_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("schema.sqlite3");
-        create_private(&file).unwrap();
+        crate::private_files::create_private(&file).unwrap();
         let mut conn = open_file(&file).await.unwrap();
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut conn)

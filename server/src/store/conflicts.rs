@@ -1,4 +1,5 @@
-//! Review items for conflicts: listing them within a scope, and finding one.
+//! Review items (conflicts and flagged values): listing them within a scope, finding one,
+//! closing one.
 
 use sqlx::Row;
 
@@ -17,6 +18,10 @@ pub struct ConflictRow {
     pub status: String,
     pub resolved_by: Option<String>,
     pub resolution: Option<String>,
+    /// `conflict` or `implausible`.
+    pub item: String,
+    /// Why the item was opened, or how it was closed.
+    pub note: Option<String>,
 }
 
 /// Reads a [`ConflictRow`] from a row of either backend.
@@ -32,11 +37,13 @@ macro_rules! conflict_row {
             status: $r.try_get("status")?,
             resolved_by: $r.try_get("resolved_by")?,
             resolution: $r.try_get("resolution")?,
+            item: $r.try_get("item")?,
+            note: $r.try_get("note")?,
         })
     };
 }
 
-const SELECT: &str = "SELECT c.id, c.document_id, d.kind, d.org, c.path, c.candidates, c.status, c.resolved_by, c.resolution \
+const SELECT: &str = "SELECT c.id, c.document_id, d.kind, d.org, c.path, c.candidates, c.status, c.resolved_by, c.resolution, c.item, c.note \
                       FROM conflicts c JOIN documents d ON d.id = c.document_id";
 
 impl Store {
@@ -64,6 +71,24 @@ impl Store {
         with_pool!(self, pool => {
             let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
             row.map(|r| conflict_row!(r)).transpose()
+        })
+    }
+
+    /// Closes an open item without writing anything (`status`: `accepted` when the flagged
+    /// value is right, `superseded` when the field changed since); false when it was not open.
+    pub async fn close_item(
+        &self,
+        id: i64,
+        status: &str,
+        by: &str,
+        note: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            let done = sqlx::query("UPDATE conflicts SET status = $1, resolved_at = $2, resolved_by = $3, note = $4 WHERE id = $5 AND status = 'open'")
+                .bind(status).bind(now).bind(by).bind(note).bind(id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
         })
     }
 

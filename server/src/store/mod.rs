@@ -126,6 +126,9 @@ pub struct CommitExtras {
     pub quarantine: Vec<QuarantineEntry>,
     pub conflicts: Vec<NewConflict>,
     pub settled: Vec<Settled>,
+    /// Reviewed fields this commit wrote that now hold one value: their open conflict items
+    /// are closed as superseded (the field changed after the conflict was seen).
+    pub superseded: Vec<String>,
     /// The document's rows as of this commit.
     pub projection: Option<projection::ProjectionWrite>,
 }
@@ -140,11 +143,16 @@ pub struct CommitRequest {
     pub extras: CommitExtras,
 }
 
-/// A reviewed field with concurrent values (`candidates` is JSON).
+/// A review item to open (or refresh, while one of the same kind is open for the field).
 #[derive(Debug, Clone)]
 pub struct NewConflict {
     pub path: String,
+    /// JSON array of `{value, actor, time}`.
     pub candidates: String,
+    /// `conflict` (concurrent values) or `implausible` (a valid value unlikely to be right).
+    pub item: &'static str,
+    /// Why the item was opened, for the supervisor.
+    pub note: Option<String>,
 }
 
 /// A field a supervisor settled.
@@ -269,7 +277,7 @@ macro_rules! commit_statements {
                 for s in &$extras.settled {
                     sqlx::query(
                         "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
-                         WHERE document_id = $4 AND path = $5 AND status = 'open'",
+                         WHERE document_id = $4 AND path = $5 AND status = 'open' AND item = 'conflict'",
                     )
                     .bind($now)
                     .bind(&s.by)
@@ -282,15 +290,28 @@ macro_rules! commit_statements {
                 if let Some(w) = &$extras.projection {
                     projection::apply_projection!($tx, $id, w);
                 }
+                for path in &$extras.superseded {
+                    sqlx::query(
+                        "UPDATE conflicts SET status = 'superseded', resolved_at = $1, note = 'changed_again' \
+                         WHERE document_id = $2 AND path = $3 AND status = 'open' AND item = 'conflict'",
+                    )
+                    .bind($now)
+                    .bind($id)
+                    .bind(path)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
                 for c in &$extras.conflicts {
                     sqlx::query(
-                        "INSERT INTO conflicts (document_id, path, candidates, status, opened_at) VALUES ($1, $2, $3, 'open', $4) \
-                         ON CONFLICT (document_id, path) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates",
+                        "INSERT INTO conflicts (document_id, path, candidates, status, opened_at, item, note) VALUES ($1, $2, $3, 'open', $4, $5, $6) \
+                         ON CONFLICT (document_id, path, item) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates, note = excluded.note",
                     )
                     .bind($id)
                     .bind(&c.path)
                     .bind(&c.candidates)
                     .bind($now)
+                    .bind(c.item)
+                    .bind(&c.note)
                     .execute(&mut *$tx)
                     .await?;
                 }

@@ -27,11 +27,31 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store, 
         }
         Some(url) => open_sqlite(SqliteConnectOptions::from_str(url)?).await?,
         None => {
-            std::fs::create_dir_all(data_dir)?;
-            open_sqlite(SqliteConnectOptions::new().filename(data_dir.join(SQLITE_FILE))).await?
+            crate::private_files::private_dir(data_dir)?;
+            let file = data_dir.join(SQLITE_FILE);
+            private_database_files(&file)?;
+            open_sqlite(SqliteConnectOptions::new().filename(file)).await?
         }
     };
     Ok(store)
+}
+
+/// Makes the SQLite file at `file` (created empty when missing) and its `-wal` and `-shm`
+/// files, where they exist, readable by the server's user only. SQLite gives the journal files
+/// the database file's mode; an installation from before this check is tightened here.
+fn private_database_files(file: &Path) -> std::io::Result<()> {
+    if !file.exists() {
+        crate::private_files::create_private(file)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        if path.exists() {
+            crate::private_files::restrict(&path)?;
+        }
+    }
+    Ok(())
 }
 
 async fn open_sqlite(options: SqliteConnectOptions) -> Result<Store, sqlx::Error> {

@@ -22,10 +22,18 @@ pub enum Projection {
 }
 
 impl Projection {
-    /// Reads the record of a document; `None` if it does not read as its kind.
-    pub fn of(doc: &Automerge, root: &RootInfo) -> Option<Self> {
+    /// Reads the record of a document; `None` if it does not read as its kind. Visits' times
+    /// are written as local times in `time_zone` (with their offset), so that a visit's date
+    /// in lists, exports and indicators is the date where it happened.
+    pub fn of(doc: &Automerge, root: &RootInfo, time_zone: &str) -> Option<Self> {
         Some(match root.kind {
-            Kind::Household => Projection::Household(Box::new(read_record(doc).ok()?)),
+            Kind::Household => {
+                let mut household: Household = read_record(doc).ok()?;
+                for visit in &mut household.visits {
+                    visit.at = linli_sync_core::calendar::local_moment(&visit.at, time_zone);
+                }
+                Projection::Household(Box::new(household))
+            }
             Kind::Volunteer => Projection::Volunteer(Box::new(read_record(doc).ok()?)),
             Kind::Request => Projection::Request(Box::new(read_record(doc).ok()?)),
             Kind::Community => Projection::Community(Box::new(read_record(doc).ok()?)),

@@ -1,4 +1,4 @@
-//! Who may read and write what (DESIGN.md, "Access policy"). The rules are data
+//! Who may read and write what (docs/design.md, "Access policy"). The rules are data
 //! ([`rules::RULES`]); this module turns the patches a peer's changes produce into field writes
 //! and judges each one, and [`compensate`] undoes the refused ones.
 
@@ -12,6 +12,7 @@ use automerge::{
     ROOT,
 };
 
+use crate::contract::fields::{self, FieldError, Implausible, MINUTES_PER_DAY};
 use crate::contract::{root_string, Kind, OrgPath, RootInfo};
 
 pub use compensate::compensate;
@@ -102,6 +103,10 @@ pub enum Violation {
         kind: &'static str,
         path: String,
     },
+    #[error("{0}")]
+    Value(#[from] FieldError),
+    #[error("`{path}`: more than {MINUTES_PER_DAY} minutes logged for {date}")]
+    DayLimit { path: String, date: String },
 }
 
 /// May `who` create a document with this root? (`owner`: the volunteer document's `user`.)
@@ -134,14 +139,45 @@ pub fn check_create(
 pub struct FieldWrite {
     pub path: Vec<String>,
     pub value: Option<String>,
-    /// The field now holds `null` (how an absent optional field is written).
-    pub null: bool,
+    /// What kind of value the field holds after the write.
+    pub written: Written,
+}
+
+/// What kind of value a write left in its field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// A scalar string.
+    Str,
+    /// A text object (how the JavaScript client writes strings).
+    Text,
+    Int,
+    Uint,
+    F64,
+    Bool,
+    /// `null` (how typed clients write an absent optional field).
+    Null,
+    /// A map or list.
+    Object,
+    /// Any other scalar (bytes, counters, timestamps).
+    Other,
+    /// The field was deleted.
+    Removed,
 }
 
 impl FieldWrite {
     /// The path as `a/b/c`.
     pub fn path_string(&self) -> String {
         self.path.join("/")
+    }
+
+    /// The field now holds `null`.
+    pub fn is_null(&self) -> bool {
+        self.written == Written::Null
+    }
+
+    /// The field holds a string (scalar or text object).
+    pub fn is_string(&self) -> bool {
+        matches!(self.written, Written::Str | Written::Text)
     }
 }
 
@@ -155,7 +191,7 @@ pub fn check_write(
     write: &FieldWrite,
 ) -> Result<(), Violation> {
     // A new field holding `null` says nothing (typed clients write absent optional fields so).
-    if write.null && !exists_at(doc, &write.path, before) {
+    if write.is_null() && !exists_at(doc, &write.path, before) {
         return Ok(());
     }
     let allowed = RULES
@@ -195,12 +231,109 @@ pub fn check_patches(
     before: &[ChangeHash],
     patches: &[Patch],
 ) -> Vec<(FieldWrite, Violation)> {
-    field_writes(doc, patches)
-        .into_iter()
+    judge_patches(who, kind, doc, before, patches, None).refused
+}
+
+/// What the server makes of one batch of writes.
+#[derive(Debug, Default)]
+pub struct Judgement {
+    /// Writes refused, with why: the role may not make them, or the value breaks its rule.
+    pub refused: Vec<(FieldWrite, Violation)>,
+    /// Accepted values that are unlikely to be right, to flag for review.
+    pub implausible: Vec<Implausible>,
+}
+
+/// Judges every write `patches` made: the access rules, then each value's rule
+/// ([`fields::check`]), then a volunteer's minutes per day. With `now_ms` (when the server
+/// received them) the accepted dates are also looked at for ones to flag.
+pub fn judge_patches(
+    who: &Principal,
+    kind: Kind,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    patches: &[Patch],
+    now_ms: Option<i64>,
+) -> Judgement {
+    let writes = field_writes(doc, patches);
+    let mut refused: Vec<(FieldWrite, Violation)> = Vec::new();
+    let mut accepted: Vec<FieldWrite> = Vec::new();
+    for write in writes {
+        let verdict = check_write(who.role, kind, doc, before, &write)
+            .and_then(|()| fields::check(kind, &write).map_err(Violation::from));
+        match verdict {
+            Ok(()) => accepted.push(write),
+            Err(v) => refused.push((write, v)),
+        }
+    }
+    if kind == Kind::Volunteer {
+        let over = over_day_limit(doc, &accepted);
+        accepted.retain(|w| !over.iter().any(|(o, _)| o == w));
+        refused.extend(over);
+    }
+    let implausible = match now_ms {
+        Some(now) => fields::implausible(kind, &accepted, now),
+        None => Vec::new(),
+    };
+    Judgement {
+        refused,
+        implausible,
+    }
+}
+
+/// The accepted writes to entries' `minutes` or `date` that leave a day with more than
+/// [`MINUTES_PER_DAY`] minutes among the volunteer's entries (rejected ones not counted).
+fn over_day_limit(doc: &Automerge, accepted: &[FieldWrite]) -> Vec<(FieldWrite, Violation)> {
+    let touched = |w: &FieldWrite| {
+        w.path.len() == 3
+            && w.path[0] == "entries"
+            && (w.path[2] == "minutes" || w.path[2] == "date")
+    };
+    if !accepted.iter().any(touched) {
+        return Vec::new();
+    }
+    let Ok(Some((_, entries))) = doc.get(ROOT, "entries") else {
+        return Vec::new();
+    };
+    let mut dates: std::collections::HashMap<String, String> = Default::default();
+    let mut totals: std::collections::HashMap<String, i64> = Default::default();
+    for id in doc.keys(&entries) {
+        let Ok(Some((_, entry))) = doc.get(&entries, id.as_str()) else {
+            continue;
+        };
+        let field = |key: &str| -> Option<String> {
+            match doc.get(&entry, key).ok()?? {
+                (Value::Scalar(s), _) => Some(match s.as_ref() {
+                    ScalarValue::Str(s) => s.to_string(),
+                    other => other.to_string(),
+                }),
+                (Value::Object(ObjType::Text), t) => doc.text(&t).ok(),
+                _ => None,
+            }
+        };
+        if field("status").as_deref() == Some("rejected") {
+            continue;
+        }
+        let (Some(date), Some(minutes)) = (field("date"), field("minutes")) else {
+            continue;
+        };
+        let minutes = minutes.parse::<f64>().unwrap_or(0.0) as i64;
+        *totals.entry(date.clone()).or_default() += minutes;
+        dates.insert(id, date);
+    }
+    accepted
+        .iter()
+        .filter(|w| touched(w))
         .filter_map(|w| {
-            check_write(who.role, kind, doc, before, &w)
-                .err()
-                .map(|v| (w, v))
+            let date = dates.get(&w.path[1])?;
+            (totals.get(date).copied().unwrap_or(0) > MINUTES_PER_DAY).then(|| {
+                (
+                    w.clone(),
+                    Violation::DayLimit {
+                        path: w.path_string(),
+                        date: date.clone(),
+                    },
+                )
+            })
         })
         .collect()
 }
@@ -234,6 +367,10 @@ fn guard_holds(
         Guard::Always => true,
         Guard::New => !exists_at(doc, &write.path[..fixed.min(write.path.len())], before),
         Guard::ValueIn(values) => write.value.as_deref().is_some_and(|v| values.contains(&v)),
+        Guard::NewValueIn(values) => {
+            guard_holds(Guard::New, fixed, doc, before, write)
+                && guard_holds(Guard::ValueIn(values), fixed, doc, before, write)
+        }
         Guard::EntryEditable => match entry_status_before() {
             Some(None) => !exists_at(doc, &write.path[..2], before),
             Some(Some(status)) => EDITABLE_ENTRY_STATES.contains(&status.as_str()),
@@ -266,7 +403,7 @@ pub(crate) fn located_writes(doc: &Automerge, patches: &[Patch]) -> Vec<(FieldWr
     let mut out: Vec<(FieldWrite, ObjId)> = Vec::new();
     for patch in patches {
         let mut path: Vec<String> = patch.path.iter().map(|(_, p)| prop_string(p)).collect();
-        let (value, null) = match &patch.action {
+        let (value, written) = match &patch.action {
             PatchAction::PutMap { key, value, .. } => {
                 path.push(key.clone());
                 patch_value(doc, &value.0, &value.1)
@@ -279,31 +416,34 @@ pub(crate) fn located_writes(doc: &Automerge, patches: &[Patch]) -> Vec<(FieldWr
                 path.push(index.to_string());
                 match values.iter().next() {
                     Some((value, id, _)) => patch_value(doc, value, id),
-                    None => (None, false),
+                    None => (None, Written::Removed),
                 }
             }
             PatchAction::DeleteMap { key } => {
                 path.push(key.clone());
-                (None, false)
+                (None, Written::Removed)
             }
             PatchAction::DeleteSeq { index, .. } => {
                 path.push(index.to_string());
-                (None, false)
+                (None, Written::Removed)
             }
             PatchAction::Increment { prop, .. } | PatchAction::Conflict { prop } => {
                 path.push(prop_string(prop));
-                let null = matches!(
-                    resolve(doc, &path, None),
-                    Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null)
-                );
-                (read_value(doc, &path, None), null)
+                match resolve(doc, &path, None) {
+                    Some((value, id)) => patch_value(doc, &value, &id),
+                    None => (None, Written::Removed),
+                }
             }
             // Text edited in place: the write is the text field itself, holding its new text.
             PatchAction::SpliceText { .. } | PatchAction::Mark { .. } => {
-                (doc.text(&patch.obj).ok(), false)
+                (doc.text(&patch.obj).ok(), Written::Text)
             }
         };
-        let write = FieldWrite { path, value, null };
+        let write = FieldWrite {
+            path,
+            value,
+            written,
+        };
         if !out.iter().any(|(w, _)| *w == write) {
             out.push((write, patch.obj.clone()));
         }
@@ -311,16 +451,23 @@ pub(crate) fn located_writes(doc: &Automerge, patches: &[Patch]) -> Vec<(FieldWr
     out
 }
 
-/// What a patch's value says as a field value (text as its string), and whether it is `null`.
-fn patch_value(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> (Option<String>, bool) {
+/// What a patch's value says as a field value (text as its string), and its kind.
+fn patch_value(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> (Option<String>, Written) {
     match value {
-        Value::Scalar(s) => match s.as_ref() {
-            ScalarValue::Str(s) => (Some(s.to_string()), false),
-            ScalarValue::Null => (Some(ScalarValue::Null.to_string()), true),
-            other => (Some(other.to_string()), false),
-        },
-        Value::Object(ObjType::Text) => (doc.text(id).ok(), false),
-        Value::Object(_) => (None, false),
+        Value::Scalar(s) => {
+            let written = match s.as_ref() {
+                ScalarValue::Str(s) => return (Some(s.to_string()), Written::Str),
+                ScalarValue::Null => Written::Null,
+                ScalarValue::Int(_) => Written::Int,
+                ScalarValue::Uint(_) => Written::Uint,
+                ScalarValue::F64(_) => Written::F64,
+                ScalarValue::Boolean(_) => Written::Bool,
+                _ => Written::Other,
+            };
+            (Some(s.to_string()), written)
+        }
+        Value::Object(ObjType::Text) => (doc.text(id).ok(), Written::Text),
+        Value::Object(_) => (None, Written::Object),
     }
 }
 

@@ -1,4 +1,4 @@
-//! DESIGN.md's access policy as data: which role may write which paths of which kind of
+//! The access policy of docs/design.md as data: which role may write which paths of which kind of
 //! document, and under what condition. A write is allowed when some rule matches it and the
 //! rule's guard holds; everything else is refused.
 
@@ -19,6 +19,8 @@ pub enum Guard {
     EntryEditableValueIn(&'static [&'static str]),
     /// The value written is one of these.
     ValueIn(&'static [&'static str]),
+    /// Like `New`, and the value written is one of these (a record's initial state).
+    NewValueIn(&'static [&'static str]),
     /// The volunteer entry containing the path is new (a supervisor logging hours for someone).
     EntryNew,
     /// The field held one of the first values before and is given one of the second: an
@@ -75,6 +77,28 @@ pub const RULES: &[Rule] = &[
         "visits/*/review/status",
         FromTo(&["has_issues"], &["received"]),
     ),
+    // The contract's initial review, on creation only: `{status: "received", note: "", by:
+    // "", at: ""}` (docs/data-contract.md).
+    rule(Worker, Household, "review", New),
+    rule(
+        Worker,
+        Household,
+        "review/status",
+        NewValueIn(&["received"]),
+    ),
+    rule(Worker, Household, "review/note", NewValueIn(&[""])),
+    rule(Worker, Household, "review/by", NewValueIn(&[""])),
+    rule(Worker, Household, "review/at", NewValueIn(&[""])),
+    rule(Worker, Household, "visits/*/review", New),
+    rule(
+        Worker,
+        Household,
+        "visits/*/review/status",
+        NewValueIn(&["received"]),
+    ),
+    rule(Worker, Household, "visits/*/review/note", NewValueIn(&[""])),
+    rule(Worker, Household, "visits/*/review/by", NewValueIn(&[""])),
+    rule(Worker, Household, "visits/*/review/at", NewValueIn(&[""])),
     rule(Worker, Household, "visits", Always),
     rule(Worker, Household, "visits/*", Always),
     rule(Worker, Household, "visits/*/id", Always),
@@ -91,6 +115,7 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Request, "category/**", Always),
     rule(Worker, Request, "description/**", Always),
     rule(Worker, Request, "status", ValueIn(&["open", "resolved"])),
+    rule(Worker, Request, "assignee", NewValueIn(&[""])),
     rule(Worker, Request, "log/**", Always),
     // Volunteers: their own document; entries only while submitted or sent back; never
     // approval, rejection or review.
@@ -118,6 +143,11 @@ pub const RULES: &[Rule] = &[
         "entries/*/status",
         EntryEditableValueIn(&["submitted"]),
     ),
+    // An entry's empty review, as the contract shows it, on creation only.
+    rule(Vol, Volunteer, "entries/*/review", New),
+    rule(Vol, Volunteer, "entries/*/review/by", NewValueIn(&[""])),
+    rule(Vol, Volunteer, "entries/*/review/at", NewValueIn(&[""])),
+    rule(Vol, Volunteer, "entries/*/review/note", NewValueIn(&[""])),
     // Supervisors: review, entry status, request assignment and status, community records;
     // they may register volunteers and log hours on someone's behalf.
     rule(Supervisor, Household, "review/**", Always),

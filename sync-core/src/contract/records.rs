@@ -1,4 +1,4 @@
-//! The schema-1 records of DESIGN.md as typed Rust structs.
+//! The schema-1 records of docs/design.md as typed Rust structs.
 //!
 //! Writing goes through autosurgeon's `Reconcile`; reading goes through serde over the document's
 //! JSON view ([`read_record`]), which accepts both scalar strings and automerge text objects (the

@@ -8,7 +8,18 @@ import { code, currentLang, t, type Key } from "../i18n";
 import { barChart, show, targetValue, type Measure } from "./charts";
 
 interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
-interface Conflict { id: number; document_id: string; kind: string; org: string; path: string; candidates: Candidate[] }
+interface Conflict {
+  id: number;
+  item: "conflict" | "implausible";
+  document_id: string;
+  kind: string;
+  org: string;
+  path: string;
+  candidates: Candidate[];
+  current: Candidate[];
+  version: string;
+  note: string | null;
+}
 interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
 interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
 interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
@@ -28,6 +39,8 @@ const state = {
   org: "",
   chosen: new Set<string>(),
   note: "",
+  /** Why the last resolution was not written (the field changed since it was shown). */
+  stale: "",
   error: "",
   loading: false,
 };
@@ -85,7 +98,17 @@ function show_value(v: unknown): string {
 
 function conflicts(ctx: Ctx) {
   const resolve = async (c: Conflict, value: unknown) => {
-    await ctx.api.post(`/api/conflicts/${c.id}/resolve`, { value });
+    try {
+      await ctx.api.post(`/api/conflicts/${c.id}/resolve`, { value, version: c.version });
+      state.stale = "";
+    } catch (e) {
+      // 409: the field changed after this card was shown; nothing was written.
+      state.stale = (e as { status?: number }).status === 409 ? t("conflict_changed") : t("error");
+    }
+    await loadSupervisor(ctx);
+  };
+  const accept = async (c: Conflict) => {
+    await ctx.api.post(`/api/conflicts/${c.id}/accept`, { note: "" }).catch(() => ctx.toast(t("error")));
     await loadSupervisor(ctx);
   };
   const typed = (c: Conflict) => (e: SubmitEvent) => {
@@ -93,16 +116,25 @@ function conflicts(ctx: Ctx) {
     const input = (e.target as HTMLFormElement).elements.namedItem("value") as HTMLInputElement;
     if (input.value) void resolve(c, input.value);
   };
+  const who = (v: Candidate) =>
+    html`<small>${t("by_who")} ${v.user ?? "?"} (${v.device ?? "?"}) · ${v.time ? new Date(v.time * 1000).toLocaleString() : "—"}</small>`;
   return html`<section class="card" data-testid="conflicts">
     <h2>${t("conflicts")} <span class="count">${state.conflicts.length}</span></h2>
+    ${state.stale ? html`<p class="warning" data-testid="conflict-stale">${state.stale}</p>` : nothing}
     ${state.conflicts.length === 0 ? html`<p>${t("no_conflicts")}</p>` : nothing}
-    ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path}>
-      <p><b>${c.kind}</b> · ${c.org} · ${t("field")} <code>${c.path}</code></p>
+    ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path} data-item=${c.item}>
+      <p><b>${code("item", c.item)}</b> · ${c.kind} · ${c.org} · ${t("field")} <code>${c.path}</code></p>
+      ${c.note ? html`<p class="note" data-testid="item-note">${code("why", c.note)}</p>` : nothing}
+      ${c.item === "conflict" && c.current.length > 0
+        ? html`<p data-testid="current-value">${t("current_value")}: <b>${c.current.map(v => show_value(v.value)).join(" / ")}</b></p>`
+        : nothing}
       <div class="side-by-side">${c.candidates.map(
         (v, i) => html`<div class="candidate" data-testid="candidate">
           <div class="value">${show_value(v.value)}</div>
-          <small>${t("by_who")} ${v.user ?? "?"} (${v.device ?? "?"}) · ${new Date(v.time * 1000).toLocaleString()}</small>
-          <button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t("choose")}</button>
+          ${who(v)}
+          ${c.item === "conflict"
+            ? html`<button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t("choose")}</button>`
+            : html`<button class="primary" data-testid="accept-flag" @click=${() => accept(c)}>${t("value_is_right")}</button>`}
         </div>`,
       )}</div>
       <form class="row" @submit=${typed(c)}><input name="value" placeholder=${t("type_value")} /><button type="submit">${t("use_typed")}</button></form>

@@ -12,6 +12,7 @@ import {
   EMPLOYMENT,
   NEEDS,
   RELATIONS,
+  dayOf,
   headName,
   newHousehold,
   newId,
@@ -116,7 +117,7 @@ function householdList(ctx: Ctx, households: DocHandle<Household>[]) {
       const last = visits[visits.length - 1];
       return html`<li data-testid="household" data-address=${d.address}><button class="row-link" @click=${() => { selected = h.documentId; ctx.refresh(); }}>
         <b>${d.address}</b> <span>${headName(d)} · ${Object.keys(d.members ?? {}).length} ${t("person_count")}</span>
-        <small>${last ? `${t("last_visit")} ${last.at.slice(0, 10)}` : t("not_visited")}</small>
+        <small>${last ? `${t("last_visit")} ${dayOf(last.at)}` : t("not_visited")}</small>
         ${d.review?.status === "has_issues" ? html`<span class="badge has_issues">${t("sent_back")}</span>` : nothing}
       </button></li>`;
     })}</ul>
@@ -199,7 +200,7 @@ function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<Serv
     <section class="card">
       <h3>${t("visits")}</h3>
       <ul class="list">${[...(d.visits ?? [])].reverse().map(v => html`<li data-testid="visit">
-        <b>${v.at.slice(0, 10)}</b> ${v.purpose} <small>${v.by}</small>
+        <b>${dayOf(v.at)}</b> ${v.purpose} <small>${v.by}</small>
         ${v.notes ? html`<p>${v.notes}</p>` : nothing}
         ${(v.needs ?? []).map(n => html`<span class="badge">${code("need", n)}</span>`)}
         ${v.follow_up ? html`<small>${t("follow_up")} ${v.follow_up}</small>` : nothing}

@@ -1,0 +1,374 @@
+//! What each field of each kind may hold: its type, range and format (docs/data-contract.md
+//! lists the same). The server checks every value a peer writes against [`FIELDS`] before it
+//! commits; a value that breaks its rule is refused like any other refused write (quarantine,
+//! compensating change, an `error` naming the field and the rule). Values that are valid but
+//! unlikely (a date far from when the server received it) are kept and flagged for review
+//! ([`implausible`]).
+
+use crate::access::{rules::path_matches, FieldWrite, Written};
+use crate::calendar;
+
+use super::Kind;
+
+/// The rule a field's value must follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// A string of at most this many characters.
+    Text(usize),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// A calendar date `YYYY-MM-DD`.
+    Date,
+    /// A moment (`2026-11-20T05:30:00Z`, or with an offset) or a calendar date.
+    Moment,
+    /// Like `Moment`, or empty (a review not made yet).
+    MomentOrEmpty,
+    /// Whole minutes of service, 1 to 1440 (one day).
+    Minutes,
+    /// A year of birth, 1900 to 2199.
+    BirthYear,
+    /// A whole number from 0 to this.
+    Count(i64),
+    /// `true` or `false`.
+    Bool,
+    /// The last characters of an ID card number: up to 4 digits or `X`.
+    IdTail,
+    /// A phone number: up to 20 digits, spaces, `+`, `-`, `(` and `)`.
+    Phone,
+}
+
+impl Rule {
+    /// The rule as the refusal names it.
+    pub fn describe(self) -> String {
+        match self {
+            Rule::Text(max) => format!("text of at most {max} characters"),
+            Rule::OneOf(values) => format!(
+                "one of {}",
+                values
+                    .iter()
+                    .map(|v| if v.is_empty() { "\"\"" } else { v })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Rule::Date => "a date YYYY-MM-DD".into(),
+            Rule::Moment => "a time YYYY-MM-DDTHH:MM:SSZ (or a date)".into(),
+            Rule::MomentOrEmpty => "a time YYYY-MM-DDTHH:MM:SSZ, a date, or empty".into(),
+            Rule::Minutes => "whole minutes from 1 to 1440".into(),
+            Rule::BirthYear => "a year from 1900 to 2199".into(),
+            Rule::Count(max) => format!("a whole number from 0 to {max}"),
+            Rule::Bool => "true or false".into(),
+            Rule::IdTail => "up to 4 digits or X".into(),
+            Rule::Phone => "a phone number (digits, spaces, + - ( ), at most 20)".into(),
+        }
+    }
+}
+
+use Kind::{Community, Household, Request, Volunteer};
+use Rule::*;
+
+/// Review states of households and visits.
+pub const REVIEW_STATES: &[&str] = &["received", "has_issues", "approved"];
+/// States of a volunteer entry.
+pub const ENTRY_STATES: &[&str] = &["submitted", "approved", "rejected", "has_issues"];
+/// Who logged a volunteer entry.
+pub const ENTRY_SOURCES: &[&str] = &["self", "checkin", "supervisor"];
+/// States of a service request.
+pub const REQUEST_STATES: &[&str] = &["open", "assigned", "resolved", "closed"];
+/// A member's employment.
+pub const EMPLOYMENT: &[&str] = &["", "employed", "unemployed", "retired", "student", "unable"];
+/// A member's relation to the head of household.
+pub const RELATIONS: &[&str] = &[
+    "",
+    "head",
+    "spouse",
+    "child",
+    "parent",
+    "grandchild",
+    "grandparent",
+    "sibling",
+    "other",
+];
+/// A member's gender, as the apps write it.
+pub const GENDERS: &[&str] = &["", "男", "女", "male", "female"];
+
+/// Longest id a record refers to (members, visits, entries, users, documents).
+const ID: Rule = Text(64);
+/// Longest note or free description.
+const NOTE: Rule = Text(2000);
+/// Longest name, category or short label.
+const LABEL: Rule = Text(100);
+
+/// Every checked field: kind, path pattern (as in the access rules), rule. A write to a
+/// path not listed here is judged by the access rules alone (maps and lists themselves).
+pub const FIELDS: &[(Kind, &str, Rule)] = &[
+    (Household, "address", Text(200)),
+    (Household, "tags/*", Bool),
+    (Household, "members/*/name", Text(50)),
+    (Household, "members/*/gender", OneOf(GENDERS)),
+    (Household, "members/*/birth_year", BirthYear),
+    (Household, "members/*/relation", OneOf(RELATIONS)),
+    (Household, "members/*/id_tail", IdTail),
+    (Household, "members/*/phone", Phone),
+    (Household, "members/*/employment", OneOf(EMPLOYMENT)),
+    (Household, "members/*/health_record", Bool),
+    (Household, "members/*/tags/*", Bool),
+    (Household, "visits/*/id", ID),
+    (Household, "visits/*/at", Moment),
+    (Household, "visits/*/by", ID),
+    (Household, "visits/*/purpose", LABEL),
+    (Household, "visits/*/notes", NOTE),
+    (Household, "visits/*/needs/*", LABEL),
+    (Household, "visits/*/follow_up", Date),
+    (Household, "visits/*/review/status", OneOf(REVIEW_STATES)),
+    (Household, "visits/*/review/note", NOTE),
+    (Household, "visits/*/review/by", ID),
+    (Household, "visits/*/review/at", MomentOrEmpty),
+    (Household, "review/status", OneOf(REVIEW_STATES)),
+    (Household, "review/note", NOTE),
+    (Household, "review/by", ID),
+    (Household, "review/at", MomentOrEmpty),
+    (Household, "merged_into", ID),
+    (Volunteer, "user", ID),
+    (Volunteer, "name", Text(50)),
+    (Volunteer, "skills/*", LABEL),
+    (Volunteer, "entries/*/date", Date),
+    (Volunteer, "entries/*/minutes", Minutes),
+    (Volunteer, "entries/*/activity", Text(200)),
+    (Volunteer, "entries/*/category", LABEL),
+    (Volunteer, "entries/*/source", OneOf(ENTRY_SOURCES)),
+    (Volunteer, "entries/*/status", OneOf(ENTRY_STATES)),
+    (Volunteer, "entries/*/review/by", ID),
+    (Volunteer, "entries/*/review/at", MomentOrEmpty),
+    (Volunteer, "entries/*/review/note", NOTE),
+    (Request, "household", ID),
+    (Request, "category", LABEL),
+    (Request, "description", NOTE),
+    (Request, "status", OneOf(REQUEST_STATES)),
+    (Request, "assignee", ID),
+    (Request, "log/*/at", Moment),
+    (Request, "log/*/by", ID),
+    (Request, "log/*/text", NOTE),
+    (Request, "log/*/status", OneOf(REQUEST_STATES)),
+    (Community, "name", LABEL),
+    (Community, "residents", Count(10_000_000)),
+    (Community, "facilities/*/name", LABEL),
+    (Community, "facilities/*/category", LABEL),
+    (Community, "organizations/*/name", LABEL),
+    (Community, "organizations/*/category", LABEL),
+    (Community, "organizations/*/registered", Bool),
+];
+
+/// Fields that must hold a value whenever they are written (`null` breaks them); every other
+/// checked field may be `null` (absent).
+const REQUIRED: &[Rule] = &[Minutes];
+
+/// Most minutes one volunteer may log for one day.
+pub const MINUTES_PER_DAY: i64 = 1440;
+
+/// A value that breaks its field's rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{path}` must be {rule}")]
+pub struct FieldError {
+    pub path: String,
+    pub rule: String,
+}
+
+/// The rule for `path` of a `kind` document, if the field is checked.
+pub fn rule_for(kind: Kind, path: &[String]) -> Option<Rule> {
+    FIELDS
+        .iter()
+        .find(|(k, pattern, _)| *k == kind && path_matches(pattern, path))
+        .map(|(_, _, rule)| *rule)
+}
+
+/// Checks the value one write left in its field. Deletions pass (the access rules judge
+/// them), as does `null` in an optional field.
+pub fn check(kind: Kind, write: &FieldWrite) -> Result<(), FieldError> {
+    let Some(rule) = rule_for(kind, &write.path) else {
+        return Ok(());
+    };
+    let ok = match write.written {
+        Written::Removed => true,
+        Written::Null => !REQUIRED.contains(&rule),
+        _ => holds(rule, write),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError {
+            path: write.path_string(),
+            rule: rule.describe(),
+        })
+    }
+}
+
+fn holds(rule: Rule, write: &FieldWrite) -> bool {
+    let text = || write.value.as_deref().filter(|_| write.is_string());
+    let number = || -> Option<i64> {
+        let v = write.value.as_deref()?;
+        match write.written {
+            Written::Int | Written::Uint => v.parse().ok(),
+            Written::F64 => {
+                let f: f64 = v.parse().ok()?;
+                (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
+            }
+            _ => None,
+        }
+    };
+    match rule {
+        Text(max) => text().is_some_and(|s| s.chars().count() <= max),
+        OneOf(values) => text().is_some_and(|s| values.contains(&s)),
+        Date => text().is_some_and(calendar::is_date),
+        Moment => text().is_some_and(|s| calendar::when_ms(s).is_some()),
+        MomentOrEmpty => text().is_some_and(|s| s.is_empty() || calendar::when_ms(s).is_some()),
+        Minutes => number().is_some_and(|m| (1..=MINUTES_PER_DAY).contains(&m)),
+        BirthYear => number().is_some_and(|y| (1900..2200).contains(&y)),
+        Count(max) => number().is_some_and(|n| (0..=max).contains(&n)),
+        Bool => write.written == Written::Bool,
+        IdTail => text().is_some_and(|s| {
+            s.chars().count() <= 4
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+        }),
+        Phone => text().is_some_and(|s| {
+            s.chars().count() <= 20 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        }),
+    }
+}
+
+/// How far from the time the server received it a date may lie before it is flagged.
+pub const PLAUSIBLE_DAYS: i64 = 30;
+
+/// A valid value that is unlikely to be right, kept and shown to a supervisor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Implausible {
+    pub path: Vec<String>,
+    pub value: String,
+    /// Why it is flagged: `date_in_future`, or `date_long_before` (more than
+    /// [`PLAUSIBLE_DAYS`] before the server received it).
+    pub why: String,
+}
+
+/// Dates written by `writes` that lie far from `now_ms` (when the server received them): a
+/// volunteer entry or a visit more than [`PLAUSIBLE_DAYS`] before, or after the day it was
+/// received. Only values that passed [`check`] are looked at.
+pub fn implausible(kind: Kind, writes: &[FieldWrite], now_ms: i64) -> Vec<Implausible> {
+    const DAY_MS: i64 = 86_400_000;
+    let dated: &[&str] = match kind {
+        Household => &["visits/*/at"],
+        Volunteer => &["entries/*/date"],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    for write in writes {
+        if !dated.iter().any(|p| path_matches(p, &write.path)) {
+            continue;
+        }
+        let Some(value) = write.value.as_deref().filter(|_| write.is_string()) else {
+            continue;
+        };
+        let Some(when) = calendar::when_ms(value) else {
+            continue;
+        };
+        // A date names a whole day (in any time zone): it is in the future only from the day
+        // after the one the server is in.
+        let why = if when > now_ms + DAY_MS {
+            "date_in_future"
+        } else if when < now_ms - PLAUSIBLE_DAYS * DAY_MS {
+            "date_long_before"
+        } else {
+            continue;
+        };
+        out.push(Implausible {
+            path: write.path.clone(),
+            value: value.to_owned(),
+            why: why.to_owned(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &str, value: &str, written: Written) -> FieldWrite {
+        FieldWrite {
+            path: path.split('/').map(str::to_owned).collect(),
+            value: Some(value.to_owned()),
+            written,
+        }
+    }
+
+    #[test]
+    fn minutes() {
+        let ok = |v: &str, w| check(Volunteer, &write("entries/e/minutes", v, w)).is_ok();
+        assert!(ok("90", Written::Int));
+        assert!(ok("1440", Written::Uint));
+        assert!(ok("60", Written::F64));
+        assert!(!ok("-30", Written::Int));
+        assert!(!ok("0", Written::Int));
+        assert!(!ok("100000", Written::Int));
+        assert!(!ok("1.5", Written::F64));
+        assert!(!ok("90", Written::Str), "a string is not a number");
+        assert!(!ok("null", Written::Null), "minutes are required");
+    }
+
+    #[test]
+    fn dates_and_codes() {
+        let vol = |p: &str, v: &str| check(Volunteer, &write(p, v, Written::Text));
+        assert!(vol("entries/e/date", "2026-11-20").is_ok());
+        let err = vol("entries/e/date", "not-a-date").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`entries/e/date` must be a date YYYY-MM-DD"
+        );
+        assert!(vol("entries/e/status", "approved").is_ok());
+        assert!(vol("entries/e/status", "done").is_err());
+        let hh = |p: &str, v: &str| check(Household, &write(p, v, Written::Str));
+        assert!(hh("visits/0/at", "2026-11-20T05:30:00Z").is_ok());
+        assert!(hh("visits/0/at", "yesterday").is_err());
+        assert!(hh("review/at", "").is_ok());
+        assert!(hh("members/m/id_tail", "123X").is_ok());
+        assert!(hh("members/m/id_tail", "12345").is_err());
+        assert!(hh("address", &"路".repeat(201)).is_err());
+        assert!(hh("members/m/employment", "unemployed").is_ok());
+        assert!(hh("members/m/employment", "jobless").is_err());
+        assert!(check(
+            Household,
+            &write("members/m/birth_year", "null", Written::Null)
+        )
+        .is_ok());
+        assert!(check(Household, &write("tags/dibao", "true", Written::Bool)).is_ok());
+        assert!(check(Household, &write("tags/dibao", "yes", Written::Str)).is_err());
+        // Unlisted paths (maps themselves) are the access rules' business.
+        assert!(check(Household, &write("members/m", "", Written::Object)).is_ok());
+    }
+
+    #[test]
+    fn implausible_dates_are_flagged() {
+        // 2026-11-20T00:00:00Z
+        let now = 1_795_132_800_000;
+        let writes = [
+            write("entries/a/date", "2026-11-20", Written::Text),
+            write("entries/b/date", "2026-11-21", Written::Text),
+            write("entries/c/date", "2099-12-31", Written::Text),
+            write("entries/d/date", "1900-01-01", Written::Text),
+            write("entries/e/date", "2026-10-25", Written::Text),
+        ];
+        let flagged: Vec<_> = implausible(Volunteer, &writes, now)
+            .into_iter()
+            .map(|f| f.path.join("/"))
+            .collect();
+        assert_eq!(flagged, ["entries/c/date", "entries/d/date"]);
+        let visits = [
+            write("visits/0/at", "2031-01-01T09:00:00Z", Written::Str),
+            write("visits/1/at", "2019-05-01T09:00:00Z", Written::Str),
+            write("visits/2/at", "2026-11-19T21:30:00Z", Written::Str),
+        ];
+        let flagged = implausible(Household, &visits, now);
+        assert_eq!(flagged.len(), 2);
+        assert_eq!(flagged[0].why, "date_in_future");
+        assert_eq!(flagged[1].why, "date_long_before");
+    }
+}
