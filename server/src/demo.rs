@@ -610,6 +610,7 @@ impl Gen {
             employment: employment.into(),
             health_record,
             tags,
+            ..Member::default()
         }
     }
 

@@ -102,6 +102,13 @@ pub enum DocCommand {
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
+    /// A supervisor accepts refused writes from quarantine: each value is checked against its
+    /// field's rule and written as their change; the reply comes once it is durable.
+    ApplyWrites {
+        writes: Vec<(Vec<String>, serde_json::Value)>,
+        by: Principal,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
     /// The values a field holds now (several while it is in conflict).
     Field {
         path: Vec<String>,
@@ -381,6 +388,41 @@ impl Actor {
                     .settle(&path, &value, &seen, &actor, &by, now_ms() / 1000);
                 self.reply_when_durable(result, reply);
             }
+            DocCommand::ApplyWrites { writes, by, reply } => {
+                let actor = person_actor(&by.user);
+                let message = format!("linli: accepted from quarantine by {}", by.user);
+                let result = match self.sync.existence() {
+                    Existence::Stored(root) => {
+                        let kind = root.kind;
+                        writes
+                            .iter()
+                            .try_for_each(|(path, value)| {
+                                linli_sync_core::conflicts::check_value(kind, path, value)
+                            })
+                            .and_then(|()| {
+                                self.sync.server_edit(
+                                    &actor,
+                                    &by,
+                                    now_ms() / 1000,
+                                    &message,
+                                    |tx| {
+                                        writes.iter().try_for_each(|(path, value)| {
+                                            linli_sync_core::conflicts::write_value_making_maps(
+                                                tx, path, value,
+                                            )
+                                        })
+                                    },
+                                )
+                            })
+                    }
+                    Existence::Tentative => {
+                        Err(linli_sync_core::conflicts::ResolveError::NoSuchField(
+                            "(the document is not stored)".into(),
+                        ))
+                    }
+                };
+                self.reply_when_durable(result, reply);
+            }
             DocCommand::Field { path, reply } => {
                 let _ = reply.send(linli_sync_core::conflicts::current_values(
                     self.sync.doc(),
@@ -616,6 +658,17 @@ impl Actor {
                     note: None,
                 })
                 .chain(commit.flags.iter().map(|f| self.flag_item(commit, f)))
+                .chain(
+                    commit
+                        .removed_while_edited
+                        .iter()
+                        .map(|(removal, fields)| NewConflict {
+                            path: removal.path.join("/"),
+                            candidates: serde_json::to_string(&removal.values).unwrap_or_default(),
+                            item: "removed_edited",
+                            note: Some(format!("removed_while_edited: {}", fields.join(", "))),
+                        }),
+                )
                 .collect(),
             superseded: commit.superseded.iter().map(|p| p.join("/")).collect(),
             settled: commit
@@ -671,6 +724,21 @@ impl Actor {
             },
             reason: q.reason.clone(),
             bytes: q.changes.concat(),
+            org: match self.sync.existence() {
+                Existence::Stored(root) => Some(root.org.to_string()),
+                Existence::Tentative => q.principal.as_ref().map(|p| p.org.to_string()),
+            },
+            writes: {
+                let writes: Vec<serde_json::Value> = q
+                    .writes
+                    .iter()
+                    .filter_map(|w| {
+                        let value = w.json_value()?;
+                        Some(serde_json::json!({ "path": w.path_string(), "value": value }))
+                    })
+                    .collect();
+                (!writes.is_empty()).then(|| serde_json::Value::from(writes).to_string())
+            },
         }
     }
 

@@ -17,6 +17,7 @@ pub mod limits;
 mod openapi;
 mod outbox;
 pub mod private_files;
+mod quarantine_api;
 mod review_api;
 #[macro_use]
 pub mod store;
@@ -210,6 +211,18 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/devices/revoke",
             axum::routing::post(admin_api::revoke_device),
+        )
+        .route(
+            "/api/quarantine",
+            get(quarantine_api::list).post(quarantine_api::hand_over),
+        )
+        .route(
+            "/api/quarantine/{id}/accept",
+            axum::routing::post(quarantine_api::accept),
+        )
+        .route(
+            "/api/quarantine/{id}/dismiss",
+            axum::routing::post(quarantine_api::dismiss),
         )
         .route("/api/conflicts", get(review_api::list))
         .route(

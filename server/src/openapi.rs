@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_api, auth, documents_api, review_api};
+use crate::{admin_api, auth, documents_api, quarantine_api, review_api};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -35,6 +35,10 @@ use crate::{admin_api, auth, documents_api, review_api};
         review_api::list_households,
         review_api::records,
         documents_api::list,
+        quarantine_api::hand_over,
+        quarantine_api::list,
+        quarantine_api::accept,
+        quarantine_api::dismiss,
     ),
     modifiers(&BearerAuth)
 )]

@@ -64,9 +64,10 @@ pub struct Candidate {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ConflictItem {
     pub id: i64,
-    /// `conflict` (a reviewed field holding concurrent values: choose one) or `implausible`
+    /// `conflict` (a reviewed field holding concurrent values: choose one), `implausible`
     /// (a valid value unlikely to be right, kept: accept it, correct it or send the record
-    /// back).
+    /// back) or `removed_edited` (a member marked removed while another device edited them;
+    /// the path is their `removed_reason`: keep the reason, or write `""` to keep the member).
     pub item: String,
     pub document_id: String,
     pub kind: String,
@@ -122,7 +123,7 @@ fn item_path(row: &ConflictRow) -> Vec<String> {
 }
 
 async fn item(app: &AppState, row: ConflictRow) -> Result<ConflictItem, AppError> {
-    let current = if row.status == "open" && row.item == "conflict" {
+    let current = if row.status == "open" && row.item != "implausible" {
         let values = ask(app, &row.document_id, |reply| DocCommand::Field {
             path: item_path(&row),
             reply,
@@ -247,7 +248,7 @@ pub async fn resolve(
         if linli_sync_core::conflicts::same_values(&stored_candidates(&row), &current) {
             return Err(AppError::BadRequest(why));
         }
-        if row.item == "conflict" && current.len() == 1 {
+        if row.item != "implausible" && current.len() == 1 {
             store
                 .close_item(id, "superseded", &who.user, "changed_again")
                 .await?;

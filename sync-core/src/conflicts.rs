@@ -58,6 +58,10 @@ pub struct Detected {
     pub conflicts: Vec<FieldConflict>,
     /// Fields left holding one value: any conflict item open for them is superseded.
     pub single: Vec<Vec<String>>,
+    /// Members marked removed while another device edited them (neither change saw the
+    /// other): the removal (`members/<id>/removed_reason` and its values), and the fields
+    /// edited concurrently.
+    pub removed_while_edited: Vec<(FieldConflict, Vec<String>)>,
 }
 
 /// Conflicts among the reviewed fields that changed since `before`.
@@ -83,7 +87,11 @@ pub fn detect_all_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Detected
     let mut found = Detected::default();
     // Patches of several batches may write one field more than once.
     let mut seen = std::collections::HashSet::new();
+    let mut members = std::collections::BTreeSet::new();
     for (write, parent) in located_writes(doc, patches) {
+        if kind == Kind::Household && write.path.len() >= 3 && write.path[0] == "members" {
+            members.insert(write.path[1].clone());
+        }
         if !is_reviewed(kind, &write.path) {
             continue;
         }
@@ -109,7 +117,91 @@ pub fn detect_all_in(doc: &Automerge, kind: Kind, patches: &[Patch]) -> Detected
             values: values_of(doc, &all),
         });
     }
+    for member in members {
+        if let Some(item) = removed_while_edited(doc, &member) {
+            found.single.retain(|p| *p != item.0.path);
+            found.removed_while_edited.push(item);
+        }
+    }
     found
+}
+
+/// If member `id` is marked removed by a change that did not see an edit of another of its
+/// fields (and the edit did not see the removal), the removal and the fields edited so.
+fn removed_while_edited(doc: &Automerge, id: &str) -> Option<(FieldConflict, Vec<String>)> {
+    let (_, member) = resolve(doc, &["members".to_owned(), id.to_owned()], None)?;
+    let removal = doc.get_all(&member, "removed_reason").ok()?;
+    let removing: Vec<&ExId> = removal
+        .iter()
+        .filter(|(value, id)| !to_json(doc, value, id).as_str().unwrap_or("").is_empty())
+        .map(|(_, id)| id)
+        .collect();
+    if removing.is_empty() {
+        return None;
+    }
+    let changes = doc.get_changes(&[]);
+    let change_of = |op: &ExId| -> Option<ChangeHash> {
+        let ExId::Id(counter, actor, _) = op else {
+            return None;
+        };
+        changes
+            .iter()
+            .find(|c| {
+                c.actor_id() == actor
+                    && c.start_op().get() <= *counter
+                    && *counter < c.start_op().get() + c.len() as u64
+            })
+            .map(|c| c.hash())
+    };
+    let removals: Vec<ChangeHash> = removing.iter().filter_map(|op| change_of(op)).collect();
+    let mut edited = Vec::new();
+    for key in doc.keys(&member) {
+        if key == "removed_reason" || key == "removed_on" {
+            continue;
+        }
+        let Ok(values) = doc.get_all(&member, key.as_str()) else {
+            continue;
+        };
+        let concurrent = values
+            .iter()
+            .filter_map(|(_, op)| change_of(op))
+            .any(|edit| {
+                removals.iter().any(|removal| {
+                    !is_ancestor(doc, *removal, edit) && !is_ancestor(doc, edit, *removal)
+                })
+            });
+        if concurrent {
+            edited.push(key);
+        }
+    }
+    if edited.is_empty() {
+        return None;
+    }
+    Some((
+        FieldConflict {
+            path: vec!["members".into(), id.into(), "removed_reason".into()],
+            values: values_of(doc, &removal),
+        },
+        edited,
+    ))
+}
+
+/// True when change `ancestor` is `change` or in its history.
+fn is_ancestor(doc: &Automerge, ancestor: ChangeHash, change: ChangeHash) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![change];
+    while let Some(hash) = todo.pop() {
+        if hash == ancestor {
+            return true;
+        }
+        if !seen.insert(hash) {
+            continue;
+        }
+        if let Some(c) = doc.get_change_by_hash(&hash) {
+            todo.extend(c.deps().iter().copied());
+        }
+    }
+    false
 }
 
 fn values_of(doc: &Automerge, all: &[(Value<'_>, ExId)]) -> Vec<ConflictValue> {
@@ -198,6 +290,25 @@ pub fn write_value(
     path: &[String],
     value: &serde_json::Value,
 ) -> Result<(), ResolveError> {
+    put_value(tx, path, value, false)
+}
+
+/// Like [`write_value`], making the maps on the way that do not exist (a refused new entry
+/// that a supervisor accepts from quarantine).
+pub fn write_value_making_maps(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    path: &[String],
+    value: &serde_json::Value,
+) -> Result<(), ResolveError> {
+    put_value(tx, path, value, true)
+}
+
+fn put_value(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    path: &[String],
+    value: &serde_json::Value,
+    make_maps: bool,
+) -> Result<(), ResolveError> {
     let scalar = match value {
         serde_json::Value::String(s) => ScalarValue::Str(s.as_str().into()),
         serde_json::Value::Bool(b) => ScalarValue::Boolean(*b),
@@ -215,6 +326,9 @@ pub fn write_value(
     for seg in parent_path {
         parent = match tx.get(&parent, seg.as_str()) {
             Ok(Some((Value::Object(ObjType::Map), id))) => id,
+            Ok(None) if make_maps => tx
+                .put_object(&parent, seg.as_str(), ObjType::Map)
+                .map_err(|_| missing())?,
             _ => return Err(missing()),
         };
     }

@@ -77,6 +77,9 @@ pub struct Quarantined {
     pub changes: Vec<Vec<u8>>,
     pub peer: PeerId,
     pub principal: Option<Principal>,
+    /// The refused field writes, when the changes were kept and undone (not refused whole):
+    /// what a supervisor who accepts them would write.
+    pub writes: Vec<access::FieldWrite>,
 }
 
 /// Changes that must be made durable before any reply is sent.
@@ -103,6 +106,8 @@ pub struct Commit {
     /// Reviewed fields this commit wrote that now hold one value (their open conflict items
     /// are superseded).
     pub superseded: Vec<Vec<String>>,
+    /// Members marked removed while edited elsewhere: the removal and the fields edited.
+    pub removed_while_edited: Vec<(FieldConflict, Vec<String>)>,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -362,6 +367,7 @@ impl DocumentSync {
             changes,
             peer: peer.clone(),
             principal: Some(who),
+            writes,
         });
         Ok(Received::Compensated(reason))
     }
@@ -428,6 +434,7 @@ impl DocumentSync {
             changes,
             peer: peer.clone(),
             principal: Some(who.clone()),
+            writes: Vec::new(),
         });
         Received::Refused(reason)
     }
@@ -479,6 +486,7 @@ impl DocumentSync {
             quarantine: std::mem::take(&mut self.quarantine),
             conflicts: detected.conflicts,
             superseded: detected.single,
+            removed_while_edited: detected.removed_while_edited,
             settled: std::mem::take(&mut self.settled),
             flags: std::mem::take(&mut self.flags),
         })
@@ -697,6 +705,7 @@ impl DocumentSync {
                 changes,
                 peer,
                 principal,
+                writes: Vec::new(),
             },
             authors,
         )

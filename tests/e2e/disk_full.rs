@@ -54,9 +54,10 @@ fn fill(dir: &Path, keep: usize) -> Vec<PathBuf> {
     files
 }
 
-/// A visit whose notes do not compress (so the disk fills quickly).
+/// A visit whose notes (as long as the contract allows) do not compress, so the disk fills
+/// quickly.
 fn bulky_visit(n: usize) -> NewVisit {
-    let notes: String = (0..40_000)
+    let notes: String = (0..2_000)
         .map(|_| char::from_u32(0x4e00 + rand::random::<u32>() % 0x5000).unwrap())
         .collect();
     NewVisit {
@@ -105,7 +106,13 @@ async fn full_sqlite_disk_refuses_writes_and_recovers() {
     let ballast = fill(db.dir.path(), 6);
     let mut refused = false;
     for n in 1..60 {
-        phone.log_visit(&house, &bulky_visit(n)).await.unwrap();
+        // About 120 KB of changes a round.
+        for k in 0..20 {
+            phone
+                .log_visit(&house, &bulky_visit(n * 20 + k))
+                .await
+                .unwrap();
+        }
         if !round(&mut phone, &server, &token).await {
             refused = true;
             break;

@@ -22,20 +22,20 @@ const GRID2: &str = "c01/s01/m01/g02";
 /// One device: a `linli-field` store of its own. Its user's runtime directory
 /// (`XDG_RUNTIME_DIR`) is the test's, so after `login` commands find the store's key in the
 /// unlocked-key file there, as they would on a user's machine.
-struct Device {
+pub(crate) struct Device {
     store: PathBuf,
     runtime: PathBuf,
 }
 
 /// What one run of the CLI did.
-struct Run {
-    code: i32,
-    json: Value,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub json: Value,
+    pub stderr: String,
 }
 
 impl Device {
-    fn new(dir: &Path, name: &str) -> Self {
+    pub(crate) fn new(dir: &Path, name: &str) -> Self {
         let runtime = dir.join("runtime");
         match std::fs::DirBuilder::new().mode(0o700).create(&runtime) {
             Ok(()) => {}
@@ -49,13 +49,18 @@ impl Device {
     }
 
     /// Runs `linli-field --store … --json <args>`.
-    async fn run(&self, args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, args: &[&str]) -> Run {
         self.run_with(args, &[], None).await
     }
 
     /// Runs `linli-field --store … --json <args>` with extra environment variables and, if
     /// given, a line on standard input.
-    async fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    pub(crate) async fn run_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&str>,
+    ) -> Run {
         let mut child = Command::new(bin("linli-field"))
             .arg("--store")
             .arg(&self.store)
@@ -99,19 +104,19 @@ impl Device {
     }
 
     /// Runs a command that must fail; returns its error message.
-    async fn fails(&self, args: &[&str]) -> String {
+    pub(crate) async fn fails(&self, args: &[&str]) -> String {
         let run = self.run(args).await;
         assert_ne!(run.code, 0, "linli-field {args:?} succeeded: {}", run.json);
         str_of(&run.json["error"]).to_owned()
     }
 
     /// The store's unlocked-key file (where `login` and `unlock` leave the key).
-    fn key_file(&self) -> UnlockedKey {
+    pub(crate) fn key_file(&self) -> UnlockedKey {
         UnlockedKey::in_dir(&self.runtime.join("linli-field"), &self.store).unwrap()
     }
 
     /// The device's library client, opened with the key from the unlocked-key file.
-    async fn client(&self) -> FieldClient {
+    pub(crate) async fn client(&self) -> FieldClient {
         let key = self
             .key_file()
             .read()
@@ -123,7 +128,7 @@ impl Device {
     }
 
     /// Runs a command that must succeed; returns its JSON output.
-    async fn ok(&self, args: &[&str]) -> Value {
+    pub(crate) async fn ok(&self, args: &[&str]) -> Value {
         let run = self.run(args).await;
         assert_eq!(
             run.code, 0,
@@ -133,7 +138,7 @@ impl Device {
         run.json
     }
 
-    async fn login(&self, server: &ServerProcess, name: &str, password: &str) -> Value {
+    pub(crate) async fn login(&self, server: &ServerProcess, name: &str, password: &str) -> Value {
         let url = format!("http://{}", server.addr);
         self.ok(&[
             "login",
@@ -148,20 +153,20 @@ impl Device {
     }
 
     /// Syncs and insists the round completed.
-    async fn sync(&self) -> Value {
+    pub(crate) async fn sync(&self) -> Value {
         let report = self.ok(&["sync"]).await;
         assert_eq!(report["complete"], true, "{report}");
         report
     }
 
-    async fn pending(&self) -> u64 {
+    pub(crate) async fn pending(&self) -> u64 {
         self.ok(&["status"]).await["pending_changes"]
             .as_u64()
             .expect("pending count")
     }
 
     /// The ids of the documents on the device.
-    async fn local_ids(&self) -> Vec<String> {
+    pub(crate) async fn local_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self
             .ok(&["list"])
             .await

@@ -134,9 +134,11 @@ async fn rows_follow_every_commit(backend: Backend) {
             let m0 = tx.get(&members, "m0").unwrap().unwrap().1;
             tx.put(&m0, "name", "王芳芳").unwrap();
         }),
-        ("the head removed, so another is head", |tx| {
+        ("the head left, so another is head", |tx| {
             let members = tx.get(ROOT, "members").unwrap().unwrap().1;
-            tx.delete(&members, "m0").unwrap();
+            let m0 = tx.get(&members, "m0").unwrap().unwrap().1;
+            tx.put(&m0, "removed_reason", "moved_out").unwrap();
+            tx.put(&m0, "removed_on", "2026-11-22").unwrap();
         }),
         ("a visit changed", |tx| {
             let visits = tx.get(ROOT, "visits").unwrap().unwrap().1;

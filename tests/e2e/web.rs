@@ -171,6 +171,11 @@ async fn conflict_is_settled_in_the_browser(backend: Backend) {
     assert_ne!(candidates[0], candidates[1]);
     assert_eq!(out["shown_a"], out["chosen"]);
     assert_eq!(out["shown_b"], out["chosen"]);
+    // The card shows what the field holds now (both values, while in conflict).
+    let current = out["current"].as_str().unwrap_or_default();
+    for c in candidates {
+        assert!(current.contains(c.as_str().unwrap()), "{out}");
+    }
 
     let token = db.token("sup-web").await;
     let (_, body) = http_get_auth(&server.addr, "/api/conflicts?status=open", &token).await;
@@ -179,6 +184,35 @@ async fn conflict_is_settled_in_the_browser(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(conflict_is_settled_in_the_browser);
+
+/// A volunteer's correction made offline crosses the supervisor's approval: refused and
+/// undone on the phone; the supervisor finds it under refused changes and accepts it; the
+/// phone shows the corrected hours. (The screens do not depend on the database: SQLite only.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_change_is_accepted_in_the_browser() {
+    let Some((db, server)) = setup(Backend::Sqlite).await else {
+        return;
+    };
+    let out = scenario("refused", &server, Backend::Sqlite).await;
+    let undone = out["undoneOnPhone"].as_str().unwrap();
+    assert!(
+        undone.contains("1 小时"),
+        "the refused 1.5 h was undone: {out}"
+    );
+    let text = out["quarantineText"].as_str().unwrap();
+    assert!(text.contains("vol-web"), "who: {out}");
+    assert!(text.contains("minutes"), "what and why: {out}");
+    assert!(text.contains("→ 90"), "the refused value: {out}");
+    assert!(
+        out["acceptedOnPhone"].as_str().unwrap().contains("1.5"),
+        "{out}"
+    );
+    let token = db.token("sup-web").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/quarantine?status=open", &token).await;
+    assert_eq!(body.trim(), "[]", "nothing left open");
+    server.stop().await;
+    db.cleanup().await;
+}
 
 /// The supervisor's desk on the demo county: approve a household, see duplicates, drill into
 /// the indicators and back, download CSV and XLSX exports, switch to English.

@@ -92,6 +92,16 @@ async function apiGet(tok, path) {
   return r.json();
 }
 
+async function apiPost(tok, path, body) {
+  const r = await fetch(base + path, {
+    method: "POST",
+    headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
 async function until(what, check, ms = TIMEOUT) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -277,6 +287,7 @@ async function conflict(browser) {
   await s.waitForSelector(item);
   const candidates = await s.$$eval(`${item} [data-testid=candidate] .value`, els => els.map(e => e.textContent));
   out.candidates = candidates;
+  out.current = await s.textContent(`${item} [data-testid=current-value]`);
   await shot(s, "supervisor-conflict");
   const chosen = candidates[0];
   await s.click(`${item} [data-testid=choose-0]`);
@@ -429,7 +440,61 @@ async function revoked(browser) {
   return out;
 }
 
-const scenarios = { volunteer, household, conflict, desk: desk_, renewal, revoked };
+/**
+ * A volunteer corrects an entry offline while the supervisor approves it: the server refuses
+ * the correction and undoes it; the supervisor finds it under refused changes (who, device,
+ * what, why), accepts it, and the volunteer's phone shows the corrected hours.
+ */
+async function refused(browser) {
+  const out = {};
+  const activity = `助餐送餐-${tag}`;
+  const v = await open(await phone(browser), opt.volunteer);
+  await v.waitForSelector("[data-testid=create-volunteer]");
+  await v.fill("[data-testid=create-volunteer] input[name=name]", "周志愿");
+  await v.click("[data-testid=create-volunteer] button[type=submit]");
+  await v.waitForSelector("[data-testid=log-hours-form]");
+  await connection(v, "online");
+  await v.fill("[data-testid=log-hours-form] input[name=hours]", "1");
+  await v.fill("[data-testid=log-hours-form] input[name=activity]", activity);
+  await v.click("[data-testid=log-hours-form] button[type=submit]");
+  const entry = `[data-testid=entry][data-activity="${activity}"]`;
+  await v.waitForSelector(entry);
+  await settled(v);
+
+  // Offline, the volunteer corrects the hours; meanwhile the supervisor approves the entry.
+  await v.context().setOffline(true);
+  await connection(v, "offline");
+  await v.click(`${entry} button`);
+  await v.fill("[data-testid=edit-entry-form] input[name=hours]", "1.5");
+  await v.click("[data-testid=edit-entry-form] button[type=submit]");
+  await v.waitForSelector(entry);
+  const sup = await token(opt.supervisor);
+  const row = await until("the entry on the server", async () =>
+    (await apiGet(sup, "/api/volunteer-entries?status=submitted&limit=500")).find(e => e.activity === activity),
+  );
+  await apiPost(sup, "/api/review/entries", { items: [{ document_id: row.document_id, entry_id: row.entry_id }], status: "approved" });
+  await v.context().setOffline(false);
+  await connection(v, "online");
+  await v.waitForSelector(`${entry}[data-status=approved]`);
+  await v.waitForFunction(sel => /(^|\s)1 (小时|Hours)/.test(document.querySelector(sel)?.textContent ?? ""), entry, { timeout: TIMEOUT });
+  out.undoneOnPhone = (await v.textContent(entry)).replace(/\s+/g, " ");
+  await shot(v, "volunteer-correction-refused");
+
+  const s = await open(await desk(browser), opt.supervisor);
+  const item = "[data-testid=quarantined]";
+  await s.waitForSelector(item);
+  out.quarantineText = (await s.textContent(item)).replace(/\s+/g, " ");
+  await s.$eval(item, el => el.scrollIntoView());
+  await shot(s, "supervisor-refused-changes");
+  await s.click(`${item} [data-testid=quarantine-accept]`);
+  await s.waitForSelector(item, { state: "detached" });
+  await v.waitForFunction(sel => document.querySelector(sel)?.textContent.includes("1.5"), entry, { timeout: TIMEOUT });
+  out.acceptedOnPhone = (await v.textContent(entry)).replace(/\s+/g, " ");
+  await shot(v, "volunteer-correction-accepted");
+  return out;
+}
+
+const scenarios = { volunteer, household, conflict, desk: desk_, renewal, revoked, refused };
 const browser = await launch();
 try {
   const run = scenarios[scenario];

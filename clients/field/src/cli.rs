@@ -189,6 +189,20 @@ pub enum MemberCommand {
         #[command(flatten)]
         fields: MemberFields,
     },
+    /// Record that a resident left the household (members are never deleted).
+    Remove {
+        #[arg(long)]
+        doc: String,
+        /// The member id (see `show`).
+        #[arg(long)]
+        member: String,
+        /// moved_out, deceased or registered_elsewhere.
+        #[arg(long)]
+        reason: String,
+        /// When, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -200,6 +200,47 @@ impl FieldClient {
         .await
     }
 
+    /// Marks a member as no longer living in the household (offline): `reason` is
+    /// `moved_out`, `deceased` or `registered_elsewhere`, `date` when. Members are never
+    /// deleted; the server refuses a deletion.
+    pub async fn remove_member(
+        &mut self,
+        id: &DocumentId,
+        member_id: &str,
+        reason: &str,
+        date: &str,
+    ) -> Result<(), FieldError> {
+        self.expect_kind(id, Kind::Household)?;
+        let reasons = &linli_sync_core::contract::fields::REMOVAL_REASONS[1..];
+        if !reasons.contains(&reason) {
+            return Err(FieldError::Invalid(format!(
+                "--reason must be one of {}",
+                reasons.join(", ")
+            )));
+        }
+        if !is_date(date) {
+            return Err(FieldError::Invalid(format!(
+                "--date {date} is not YYYY-MM-DD"
+            )));
+        }
+        let doc = self.document(id).expect("kind checked");
+        let member = match doc.get(ROOT, "members")? {
+            Some((_, members)) => doc.get(&members, member_id)?,
+            None => None,
+        };
+        let Some((_, member)) = member else {
+            return Err(FieldError::Invalid(format!(
+                "household {id} has no member {member_id}"
+            )));
+        };
+        self.change(id, |tx| {
+            reconcile_prop(tx, &member, "removed_reason", reason)?;
+            reconcile_prop(tx, &member, "removed_on", date)?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Logs a visit to a household (offline); returns the visit's id.
     pub async fn log_visit(
         &mut self,

@@ -38,7 +38,7 @@ pub use crypto::{Encryption, KdfParams, StoreKey, KDF_PARAMS};
 pub use error::FieldError;
 pub use household::{HouseholdEdit, MemberEdit, NewVisit};
 pub use local_store::{LocalStore, StoreState};
-pub use net::SyncReport;
+pub use net::{SyncReport, Undeliverable};
 pub use remote::{PullReport, Remote, RemoteDocument, DEFAULT_SERVER};
 pub use session::{ServerUrl, Session};
 pub use status::{LoginInfo, Status};

@@ -416,6 +416,7 @@ async fn household(client: &mut FieldClient, cmd: &HouseholdCommand) -> Result<O
                 employment: fields.employment.clone().unwrap_or_default(),
                 health_record: fields.health_record.unwrap_or(false),
                 tags: Tags::new(),
+                ..Member::default()
             };
             let id = client.add_member(&doc_id(doc)?, &member).await?;
             Output::new(
@@ -441,6 +442,17 @@ async fn household(client: &mut FieldClient, cmd: &HouseholdCommand) -> Result<O
             };
             client.edit_member(&doc_id(doc)?, member, &edit).await?;
             Output::new(json!({ "ok": true }), "Saved (offline).")
+        }
+        HouseholdCommand::Member(MemberCommand::Remove {
+            doc,
+            member,
+            reason,
+            date,
+        }) => {
+            client
+                .remove_member(&doc_id(doc)?, member, reason, date)
+                .await?;
+            Output::new(json!({ "ok": true }), "Marked as left (offline).")
         }
     })
 }

@@ -25,6 +25,45 @@ pub struct SyncReport {
     pub unavailable: Vec<String>,
     /// Errors the server reported.
     pub errors: Vec<String>,
+    /// Documents holding local changes the server will not take (a sync that leaves any is
+    /// never complete).
+    pub undeliverable: Vec<Undeliverable>,
+}
+
+/// A document whose local changes cannot be delivered: the server answers that it does not
+/// have it or will not share it (the user's scope changed, or it was never stored).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Undeliverable {
+    pub document: String,
+    /// Local changes the server has not acknowledged.
+    pub pending: usize,
+    pub reason: String,
+    /// The changes were handed to the server's quarantine, where a supervisor sees them.
+    pub quarantined: bool,
+}
+
+/// Documents the server refused to sync that hold changes it never acknowledged.
+fn undeliverable(session: &ClientSession) -> Vec<Undeliverable> {
+    session
+        .unavailable()
+        .iter()
+        .filter_map(|id| {
+            let doc = session.doc(id)?;
+            let shared = session
+                .sync_state(id)
+                .map(|s| s.shared_heads.clone())
+                .unwrap_or_default();
+            let pending = doc.get_changes(&shared).len();
+            (pending > 0).then(|| Undeliverable {
+                document: id.to_string(),
+                pending,
+                reason: "the server will not sync this document with you (it is outside your \
+                         scope now, or it was never stored)"
+                    .into(),
+                quarantined: false,
+            })
+        })
+        .collect()
 }
 
 /// Runs one sync round against `url`.
@@ -117,7 +156,9 @@ async fn round(
                 .filter(|id| !session.unavailable().contains(id))
                 .all(|id| session.is_synced(id));
         if (all_in_step || !report.errors.is_empty()) && quiet_since.elapsed() >= SETTLE {
-            report.complete = all_in_step && report.errors.is_empty();
+            report.undeliverable = undeliverable(session);
+            report.complete =
+                all_in_step && report.errors.is_empty() && report.undeliverable.is_empty();
             let _ = ws.close(None).await;
             return Ok(report);
         }

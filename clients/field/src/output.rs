@@ -32,8 +32,23 @@ pub fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
     } else {
         text.push_str("Sync did not complete: some changes are still pending.");
     }
+    for u in &report.undeliverable {
+        text.push_str(&format!(
+            "\n  cannot deliver {} changes to {}: {}; {}",
+            u.pending,
+            u.document,
+            u.reason,
+            if u.quarantined {
+                "they were handed to the server's quarantine for a supervisor"
+            } else {
+                "they stay on this device"
+            }
+        ));
+    }
     for id in &report.unavailable {
-        text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
+        if !report.undeliverable.iter().any(|u| &u.document == id) {
+            text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
+        }
     }
     for e in &report.errors {
         text.push_str(&format!("\n  server: {e}"));

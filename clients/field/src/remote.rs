@@ -214,13 +214,41 @@ impl FieldClient {
     ) -> Result<SyncReport, FieldError> {
         let url = remote.server.sync_url();
         let token = remote.token(self).await?;
-        match self.sync_with(&url, token.as_deref(), timeout).await {
+        let mut report = match self.sync_with(&url, token.as_deref(), timeout).await {
             Err(FieldError::Unauthorized) if remote.renew(self).await? => {
                 let token = remote.token(self).await?;
                 self.sync_with(&url, token.as_deref(), timeout).await
             }
             Err(FieldError::Unauthorized) => Err(remote.refused()),
             result => result,
+        }?;
+        self.hand_over_undeliverable(remote, &mut report).await;
+        Ok(report)
+    }
+
+    /// Hands the changes of each undeliverable document to the server's quarantine (`POST
+    /// /api/quarantine`), so that they are not lost with the device; they stay pending here.
+    /// A failure only leaves `quarantined` false: the next sync tries again.
+    async fn hand_over_undeliverable(&self, remote: &mut Remote, report: &mut SyncReport) {
+        use base64::Engine;
+        for item in &mut report.undeliverable {
+            let Ok(id) = DocumentId::parse(&item.document) else {
+                continue;
+            };
+            let changes: Vec<String> = self
+                .pending_change_bytes(&id)
+                .iter()
+                .map(|b| base64::engine::general_purpose::STANDARD.encode(b))
+                .collect();
+            let body = serde_json::json!({ "document_id": item.document, "changes": changes });
+            let Ok(token) = remote.token(self).await else {
+                continue;
+            };
+            if let Ok(response) =
+                http::post(&remote.server, "/api/quarantine", &body, token.as_deref()).await
+            {
+                item.quarantined = response.status == 200;
+            }
         }
     }
 

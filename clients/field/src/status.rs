@@ -121,6 +121,19 @@ impl FieldClient {
         stranded
     }
 
+    /// The raw bytes of a document's changes the server has not acknowledged.
+    pub(crate) fn pending_change_bytes(&self, id: &linli_sync_core::DocumentId) -> Vec<Vec<u8>> {
+        self.session
+            .doc(id)
+            .map(|doc| {
+                pending(doc, self.shared_heads(id))
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn shared_heads(&self, id: &linli_sync_core::DocumentId) -> &[ChangeHash] {
         self.session
             .sync_state(id)

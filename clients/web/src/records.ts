@@ -20,6 +20,15 @@ export interface Member {
   employment: string;
   health_record: boolean;
   tags: Tags;
+  /** Why the member left ("moved_out", "deceased", "registered_elsewhere"); empty or absent
+   * while they live here. Members are never deleted. */
+  removed_reason?: string;
+  removed_on?: string;
+}
+
+/** The members who live in the household now (those who left are kept, marked). */
+export function residentsOf(h: Household): Member[] {
+  return Object.values(h.members ?? {}).filter(m => !m.removed_reason);
 }
 
 export interface Visit {
@@ -157,7 +166,7 @@ export function newRequest(org: string, household: string, category: string, des
 
 /** The head of household's name (or the first member's). */
 export function headName(h: Household): string {
-  const members = Object.values(h.members ?? {});
+  const members = residentsOf(h);
   return (members.find(m => m.relation === "head") ?? members[0])?.name ?? "";
 }
 

@@ -26,8 +26,8 @@ macro_rules! with_pool {
 macro_rules! quarantine_insert {
     ($conn:expr, $entry:expr, $now:expr) => {
         sqlx::query(
-            "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, digest) DO NOTHING",
+            "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at, org, writes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (document_id, digest) DO NOTHING",
         )
         .bind(&$entry.document_id)
         .bind(&$entry.origin.peer)
@@ -37,6 +37,8 @@ macro_rules! quarantine_insert {
         .bind(digest_hex(&$entry.bytes))
         .bind(&$entry.bytes)
         .bind($now)
+        .bind(&$entry.org)
+        .bind(&$entry.writes)
         .execute($conn)
         .await
         .map(|_| ())
@@ -51,6 +53,7 @@ pub mod group_commit;
 mod identity;
 mod open;
 pub mod projection;
+pub mod quarantine;
 
 pub use catch_up::{StoredChange, StoredSince};
 pub use conflicts::ConflictRow;
@@ -179,6 +182,10 @@ pub struct QuarantineEntry {
     pub origin: Origin,
     pub reason: String,
     pub bytes: Vec<u8>,
+    /// Who may see it: the document's org, or the sender's when the document is not stored.
+    pub org: Option<String>,
+    /// The refused writes a supervisor may apply, JSON `[{path, value}]`.
+    pub writes: Option<String>,
 }
 
 /// A quarantined item as stored.
@@ -277,7 +284,7 @@ macro_rules! commit_statements {
                 for s in &$extras.settled {
                     sqlx::query(
                         "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
-                         WHERE document_id = $4 AND path = $5 AND status = 'open' AND item = 'conflict'",
+                         WHERE document_id = $4 AND path = $5 AND status = 'open'",
                     )
                     .bind($now)
                     .bind(&s.by)
@@ -293,7 +300,7 @@ macro_rules! commit_statements {
                 for path in &$extras.superseded {
                     sqlx::query(
                         "UPDATE conflicts SET status = 'superseded', resolved_at = $1, note = 'changed_again' \
-                         WHERE document_id = $2 AND path = $3 AND status = 'open' AND item = 'conflict'",
+                         WHERE document_id = $2 AND path = $3 AND status = 'open' AND item IN ('conflict', 'removed_edited')",
                     )
                     .bind($now)
                     .bind($id)

@@ -29,6 +29,8 @@ impl Projection {
         Some(match root.kind {
             Kind::Household => {
                 let mut household: Household = read_record(doc).ok()?;
+                // Members who left are not residents (they stay in the document's history).
+                household.members.retain(|_, m| !m.is_removed());
                 for visit in &mut household.visits {
                     visit.at = linli_sync_core::calendar::local_moment(&visit.at, time_zone);
                 }

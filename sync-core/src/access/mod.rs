@@ -103,6 +103,8 @@ pub enum Violation {
         kind: &'static str,
         path: String,
     },
+    #[error("`{0}` may not be deleted: mark the member removed (`removed_reason`, `removed_on`)")]
+    Deleted(String),
     #[error("{0}")]
     Value(#[from] FieldError),
     #[error("`{path}`: more than {MINUTES_PER_DAY} minutes logged for {date}")]
@@ -179,6 +181,21 @@ impl FieldWrite {
     pub fn is_string(&self) -> bool {
         matches!(self.written, Written::Str | Written::Text)
     }
+
+    /// The value written, as JSON, when it is a scalar or text (`None` for objects and
+    /// deletions).
+    pub fn json_value(&self) -> Option<serde_json::Value> {
+        let text = self.value.as_deref()?;
+        Some(match self.written {
+            Written::Str | Written::Text => serde_json::Value::String(text.to_owned()),
+            Written::Int => text.parse::<i64>().ok()?.into(),
+            Written::Uint => text.parse::<u64>().ok()?.into(),
+            Written::F64 => serde_json::Number::from_f64(text.parse().ok()?)?.into(),
+            Written::Bool => text.parse::<bool>().ok()?.into(),
+            Written::Null => serde_json::Value::Null,
+            Written::Object | Written::Other | Written::Removed => return None,
+        })
+    }
 }
 
 /// Judges one write by `role` to a `kind` document, given the document and the heads before
@@ -200,6 +217,11 @@ pub fn check_write(
         .any(|r| guard_holds(r.guard, fixed_len(r.path), doc, before, write));
     if allowed {
         Ok(())
+    } else if kind == Kind::Household
+        && write.written == Written::Removed
+        && rules::path_matches("members/*", &write.path)
+    {
+        Err(Violation::Deleted(write.path_string()))
     } else {
         Err(Violation::Path {
             role,
@@ -367,6 +389,7 @@ fn guard_holds(
         Guard::Always => true,
         Guard::New => !exists_at(doc, &write.path[..fixed.min(write.path.len())], before),
         Guard::ValueIn(values) => write.value.as_deref().is_some_and(|v| values.contains(&v)),
+        Guard::Kept => write.written != Written::Removed,
         Guard::NewValueIn(values) => {
             guard_holds(Guard::New, fixed, doc, before, write)
                 && guard_holds(Guard::ValueIn(values), fixed, doc, before, write)

@@ -19,6 +19,8 @@ pub enum Guard {
     EntryEditableValueIn(&'static [&'static str]),
     /// The value written is one of these.
     ValueIn(&'static [&'static str]),
+    /// The write does not delete the field.
+    Kept,
     /// Like `New`, and the value written is one of these (a record's initial state).
     NewValueIn(&'static [&'static str]),
     /// The volunteer entry containing the path is new (a supervisor logging hours for someone).
@@ -63,7 +65,11 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Household, "org", New),
     rule(Worker, Household, "address/**", Always),
     rule(Worker, Household, "tags/**", Always),
-    rule(Worker, Household, "members/**", Always),
+    // Members are never deleted: a member who left is marked so (`removed_reason`,
+    // `removed_on`), and the members map is made once, with the household.
+    rule(Worker, Household, "members", New),
+    rule(Worker, Household, "members/*", Kept),
+    rule(Worker, Household, "members/*/*/**", Always),
     // A household or visit sent back (`has_issues`) may be resubmitted by its worker.
     rule(
         Worker,

@@ -33,7 +33,8 @@ pub enum Rule {
     Bool,
     /// The last characters of an ID card number: up to 4 digits or `X`.
     IdTail,
-    /// A phone number: up to 20 digits, spaces, `+`, `-`, `(` and `)`.
+    /// A phone number: up to 20 digits, spaces, `+`, `-`, `(` and `)`, and `*` for digits
+    /// masked when it was recorded.
     Phone,
 }
 
@@ -58,7 +59,7 @@ impl Rule {
             Rule::Count(max) => format!("a whole number from 0 to {max}"),
             Rule::Bool => "true or false".into(),
             Rule::IdTail => "up to 4 digits or X".into(),
-            Rule::Phone => "a phone number (digits, spaces, + - ( ), at most 20)".into(),
+            Rule::Phone => "a phone number (digits, spaces, + - ( ) *, at most 20)".into(),
         }
     }
 }
@@ -88,6 +89,8 @@ pub const RELATIONS: &[&str] = &[
     "sibling",
     "other",
 ];
+/// Why a member left a household (empty: they live there).
+pub const REMOVAL_REASONS: &[&str] = &["", "moved_out", "deceased", "registered_elsewhere"];
 /// A member's gender, as the apps write it.
 pub const GENDERS: &[&str] = &["", "男", "女", "male", "female"];
 
@@ -112,6 +115,12 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Household, "members/*/employment", OneOf(EMPLOYMENT)),
     (Household, "members/*/health_record", Bool),
     (Household, "members/*/tags/*", Bool),
+    (
+        Household,
+        "members/*/removed_reason",
+        OneOf(REMOVAL_REASONS),
+    ),
+    (Household, "members/*/removed_on", Date),
     (Household, "visits/*/id", ID),
     (Household, "visits/*/at", Moment),
     (Household, "visits/*/by", ID),

@@ -51,6 +51,18 @@ pub struct Member {
     pub employment: String,
     pub health_record: bool,
     pub tags: Tags,
+    /// Why the member no longer lives in the household: empty while they do, else
+    /// `moved_out`, `deceased` or `registered_elsewhere`. Members are never deleted.
+    pub removed_reason: String,
+    /// When the member left, a date, with `removed_reason`.
+    pub removed_on: Option<String>,
+}
+
+impl Member {
+    /// The member has left the household (moved out, died, registered elsewhere).
+    pub fn is_removed(&self) -> bool {
+        !self.removed_reason.is_empty()
+    }
 }
 
 /// One visit to a household (民情日志).

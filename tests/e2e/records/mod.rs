@@ -3,8 +3,11 @@
 //! the API), on both databases.
 
 mod files;
+mod quarantine;
+mod removals;
 mod resolutions;
 mod shapes;
+mod stranded;
 mod times;
 mod values;
 

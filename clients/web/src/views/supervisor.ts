@@ -10,7 +10,7 @@ import { barChart, show, targetValue, type Measure } from "./charts";
 interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
 interface Conflict {
   id: number;
-  item: "conflict" | "implausible";
+  item: "conflict" | "implausible" | "removed_edited";
   document_id: string;
   kind: string;
   org: string;
@@ -19,6 +19,20 @@ interface Conflict {
   current: Candidate[];
   version: string;
   note: string | null;
+}
+interface QuarantineItem {
+  id: number;
+  document_id: string;
+  kind: string | null;
+  org: string | null;
+  user: string | null;
+  device: string | null;
+  received_at: number;
+  reason: string;
+  status: string;
+  /** The refused writes, when they can be applied again: field and value. */
+  writes: { path: string; value: unknown }[];
+  can_accept: boolean;
 }
 interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
 interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
@@ -31,6 +45,7 @@ type Tab = "review" | "households" | "duplicates" | "indicators" | "exports";
 const state = {
   tab: "review" as Tab,
   conflicts: [] as Conflict[],
+  quarantine: [] as QuarantineItem[],
   waiting: [] as EntryRow[],
   issues: [] as EntryRow[],
   households: [] as HouseholdRow[],
@@ -64,13 +79,14 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
   state.org ||= ctx.session.org;
   try {
     if (state.tab === "review") {
-      const [conflicts, waiting, issues, households] = await Promise.all([
+      const [conflicts, quarantine, waiting, issues, households] = await Promise.all([
         ctx.api.get<Conflict[]>("/api/conflicts?status=open&limit=200"),
+        ctx.api.get<QuarantineItem[]>("/api/quarantine?status=open&limit=200"),
         ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=submitted&limit=500"),
         ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=has_issues&limit=500"),
         ctx.api.get<HouseholdRow[]>("/api/households?limit=500"),
       ]);
-      Object.assign(state, { conflicts, waiting, issues, households });
+      Object.assign(state, { conflicts, quarantine, waiting, issues, households });
     } else if (state.tab === "households") {
       state.households = await ctx.api.get<HouseholdRow[]>("/api/households?limit=500");
     } else if (state.tab === "duplicates") {
@@ -89,6 +105,13 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
     state.loading = false;
     ctx.refresh();
   }
+}
+
+/** An item's note: a code the app words (`date_in_future`), optionally followed by details
+ * (`removed_while_edited: phone`). */
+function noteText(note: string): string {
+  const [head, ...rest] = note.split(": ");
+  return rest.length ? `${code("why", head)}: ${rest.join(": ")}` : code("why", note);
 }
 
 function show_value(v: unknown): string {
@@ -124,7 +147,7 @@ function conflicts(ctx: Ctx) {
     ${state.conflicts.length === 0 ? html`<p>${t("no_conflicts")}</p>` : nothing}
     ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path} data-item=${c.item}>
       <p><b>${code("item", c.item)}</b> · ${c.kind} · ${c.org} · ${t("field")} <code>${c.path}</code></p>
-      ${c.note ? html`<p class="note" data-testid="item-note">${code("why", c.note)}</p>` : nothing}
+      ${c.note ? html`<p class="note" data-testid="item-note">${noteText(c.note)}</p>` : nothing}
       ${c.item === "conflict" && c.current.length > 0
         ? html`<p data-testid="current-value">${t("current_value")}: <b>${c.current.map(v => show_value(v.value)).join(" / ")}</b></p>`
         : nothing}
@@ -132,12 +155,42 @@ function conflicts(ctx: Ctx) {
         (v, i) => html`<div class="candidate" data-testid="candidate">
           <div class="value">${show_value(v.value)}</div>
           ${who(v)}
-          ${c.item === "conflict"
-            ? html`<button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t("choose")}</button>`
-            : html`<button class="primary" data-testid="accept-flag" @click=${() => accept(c)}>${t("value_is_right")}</button>`}
+          ${c.item === "implausible"
+            ? html`<button class="primary" data-testid="accept-flag" @click=${() => accept(c)}>${t("value_is_right")}</button>`
+            : html`<button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t(c.item === "removed_edited" ? "keep_removed" : "choose")}</button>`}
         </div>`,
       )}</div>
+      ${c.item === "removed_edited"
+        ? html`<button data-testid="restore-member" @click=${() => resolve(c, "")}>${t("restore_member")}</button>`
+        : nothing}
       <form class="row" @submit=${typed(c)}><input name="value" placeholder=${t("type_value")} /><button type="submit">${t("use_typed")}</button></form>
+    </article>`)}
+  </section>`;
+}
+
+/** Changes the server refused (kept in quarantine): who, which device, when, what, why. */
+function quarantine(ctx: Ctx) {
+  const decide = async (q: QuarantineItem, action: "accept" | "dismiss") => {
+    try {
+      await ctx.api.post(`/api/quarantine/${q.id}/${action}`, { note: "" });
+    } catch (e) {
+      ctx.toast(`${t("error")}: ${String((e as Error).message ?? e)}`);
+    }
+    await loadSupervisor(ctx);
+  };
+  return html`<section class="card" data-testid="quarantine">
+    <h2>${t("refused_changes")} <span class="count">${state.quarantine.length}</span></h2>
+    ${state.quarantine.length === 0 ? html`<p>${t("no_refused_changes")}</p>` : nothing}
+    ${state.quarantine.map(q => html`<article class="conflict" data-testid="quarantined">
+      <p><b>${q.user ?? "?"}</b> (${q.device ?? "?"}) · ${new Date(q.received_at).toLocaleString()} · ${q.kind ?? t("document")} ${q.org ?? ""}</p>
+      <p class="note">${q.reason}</p>
+      ${q.writes.length > 0
+        ? html`<ul class="list">${q.writes.map(w => html`<li><code>${w.path}</code> → <b>${show_value(w.value)}</b></li>`)}</ul>`
+        : nothing}
+      <div class="row">
+        ${q.can_accept ? html`<button class="primary" data-testid="quarantine-accept" @click=${() => decide(q, "accept")}>${t("accept_apply")}</button>` : nothing}
+        <button data-testid="quarantine-dismiss" @click=${() => decide(q, "dismiss")}>${t("dismiss")}</button>
+      </div>
     </article>`)}
   </section>`;
 }
@@ -285,7 +338,7 @@ export function supervisorView(ctx: Ctx) {
     ctx.refresh();
   };
   let body;
-  if (state.tab === "review") body = html`${conflicts(ctx)}${hoursQueue(ctx)}${issues()}`;
+  if (state.tab === "review") body = html`${conflicts(ctx)}${quarantine(ctx)}${hoursQueue(ctx)}${issues()}`;
   else if (state.tab === "households") body = householdsTab(ctx);
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);

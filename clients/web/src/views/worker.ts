@@ -14,6 +14,7 @@ import {
   RELATIONS,
   dayOf,
   headName,
+  residentsOf,
   newHousehold,
   newId,
   newMember,
@@ -116,7 +117,7 @@ function householdList(ctx: Ctx, households: DocHandle<Household>[]) {
       const visits = d.visits ?? [];
       const last = visits[visits.length - 1];
       return html`<li data-testid="household" data-address=${d.address}><button class="row-link" @click=${() => { selected = h.documentId; ctx.refresh(); }}>
-        <b>${d.address}</b> <span>${headName(d)} · ${Object.keys(d.members ?? {}).length} ${t("person_count")}</span>
+        <b>${d.address}</b> <span>${headName(d)} · ${residentsOf(d).length} ${t("person_count")}</span>
         <small>${last ? `${t("last_visit")} ${dayOf(last.at)}` : t("not_visited")}</small>
         ${d.review?.status === "has_issues" ? html`<span class="badge has_issues">${t("sent_back")}</span>` : nothing}
       </button></li>`;
@@ -181,7 +182,7 @@ function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<Serv
       </form>
       ${d.review?.status === "has_issues" ? html`<p class="note">${t("sent_back")}: ${d.review.note} <button @click=${resubmit}>${t("resubmit")}</button></p>` : nothing}
       <h3>${t("members")}</h3>
-      <ul class="list">${Object.values(d.members ?? {}).map(m => html`<li>${m.name} · ${code("rel", m.relation)} ${m.birth_year ? `· ${m.birth_year}` : ""} ${m.employment ? `· ${code("emp", m.employment)}` : ""}</li>`)}</ul>
+      <ul class="list">${residentsOf(d).map(m => html`<li>${m.name} · ${code("rel", m.relation)} ${m.birth_year ? `· ${m.birth_year}` : ""} ${m.employment ? `· ${code("emp", m.employment)}` : ""}</li>`)}</ul>
       <details><summary>${t("add_member")}</summary>
         <form class="form" @submit=${addMember}>
           <label>${t("your_name")}<input name="name" required /></label>

@@ -1,0 +1,97 @@
+//! Quarantine as supervisors review it: the items in a scope, one item, and the decision.
+
+use sqlx::Row;
+
+use super::Store;
+
+/// A quarantined item as listed, with its document's kind when the document is stored.
+#[derive(Debug, Clone)]
+pub struct QuarantineRow {
+    pub id: i64,
+    pub document_id: String,
+    pub kind: Option<String>,
+    pub org: Option<String>,
+    pub user: Option<String>,
+    pub device: Option<String>,
+    /// Milliseconds since the epoch.
+    pub received_at: i64,
+    pub reason: String,
+    pub status: String,
+    /// JSON `[{path, value}]`, when the refused writes can be applied again.
+    pub writes: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+}
+
+macro_rules! quarantine_row {
+    ($r:expr) => {
+        Ok(QuarantineRow {
+            id: $r.try_get("id")?,
+            document_id: $r.try_get("document_id")?,
+            kind: $r.try_get("kind")?,
+            org: $r.try_get("org")?,
+            user: $r.try_get("user_id")?,
+            device: $r.try_get("device_id")?,
+            received_at: $r.try_get("received_at")?,
+            reason: $r.try_get("reason")?,
+            status: $r.try_get("status")?,
+            writes: $r.try_get("writes")?,
+            decided_by: $r.try_get("decided_by")?,
+            decided_at: $r.try_get("decided_at")?,
+            decision_note: $r.try_get("decision_note")?,
+        })
+    };
+}
+
+const SELECT: &str =
+    "SELECT q.id, q.document_id, d.kind, q.org, q.user_id, q.device_id, q.received_at, q.reason, \
+                      q.status, q.writes, q.decided_by, q.decided_at, q.decision_note \
+                      FROM quarantine q LEFT JOIN documents d ON d.id = q.document_id";
+
+impl Store {
+    /// Quarantined items with `status` whose org lies at or under `scope`, oldest first.
+    pub async fn quarantine_items(
+        &self,
+        scope: &str,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<QuarantineRow>, sqlx::Error> {
+        let under = format!("{scope}/");
+        let sql = format!("{SELECT} WHERE q.status = $1 AND (q.org = $2 OR substr(q.org, 1, length($3)) = $3) ORDER BY q.id LIMIT $4 OFFSET $5");
+        with_pool!(self, pool => {
+            let rows = sqlx::query(&sql)
+                .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
+                .fetch_all(pool).await?;
+            rows.iter().map(|r| quarantine_row!(r)).collect()
+        })
+    }
+
+    /// One quarantined item.
+    pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineRow>, sqlx::Error> {
+        let sql = format!("{SELECT} WHERE q.id = $1");
+        with_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            row.map(|r| quarantine_row!(r)).transpose()
+        })
+    }
+
+    /// Records a supervisor's decision on an open item (`accepted` or `dismissed`); false
+    /// when it was not open any more.
+    pub async fn decide_quarantine(
+        &self,
+        id: i64,
+        status: &str,
+        by: &str,
+        note: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            let done = sqlx::query("UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND status = 'open'")
+                .bind(status).bind(by).bind(now).bind(note).bind(id)
+                .execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}
