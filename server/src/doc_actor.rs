@@ -39,6 +39,20 @@ pub enum ReviewTarget {
     Visits(Vec<String>),
 }
 
+/// One step of merging (or unmerging) two registrations of a household.
+#[derive(Debug, Clone)]
+pub enum MergeStep {
+    /// Write the plan into the kept registration, with values from the other.
+    Absorb {
+        other: Box<linli_sync_core::contract::Household>,
+        plan: linli_sync_core::merge::MergePlan,
+    },
+    /// Mark this registration merged into another (`None`: not merged any more).
+    Mark(Option<String>),
+    /// Take back what the plan added to the kept registration.
+    Undo(linli_sync_core::merge::MergePlan),
+}
+
 /// The connection a message came from.
 #[derive(Clone, Debug)]
 pub struct PeerLink {
@@ -80,13 +94,18 @@ pub enum DocCommand {
     Read {
         reply: tokio::sync::oneshot::Sender<Option<serde_json::Value>>,
     },
-    /// Merging duplicate households: absorb another registration's members and visits, or
-    /// mark this one as merged into another document. The reply comes once it is durable.
+    /// Merging duplicate households (a supervisor's change); the reply comes once it is
+    /// durable.
     Merge {
-        absorb: Option<Box<linli_sync_core::contract::Household>>,
-        mark_into: Option<String>,
+        step: MergeStep,
         by: Principal,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
+    /// A registration merged into this household was written to after the merge: move what
+    /// is new there (visits, members) over, as the merge's plan says.
+    Forward {
+        from: String,
+        household: Box<linli_sync_core::contract::Household>,
     },
     /// The values a field has held (for the review screens).
     History {
@@ -341,34 +360,11 @@ impl Actor {
                 };
                 let _ = reply.send(json);
             }
-            DocCommand::Merge {
-                absorb,
-                mark_into,
-                by,
-                reply,
-            } => {
-                let actor = person_actor(&by.user);
-                let message = format!("linli: duplicate merged by {}", by.user);
-                let is_household = matches!(
-                    self.sync.existence(),
-                    Existence::Stored(root) if root.kind == Kind::Household
-                );
-                let result = if is_household {
-                    self.sync
-                        .server_edit(&actor, &by, now_ms() / 1000, &message, |tx| {
-                            if let Some(other) = &absorb {
-                                review::absorb_household(tx, other)?;
-                            }
-                            if let Some(into) = &mark_into {
-                                review::mark_merged(tx, into)?;
-                            }
-                            Ok::<(), review::ReviewError>(())
-                        })
-                } else {
-                    Err(review::ReviewError::BadDecision("merge".into()))
-                };
+            DocCommand::Merge { step, by, reply } => {
+                let result = self.merge_step(&step, &by);
                 self.reply_when_durable(result, reply);
             }
+            DocCommand::Forward { from, household } => self.forward_in(&from, &household).await,
             DocCommand::History { path, reply } => {
                 let _ = reply.send(linli_sync_core::conflicts::field_history(
                     self.sync.doc(),
@@ -681,6 +677,118 @@ impl Actor {
                 })
                 .collect(),
         }
+    }
+
+    /// Writes one merge step as `by`'s change (a household only).
+    fn merge_step(&mut self, step: &MergeStep, by: &Principal) -> Result<(), review::ReviewError> {
+        use linli_sync_core::merge;
+        let is_household = matches!(
+            self.sync.existence(),
+            Existence::Stored(root) if root.kind == Kind::Household
+        );
+        if !is_household {
+            return Err(review::ReviewError::BadDecision("merge".into()));
+        }
+        let actor = person_actor(&by.user);
+        let message = format!("linli: duplicate merge by {}", by.user);
+        self.sync
+            .server_edit(&actor, by, now_ms() / 1000, &message, |tx| match step {
+                MergeStep::Absorb { other, plan } => merge::apply(tx, other, plan),
+                MergeStep::Mark(into) => merge::mark(tx, into.as_deref()),
+                MergeStep::Undo(plan) => merge::undo(tx, plan),
+            })
+    }
+
+    /// Moves what is new in a registration merged into this one (written to it after the
+    /// merge, by a device that still held it) over here, and records it in the merge's plan.
+    async fn forward_in(&mut self, from: &str, other: &linli_sync_core::contract::Household) {
+        use linli_sync_core::merge;
+        let store = self.hub.store().clone();
+        let Ok(Some(record)) = store.merge_of(from).await else {
+            return;
+        };
+        if record.kept != self.key {
+            return;
+        }
+        let Ok(before) = serde_json::from_str::<merge::MergePlan>(&record.plan) else {
+            return;
+        };
+        let Ok(keep) = linli_sync_core::contract::read_record::<linli_sync_core::contract::Household>(
+            self.sync.doc(),
+        ) else {
+            return;
+        };
+        let more = merge::plan(&keep, other, &[], Some(&before));
+        if more.added_members.is_empty() && more.added_visits.is_empty() {
+            return;
+        }
+        let Existence::Stored(root) = self.sync.existence() else {
+            return;
+        };
+        // Written as the supervisor who merged (history shows the merge's author).
+        let by = Principal {
+            user: record.by_user.clone(),
+            role: linli_sync_core::access::Role::Supervisor,
+            org: root.org.clone(),
+            device: "merge".into(),
+            extra_read: Vec::new(),
+        };
+        let step = MergeStep::Absorb {
+            other: Box::new(other.clone()),
+            plan: more.clone(),
+        };
+        if self.merge_step(&step, &by).is_err() {
+            return;
+        }
+        let mut plan = before;
+        plan.added_members.extend(more.added_members);
+        plan.added_visits.extend(more.added_visits);
+        if let Ok(json) = serde_json::to_string(&plan) {
+            if let Err(e) = store.update_merge_plan(record.id, &json).await {
+                tracing::warn!(document = %self.key, error = %e, "could not record forwarded writes");
+            }
+        }
+    }
+
+    /// After a commit brought peers' writes to a registration merged into another: tell the
+    /// authors, and send what they wrote to the kept registration.
+    pub(super) fn follow_merge(&self, authors: &std::collections::BTreeSet<PeerId>) {
+        let Some(kept) = linli_sync_core::merge::merged_into(self.sync.doc()) else {
+            return;
+        };
+        if authors.is_empty() {
+            return;
+        }
+        for peer in authors {
+            self.send_error(
+                peer,
+                &format!(
+                    "document {} was merged into {kept} by a supervisor: what you wrote here is moved there; open automerge:{kept}",
+                    self.key
+                ),
+            );
+        }
+        let Ok(household) = linli_sync_core::contract::read_record::<
+            linli_sync_core::contract::Household,
+        >(self.sync.doc()) else {
+            return;
+        };
+        let Ok(kept_id) = DocumentId::parse(&kept) else {
+            return;
+        };
+        let hub = self.hub.clone();
+        let from = self.key.clone();
+        tokio::spawn(async move {
+            let _ = hub
+                .send(
+                    kept_id,
+                    DocCommand::Forward {
+                        from,
+                        household: Box::new(household),
+                    },
+                )
+                .await;
+        });
     }
 
     /// The review item for an implausible value: the value with the actor of the commit's

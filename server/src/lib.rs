@@ -256,6 +256,15 @@ fn router(state: AppState) -> Router {
             "/api/duplicates/{id}/merge",
             axum::routing::post(review_api::merge_duplicate),
         )
+        .route("/api/duplicates/{id}/plan", get(review_api::merge_plan))
+        .route(
+            "/api/duplicates/{id}/dismiss",
+            axum::routing::post(review_api::dismiss_duplicate),
+        )
+        .route(
+            "/api/duplicates/{id}/undo",
+            axum::routing::post(review_api::undo_merge),
+        )
         .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))

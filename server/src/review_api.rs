@@ -12,7 +12,7 @@ use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{authenticate, bearer};
-use crate::doc_actor::{DocCommand, ReviewTarget};
+use crate::doc_actor::{DocCommand, MergeStep, ReviewTarget};
 use crate::error::AppError;
 use crate::store::ConflictRow;
 use crate::AppState;
@@ -712,6 +712,112 @@ pub async fn list_duplicates(
 pub struct MergeRequest {
     /// The document to keep; the other is marked `merged_into` it.
     pub keep: String,
+    /// Doubtful pairs the supervisor confirms are one person: `[kept member, other member]`
+    /// (see the plan). Sure pairs are merged without being named.
+    #[serde(default)]
+    pub same: Vec<(String, String)>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PlanQuery {
+    /// The registration to keep.
+    pub keep: String,
+}
+
+/// One member of a registration, as a merge plan names it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlanMember {
+    pub id: String,
+    pub name: String,
+    pub birth_year: Option<i64>,
+    pub relation: String,
+    pub id_tail: String,
+}
+
+/// How a merge would meet the two registrations' members: sure pairs (one person), doubtful
+/// pairs (one person only if confirmed in the merge's `same`), and members added.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MergePlanView {
+    pub keep: String,
+    pub merged: String,
+    pub same: Vec<(PlanMember, PlanMember)>,
+    pub doubtful: Vec<(PlanMember, PlanMember)>,
+    pub added: Vec<PlanMember>,
+}
+
+/// The open duplicate item `id` in the caller's scope, and the other registration than `keep`.
+async fn duplicate_pair(
+    app: &AppState,
+    who: &Principal,
+    id: i64,
+    keep: &str,
+) -> Result<(crate::store::projection::DuplicateRow, String), AppError> {
+    let item = app
+        .hub
+        .store()
+        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    let other = if keep == item.first_id {
+        item.second_id.clone()
+    } else if keep == item.second_id {
+        item.first_id.clone()
+    } else {
+        return Err(AppError::BadRequest("keep one of the pair".into()));
+    };
+    Ok((item, other))
+}
+
+async fn household_of(
+    app: &AppState,
+    id: &str,
+) -> Result<linli_sync_core::contract::Household, AppError> {
+    let json = ask(app, id, |reply| DocCommand::Read { reply })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    serde_json::from_value(json).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+fn plan_member(h: &linli_sync_core::contract::Household, id: &str) -> PlanMember {
+    let m = h.members.get(id).cloned().unwrap_or_default();
+    PlanMember {
+        id: id.to_owned(),
+        name: m.name,
+        birth_year: m.birth_year,
+        relation: m.relation,
+        id_tail: m.id_tail,
+    }
+}
+
+/// `GET /api/duplicates/{id}/plan?keep=…`: how merging would meet the members.
+#[utoipa::path(get, path = "/api/duplicates/{id}/plan", tag = "review", params(("id" = i64, Path), PlanQuery), security(("bearer" = [])), responses((status = 200, body = MergePlanView), (status = 404)))]
+pub async fn merge_plan(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Json<MergePlanView>, AppError> {
+    let who = reviewer(&app, &headers).await?;
+    let (_, other) = duplicate_pair(&app, &who, id, &q.keep).await?;
+    let (keep, merged) = (
+        household_of(&app, &q.keep).await?,
+        household_of(&app, &other).await?,
+    );
+    let m = linli_sync_core::merge::match_members(&keep, &merged);
+    let pairs = |list: &[(String, String)]| {
+        list.iter()
+            .map(|(k, o)| (plan_member(&keep, k), plan_member(&merged, o)))
+            .collect()
+    };
+    Ok(Json(MergePlanView {
+        same: pairs(&m.same),
+        doubtful: pairs(&m.doubtful),
+        added: m.added.iter().map(|o| plan_member(&merged, o)).collect(),
+        keep: q.keep,
+        merged: other,
+    }))
 }
 
 async fn ask<T>(
@@ -731,51 +837,63 @@ async fn ask<T>(
         .map_err(|_| AppError::Unavailable)
 }
 
-/// `POST /api/duplicates/{id}/merge` `{keep}`: unites the other registration's members and
-/// visits into `keep` and marks the other `merged_into` it; both ids keep resolving.
-#[utoipa::path(post, path = "/api/duplicates/{id}/merge", tag = "review", params(("id" = i64, Path)), request_body = MergeRequest, security(("bearer" = [])), responses((status = 200), (status = 404)))]
+/// `POST /api/duplicates/{id}/merge` `{keep, same}`: one record per person. The other
+/// registration's members are matched to the kept one's by identity (name, birth year, ID
+/// tail): sure pairs and the doubtful pairs listed in `same` become one person, the rest are
+/// added; its visits are added. The other is marked `merged_into` the kept one and leaves
+/// every list, export and indicator; devices still writing to it are told, and what they
+/// write is moved over. Undone with `POST /api/duplicates/{id}/undo`.
+#[utoipa::path(post, path = "/api/duplicates/{id}/merge", tag = "review", params(("id" = i64, Path)), request_body = MergeRequest, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn merge_duplicate(
     State(app): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Json(req): Json<MergeRequest>,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    use linli_sync_core::merge;
     let who = supervisor(&app, &headers).await?;
     let store = app.hub.store();
-    let item = store
-        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or(AppError::NotFound)?;
-    let other = if req.keep == item.first_id {
-        item.second_id.clone()
-    } else if req.keep == item.second_id {
-        item.first_id.clone()
-    } else {
-        return Err(AppError::BadRequest("keep one of the pair".into()));
+    let (_, other) = duplicate_pair(&app, &who, id, &req.keep).await?;
+    let (keep, merged) = (
+        household_of(&app, &req.keep).await?,
+        household_of(&app, &other).await?,
+    );
+    let matched = merge::match_members(&keep, &merged);
+    for pair in &req.same {
+        if !matched.doubtful.contains(pair) && !matched.same.contains(pair) {
+            return Err(AppError::BadRequest(format!(
+                "{} and {} are not a pair of this plan",
+                pair.0, pair.1
+            )));
+        }
+    }
+    let same: Vec<(String, String)> = matched.same.iter().chain(&req.same).cloned().collect();
+    let plan = merge::plan(&keep, &merged, &same, None);
+    let step = |step: MergeStep| {
+        let who = who.clone();
+        move |reply| DocCommand::Merge {
+            step,
+            by: who,
+            reply,
+        }
     };
-    let json = ask(&app, &other, |reply| DocCommand::Read { reply })
+    ask(
+        &app,
+        &req.keep,
+        step(MergeStep::Absorb {
+            other: Box::new(merged.clone()),
+            plan: plan.clone(),
+        }),
+    )
+    .await?
+    .map_err(AppError::BadRequest)?;
+    ask(&app, &other, step(MergeStep::Mark(Some(req.keep.clone()))))
         .await?
-        .ok_or(AppError::NotFound)?;
-    let household: linli_sync_core::contract::Household =
-        serde_json::from_value(json).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let absorbed = ask(&app, &req.keep, |reply| DocCommand::Merge {
-        absorb: Some(Box::new(household)),
-        mark_into: None,
-        by: who.clone(),
-        reply,
-    })
-    .await?;
-    absorbed.map_err(AppError::BadRequest)?;
-    let marked = ask(&app, &other, |reply| DocCommand::Merge {
-        absorb: None,
-        mark_into: Some(req.keep.clone()),
-        by: who.clone(),
-        reply,
-    })
-    .await?;
-    marked.map_err(AppError::BadRequest)?;
+        .map_err(AppError::BadRequest)?;
+    let json = serde_json::to_string(&plan).unwrap_or_default();
+    store
+        .record_merge(id, &req.keep, &other, &json, &who.user)
+        .await?;
     store.close_duplicate(id, &req.keep, &who.user).await?;
     store
         .audit(
@@ -786,8 +904,90 @@ pub async fn merge_duplicate(
             None,
         )
         .await?;
+    Ok(Json(serde_json::json!({
+        "kept": req.keep,
+        "merged": other,
+        "same": plan.same,
+        "added_members": plan.added_members,
+        "added_visits": plan.added_visits,
+    })))
+}
+
+/// `POST /api/duplicates/{id}/dismiss`: "not a duplicate": the pair is never offered again.
+#[utoipa::path(post, path = "/api/duplicates/{id}/dismiss", tag = "review", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200), (status = 404)))]
+pub async fn dismiss_duplicate(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let store = app.hub.store();
+    let open = store
+        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
+        .await?;
+    if !open.iter().any(|d| d.id == id) || !store.dismiss_duplicate(id, &who.user).await? {
+        return Err(AppError::NotFound);
+    }
+    store
+        .audit(
+            Some(&who.user),
+            "duplicate_dismiss",
+            Some(&id.to_string()),
+            None,
+            None,
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "dismissed": id })))
+}
+
+/// `POST /api/duplicates/{id}/undo`: undoes a merge: the members and visits it added leave
+/// the kept registration, the other is no longer merged, and the item is open again.
+#[utoipa::path(post, path = "/api/duplicates/{id}/undo", tag = "review", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200), (status = 404)))]
+pub async fn undo_merge(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let who = supervisor(&app, &headers).await?;
+    let store = app.hub.store();
+    let merged = store
+        .duplicates(who.org.as_str(), "merged", i64::MAX, 0)
+        .await?;
+    if !merged.iter().any(|d| d.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let record = store
+        .merge_for_duplicate(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plan: linli_sync_core::merge::MergePlan =
+        serde_json::from_str(&record.plan).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let step = |step: MergeStep| {
+        let who = who.clone();
+        move |reply| DocCommand::Merge {
+            step,
+            by: who,
+            reply,
+        }
+    };
+    ask(&app, &record.merged, step(MergeStep::Mark(None)))
+        .await?
+        .map_err(AppError::BadRequest)?;
+    ask(&app, &record.kept, step(MergeStep::Undo(plan)))
+        .await?
+        .map_err(AppError::BadRequest)?;
+    store.undo_merge(&record, &who.user).await?;
+    store
+        .audit(
+            Some(&who.user),
+            "duplicate_unmerge",
+            Some(&record.merged),
+            Some(&record.kept),
+            None,
+        )
+        .await?;
     Ok(Json(
-        serde_json::json!({ "kept": req.keep, "merged": other }),
+        serde_json::json!({ "kept": record.kept, "restored": record.merged }),
     ))
 }
 

@@ -8,6 +8,7 @@
 //! - [`connection`]: a server connection's handshake and routing.
 //! - [`doc_sync`]: a server document's sync with many peers, acknowledging only durable changes.
 //! - [`client`]: a client's sync session over many documents.
+//! - [`merge`]: merging two registrations of one household (members matched by identity).
 
 pub mod access;
 pub mod calendar;
@@ -17,6 +18,7 @@ pub mod connection;
 pub mod contract;
 pub mod doc_sync;
 pub mod document_id;
+pub mod merge;
 pub mod review;
 pub mod wire;
 

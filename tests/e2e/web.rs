@@ -224,6 +224,17 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
         return;
     };
     let server = ServerProcess::start_with(&db, &["--demo"]).await;
+    // Two workers' phones register one family apart: a possible duplicate to merge.
+    let worker = "worker-c01-s01-m01-g01";
+    let token = db.token(worker).await;
+    for (phone, address) in [("a", "和平路 8号"), ("b", "和平路8号")] {
+        let mut client = crate::harness::field_client(db.dir.path(), phone).await;
+        let (_, _) = client
+            .create_household("c01/s01/m01/g01", address, Some("钱大海"))
+            .await
+            .unwrap();
+        crate::harness::sync_as(&mut client, &server, Some(&token)).await;
+    }
     let args = ["--password", "linli-demo", "--supervisor", "sup-c01-s01"];
     let out = run_scenario("desk", &server, backend, &args).await;
     assert!(out["households"].as_u64().unwrap() > 10, "{out}");
@@ -240,6 +251,28 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     assert_eq!(out["xlsxName"], "households.xlsx");
     assert_eq!(out["xlsxHead"], "PK", "XLSX is a zip");
     assert_eq!(out["english"], true);
+    // The demo county has duplicate registrations; merging one in the browser shows the plan.
+    assert!(out["duplicatesBefore"].as_u64().unwrap() > 0, "{out}");
+    assert!(
+        out["planText"].as_str().unwrap().contains("同一人"),
+        "{out}"
+    );
+    assert_eq!(
+        out["duplicatesAfter"].as_u64().unwrap() + 1,
+        out["duplicatesBefore"].as_u64().unwrap()
+    );
+    let sup = db.token("sup-c01-s01").await;
+    let (_, body) = http_get_auth(&server.addr, "/api/households?limit=500", &sup).await;
+    let merged: Vec<serde_json::Value> = serde_json::from_str::<Vec<serde_json::Value>>(&body)
+        .unwrap()
+        .into_iter()
+        .filter(|h| h["head_name"] == "钱大海")
+        .collect();
+    assert_eq!(merged.len(), 1, "one household listed: {merged:?}");
+    assert_eq!(
+        merged[0]["member_count"], 1,
+        "one 钱大海, not two: {merged:?}"
+    );
 
     let token = db.token("sup-c01-s01").await;
     let (_, body) = http_get_auth(&server.addr, "/api/households?limit=500", &token).await;

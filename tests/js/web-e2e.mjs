@@ -330,6 +330,17 @@ async function desk_(browser) {
   await s.click("[data-testid=tab-duplicates]");
   await s.waitForSelector("[data-testid=duplicates]");
   await shot(s, "duplicates");
+  // Merge the first pair: the plan shows who is one person, then the pair is gone.
+  out.duplicatesBefore = (await s.$$("[data-testid=duplicate]")).length;
+  if (out.duplicatesBefore > 0) {
+    await s.click("[data-testid=duplicate] [data-testid=keep-this]");
+    await s.waitForSelector("[data-testid=merge-plan]");
+    out.planText = (await s.textContent("[data-testid=merge-plan]")).replace(/\s+/g, " ");
+    await shot(s, "merge-plan");
+    await s.click("[data-testid=merge-confirm]");
+    await s.waitForFunction(n => document.querySelectorAll("[data-testid=duplicate]").length === n - 1, out.duplicatesBefore);
+    out.duplicatesAfter = (await s.$$("[data-testid=duplicate]")).length;
+  }
 
   await s.click("[data-testid=tab-indicators]");
   await s.waitForSelector("[data-testid=measure]");

@@ -60,6 +60,9 @@ impl Actor {
             let why = match result {
                 Ok(CommitOutcome::Stored { last_seq, added }) => {
                     self.sync.committed(&commit);
+                    if commit.create.is_none() {
+                        self.follow_merge(&commit.authors);
+                    }
                     self.last_seq = last_seq;
                     self.projected = rows.map(|rows| (last_seq, rows));
                     self.changes_since_snapshot += added;

@@ -51,6 +51,7 @@ mod conflicts;
 mod documents;
 pub mod group_commit;
 mod identity;
+pub mod merges;
 mod open;
 pub mod projection;
 pub mod quarantine;

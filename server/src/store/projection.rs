@@ -29,8 +29,18 @@ impl Projection {
         Some(match root.kind {
             Kind::Household => {
                 let mut household: Household = read_record(doc).ok()?;
-                // Members who left are not residents (they stay in the document's history).
+                // Members who left are not residents (they stay in the document's history);
+                // a registration merged into another has none: its people and visits are
+                // counted there.
                 household.members.retain(|_, m| !m.is_removed());
+                if household
+                    .merged_into
+                    .as_deref()
+                    .is_some_and(|m| !m.is_empty())
+                {
+                    household.members.clear();
+                    household.visits.clear();
+                }
                 for visit in &mut household.visits {
                     visit.at = linli_sync_core::calendar::local_moment(&visit.at, time_zone);
                 }
@@ -440,7 +450,7 @@ impl Store {
         with_pool!(self, pool => {
             let rows = sqlx::query(concat!(
                 "SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
-                 WHERE ", crate::indicators::scope!("org"), " ORDER BY org, address, document_id LIMIT $4 OFFSET $5",
+                 WHERE ", crate::indicators::scope!("org"), " AND merged_into IS NULL ORDER BY org, address, document_id LIMIT $4 OFFSET $5",
             ))
             .bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(HouseholdRow {

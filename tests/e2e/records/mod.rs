@@ -3,6 +3,7 @@
 //! the API), on both databases.
 
 mod files;
+mod merges;
 mod quarantine;
 mod removals;
 mod resolutions;

@@ -242,22 +242,69 @@ function issues() {
   </section>`;
 }
 
+interface PlanMember { id: string; name: string; birth_year: number | null; relation: string; id_tail: string }
+interface MergePlan { keep: string; merged: string; same: [PlanMember, PlanMember][]; doubtful: [PlanMember, PlanMember][]; added: PlanMember[] }
+
+/** The merge being prepared: which registration to keep, the plan, the doubtful pairs the
+ * supervisor confirms are one person. */
+let preparing: { dup: number; plan: MergePlan; confirmed: Set<string> } | null = null;
+
 function duplicates(ctx: Ctx) {
   const byId = new Map(state.households.map(h => [h.document_id, h]));
-  const merge = async (d: Duplicate, keep: string) => {
-    await ctx.api.post(`/api/duplicates/${d.id}/merge`, { keep });
+  const prepare = async (d: Duplicate, keep: string) => {
+    try {
+      const plan = await ctx.api.get<MergePlan>(`/api/duplicates/${d.id}/plan?keep=${encodeURIComponent(keep)}`);
+      // Pairs under the same name are ticked (a birth year left out on one phone is the usual
+      // reason they are doubtful); the supervisor unticks two different people.
+      const sameName = (a: PlanMember, b: PlanMember) => a.name.replace(/\s/g, "") === b.name.replace(/\s/g, "");
+      const confirmed = new Set(plan.doubtful.filter(([k, o]) => sameName(k, o)).map(([k, o]) => `${k.id}/${o.id}`));
+      preparing = { dup: d.id, plan, confirmed };
+    } catch {
+      ctx.toast(t("needs_network"));
+    }
+    ctx.refresh();
+  };
+  const merge = async () => {
+    if (!preparing) return;
+    const { dup, plan, confirmed } = preparing;
+    const same = plan.doubtful.filter(([k, o]) => confirmed.has(`${k.id}/${o.id}`)).map(([k, o]) => [k.id, o.id]);
+    await ctx.api.post(`/api/duplicates/${dup}/merge`, { keep: plan.keep, same }).catch(() => ctx.toast(t("error")));
+    preparing = null;
     await loadSupervisor(ctx);
   };
+  const notDuplicate = async (d: Duplicate) => {
+    await ctx.api.post(`/api/duplicates/${d.id}/dismiss`, {}).catch(() => ctx.toast(t("error")));
+    await loadSupervisor(ctx);
+  };
+  const who = (m: PlanMember) => `${m.name}${m.birth_year ? ` (${m.birth_year})` : ""} · ${code("rel", m.relation)}`;
   const side = (d: Duplicate, id: string) => {
     const h = byId.get(id);
     return html`<div class="candidate"><div class="value">${h?.address ?? id}</div>
       <small>${h ? `${h.head_name} · ${h.member_count} ${t("person_count")}` : ""}</small>
-      <button class="primary" @click=${() => merge(d, id)}>${t("keep_this")}</button></div>`;
+      <button class="primary" data-testid="keep-this" @click=${() => prepare(d, id)}>${t("keep_this")}</button></div>`;
   };
+  const planView = (p: MergePlan, confirmed: Set<string>) => html`<div class="merge-plan" data-testid="merge-plan">
+    <h3>${t("merge_plan")}</h3>
+    ${p.same.length ? html`<p>${t("same_person")}</p><ul class="list">${p.same.map(([k, o]) => html`<li>${who(k)} = ${who(o)}</li>`)}</ul>` : nothing}
+    ${p.doubtful.length
+      ? html`<p>${t("maybe_same_person")}</p><ul class="list">${p.doubtful.map(([k, o]) => {
+          const key = `${k.id}/${o.id}`;
+          return html`<li><label class="check"><input type="checkbox" data-testid="confirm-same" .checked=${confirmed.has(key)}
+            @change=${(e: Event) => { if ((e.target as HTMLInputElement).checked) confirmed.add(key); else confirmed.delete(key); ctx.refresh(); }} />
+            ${who(k)} = ${who(o)}</label></li>`;
+        })}</ul>`
+      : nothing}
+    ${p.added.length ? html`<p>${t("added_people")}</p><ul class="list">${p.added.map(m => html`<li>${who(m)}</li>`)}</ul>` : nothing}
+    <div class="row"><button class="primary" data-testid="merge-confirm" @click=${merge}>${t("merge_now")}</button>
+      <button @click=${() => { preparing = null; ctx.refresh(); }}>${t("cancel")}</button></div>
+  </div>`;
   return html`<section class="card" data-testid="duplicates">
     <h2>${t("duplicates")} <span class="count">${state.duplicates.length}</span></h2>
     ${state.duplicates.length === 0 ? html`<p>${t("no_duplicates")}</p>` : nothing}
-    ${state.duplicates.map(d => html`<article class="conflict"><p>${d.org}</p><div class="side-by-side">${side(d, d.first_id)}${side(d, d.second_id)}</div></article>`)}
+    ${state.duplicates.map(d => html`<article class="conflict" data-testid="duplicate"><p>${d.org}</p>
+      <div class="side-by-side">${side(d, d.first_id)}${side(d, d.second_id)}</div>
+      ${preparing?.dup === d.id ? planView(preparing.plan, preparing.confirmed) : nothing}
+      <button data-testid="not-duplicate" @click=${() => notDuplicate(d)}>${t("not_duplicate")}</button></article>`)}
   </section>`;
 }
 

@@ -1,0 +1,102 @@
+//! Merges of duplicate household registrations: recorded with what they wrote, so that a
+//! merge can be undone and later writes to the registration merged away can follow it.
+
+use sqlx::Row;
+
+use super::Store;
+
+/// A merge as recorded.
+#[derive(Debug, Clone)]
+pub struct MergeRow {
+    pub id: i64,
+    pub duplicate_id: i64,
+    pub kept: String,
+    pub merged: String,
+    /// JSON of `linli_sync_core::merge::MergePlan`.
+    pub plan: String,
+    pub by_user: String,
+}
+
+macro_rules! merge_row {
+    ($r:expr) => {
+        Ok(MergeRow {
+            id: $r.try_get("id")?,
+            duplicate_id: $r.try_get("duplicate_id")?,
+            kept: $r.try_get("kept")?,
+            merged: $r.try_get("merged")?,
+            plan: $r.try_get("plan")?,
+            by_user: $r.try_get("by_user")?,
+        })
+    };
+}
+
+impl Store {
+    /// Records a merge; returns its id.
+    pub async fn record_merge(
+        &self,
+        duplicate_id: i64,
+        kept: &str,
+        merged: &str,
+        plan: &str,
+        by: &str,
+    ) -> Result<i64, sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(duplicate_id).bind(kept).bind(merged).bind(plan).bind(by).bind(now)
+                .fetch_one(pool).await
+        })
+    }
+
+    /// The merge in force of a registration merged away (not undone), if any.
+    pub async fn merge_of(&self, merged: &str) -> Result<Option<MergeRow>, sqlx::Error> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE merged = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+                .bind(merged).fetch_optional(pool).await?;
+            row.map(|r| merge_row!(r)).transpose()
+        })
+    }
+
+    /// The merge in force for a duplicate item, if any.
+    pub async fn merge_for_duplicate(
+        &self,
+        duplicate_id: i64,
+    ) -> Result<Option<MergeRow>, sqlx::Error> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE duplicate_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+                .bind(duplicate_id).fetch_optional(pool).await?;
+            row.map(|r| merge_row!(r)).transpose()
+        })
+    }
+
+    /// Replaces a merge's plan (later writes to the registration merged away were moved over).
+    pub async fn update_merge_plan(&self, id: i64, plan: &str) -> Result<(), sqlx::Error> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE merges SET plan = $1 WHERE id = $2").bind(plan).bind(id).execute(pool).await.map(|_| ())
+        })
+    }
+
+    /// Marks a merge undone and opens its duplicate item again.
+    pub async fn undo_merge(&self, merge: &MergeRow, by: &str) -> Result<(), sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
+                .bind(by).bind(now).bind(merge.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE duplicates SET status = 'open', merged_into = NULL, merged_by = NULL, merged_at = NULL WHERE id = $1")
+                .bind(merge.duplicate_id).execute(&mut *tx).await?;
+            tx.commit().await
+        })
+    }
+
+    /// Answers a duplicate item "not a duplicate": it stays closed for good (the pair is never
+    /// opened again). False when it was not open.
+    pub async fn dismiss_duplicate(&self, id: i64, by: &str) -> Result<bool, sqlx::Error> {
+        let now = super::now_ms();
+        with_pool!(self, pool => {
+            let done = sqlx::query("UPDATE duplicates SET status = 'dismissed', merged_by = $1, merged_at = $2 WHERE id = $3 AND status = 'open'")
+                .bind(by).bind(now).bind(id).execute(pool).await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}
