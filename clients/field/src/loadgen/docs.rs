@@ -63,7 +63,9 @@ pub fn new_household(actor: ActorId, index: usize) -> Automerge {
 pub fn add_visit(doc: &mut Automerge, id: String, message: Option<String>) {
     let visit = Visit {
         id,
-        at: "2026-11-23T09:30:00+08:00".into(),
+        // Now: a visit dated long ago would be flagged for review, which the workloads do not
+        // measure.
+        at: linli_sync_core::calendar::iso_from_ms(crate::local_store::now_ms()),
         by: "loadgen".into(),
         purpose: "走访".into(),
         notes: "老人身体尚好，需要定期测量血压".into(),
