@@ -440,3 +440,38 @@ pub async fn sync_as(
     assert!(report.complete, "sync incomplete: {report:?}");
     report
 }
+
+/// Two workers of one grid (zhang, li) with their devices, and their street's supervisor.
+pub struct Street {
+    pub db: TestDb,
+    pub server: ServerProcess,
+    /// Access tokens of zhang, li and the supervisor.
+    pub tokens: [String; 3],
+    pub zhang: linli_field::FieldClient,
+    pub li: linli_field::FieldClient,
+}
+
+impl Street {
+    /// Fresh database and server, the three users, a token each and the workers' devices.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        db.add_user("zhang", "worker", "c01/s01/m01/g01", None).await;
+        db.add_user("li", "worker", "c01/s01/m01/g01", None).await;
+        db.add_user("sup", "supervisor", "c01/s01", None).await;
+        let server = ServerProcess::start_with(&db, &[]).await;
+        let tokens = [
+            db.token("zhang").await,
+            db.token("li").await,
+            db.token("sup").await,
+        ];
+        let zhang = field_client(db.dir.path(), "zhang").await;
+        let li = field_client(db.dir.path(), "li").await;
+        Some(Self {
+            db,
+            server,
+            tokens,
+            zhang,
+            li,
+        })
+    }
+}

@@ -6,6 +6,7 @@ use linli_sync_core::automerge::{transaction::Transactable, ReadDoc, ROOT};
 use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 
 use crate::harness::{
+    Street,
     field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
 };
 use crate::on_both_backends;
@@ -337,40 +338,6 @@ async fn supervisors_review_volunteer_hours(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(supervisors_review_volunteer_hours);
-
-/// Two workers of one grid (zhang, li) with their devices, and their street's supervisor.
-struct Street {
-    db: TestDb,
-    server: ServerProcess,
-    /// Access tokens of zhang, li and the supervisor.
-    tokens: [String; 3],
-    zhang: linli_field::FieldClient,
-    li: linli_field::FieldClient,
-}
-
-impl Street {
-    async fn start(backend: Backend) -> Option<Self> {
-        let db = TestDb::new(backend).await?;
-        db.add_user("zhang", "worker", GRID, None).await;
-        db.add_user("li", "worker", GRID, None).await;
-        db.add_user("sup", "supervisor", "c01/s01", None).await;
-        let server = ServerProcess::start_with(&db, &[]).await;
-        let tokens = [
-            db.token("zhang").await,
-            db.token("li").await,
-            db.token("sup").await,
-        ];
-        let zhang = field_client(db.dir.path(), "zhang").await;
-        let li = field_client(db.dir.path(), "li").await;
-        Some(Self {
-            db,
-            server,
-            tokens,
-            zhang,
-            li,
-        })
-    }
-}
 
 fn registration(address: &str, member_id: &str, visit_id: &str) -> Household {
     Household {

@@ -11,9 +11,9 @@ use linli_field::NewVisit;
 use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 use serde_json::json;
 
-use super::{get_json, GRID, STREET};
+use super::{get_json, GRID};
 use crate::harness::{
-    field_client, http_get_bytes, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+    http_get_bytes, http_post_json, sync_as, Backend, Street,
 };
 use crate::on_both_backends;
 
@@ -60,20 +60,16 @@ fn names(rows: &serde_json::Value) -> Vec<String> {
 }
 
 async fn merged_households_count_each_person_once(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", STREET, None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
-    let mut li = field_client(db.dir.path(), "li").await;
 
     // The same family of three, registered apart; li missed the wife's birth year and met a
     // grandchild zhang did not.

@@ -10,8 +10,8 @@ use linli_field::MemberEdit;
 use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 use serde_json::json;
 
-use super::{day, errors, get_json, js_edit, GRID, STREET};
-use crate::harness::{field_client, http_post_json, sync_as, Backend, ServerProcess, TestDb};
+use super::{day, errors, get_json, js_edit, GRID};
+use crate::harness::{http_post_json, sync_as, Backend, Street};
 use crate::on_both_backends;
 
 fn residents(rows: &serde_json::Value) -> Vec<String> {
@@ -26,18 +26,16 @@ fn residents(rows: &serde_json::Value) -> Vec<String> {
 }
 
 async fn removal_concurrent_with_an_edit_opens_an_item(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", STREET, None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
     let member = |name: &str, relation: &str| Member {
         name: name.into(),
         relation: relation.into(),
@@ -45,7 +43,6 @@ async fn removal_concurrent_with_an_edit_opens_an_item(backend: Backend) {
         phone: "13800000000".into(),
         ..Member::default()
     };
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
     let house = zhang
         .create(&Household {
             kind: "household".into(),
@@ -61,7 +58,6 @@ async fn removal_concurrent_with_an_edit_opens_an_item(backend: Backend) {
         .await
         .unwrap();
     sync_as(&mut zhang, &server, Some(&tz)).await;
-    let mut li = field_client(db.dir.path(), "li").await;
     li.pull(house);
     sync_as(&mut li, &server, Some(&tl)).await;
 

@@ -9,8 +9,8 @@ use linli_sync_core::automerge::{transaction::Transactable, ROOT};
 use linli_sync_core::contract::{Household, SCHEMA_VERSION};
 use serde_json::json;
 
-use super::{get_json, GRID, STREET};
-use crate::harness::{field_client, http_post_json, sync_as, Backend, ServerProcess, TestDb};
+use super::{get_json, GRID};
+use crate::harness::{http_post_json, sync_as, Backend, ServerProcess, Street};
 use crate::on_both_backends;
 
 fn set_address(
@@ -30,20 +30,17 @@ fn address_of(client: &linli_field::FieldClient, id: &linli_sync_core::DocumentI
 }
 
 async fn stale_resolutions_write_nothing(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", STREET, None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
 
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
     let house = zhang
         .create(&Household {
             kind: "household".into(),
@@ -55,7 +52,6 @@ async fn stale_resolutions_write_nothing(backend: Backend) {
         .await
         .unwrap();
     sync_as(&mut zhang, &server, Some(&tz)).await;
-    let mut li = field_client(db.dir.path(), "li").await;
     li.pull(house);
     sync_as(&mut li, &server, Some(&tl)).await;
 
@@ -133,19 +129,16 @@ on_both_backends!(stale_resolutions_write_nothing);
 /// made without seeing the other one): the resolution is refused with 409 and the item as it
 /// is now; made again on the new version, it is written.
 async fn changed_conflicts_ask_again(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
         return;
     };
-    db.add_user("zhang", "worker", GRID, None).await;
-    db.add_user("li", "worker", GRID, None).await;
-    db.add_user("sup", "supervisor", STREET, None).await;
-    let server = ServerProcess::start_with(&db, &[]).await;
-    let (tz, tl, ts) = (
-        db.token("zhang").await,
-        db.token("li").await,
-        db.token("sup").await,
-    );
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
     let house = zhang
         .create(&Household {
             kind: "household".into(),
@@ -157,7 +150,6 @@ async fn changed_conflicts_ask_again(backend: Backend) {
         .await
         .unwrap();
     sync_as(&mut zhang, &server, Some(&tz)).await;
-    let mut li = field_client(db.dir.path(), "li").await;
     li.pull(house);
     sync_as(&mut li, &server, Some(&tl)).await;
     zhang
