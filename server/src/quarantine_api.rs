@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use base64::Engine;
-use linli_sync_core::access::{Principal, Role};
+use linli_sync_core::access::Principal;
 use linli_sync_core::contract::OrgPath;
 use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{authenticate, bearer};
 use crate::doc_actor::DocCommand;
 use crate::error::AppError;
+use crate::review_api::{reviewer, supervisor, ListQuery};
 use crate::store::quarantine::QuarantineRow;
 use crate::store::{Origin, QuarantineEntry};
 use crate::AppState;
@@ -81,25 +82,6 @@ pub async fn hand_over(
     Ok(Json(serde_json::json!({ "kept": req.changes.len() })))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct QuarantineQuery {
-    /// `open` (the default), `accepted` or `dismissed`.
-    #[serde(default = "open")]
-    pub status: String,
-    #[serde(default = "fifty")]
-    pub limit: i64,
-    #[serde(default)]
-    pub offset: i64,
-}
-
-fn open() -> String {
-    "open".into()
-}
-
-fn fifty() -> i64 {
-    50
-}
-
 /// A refused change as supervisors see it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QuarantineItem {
@@ -161,32 +143,15 @@ fn item(row: QuarantineRow) -> QuarantineItem {
     }
 }
 
-/// A supervisor or admin (reading); a supervisor (deciding).
-async fn reviewer(
-    app: &AppState,
-    headers: &HeaderMap,
-    deciding: bool,
-) -> Result<Principal, AppError> {
-    let token = bearer(headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
-    match who.role {
-        Role::Supervisor => Ok(who),
-        Role::Admin if !deciding => Ok(who),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 /// `GET /api/quarantine?status=open&limit=50&offset=0`: refused changes in the caller's
 /// scope: who, which device, when, what and the rule (supervisors and admins).
-#[utoipa::path(get, path = "/api/quarantine", tag = "review", params(QuarantineQuery), security(("bearer" = [])), responses((status = 200, body = [QuarantineItem])))]
+#[utoipa::path(get, path = "/api/quarantine", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [QuarantineItem])))]
 pub async fn list(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<QuarantineQuery>,
+    Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<QuarantineItem>>, AppError> {
-    let who = reviewer(&app, &headers, false).await?;
+    let who = reviewer(&app, &headers).await?;
     let rows = app
         .hub
         .store()
@@ -241,7 +206,7 @@ pub async fn accept(
     Path(id): Path<i64>,
     Json(req): Json<Decision>,
 ) -> Result<Json<QuarantineItem>, AppError> {
-    let who = reviewer(&app, &headers, true).await?;
+    let who = supervisor(&app, &headers).await?;
     let row = open_item(&app, &who, id).await?;
     let shown = item(row.clone());
     if !shown.can_accept {
@@ -290,7 +255,7 @@ pub async fn dismiss(
     Path(id): Path<i64>,
     Json(req): Json<Decision>,
 ) -> Result<Json<QuarantineItem>, AppError> {
-    let who = reviewer(&app, &headers, true).await?;
+    let who = supervisor(&app, &headers).await?;
     let row = open_item(&app, &who, id).await?;
     decide(&app, &who, &row, "dismissed", &req.note).await
 }

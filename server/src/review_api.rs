@@ -21,7 +21,8 @@ use linli_sync_core::conflicts::ConflictValue;
 /// Longest page a list returns.
 const MAX_PAGE: i64 = 500;
 
-async fn reviewer(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+/// The caller, when a supervisor or an admin (who read review data).
+pub(crate) async fn reviewer(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let token = bearer(headers, None).ok_or(AppError::Unauthorized)?;
     let who = authenticate(&app.keys, app.hub.store(), &token)
         .await?
@@ -422,7 +423,8 @@ pub async fn review_households(
     Ok(Json(serde_json::json!({ "reviewed": count })))
 }
 
-async fn supervisor(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+/// The caller, when a supervisor (who decide).
+pub(crate) async fn supervisor(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let who = reviewer(app, headers).await?;
     if who.role == Role::Supervisor {
         Ok(who)
@@ -869,27 +871,12 @@ pub async fn merge_duplicate(
     }
     let same: Vec<(String, String)> = matched.same.iter().chain(&req.same).cloned().collect();
     let plan = merge::plan(&keep, &merged, &same, None);
-    let step = |step: MergeStep| {
-        let who = who.clone();
-        move |reply| DocCommand::Merge {
-            step,
-            by: who,
-            reply,
-        }
+    let absorb = MergeStep::Absorb {
+        other: Box::new(merged.clone()),
+        plan: plan.clone(),
     };
-    ask(
-        &app,
-        &req.keep,
-        step(MergeStep::Absorb {
-            other: Box::new(merged.clone()),
-            plan: plan.clone(),
-        }),
-    )
-    .await?
-    .map_err(AppError::BadRequest)?;
-    ask(&app, &other, step(MergeStep::Mark(Some(req.keep.clone()))))
-        .await?
-        .map_err(AppError::BadRequest)?;
+    merge_step(&app, &who, &req.keep, absorb).await?;
+    merge_step(&app, &who, &other, MergeStep::Mark(Some(req.keep.clone()))).await?;
     let json = serde_json::to_string(&plan).unwrap_or_default();
     store
         .record_merge(id, &req.keep, &other, &json, &who.user)
@@ -911,6 +898,19 @@ pub async fn merge_duplicate(
         "added_members": plan.added_members,
         "added_visits": plan.added_visits,
     })))
+}
+
+/// Writes one merge step into `doc` as `who`'s change; answers once it is durable.
+async fn merge_step(
+    app: &AppState,
+    who: &Principal,
+    doc: &str,
+    step: MergeStep,
+) -> Result<(), AppError> {
+    let by = who.clone();
+    ask(app, doc, |reply| DocCommand::Merge { step, by, reply })
+        .await?
+        .map_err(AppError::BadRequest)
 }
 
 /// `POST /api/duplicates/{id}/dismiss`: "not a duplicate": the pair is never offered again.
@@ -962,20 +962,8 @@ pub async fn undo_merge(
         .ok_or(AppError::NotFound)?;
     let plan: linli_sync_core::merge::MergePlan =
         serde_json::from_str(&record.plan).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let step = |step: MergeStep| {
-        let who = who.clone();
-        move |reply| DocCommand::Merge {
-            step,
-            by: who,
-            reply,
-        }
-    };
-    ask(&app, &record.merged, step(MergeStep::Mark(None)))
-        .await?
-        .map_err(AppError::BadRequest)?;
-    ask(&app, &record.kept, step(MergeStep::Undo(plan)))
-        .await?
-        .map_err(AppError::BadRequest)?;
+    merge_step(&app, &who, &record.merged, MergeStep::Mark(None)).await?;
+    merge_step(&app, &who, &record.kept, MergeStep::Undo(plan)).await?;
     store.undo_merge(&record, &who.user).await?;
     store
         .audit(

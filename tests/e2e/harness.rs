@@ -455,7 +455,8 @@ impl Street {
     /// Fresh database and server, the three users, a token each and the workers' devices.
     pub async fn start(backend: Backend) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        db.add_user("zhang", "worker", "c01/s01/m01/g01", None).await;
+        db.add_user("zhang", "worker", "c01/s01/m01/g01", None)
+            .await;
         db.add_user("li", "worker", "c01/s01/m01/g01", None).await;
         db.add_user("sup", "supervisor", "c01/s01", None).await;
         let server = ServerProcess::start_with(&db, &[]).await;

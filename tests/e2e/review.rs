@@ -6,8 +6,7 @@ use linli_sync_core::automerge::{transaction::Transactable, ReadDoc, ROOT};
 use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 
 use crate::harness::{
-    Street,
-    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, Street, TestDb,
 };
 use crate::on_both_backends;
 

@@ -12,9 +12,7 @@ use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 use serde_json::json;
 
 use super::{get_json, GRID};
-use crate::harness::{
-    http_get_bytes, http_post_json, sync_as, Backend, Street,
-};
+use crate::harness::{http_get_bytes, http_post_json, sync_as, Backend, Street};
 use crate::on_both_backends;
 
 fn person(name: &str, year: Option<i64>, relation: &str, tail: &str) -> Member {
