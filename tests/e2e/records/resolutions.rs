@@ -24,6 +24,43 @@ fn set_address(
     }
 }
 
+/// The two workers' devices with their tokens.
+struct Devices<'a> {
+    zhang: &'a mut linli_field::FieldClient,
+    li: &'a mut linli_field::FieldClient,
+    tz: &'a str,
+    tl: &'a str,
+}
+
+/// Zhang registers a household at `addresses[0]`; both devices hold it; offline, zhang
+/// writes `addresses[1]` and li `addresses[2]`; both sync: one open address conflict.
+async fn address_conflict(
+    d: &mut Devices<'_>,
+    server: &ServerProcess,
+    addresses: [&'static str; 3],
+) -> linli_sync_core::DocumentId {
+    let house = d
+        .zhang
+        .create(&Household {
+            kind: "household".into(),
+            schema: SCHEMA_VERSION,
+            org: GRID.into(),
+            address: addresses[0].into(),
+            ..Household::default()
+        })
+        .await
+        .unwrap();
+    sync_as(d.zhang, server, Some(d.tz)).await;
+    d.li.pull(house);
+    sync_as(d.li, server, Some(d.tl)).await;
+    let [_, a, b] = addresses;
+    d.zhang.change(&house, set_address(a)).await.unwrap();
+    d.li.change(&house, set_address(b)).await.unwrap();
+    sync_as(d.zhang, server, Some(d.tz)).await;
+    sync_as(d.li, server, Some(d.tl)).await;
+    house
+}
+
 fn address_of(client: &linli_field::FieldClient, id: &linli_sync_core::DocumentId) -> String {
     let doc = client.document(id).expect("held");
     linli_sync_core::contract::root_string(doc, "address").unwrap_or_default()
@@ -41,30 +78,18 @@ async fn stale_resolutions_write_nothing(backend: Backend) {
         return;
     };
 
-    let house = zhang
-        .create(&Household {
-            kind: "household".into(),
-            schema: SCHEMA_VERSION,
-            org: GRID.into(),
-            address: "幸福路 6号".into(),
-            ..Household::default()
-        })
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    li.pull(house);
-    sync_as(&mut li, &server, Some(&tl)).await;
-
     // Offline, both correct the address differently: one open conflict.
-    zhang
-        .change(&house, set_address("幸福路 6号 1单元"))
-        .await
-        .unwrap();
-    li.change(&house, set_address("幸福路 6号 2单元"))
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    sync_as(&mut li, &server, Some(&tl)).await;
+    let house = address_conflict(
+        &mut Devices {
+            zhang: &mut zhang,
+            li: &mut li,
+            tz: &tz,
+            tl: &tl,
+        },
+        &server,
+        ["幸福路 6号", "幸福路 6号 1单元", "幸福路 6号 2单元"],
+    )
+    .await;
     let items = get_json(&server, "/api/conflicts", &ts).await;
     let item = items
         .as_array()
@@ -139,28 +164,17 @@ async fn changed_conflicts_ask_again(backend: Backend) {
     else {
         return;
     };
-    let house = zhang
-        .create(&Household {
-            kind: "household".into(),
-            schema: SCHEMA_VERSION,
-            org: GRID.into(),
-            address: "幸福路 7号".into(),
-            ..Household::default()
-        })
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    li.pull(house);
-    sync_as(&mut li, &server, Some(&tl)).await;
-    zhang
-        .change(&house, set_address("幸福路 7号 东"))
-        .await
-        .unwrap();
-    li.change(&house, set_address("幸福路 7号 西"))
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    sync_as(&mut li, &server, Some(&tl)).await;
+    let house = address_conflict(
+        &mut Devices {
+            zhang: &mut zhang,
+            li: &mut li,
+            tz: &tz,
+            tl: &tl,
+        },
+        &server,
+        ["幸福路 7号", "幸福路 7号 东", "幸福路 7号 西"],
+    )
+    .await;
     let seen = get_json(&server, "/api/conflicts", &ts).await[0].clone();
     assert_eq!(seen["path"], "address");
 
