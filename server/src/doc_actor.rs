@@ -446,6 +446,7 @@ impl Actor {
             let resume = self.resume_state(&peer).await;
             self.sync
                 .add_peer(peer.id.clone(), peer.principal.clone(), resume);
+            self.audit_emergency_read(&peer).await;
         }
         let peer_id = peer.id.clone();
         self.links.insert(peer_id.clone(), Link { peer, raw_id });
@@ -480,6 +481,31 @@ impl Actor {
                 tracing::info!(document = %self.key, peer = %peer_id, error = %e, "refused a sync message");
                 self.send_error(&peer_id, &format!("document {}: {e}", self.key));
             }
+        }
+    }
+
+    /// A peer reading this document only through an emergency grant: audited, once per
+    /// connection (its writes are refused: `access::may_write_in`).
+    async fn audit_emergency_read(&self, peer: &PeerLink) {
+        let (Some(who), Existence::Stored(root)) = (&peer.principal, self.sync.existence()) else {
+            return;
+        };
+        if !linli_sync_core::access::reads_by_grant(who, &root.org) {
+            return;
+        }
+        if let Err(e) = self
+            .hub
+            .store()
+            .audit(
+                Some(&who.user),
+                "emergency_read",
+                Some(&self.key),
+                Some(root.org.as_str()),
+                None,
+            )
+            .await
+        {
+            tracing::warn!(document = %self.key, error = %e, "could not audit an emergency read");
         }
     }
 

@@ -201,7 +201,7 @@ fn router(state: AppState) -> Router {
         .route("/api/refresh", axum::routing::post(auth::api::refresh))
         .route(
             "/api/emergency-access",
-            axum::routing::post(auth::api::emergency_access),
+            get(auth::api::active_grants).post(auth::api::emergency_access),
         )
         .route(
             "/api/orgs",

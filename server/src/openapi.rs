@@ -16,6 +16,7 @@ use crate::{admin_api, auth, documents_api, quarantine_api, review_api};
         auth::api::login,
         auth::api::refresh,
         auth::api::emergency_access,
+        auth::api::active_grants,
         admin_api::add_org,
         admin_api::list_orgs,
         admin_api::add_user,

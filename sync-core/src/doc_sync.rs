@@ -340,8 +340,20 @@ impl DocumentSync {
             // A new document is judged as a whole when its root is complete (`take_commit`).
             return Ok(Received::Applied);
         };
-        let judgement =
+        let mut judgement =
             access::judge_patches(&who, root.kind, &self.doc, &before, &patches, Some(now_ms));
+        if !access::may_write_in(&who, &root.org) {
+            // Read access by an emergency grant: every write is refused and undone.
+            judgement.implausible.clear();
+            judgement.refused = access::field_writes(&self.doc, &patches)
+                .into_iter()
+                .map(|w| {
+                    let path = w.path_string();
+                    let org = root.org.to_string();
+                    (w, access::Violation::ReadOnly { path, org })
+                })
+                .collect();
+        }
         let flags = stable_paths(&self.doc, judgement.implausible);
         self.flags.extend(flags);
         let refused = judgement.refused;

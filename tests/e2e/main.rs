@@ -11,6 +11,7 @@ mod harness;
 mod indicators;
 
 mod access;
+mod attacks;
 mod auth;
 mod backup;
 mod crash;

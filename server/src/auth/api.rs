@@ -234,3 +234,48 @@ pub async fn emergency_access(
         expires_at_ms: expires,
     }))
 }
+
+/// An emergency grant as the supervisors it concerns see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ActiveGrant {
+    pub user: String,
+    pub org: String,
+    pub reason: String,
+    pub granted_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// `GET /api/emergency-access`: the unexpired emergency grants that reach into the caller's
+/// scope or contain it (supervisors and admins), so a unit's supervisors see who may read
+/// their records and why.
+#[utoipa::path(get, path = "/api/emergency-access", tag = "auth", security(("bearer" = [])), responses((status = 200, body = [ActiveGrant]), (status = 403)))]
+pub async fn active_grants(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ActiveGrant>>, AppError> {
+    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
+    let who = authenticate(&app.keys, app.hub.store(), &token)
+        .await?
+        .principal;
+    if !matches!(who.role, Role::Supervisor | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let grants = app.hub.store().active_grants_all().await?;
+    Ok(Json(
+        grants
+            .into_iter()
+            .filter(|(_, org, _, _, _)| {
+                OrgPath::parse(org).is_ok_and(|o| o.contains(&who.org) || who.org.contains(&o))
+            })
+            .map(
+                |(user, org, reason, granted_at_ms, expires_at_ms)| ActiveGrant {
+                    user,
+                    org,
+                    reason,
+                    granted_at_ms,
+                    expires_at_ms,
+                },
+            )
+            .collect(),
+    ))
+}

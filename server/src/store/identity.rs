@@ -221,6 +221,18 @@ impl Store {
         })
     }
 
+    /// Every unexpired emergency grant: (user, org, reason, granted_at, expires_at).
+    pub async fn active_grants_all(
+        &self,
+    ) -> Result<Vec<(String, String, String, i64, i64)>, sqlx::Error> {
+        let now = now_ms();
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT user_name, org, reason, granted_at, expires_at FROM emergency_grants WHERE expires_at > $1 ORDER BY id")
+                .bind(now).fetch_all(pool).await?;
+            rows.iter().map(|r| Ok((r.try_get("user_name")?, r.try_get("org")?, r.try_get("reason")?, r.try_get("granted_at")?, r.try_get("expires_at")?))).collect()
+        })
+    }
+
     /// Org paths a user has unexpired emergency read access to.
     pub async fn active_grants(&self, user: &str) -> Result<Vec<String>, sqlx::Error> {
         let now = now_ms();

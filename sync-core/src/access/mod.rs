@@ -103,12 +103,26 @@ pub enum Violation {
         kind: &'static str,
         path: String,
     },
+    #[error("`{path}`: access to {org} is read-only (emergency access reads, never writes)")]
+    ReadOnly { path: String, org: String },
     #[error("`{0}` may not be deleted: mark the member removed (`removed_reason`, `removed_on`)")]
     Deleted(String),
     #[error("{0}")]
     Value(#[from] FieldError),
     #[error("`{path}`: more than {MINUTES_PER_DAY} minutes logged for {date}")]
     DayLimit { path: String, date: String },
+}
+
+/// May `who` write into documents of `org`? Only within their own scope: what an emergency
+/// grant opens (`extra_read`) is read-only, on every path.
+pub fn may_write_in(who: &Principal, org: &OrgPath) -> bool {
+    who.in_scope(org)
+}
+
+/// Reads `who` makes only through an emergency grant (the document is outside their own
+/// scope): each is audited.
+pub fn reads_by_grant(who: &Principal, org: &OrgPath) -> bool {
+    who.role != Role::Admin && !who.in_scope(org) && who.extra_read.iter().any(|o| o.contains(org))
 }
 
 /// May `who` create a document with this root? (`owner`: the volunteer document's `user`.)
