@@ -29,6 +29,16 @@ impl Cell {
             Cell::Empty => String::new(),
         }
     }
+
+    /// The cell as CSV text. Text a spreadsheet would take for a formula (starting with `=`,
+    /// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP's "CSV
+    /// Injection" page advises; numbers and dates are written as they are.
+    pub fn csv_text(&self) -> String {
+        match self {
+            Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
+            other => other.text(),
+        }
+    }
 }
 
 /// A table ready to write.
@@ -299,7 +309,7 @@ pub fn to_csv(table: &Table) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(&mut out);
         let _ = w.write_record(&table.headers);
         for row in &table.rows {
-            let _ = w.write_record(row.iter().map(Cell::text));
+            let _ = w.write_record(row.iter().map(Cell::csv_text));
         }
         let _ = w.flush();
     }

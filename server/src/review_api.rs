@@ -511,10 +511,7 @@ pub struct IndicatorReport {
 }
 
 fn is_date(s: &str) -> bool {
-    s.len() == 10
-        && s.as_bytes()[4] == b'-'
-        && s.as_bytes()[7] == b'-'
-        && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
+    linli_sync_core::calendar::is_date(s)
 }
 
 /// `GET /api/indicators?org=c01/s01&from=2026-11-01&to=2026-11-30` (defaults: the caller's
@@ -589,6 +586,11 @@ pub async fn export(
     let mut indicators = Vec::new();
     if dataset == Dataset::Indicators {
         let to = q.to.clone().unwrap_or_else(crate::clock::today_utc);
+        if !is_date(&to) || q.from.as_deref().is_some_and(|f| !is_date(f)) {
+            return Err(AppError::BadRequest(
+                "from and to are dates YYYY-MM-DD".into(),
+            ));
+        }
         let from = q
             .from
             .clone()

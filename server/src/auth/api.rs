@@ -24,6 +24,33 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
+/// Longest user name, password and device name a login may carry (checked before anything
+/// is looked up, rate-limited or audited).
+const MAX_NAME_CHARS: usize = 64;
+const MAX_PASSWORD_BYTES: usize = 1024;
+const MAX_DEVICE_NAME_CHARS: usize = 200;
+
+impl LoginRequest {
+    fn check(&self) -> Result<(), AppError> {
+        if self.name.is_empty() || self.name.chars().count() > MAX_NAME_CHARS {
+            return Err(AppError::BadRequest(format!(
+                "name: 1 to {MAX_NAME_CHARS} characters"
+            )));
+        }
+        if self.password.len() > MAX_PASSWORD_BYTES {
+            return Err(AppError::BadRequest(format!(
+                "password: at most {MAX_PASSWORD_BYTES} bytes"
+            )));
+        }
+        if self.device_name.chars().count() > MAX_DEVICE_NAME_CHARS {
+            return Err(AppError::BadRequest(format!(
+                "device_name: at most {MAX_DEVICE_NAME_CHARS} characters"
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -49,6 +76,7 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
+    req.check()?;
     let store = app.hub.store();
     let address = addr.ip().to_string();
     if !app.limiter.allow(&req.name, addr.ip()) {
@@ -130,6 +158,9 @@ pub async fn refresh(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<RefreshRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
+    if req.refresh_token.len() > 256 {
+        return Err(AppError::Unauthorized);
+    }
     let store = app.hub.store();
     let address = addr.ip().to_string();
     match store
@@ -209,6 +240,11 @@ pub async fn emergency_access(
     }
     let org = OrgPath::parse(&req.org).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let reason = req.reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "reason: at most 500 characters".into(),
+        ));
+    }
     if reason.chars().count() < 4 {
         return Err(AppError::BadRequest(
             "state the reason for emergency access".into(),

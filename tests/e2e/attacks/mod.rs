@@ -2,3 +2,4 @@
 //! stock JS client, raw requests), on both databases where storage is involved.
 
 mod emergency;
+mod inputs;
