@@ -316,6 +316,20 @@ pub fn to_csv(table: &Table) -> Vec<u8> {
     out
 }
 
+/// Most characters an XLSX cell holds (Excel's limit; rust_xlsxwriter refuses more).
+const XLSX_CELL_CHARS: usize = 32_767;
+
+/// Text as an XLSX cell takes it: cut to Excel's limit, ending in "…" where it was cut, so
+/// that stored data (from before the contract bounded text) never breaks an export.
+fn xlsx_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().count() <= XLSX_CELL_CHARS {
+        return s.into();
+    }
+    let mut cut: String = s.chars().take(XLSX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut.into()
+}
+
 /// The table as an XLSX workbook with one sheet.
 pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
@@ -332,7 +346,7 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
             let c = c as u16;
             match cell {
                 Cell::Text(s) => {
-                    ws.write_string(r, c, s)?;
+                    ws.write_string(r, c, xlsx_text(s).as_ref())?;
                 }
                 Cell::Int(i) => {
                     ws.write_number(r, c, *i as f64)?;

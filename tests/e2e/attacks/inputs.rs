@@ -151,3 +151,70 @@ async fn csv_cells_never_start_a_formula(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(csv_cells_never_start_a_formula);
+
+/// Item 15: one stored field longer than an XLSX cell holds (32,767 characters: possible in
+/// data stored before the contract bounded text) broke the XLSX export of every enclosing
+/// org. Exports never fail on stored data: the cell is cut, and says so.
+async fn xlsx_exports_survive_oversized_stored_text(backend: Backend) {
+    use linli_server::store::projection::{Projection, ProjectionWrite};
+    use linli_server::store::{CommitExtras, NewChange, Origin};
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    // Stored as it was before text was bounded: straight into the store.
+    let store = db.store().await;
+    let mut doc = linli_sync_core::automerge::Automerge::new();
+    let mut tx = doc.transaction();
+    linli_sync_core::autosurgeon::reconcile(
+        &mut tx,
+        &Household {
+            kind: "household".into(),
+            schema: SCHEMA_VERSION,
+            org: "c01/s01/m01/g01".into(),
+            address: "长".repeat(40_000),
+            ..Household::default()
+        },
+    )
+    .unwrap();
+    tx.commit();
+    let root = linli_sync_core::contract::validate_root(&doc).unwrap();
+    let changes: Vec<NewChange> = doc
+        .get_changes(&[])
+        .iter()
+        .map(NewChange::from_change)
+        .collect();
+    let id = linli_sync_core::DocumentId::from_bytes(rand::random()).to_string();
+    store
+        .commit(
+            &id,
+            Some(&root),
+            &changes,
+            &Origin::default(),
+            &CommitExtras {
+                projection: Projection::of(&doc, &root, "Asia/Shanghai")
+                    .map(|p| ProjectionWrite::full(root.org.to_string(), p)),
+                ..CommitExtras::default()
+            },
+        )
+        .await
+        .unwrap();
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let token = db.token("sup").await;
+    let (status, bytes) = http_get_bytes(&server.addr, "/api/export/households.xlsx", &token).await;
+    assert_eq!(
+        status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+    );
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a valid XLSX");
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let address = sheet.rows().nth(1).unwrap()[2].to_string();
+    assert_eq!(address.chars().count(), 32_767);
+    assert!(address.ends_with('…'));
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(xlsx_exports_survive_oversized_stored_text);
