@@ -235,11 +235,15 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
     }
 }
 
-/// The actor a person's server-side edits (settlements) are written as: stable per user, so
-/// history shows who settled what.
-fn person_actor(user: &str) -> ActorId {
+/// The actor a person's edits made on the server (reviews, settlements, merges) are written
+/// as: one per user, derived with this process's secret so that nobody can compute it and
+/// write with it first (the history would then show their device as the approval's author).
+fn person_actor(secret: &[u8; 32], user: &str) -> ActorId {
     use sha2::Digest;
-    ActorId::from(sha2::Sha256::digest(format!("linli-user:{user}").as_bytes())[..16].to_vec())
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(secret);
+    hasher.update(format!("linli-user:{user}").as_bytes());
+    ActorId::from(hasher.finalize()[..16].to_vec())
 }
 
 /// Loads a document from the store, or starts a tentative one. Also returns how many changes
@@ -324,7 +328,7 @@ impl Actor {
                 by,
                 reply,
             } => {
-                let actor = person_actor(&by.user);
+                let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
                 let message = format!("linli: review by {}", by.user);
                 let kind = match self.sync.existence() {
                     Existence::Stored(root) => Some(root.kind),
@@ -378,14 +382,14 @@ impl Actor {
                 by,
                 reply,
             } => {
-                let actor = person_actor(&by.user);
+                let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
                 let result = self
                     .sync
                     .settle(&path, &value, &seen, &actor, &by, now_ms() / 1000);
                 self.reply_when_durable(result, reply);
             }
             DocCommand::ApplyWrites { writes, by, reply } => {
-                let actor = person_actor(&by.user);
+                let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
                 let message = format!("linli: accepted from quarantine by {}", by.user);
                 let result = match self.sync.existence() {
                     Existence::Stored(root) => {
@@ -715,7 +719,7 @@ impl Actor {
         if !is_household {
             return Err(review::ReviewError::BadDecision("merge".into()));
         }
-        let actor = person_actor(&by.user);
+        let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
         let message = format!("linli: duplicate merge by {}", by.user);
         self.sync
             .server_edit(&actor, by, now_ms() / 1000, &message, |tx| match step {

@@ -41,6 +41,8 @@ pub struct HubSettings {
     pub node_id: String,
     /// The time zone visits are projected (dated) in.
     pub time_zone: String,
+    /// Random per process: people's server-side actors are derived with it (unguessable).
+    pub actor_secret: [u8; 32],
 }
 
 /// A command could not be queued: the document's queue stayed full for the whole wait.
@@ -317,6 +319,7 @@ mod tests {
                 queue_wait: wait,
                 node_id: "test".into(),
                 time_zone: linli_sync_core::calendar::DEFAULT_TIME_ZONE.into(),
+                actor_secret: rand::random(),
             },
             TaskTracker::new(),
             CancellationToken::new(),

@@ -96,6 +96,7 @@ pub async fn serve(
         queue_wait: config.doc_queue_wait(),
         node_id: cluster::node_id(),
         time_zone: config.time_zone.clone(),
+        actor_secret: rand::random(),
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let connections =

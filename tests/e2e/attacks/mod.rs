@@ -1,5 +1,6 @@
 //! "Security, second round": each defect an attack run found, as the attack was made (the
 //! stock JS client, raw requests), on both databases where storage is involved.
 
+mod actors;
 mod emergency;
 mod inputs;
