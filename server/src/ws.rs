@@ -19,7 +19,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use linli_sync_core::connection::{Inbound, ServerConnection};
-use linli_sync_core::wire::PeerMetadata;
+use linli_sync_core::wire::{PeerId, PeerMetadata};
 use linli_sync_core::DocumentId;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
@@ -112,6 +112,9 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
         },
     );
     let mut touched: HashSet<DocumentId> = HashSet::new();
+    // The peer id this connection joined as: kept for the clean-up even when a protocol error
+    // closes the session (which forgets its remote).
+    let mut joined: Option<PeerId> = None;
     let ping_every = config.ping_interval();
     let mut ping = tokio::time::interval(ping_every);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -195,6 +198,7 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
             Inbound::Reply(frames) => {
                 if let Some(peer) = session.remote() {
                     hub.peer_joined(peer, conn, kill.clone());
+                    joined = Some(peer.clone());
                 }
                 for f in frames {
                     outbox.send(Outgoing::Frame(f));
@@ -283,7 +287,7 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
         }
     }
 
-    if let Some(peer) = session.remote() {
+    if let Some(peer) = joined.as_ref() {
         for id in touched {
             // Never dropped: the actor saves the peer's sync state and forgets it.
             hub.send_if_loaded(

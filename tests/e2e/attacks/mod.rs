@@ -2,5 +2,6 @@
 //! stock JS client, raw requests), on both databases where storage is involved.
 
 mod actors;
+mod cleanup;
 mod emergency;
 mod inputs;
