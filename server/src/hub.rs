@@ -60,7 +60,9 @@ struct Inner {
     committer: GroupCommitter,
     settings: HubSettings,
     docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
-    peers: Mutex<HashMap<PeerId, (u64, CancellationToken)>>,
+    /// Connected peers: the connection holding each peer id, its device (authenticated
+    /// connections) and the token that ends it.
+    peers: Mutex<HashMap<PeerId, (u64, Option<String>, CancellationToken)>>,
     devices: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
@@ -231,20 +233,28 @@ impl Hub {
         }
     }
 
-    /// Records that `peer` joined on connection `conn`; an older connection of the same peer
-    /// is ended (as the reference server does).
-    pub fn peer_joined(&self, peer: &PeerId, conn: u64, kill: CancellationToken) {
-        let old = self
-            .inner
-            .peers
-            .lock()
-            .expect("peer lock")
-            .insert(peer.clone(), (conn, kill));
-        if let Some((old_conn, old_kill)) = old {
-            if old_conn != conn {
+    /// Records that `peer` joined on connection `conn` of `device` (`None`: unauthenticated,
+    /// development only). A peer id belongs to the device whose connection holds it: a newer
+    /// connection of the same device takes it over and the older one is ended (a reconnect,
+    /// as the reference server does); another device may not have it, and false is returned.
+    pub fn peer_joined(
+        &self,
+        peer: &PeerId,
+        conn: u64,
+        device: Option<&str>,
+        kill: CancellationToken,
+    ) -> bool {
+        let mut peers = self.inner.peers.lock().expect("peer lock");
+        if let Some((old_conn, old_device, old_kill)) = peers.get(peer) {
+            if *old_conn != conn {
+                if old_device.as_deref() != device {
+                    return false;
+                }
                 old_kill.cancel();
             }
         }
+        peers.insert(peer.clone(), (conn, device.map(str::to_owned), kill));
+        true
     }
 
     /// Records that connection `conn` is authenticated as `device`.
@@ -287,7 +297,7 @@ impl Hub {
     /// Records that connection `conn` of `peer` ended.
     pub fn peer_left(&self, peer: &PeerId, conn: u64) {
         let mut peers = self.inner.peers.lock().expect("peer lock");
-        if peers.get(peer).is_some_and(|(c, _)| *c == conn) {
+        if peers.get(peer).is_some_and(|(c, _, _)| *c == conn) {
             peers.remove(peer);
         }
     }

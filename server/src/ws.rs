@@ -197,7 +197,14 @@ async fn connection(socket: WebSocket, app: AppState, auth: Option<Authenticated
         match session.handle_frame(&bytes) {
             Inbound::Reply(frames) => {
                 if let Some(peer) = session.remote() {
-                    hub.peer_joined(peer, conn, kill.clone());
+                    let device = principal.as_ref().map(|p| p.device.as_str());
+                    if !hub.peer_joined(peer, conn, device, kill.clone()) {
+                        tracing::warn!(conn, %peer, "peer id held by another device; refused");
+                        outbox.send(Outgoing::Close(session.error_frame(
+                            "this peer id is in use by another device; join with your own",
+                        )));
+                        break;
+                    }
                     joined = Some(peer.clone());
                 }
                 for f in frames {

@@ -5,3 +5,4 @@ mod actors;
 mod cleanup;
 mod emergency;
 mod inputs;
+mod takeover;
