@@ -45,6 +45,10 @@ pub struct HubSettings {
     pub actor_secret: [u8; 32],
 }
 
+/// The connection holding a peer id: its number, its device (authenticated connections) and
+/// the token that ends it.
+type PeerHolder = (u64, Option<String>, CancellationToken);
+
 /// A command could not be queued: the document's queue stayed full for the whole wait.
 #[derive(Debug)]
 pub struct Busy;
@@ -60,9 +64,8 @@ struct Inner {
     committer: GroupCommitter,
     settings: HubSettings,
     docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
-    /// Connected peers: the connection holding each peer id, its device (authenticated
-    /// connections) and the token that ends it.
-    peers: Mutex<HashMap<PeerId, (u64, Option<String>, CancellationToken)>>,
+    /// Connected peers: the connection holding each peer id.
+    peers: Mutex<HashMap<PeerId, PeerHolder>>,
     devices: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
