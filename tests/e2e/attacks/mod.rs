@@ -5,4 +5,5 @@ mod actors;
 mod cleanup;
 mod emergency;
 mod inputs;
+mod lockout;
 mod takeover;
