@@ -29,6 +29,18 @@ async fn admin_caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, 
     }
 }
 
+/// An admin manages org units and users at or under their own unit only (a county's admin
+/// cannot create units or admins in another county).
+fn within_scope(who: &Principal, org: &str) -> Result<(), AppError> {
+    let org = linli_sync_core::contract::OrgPath::parse(org)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if who.org.contains(&org) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewOrg {
     pub path: String,
@@ -49,6 +61,7 @@ pub async fn add_org(
     Json(req): Json<NewOrg>,
 ) -> Result<Json<Org>, AppError> {
     let who = admin_caller(&app, &headers).await?;
+    within_scope(&who, &req.path)?;
     admin::add_org(app.hub.store(), &req.path, &req.name, &who.user).await?;
     Ok(Json(Org {
         path: req.path,
@@ -94,6 +107,7 @@ pub async fn add_user(
     Json(req): Json<NewUser>,
 ) -> Result<Json<User>, AppError> {
     let who = admin_caller(&app, &headers).await?;
+    within_scope(&who, &req.org)?;
     let store = app.hub.store().clone();
     admin::add_user(
         &store,

@@ -647,6 +647,15 @@ async fn admin_api_manages_orgs_users_and_devices(backend: Backend) {
     );
     let bad = serde_json::json!({"name": "x", "role": "emperor", "org": "c01"});
     assert_eq!(post("/api/users", bad, admin.clone()).await.0, 400);
+    // A county's admin manages that county only: no units or admins in another.
+    let elsewhere = serde_json::json!({"path": "c02/s01", "name": "别县街道"});
+    assert_eq!(post("/api/orgs", elsewhere, admin.clone()).await.0, 403);
+    let foreign_admin =
+        serde_json::json!({"name": "boss", "role": "admin", "org": "c02", "password": "pw"});
+    assert_eq!(
+        post("/api/users", foreign_admin, admin.clone()).await.0,
+        403
+    );
 
     let (status, body) = http_post_json(
         &server.addr,
