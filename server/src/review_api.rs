@@ -749,6 +749,22 @@ pub struct MergePlanView {
     pub added: Vec<PlanMember>,
 }
 
+/// Duplicate item `id` with `status` in the caller's scope (out of scope looks like absent).
+async fn duplicate_in_scope(
+    app: &AppState,
+    who: &Principal,
+    id: i64,
+    status: &str,
+) -> Result<crate::store::projection::DuplicateRow, AppError> {
+    app.hub
+        .store()
+        .duplicates(who.org.as_str(), status, i64::MAX, 0)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)
+}
+
 /// The open duplicate item `id` in the caller's scope, and the other registration than `keep`.
 async fn duplicate_pair(
     app: &AppState,
@@ -756,14 +772,7 @@ async fn duplicate_pair(
     id: i64,
     keep: &str,
 ) -> Result<(crate::store::projection::DuplicateRow, String), AppError> {
-    let item = app
-        .hub
-        .store()
-        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
-        .await?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or(AppError::NotFound)?;
+    let item = duplicate_in_scope(app, who, id, "open").await?;
     let other = if keep == item.first_id {
         item.second_id.clone()
     } else if keep == item.second_id {
@@ -924,10 +933,8 @@ pub async fn dismiss_duplicate(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let who = supervisor(&app, &headers).await?;
     let store = app.hub.store();
-    let open = store
-        .duplicates(who.org.as_str(), "open", i64::MAX, 0)
-        .await?;
-    if !open.iter().any(|d| d.id == id) || !store.dismiss_duplicate(id, &who.user).await? {
+    duplicate_in_scope(&app, &who, id, "open").await?;
+    if !store.dismiss_duplicate(id, &who.user).await? {
         return Err(AppError::NotFound);
     }
     store
@@ -952,12 +959,7 @@ pub async fn undo_merge(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let who = supervisor(&app, &headers).await?;
     let store = app.hub.store();
-    let merged = store
-        .duplicates(who.org.as_str(), "merged", i64::MAX, 0)
-        .await?;
-    if !merged.iter().any(|d| d.id == id) {
-        return Err(AppError::NotFound);
-    }
+    duplicate_in_scope(&app, &who, id, "merged").await?;
     let record = store
         .merge_for_duplicate(id)
         .await?
