@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 
-use super::{now_ms, Store, SQLITE_FILE};
+use super::{now_ms, BeginWrite, Store, SQLITE_FILE};
 use crate::auth::jwt::SECRET_FILE;
 
 /// The value of `format` in a backup's description.
@@ -610,7 +610,7 @@ pub async fn restore(
     let copied: Result<(), BackupError> = async {
         match &store {
             Store::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 copy_into!(&mut source, tx, &tables, &manifest, by, &detail, from);
                 tx.commit().await?;
             }

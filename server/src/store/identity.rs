@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{now_ms, Store};
+use super::{now_ms, BeginWrite, Store};
 
 /// A user as stored.
 #[derive(Debug, Clone)]
@@ -166,7 +166,7 @@ impl Store {
     pub async fn use_refresh_token(&self, token_hash: &str) -> Result<RefreshUse, sqlx::Error> {
         let now = now_ms();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query(
                 "SELECT r.device_id, r.expires_at, r.used_at, d.revoked_at FROM refresh_tokens r \
                  JOIN devices d ON d.id = r.device_id WHERE r.token_hash = $1",

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::Store;
+use super::{BeginWrite, Store};
 
 /// A merge as recorded.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Store {
     pub async fn undo_merge(&self, merge: &MergeRow, by: &str) -> Result<(), sqlx::Error> {
         let now = super::now_ms();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
                 .bind(by).bind(now).bind(merge.id).execute(&mut *tx).await?;
             sqlx::query("UPDATE duplicates SET status = 'open', merged_into = NULL, merged_by = NULL, merged_at = NULL WHERE id = $1")

@@ -55,6 +55,9 @@ pub mod merges;
 mod open;
 pub mod projection;
 pub mod quarantine;
+mod write_tx;
+
+pub(crate) use write_tx::BeginWrite;
 
 pub use catch_up::{StoredChange, StoredSince};
 pub use conflicts::ConflictRow;
@@ -428,7 +431,7 @@ impl Store {
         let now = now_ms();
         let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let outcome = commit_statements!(tx, document_id, create, changes, origin, extras, now, postgres)?;
             if matches!(outcome, CommitOutcome::Stored { .. }) {
                 tx.commit().await?;
@@ -448,7 +451,7 @@ impl Store {
         let now = now_ms();
         let postgres = matches!(self, Store::Postgres(_));
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut outcomes = Vec::with_capacity(requests.len());
             for r in requests {
                 let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
@@ -476,7 +479,7 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE document_id = $1 AND seq <= $2")
                 .bind(document_id)
                 .bind(upto_seq)

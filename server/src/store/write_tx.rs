@@ -1,0 +1,99 @@
+//! Transactions that will write.
+//!
+//! SQLite's default `BEGIN` is deferred: the transaction reads from a snapshot and asks for the
+//! write lock at its first write. If another connection committed in between, that upgrade
+//! fails at once with `SQLITE_BUSY` ("database is locked"); the busy timeout does not apply,
+//! because waiting cannot make the old snapshot current. `BEGIN IMMEDIATE` takes the write lock
+//! up front, so a concurrent writer waits its turn instead. PostgreSQL needs no such care.
+
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// Starts a transaction that reads and then writes.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+
+    /// The transaction, holding the write lock from its start where the backend needs that.
+    async fn begin_write(&self) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = Sqlite;
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = Postgres;
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use std::time::Duration;
+
+    async fn pool(file: &std::path::Path) -> SqlitePool {
+        let options = SqliteConnectOptions::new()
+            .filename(file)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10));
+        SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .unwrap()
+    }
+
+    /// A read-then-write transaction and a writer that commits between its read and its write:
+    /// both succeed, one after the other (a deferred `BEGIN` fails the first with "database is
+    /// locked").
+    #[tokio::test]
+    async fn a_writer_between_read_and_write_waits_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir.path().join("t.db")).await;
+        sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t (n) VALUES (1)")
+            .execute(&pool)
+            .await
+            .unwrap();
+
+        let mut tx = pool.begin_write().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT MAX(n) FROM t")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let other = pool.clone();
+        let writer = tokio::spawn(async move {
+            sqlx::query("INSERT INTO t (n) VALUES (10)")
+                .execute(&other)
+                .await
+        });
+        // Give the other writer its chance to commit first (with a deferred BEGIN it does).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let written = sqlx::query("INSERT INTO t (n) VALUES ($1)")
+            .bind(n + 1)
+            .execute(&mut *tx)
+            .await;
+        assert!(
+            written.is_ok(),
+            "the transaction's write failed: {written:?}"
+        );
+        tx.commit().await.unwrap();
+        writer.await.unwrap().expect("the other writer waited");
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY rowid")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![1, 2, 10]);
+    }
+}
