@@ -46,6 +46,18 @@ pub struct ServeConfig {
     /// behind a reverse proxy that is the proxy's); further upgrades get HTTP 429.
     #[arg(long, env = "LINLI_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
     pub max_connections_per_address: usize,
+    /// Seconds a client has to send a request's head (line and headers) on a new or idle
+    /// connection; slower ones are closed (slowloris).
+    #[arg(long, env = "LINLI_HEADER_READ_TIMEOUT_SECS", default_value_t = 15)]
+    pub header_read_timeout_secs: u64,
+    /// Open client sockets (HTTP, HTTPS, websockets) allowed in all; further connections are
+    /// closed at once. Default: the process's open-file limit less 64 for the database,
+    /// listeners and logs.
+    #[arg(long, env = "LINLI_MAX_SOCKETS")]
+    pub max_sockets: Option<usize>,
+    /// Open client sockets allowed from one address (behind a reverse proxy: the proxy's).
+    #[arg(long, env = "LINLI_MAX_SOCKETS_PER_ADDRESS", default_value_t = 256)]
+    pub max_sockets_per_address: usize,
     /// Messages per second one connection may send on average; above it the server reads
     /// that connection more slowly.
     #[arg(long, env = "LINLI_MAX_MESSAGES_PER_SEC", default_value_t = 500)]

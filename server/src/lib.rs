@@ -19,6 +19,7 @@ mod outbox;
 pub mod private_files;
 mod quarantine_api;
 mod review_api;
+mod sockets;
 #[macro_use]
 pub mod store;
 pub mod export;
@@ -31,7 +32,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use linli_sync_core::wire::PeerId;
 use tokio::net::TcpListener;
@@ -101,6 +101,11 @@ pub async fn serve(
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let connections =
         limits::ConnectionLimits::new(config.max_connections, config.max_connections_per_address);
+    let sockets = limits::ConnectionLimits::new(
+        sockets::max_sockets(config.max_sockets),
+        config.max_sockets_per_address,
+    );
+    let header_read_timeout = std::time::Duration::from_secs(config.header_read_timeout_secs);
     let state = AppState {
         connections,
         config: Arc::new(config),
@@ -116,32 +121,31 @@ pub async fn serve(
     tracker.spawn(revocation_sweeper(hub, token.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!(backend = store.backend(), "serving");
-    let tls_handle = axum_server::Handle::new();
+    let handle = axum_server::Handle::new();
+    let acceptor = sockets::SocketAcceptor::new(sockets);
     let tls_task = match (tls_listener, tls_config) {
-        (Some(listener), Some(config)) => {
-            let server = axum_server::from_tcp_rustls(listener, config)?.handle(tls_handle.clone());
+        (Some(listener), Some(tls)) => {
+            let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(acceptor.clone());
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(tls)
+                .handle(handle.clone());
+            limit_header_reads(server.http_builder(), header_read_timeout);
             let app = app.clone();
             Some(tokio::spawn(async move { server.serve(app).await }))
         }
         _ => None,
     };
+    let mut server = axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(acceptor)
+        .handle(handle.clone());
+    limit_header_reads(server.http_builder(), header_read_timeout);
     let stop = token.clone();
-    let stop_tls = tls_handle.clone();
-    // No Nagle on accepted sockets (axum-server does the same for TLS): a sync reply written
-    // while an earlier frame is unacknowledged would otherwise wait for the peer's delayed
-    // ACK, up to 40 ms on Linux.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.cancel();
+        handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-            stop_tls.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-        })
-        .await?;
+    server.serve(app).await?;
     token.cancel();
     if let Some(task) = tls_task {
         if let Ok(Err(e)) = task.await {
@@ -152,6 +156,18 @@ pub async fn serve(
     tracker.wait().await;
     store.close().await;
     Ok(())
+}
+
+/// Closes HTTP/1 connections whose request head takes longer than `timeout` (hyper's timer
+/// must be set for its header timeout to apply at all).
+fn limit_header_reads(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    timeout: std::time::Duration,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout);
 }
 
 /// `GET /api/status`: what the server holds in memory right now, for operators.

@@ -225,7 +225,20 @@ impl ServerProcess {
 
     /// Starts the server on `db` with exactly these extra flags.
     pub async fn start_with(db: &TestDb, extra: &[&str]) -> Self {
-        let mut cmd = Command::new(bin("linli-server"));
+        Self::spawn(Command::new(bin("linli-server")), db, extra).await
+    }
+
+    /// Starts the server on `db` with these flags, allowed at most `files` open files
+    /// (through util-linux's `prlimit`, which then runs the server in its own process).
+    pub async fn start_with_open_files(db: &TestDb, extra: &[&str], files: u32) -> Self {
+        let mut cmd = Command::new("prlimit");
+        cmd.arg(format!("--nofile={files}:{files}"))
+            .arg("--")
+            .arg(bin("linli-server"));
+        Self::spawn(cmd, db, extra).await
+    }
+
+    async fn spawn(mut cmd: Command, db: &TestDb, extra: &[&str]) -> Self {
         cmd.arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")

@@ -6,4 +6,5 @@ mod cleanup;
 mod emergency;
 mod inputs;
 mod lockout;
+mod slowloris;
 mod takeover;
