@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod admin_api;
+mod audit_api;
 pub mod auth;
 pub mod clock;
 mod cluster;
@@ -50,6 +51,7 @@ pub struct AppState {
     pub storage_id: String,
     pub keys: auth::Keys,
     pub limiter: auth::LoginLimiter,
+    pub passwords: auth::PasswordChecker,
     pub(crate) hub: Hub,
     pub(crate) tracker: TaskTracker,
     /// Live `/sync` connections, per address and in all.
@@ -106,12 +108,17 @@ pub async fn serve(
         config.max_sockets_per_address,
     );
     let header_read_timeout = std::time::Duration::from_secs(config.header_read_timeout_secs);
+    let passwords = auth::PasswordChecker::default();
+    // The dummy hash for unknown names, made before the first login needs it.
+    let warm = passwords.clone();
+    tokio::task::spawn_blocking(move || warm.warm());
     let state = AppState {
         connections,
         config: Arc::new(config),
         storage_id,
         keys,
         limiter: auth::LoginLimiter::default(),
+        passwords: passwords.clone(),
         hub: hub.clone(),
         tracker: tracker.clone(),
     };
@@ -285,6 +292,7 @@ fn router(state: AppState) -> Router {
         .route("/api/export/{file}", get(review_api::export))
         .route("/sync", get(ws::sync_handler))
         .route("/api/status", get(status))
+        .route("/api/audit", get(audit_api::read))
         .route("/api/openapi.json", get(openapi::document))
         .fallback_service(get(web::serve).layer(tower_http::compression::CompressionLayer::new()))
         .with_state(state)

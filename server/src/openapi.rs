@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_api, auth, documents_api, quarantine_api, review_api};
+use crate::{admin_api, audit_api, auth, documents_api, quarantine_api, review_api};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -18,6 +18,7 @@ use crate::{admin_api, auth, documents_api, quarantine_api, review_api};
         auth::api::emergency_access,
         auth::api::active_grants,
         admin_api::add_org,
+        audit_api::read,
         admin_api::list_orgs,
         admin_api::add_user,
         admin_api::revoke_device,

@@ -9,7 +9,7 @@ use linli_sync_core::access::Role;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::{access_token, authenticate, bearer, new_refresh_token, password, refresh_hash};
+use super::{access_token, authenticate, bearer, new_refresh_token, refresh_hash};
 use crate::error::AppError;
 use crate::store::{now_ms, RefreshUse};
 use crate::AppState;
@@ -92,15 +92,13 @@ pub async fn login(
         return Err(AppError::TooManyRequests);
     }
     let user = store.user(&req.name).await?;
-    let ok = match user.as_ref().and_then(|u| u.password_hash.clone()) {
-        Some(phc) => {
-            let pw = req.password.clone();
-            tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
-                .await
-                .unwrap_or(false)
-        }
-        None => false,
-    };
+    // Unknown names and users without a password are checked against a dummy hash: the
+    // answer takes as long as for a real name (timing must not tell which names exist).
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let (checker, pw) = (app.passwords.clone(), req.password.clone());
+    let ok = tokio::task::spawn_blocking(move || checker.check(&pw, stored.as_deref()))
+        .await
+        .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
         store
             .audit(Some(&req.name), "login_failed", None, None, Some(&address))

@@ -12,6 +12,7 @@ use linli_sync_core::contract::OrgPath;
 use sha2::{Digest, Sha256};
 
 pub use jwt::{Claims, Keys};
+pub use password::PasswordChecker;
 pub use rate_limit::LoginLimiter;
 
 use crate::error::AppError;

@@ -45,6 +45,7 @@ macro_rules! quarantine_insert {
     };
 }
 
+pub mod audit;
 pub mod backup;
 mod catch_up;
 mod conflicts;

@@ -2,6 +2,7 @@
 //! stock JS client, raw requests), on both databases where storage is involved.
 
 mod actors;
+mod audit_log;
 mod cleanup;
 mod emergency;
 mod inputs;
