@@ -34,6 +34,11 @@ pub struct ServeConfig {
     /// few MB); larger ones end the connection with an `error`.
     #[arg(long, env = "LINLI_MAX_FRAME_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+    /// Operations one sync message may carry (a text of N characters is N operations);
+    /// applying one briefly costs some 100 bytes of memory per operation, so a small message
+    /// can cost far more than its size. A message with more is refused before it is applied.
+    #[arg(long, env = "LINLI_MAX_OPS_PER_MESSAGE", default_value_t = linli_sync_core::message_cost::DEFAULT_MAX_OPS)]
+    pub max_ops_per_message: u64,
     /// Bytes each websocket's read buffer holds from the start (it grows for a larger frame
     /// while reading it). Small keeps idle connections cheap: tungstenite's own default is
     /// 128 KiB, allocated for every connection.

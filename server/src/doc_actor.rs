@@ -173,7 +173,7 @@ struct Actor {
 /// Runs the actor for document `id` until it is evicted or the server shuts down.
 pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
     let key = id.to_string();
-    let (sync, pending, last_seq) =
+    let (mut sync, pending, last_seq) =
         match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
             Ok(loaded) => loaded,
             Err(e) => {
@@ -182,6 +182,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
                 return;
             }
         };
+    sync.set_max_ops(hub.settings().max_ops_per_message);
     let mut actor = Actor {
         key,
         hub: hub.clone(),

@@ -43,6 +43,8 @@ pub struct HubSettings {
     pub time_zone: String,
     /// Random per process: people's server-side actors are derived with it (unguessable).
     pub actor_secret: [u8; 32],
+    /// Operations one received sync message may carry.
+    pub max_ops_per_message: u64,
 }
 
 /// The connection holding a peer id: its number, its device (authenticated connections) and
@@ -333,6 +335,7 @@ mod tests {
                 node_id: "test".into(),
                 time_zone: linli_sync_core::calendar::DEFAULT_TIME_ZONE.into(),
                 actor_secret: rand::random(),
+                max_ops_per_message: linli_sync_core::message_cost::DEFAULT_MAX_OPS,
             },
             TaskTracker::new(),
             CancellationToken::new(),

@@ -99,6 +99,7 @@ pub async fn serve(
         node_id: cluster::node_id(),
         time_zone: config.time_zone.clone(),
         actor_secret: rand::random(),
+        max_ops_per_message: config.max_ops_per_message,
     };
     let hub = Hub::new(store.clone(), settings, tracker.clone(), token.clone());
     let connections =

@@ -58,6 +58,8 @@ pub enum ReceiveError {
     BadSyncMessage(String),
     #[error("sync message carries changes automerge cannot apply: {0}")]
     BadChanges(String),
+    #[error("sync message refused before it was applied: {0}")]
+    TooCostly(#[from] crate::message_cost::TooCostly),
 }
 
 /// Why changes stored by another writer could not be taken in.
@@ -153,6 +155,8 @@ pub struct DocumentSync {
     /// `None` when something else changed the document (then a commit diffs it: a diff walks
     /// the whole document, which for a busy household costs far more than the rest).
     owed_patches: Option<Vec<Patch>>,
+    /// Operations one received message may carry ([`crate::message_cost`]).
+    max_ops: u64,
 }
 
 impl DocumentSync {
@@ -201,7 +205,14 @@ impl DocumentSync {
             received_ms: 0,
             server_actor,
             owed_patches: Some(Vec::new()),
+            max_ops: crate::message_cost::DEFAULT_MAX_OPS,
         }
+    }
+
+    /// Sets how many operations one received message may carry; a message with more is
+    /// refused before anything of it is applied.
+    pub fn set_max_ops(&mut self, max_ops: u64) {
+        self.max_ops = max_ops;
     }
 
     /// The document as it stands in memory.
@@ -296,6 +307,9 @@ impl DocumentSync {
         }
         let message =
             sync::Message::decode(data).map_err(|e| ReceiveError::BadSyncMessage(e.to_string()))?;
+        // What applying it would cost, counted before anything is loaded: a small message can
+        // carry millions of operations.
+        crate::message_cost::count_ops(message.changes.iter(), self.max_ops)?;
         self.received_ms = now_ms;
         let before = self.doc.get_heads();
         // What a judged peer's changes write is learnt while applying them (automerge's

@@ -19,6 +19,7 @@ pub mod contract;
 pub mod doc_sync;
 pub mod document_id;
 pub mod merge;
+pub mod message_cost;
 pub mod review;
 pub mod wire;
 

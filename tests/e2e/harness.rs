@@ -311,6 +311,19 @@ impl ServerProcess {
         format!("ws://{}/sync", self.addr)
     }
 
+    /// The server's peak resident memory so far (`VmHWM`), in bytes (Linux).
+    pub fn peak_memory(&self) -> u64 {
+        let pid = self.child.id().expect("running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmHWM in proc status");
+        kib * 1024
+    }
+
     /// Kills the server with SIGKILL, as a power cut or the OOM killer would, and reaps it.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("SIGKILL the server");

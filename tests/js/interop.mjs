@@ -9,7 +9,7 @@
 //   show            --url URL                         print the doc, or {"unavailable": true}
 //   create-invalid                                    create {hello:"world"}, let it sync ~1.5 s
 //   self-approve    [--org O] [--user U]              approve own entry; expect it undone; log more hours
-//   create-doc      --doc JSON                        create any document; report whether the server kept it
+//   create-doc      --doc JSON | --doc-file PATH      create any document; report whether the server kept it
 //   edit            --url URL --set JSON [--delete P]  write fields (paths a/b/c; "list[]" appends) in one
 //                                                     change; wait until the server's copy and ours agree
 //
@@ -17,6 +17,7 @@
 // success, 1 on failure (with the reason on stderr), 2 on bad usage.
 // Repos are in-memory (no storage) and announce isEphemeral=false.
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseAutomergeUrl } from "@automerge/automerge-repo";
 import { close, connect, entry, log, sameDoc, sleep, toJSON, volunteerDoc, waitFor, withTimeout } from "./lib.mjs";
@@ -38,6 +39,7 @@ const { values: opt, positionals } = parseArgs({
     "entry-id": { type: "string" },
     minutes: { type: "string" },
     doc: { type: "string" },
+    "doc-file": { type: "string" },
     set: { type: "string" },
     delete: { type: "string", multiple: true },
   },
@@ -259,7 +261,8 @@ const commands = {
 
   // Creates any document and reports whether the server kept it: {accepted, errors, url, doc}.
   async "create-doc"() {
-    if (!opt.doc) usage("create-doc needs --doc JSON");
+    if (opt["doc-file"]) opt.doc = readFileSync(opt["doc-file"], "utf8");
+    if (!opt.doc) usage("create-doc needs --doc JSON or --doc-file PATH");
     const { repo, adapter } = await open();
     const handle = repo.create(JSON.parse(opt.doc));
     log("created", handle.url);

@@ -6,4 +6,5 @@ mod codec_fixtures;
 mod codec_props;
 mod doc_policy;
 mod harness;
+mod message_cost;
 mod two_writers;

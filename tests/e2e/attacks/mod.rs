@@ -7,5 +7,6 @@ mod cleanup;
 mod emergency;
 mod inputs;
 mod lockout;
+mod memory;
 mod slowloris;
 mod takeover;
