@@ -20,4 +20,17 @@ def framed(paths):
 for p in client:
     (out / p.stem).write_bytes(framed([p]))
 PY
-echo "seeded: $(ls corpus/decode_message | wc -l) frames, $(ls corpus/ingest | wc -l) ingest inputs"
+# api_json: every endpoint (byte 0) as the admin (byte 1 = 0), id 1, with a body holding the
+# fields the API reads (GET endpoints read it as their query string).
+python3 - corpus/api_json <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)
+body = json.dumps({"name": "admin", "password": "wrong", "device_name": "fuzz", "refresh_token": "x",
+    "org": "c01/s02", "reason": "check", "hours": 2, "path": "c01/s09", "role": "worker",
+    "value": "new", "note": "ok", "status": "approved", "ids": ["a"], "keep": "a"}).encode()
+query = b"limit=2&offset=1&status=open&from=2026-01-01&to=2026-12-31&org=c01/s01"
+for n in range(40):
+    (out / f"endpoint-{n}-body").write_bytes(bytes([n, 0, 1]) + body)
+    (out / f"endpoint-{n}-query").write_bytes(bytes([n, 1, 1]) + query)
+PY
+echo "seeded: $(ls corpus/decode_message | wc -l) frames, $(ls corpus/ingest | wc -l) ingest inputs, $(ls corpus/api_json | wc -l) API calls"

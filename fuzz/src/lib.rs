@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+mod api;
+pub use api::{api_json, CALLERS, ENDPOINTS};
+
 use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::automerge::ActorId;
 use linli_sync_core::connection::{Inbound, ServerConnection};

@@ -40,3 +40,40 @@ fn document_id_inputs() {
 fn ingest_inputs() {
     assert!(replay("ingest", linli_fuzz::ingest) > 0);
 }
+
+/// Every API call with bodies of each kind the fuzzer starts from, as every caller: well-formed
+/// JSON of the shapes the API reads, wrong types, broken JSON, nothing, and a long string.
+#[test]
+fn api_inputs() {
+    let long = format!(
+        "{{\"name\":\"{}\",\"value\":\"{}\"}}",
+        "名".repeat(5000),
+        "x".repeat(70_000)
+    );
+    let bodies: Vec<Vec<u8>> = vec![
+        br#"{"name":"admin","password":"wrong","device_name":"fuzz","refresh_token":"x","org":"c01/s02","reason":"check","hours":2,"path":"c01/s09","role":"worker","user":"worker-c01-s01-m01-g01","device":"d","value":"new","note":"ok","status":"approved","ids":["a"],"keep":"a","same":["b"],"document_id":"2VwXZQfUHDX5FBSqXJjLYCcSSUKZ","changes":["AAEC"]}"#.to_vec(),
+        br#"{"name":1,"password":[],"org":null,"hours":-1e308,"value":{"a":[1,{"b":null}]},"ids":"x","limit":-5}"#.to_vec(),
+        br#"{"value":"#.to_vec(),
+        Vec::new(),
+        long.into_bytes(),
+    ];
+    let queries: Vec<Vec<u8>> = vec![
+        b"limit=2&offset=1&status=open&from=2026-01-01&to=2026-12-31&org=c01/s01&document=x"
+            .to_vec(),
+        b"limit=-1&offset=99999999999999999999&from=x&to=2026-13-45&org=../..&action=%00".to_vec(),
+    ];
+    let mut calls = 0;
+    for (n, (method, _)) in linli_fuzz::ENDPOINTS.iter().enumerate() {
+        let inputs = if *method == "GET" { &queries } else { &bodies };
+        for caller in 0..linli_fuzz::CALLERS {
+            for (i, rest) in inputs.iter().enumerate() {
+                let mut input = vec![n as u8, caller as u8, (i + 1) as u8];
+                input.extend_from_slice(rest);
+                linli_fuzz::api_json(&input);
+                calls += 1;
+            }
+        }
+    }
+    assert!(calls > 100);
+    assert!(replay("api_json", linli_fuzz::api_json) > 0);
+}
