@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
@@ -164,6 +165,11 @@ struct Actor {
     stale: bool,
     /// Something owed was forgotten (a failed commit) since the batch began.
     lost: bool,
+    /// When to ask the peers to send everything again after a storage failure dropped what
+    /// they sent (a peer never sends a change twice on one connection otherwise).
+    resend_at: Option<tokio::time::Instant>,
+    /// The wait before the next such request; doubles while storage keeps failing.
+    resend_backoff: Duration,
     /// Settlements waiting for their commit.
     settle_replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
     /// In-flight slots of the messages in the current batch.
@@ -194,6 +200,8 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         projected: None,
         stale: false,
         lost: false,
+        resend_at: None,
+        resend_backoff: FIRST_RESEND,
         settle_replies: Vec::new(),
         in_flight: Vec::new(),
     };
@@ -212,6 +220,13 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
                 if hub.try_evict(id, &rx) {
                     return;
                 }
+                continue;
+            }
+            _ = resend_timer(actor.resend_at), if actor.resend_at.is_some() => {
+                actor.resend_at = None;
+                tracing::info!(document = %actor.key, "asking peers to send again what a storage failure dropped");
+                actor.sync.ask_peers_to_resend();
+                actor.settle().await;
                 continue;
             }
         };
@@ -233,6 +248,18 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
             });
         }
         actor.in_flight.clear();
+    }
+}
+
+/// The first wait before peers are asked to resend after a storage failure, and the longest.
+const FIRST_RESEND: Duration = Duration::from_millis(500);
+const LAST_RESEND: Duration = Duration::from_secs(8);
+
+/// Fires at `at` (never when `None`).
+async fn resend_timer(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -741,6 +741,12 @@ impl DocumentSync {
     pub fn committed(&mut self, commit: &Commit) {
         self.commit_in_flight = false;
         self.durable_heads = commit.heads.clone();
+        // Every peer hears the new durable heads, even one whose later message already showed
+        // these heads: automerge then records them as known to that peer and would stay
+        // silent, while the peer still waits for the acknowledgement this commit is.
+        for state in self.peers.values_mut() {
+            state.sync.have_responded = false;
+        }
         self.owed_patches = if self.doc.get_heads() == self.durable_heads {
             Some(Vec::new())
         } else {
@@ -766,10 +772,13 @@ impl DocumentSync {
     /// it once sent on the same connection, so the dropped changes would otherwise stay
     /// missing until it reconnects. The next message to each carries automerge's `SYNC_RESET`
     /// flag, or empty heads for peers that predate it (as if this side had lost everything).
-    /// Not after a storage failure: the peers would resend at once into the same failure.
+    /// After a storage failure, not at once (the peers would resend into the same failure)
+    /// but a little later, when storage may work again. The message goes out even when this
+    /// side has nothing new and is still waiting for the peer's answer.
     pub fn ask_peers_to_resend(&mut self) {
         for state in self.peers.values_mut() {
             state.sync.needs_reset = true;
+            state.sync.have_responded = false;
         }
     }
 

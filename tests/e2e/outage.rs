@@ -128,3 +128,75 @@ async fn postgres_outage_acknowledges_nothing_and_recovers_without_restart() {
     db.url = Some(url);
     db.cleanup().await;
 }
+
+/// Security, second round (#14), item 3: a client that stays connected through a storage
+/// failure. Its change that failed to commit was dropped by the server, and an automerge peer
+/// never sends a change twice on one connection, so every later change (which depends on the
+/// dropped one) waited for ever while the client kept editing on a healthy socket. Now the
+/// server asks its peers to send everything again once storage works, and the document
+/// catches up without a reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connected_client_catches_up_after_a_storage_failure() {
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::automerge::ROOT;
+    use linli_sync_core::client::ClientEvent;
+
+    let Some(mut db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let url = db.url.clone().expect("PostgreSQL URL");
+    let target = url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("host:port in the URL")
+        .to_owned();
+    let proxy = Proxy::start(target.clone()).await;
+    db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut phone = field_client(db.dir.path(), "phone").await;
+    let (house, _) = phone
+        .create_household("c01/s01/m01/g01", "停电路1号", Some("孙阿姨"))
+        .await
+        .unwrap();
+    crate::harness::sync_ok(&mut phone, &server).await;
+
+    // A client that stays connected throughout, holding the household.
+    let mut raw = crate::protocol::Raw::connect(&server.ws_url(), "steady").await;
+    raw.session.request(house);
+    raw.until(|r| r.session.is_synced(&house)).await;
+    let edit = |raw: &mut crate::protocol::Raw, address: &str| {
+        let doc = raw.session.doc_mut(&house).unwrap();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "address", address).unwrap();
+        tx.commit();
+    };
+
+    // Storage goes away; an edit cannot be stored.
+    proxy.cut().await;
+    edit(&mut raw, "停电路2号");
+    raw.until(|r| {
+        r.events.iter().any(
+            |e| matches!(e, ClientEvent::Error(m) if m.contains("could not store your changes")),
+        )
+    })
+    .await;
+
+    // Storage comes back; the client edits on, on the same connection.
+    proxy.restore();
+    for n in 3..=6 {
+        edit(&mut raw, &format!("停电路{n}号"));
+        raw.flush().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    raw.until(|r| r.session.is_synced(&house)).await;
+
+    // What the server stored is the client's last edit.
+    let mut other = field_client(db.dir.path(), "other").await;
+    other.pull(house);
+    crate::harness::sync_ok(&mut other, &server).await;
+    assert_eq!(other.show(&house).unwrap()["address"], "停电路6号");
+    server.stop().await;
+    db.url = Some(url);
+    db.cleanup().await;
+}

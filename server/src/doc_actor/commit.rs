@@ -60,6 +60,7 @@ impl Actor {
             let why = match result {
                 Ok(CommitOutcome::Stored { last_seq, added }) => {
                     self.sync.committed(&commit);
+                    self.resend_backoff = super::FIRST_RESEND;
                     if commit.create.is_none() {
                         self.follow_merge(&commit.authors);
                     }
@@ -92,6 +93,11 @@ impl Actor {
             if behind {
                 // Contention, not failure: the changes may go in at the next try.
                 self.sync.ask_peers_to_resend();
+            } else {
+                // Storage failed: ask again once it may work (sooner, then less often).
+                let wait = self.resend_backoff;
+                self.resend_at = Some(tokio::time::Instant::now() + wait);
+                self.resend_backoff = (wait * 2).min(super::LAST_RESEND);
             }
             for peer in peers {
                 self.send_error(
