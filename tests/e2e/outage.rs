@@ -53,6 +53,18 @@ impl Proxy {
     }
 }
 
+/// `db`'s PostgreSQL URL, and the `host:port` in it (for a proxy to stand in for).
+fn url_via(db: &TestDb) -> (String, String) {
+    let url = db.url.clone().expect("PostgreSQL URL");
+    let target = url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("host:port in the URL")
+        .to_owned();
+    (url, target)
+}
+
 /// One sync round with the worker's token.
 async fn round(
     phone: &mut linli_field::FieldClient,
@@ -69,13 +81,7 @@ async fn postgres_outage_acknowledges_nothing_and_recovers_without_restart() {
     let Some(mut db) = TestDb::new(Backend::Postgres).await else {
         return;
     };
-    let url = db.url.clone().expect("PostgreSQL URL");
-    let target = url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("host:port in the URL")
-        .to_owned();
+    let (url, target) = url_via(&db);
     let proxy = Proxy::start(target.clone()).await;
     let via_proxy = url.replacen(&target, &proxy.addr.to_string(), 1);
     db.add_user("w1", "worker", "c01/s01/m01/g01", None).await;
@@ -144,13 +150,7 @@ async fn a_connected_client_catches_up_after_a_storage_failure() {
     let Some(mut db) = TestDb::new(Backend::Postgres).await else {
         return;
     };
-    let url = db.url.clone().expect("PostgreSQL URL");
-    let target = url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("host:port in the URL")
-        .to_owned();
+    let (url, target) = url_via(&db);
     let proxy = Proxy::start(target.clone()).await;
     db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
     let server = ServerProcess::start(&db, &[]).await;
