@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
 
 use super::Store;
 
@@ -64,6 +65,16 @@ async fn open_sqlite(options: SqliteConnectOptions) -> Result<Store, sqlx::Error
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                // A dropped transaction's ROLLBACK runs first (the ping waits for it). When
+                // SQLite had already rolled back by itself (a full disk), that ROLLBACK fails
+                // and sqlx still counts the transaction as open; such a connection would
+                // refuse every later `BEGIN IMMEDIATE`, so it is closed instead of reused.
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

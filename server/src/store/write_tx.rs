@@ -96,4 +96,26 @@ mod tests {
             .unwrap();
         assert_eq!(rows, vec![1, 2, 10]);
     }
+
+    /// A transaction that SQLite rolled back by itself (as on a full disk) leaves sqlx counting
+    /// it as open once its own ROLLBACK fails; the store's pool closes such a connection
+    /// instead of handing it out again, where every `BEGIN IMMEDIATE` would fail with
+    /// "attempted to call begin_with at non-zero transaction depth".
+    #[tokio::test]
+    async fn a_connection_sqlite_rolled_back_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let crate::store::Store::Sqlite(pool) = crate::store::open(None, dir.path()).await.unwrap()
+        else {
+            unreachable!("no database URL: SQLite");
+        };
+        for _ in 0..8 {
+            let mut tx = pool.begin_write().await.unwrap();
+            // SQLite ends the transaction behind sqlx's back.
+            sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
+            drop(tx);
+        }
+        let mut tx = pool.begin_write().await.expect("a usable connection");
+        sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
 }
