@@ -200,3 +200,55 @@ async fn a_connected_client_catches_up_after_a_storage_failure() {
     db.url = Some(url);
     db.cleanup().await;
 }
+
+/// Item 3 as the attack run saw it: the stock JS client stays connected (it does not reconnect
+/// a healthy socket) and keeps editing while PostgreSQL goes away for two seconds and comes
+/// back. Every edit made after the storage failure is stored in the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stock_client_catches_up_after_a_storage_failure() {
+    let Some(mut db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let (url, target) = url_via(&db);
+    let proxy = Proxy::start(target.clone()).await;
+    db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut phone = field_client(db.dir.path(), "phone").await;
+    let (house, _) = phone
+        .create_household("c01/s01/m01/g01", "停电路1号", Some("孙阿姨"))
+        .await
+        .unwrap();
+    crate::harness::sync_ok(&mut phone, &server).await;
+
+    let (ws, house_url) = (server.ws_url(), house.url());
+    let args = [
+        "edit-series",
+        "--server",
+        &ws,
+        "--url",
+        &house_url,
+        "--count",
+        "20",
+        "--interval-ms",
+        "300",
+        "--timeout-ms",
+        "60000",
+    ];
+    let edits = crate::harness::js(&args);
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.cut().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        proxy.restore();
+    };
+    let (out, ()) = tokio::join!(edits, outage);
+    assert_eq!(out["doc"]["address"], "edit 20", "{out}");
+
+    let mut other = field_client(db.dir.path(), "other").await;
+    other.pull(house);
+    crate::harness::sync_ok(&mut other, &server).await;
+    assert_eq!(other.show(&house).unwrap()["address"], "edit 20");
+    server.stop().await;
+    db.url = Some(url);
+    db.cleanup().await;
+}

@@ -10,6 +10,9 @@
 //   create-invalid                                    create {hello:"world"}, let it sync ~1.5 s
 //   self-approve    [--org O] [--user U]              approve own entry; expect it undone; log more hours
 //   create-doc      --doc JSON | --doc-file PATH      create any document; report whether the server kept it
+//   edit-series     --url URL [--field F] [--count N] [--interval-ms MS]
+//                                                     on one connection, set F to "edit 1" … "edit N", one
+//                                                     change every MS; then wait until the server's copy and ours agree
 //   edit            --url URL --set JSON [--delete P]  write fields (paths a/b/c; "list[]" appends) in one
 //                                                     change; wait until the server's copy and ours agree
 //
@@ -40,6 +43,9 @@ const { values: opt, positionals } = parseArgs({
     minutes: { type: "string" },
     doc: { type: "string" },
     "doc-file": { type: "string" },
+    field: { type: "string", default: "address" },
+    count: { type: "string", default: "20" },
+    "interval-ms": { type: "string", default: "300" },
     set: { type: "string" },
     delete: { type: "string", multiple: true },
   },
@@ -300,6 +306,21 @@ const commands = {
     await waitFor(() => serverHasOurHeads(opt.url, handle), T, "the server's copy to match ours", 250);
     // An error sent with the reply that undid a write arrives before that reply.
     return { errors: errorsAbout(adapter, documentId), newErrors: errorsAbout(adapter, documentId).length - before, doc: toJSON(handle.doc()) };
+  },
+
+  async "edit-series"() {
+    if (!opt.url) usage("edit-series needs --url");
+    const { documentId } = parseAutomergeUrl(opt.url);
+    const { repo, adapter } = await open();
+    const handle = await withTimeout(repo.find(opt.url), T, `the server to send ${opt.url}`);
+    let last;
+    for (let i = 1; i <= Number(opt.count); i++) {
+      last = `edit ${i}`;
+      handle.change(d => setPath(d, opt.field, last));
+      await sleep(Number(opt["interval-ms"]));
+    }
+    await waitFor(() => serverHasOurHeads(opt.url, handle), T, "the server's copy to match ours", 250);
+    return { last, errors: errorsAbout(adapter, documentId), doc: toJSON(handle.doc()) };
   },
 
   async "create-invalid"() {
