@@ -135,6 +135,50 @@ async fn postgres_outage_acknowledges_nothing_and_recovers_without_restart() {
     db.cleanup().await;
 }
 
+/// A server on PostgreSQL through a proxy that can be cut, with one stored household.
+struct Stored {
+    db: TestDb,
+    /// The database URL without the proxy (to clean up).
+    url: String,
+    proxy: Proxy,
+    server: ServerProcess,
+    house: linli_sync_core::DocumentId,
+}
+
+/// [`Stored`], or `None` when PostgreSQL is not there.
+async fn stored_household() -> Option<Stored> {
+    let mut db = TestDb::new(Backend::Postgres).await?;
+    let (url, target) = url_via(&db);
+    let proxy = Proxy::start(target.clone()).await;
+    db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
+    let server = ServerProcess::start(&db, &[]).await;
+    let mut phone = field_client(db.dir.path(), "phone").await;
+    let (house, _) = phone
+        .create_household("c01/s01/m01/g01", "停电路1号", Some("孙阿姨"))
+        .await
+        .unwrap();
+    crate::harness::sync_ok(&mut phone, &server).await;
+    Some(Stored {
+        db,
+        url,
+        proxy,
+        server,
+        house,
+    })
+}
+
+/// The household's address as a fresh device gets it from the server.
+async fn stored_address(
+    db: &TestDb,
+    server: &ServerProcess,
+    house: linli_sync_core::DocumentId,
+) -> serde_json::Value {
+    let mut other = field_client(db.dir.path(), "other").await;
+    other.pull(house);
+    crate::harness::sync_ok(&mut other, server).await;
+    other.show(&house).unwrap()["address"].clone()
+}
+
 /// Security, second round (#14), item 3: a client that stays connected through a storage
 /// failure. Its change that failed to commit was dropped by the server, and an automerge peer
 /// never sends a change twice on one connection, so every later change (which depends on the
@@ -147,19 +191,16 @@ async fn a_connected_client_catches_up_after_a_storage_failure() {
     use linli_sync_core::automerge::ROOT;
     use linli_sync_core::client::ClientEvent;
 
-    let Some(mut db) = TestDb::new(Backend::Postgres).await else {
+    let Some(Stored {
+        mut db,
+        url,
+        proxy,
+        server,
+        house,
+    }) = stored_household().await
+    else {
         return;
     };
-    let (url, target) = url_via(&db);
-    let proxy = Proxy::start(target.clone()).await;
-    db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
-    let server = ServerProcess::start(&db, &[]).await;
-    let mut phone = field_client(db.dir.path(), "phone").await;
-    let (house, _) = phone
-        .create_household("c01/s01/m01/g01", "停电路1号", Some("孙阿姨"))
-        .await
-        .unwrap();
-    crate::harness::sync_ok(&mut phone, &server).await;
 
     // A client that stays connected throughout, holding the household.
     let mut raw = crate::protocol::Raw::connect(&server.ws_url(), "steady").await;
@@ -192,10 +233,7 @@ async fn a_connected_client_catches_up_after_a_storage_failure() {
     raw.until(|r| r.session.is_synced(&house)).await;
 
     // What the server stored is the client's last edit.
-    let mut other = field_client(db.dir.path(), "other").await;
-    other.pull(house);
-    crate::harness::sync_ok(&mut other, &server).await;
-    assert_eq!(other.show(&house).unwrap()["address"], "停电路6号");
+    assert_eq!(stored_address(&db, &server, house).await, "停电路6号");
     server.stop().await;
     db.url = Some(url);
     db.cleanup().await;
@@ -206,19 +244,16 @@ async fn a_connected_client_catches_up_after_a_storage_failure() {
 /// back. Every edit made after the storage failure is stored in the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stock_client_catches_up_after_a_storage_failure() {
-    let Some(mut db) = TestDb::new(Backend::Postgres).await else {
+    let Some(Stored {
+        mut db,
+        url,
+        proxy,
+        server,
+        house,
+    }) = stored_household().await
+    else {
         return;
     };
-    let (url, target) = url_via(&db);
-    let proxy = Proxy::start(target.clone()).await;
-    db.url = Some(url.replacen(&target, &proxy.addr.to_string(), 1));
-    let server = ServerProcess::start(&db, &[]).await;
-    let mut phone = field_client(db.dir.path(), "phone").await;
-    let (house, _) = phone
-        .create_household("c01/s01/m01/g01", "停电路1号", Some("孙阿姨"))
-        .await
-        .unwrap();
-    crate::harness::sync_ok(&mut phone, &server).await;
 
     let (ws, house_url) = (server.ws_url(), house.url());
     let args = [
@@ -244,10 +279,7 @@ async fn the_stock_client_catches_up_after_a_storage_failure() {
     let (out, ()) = tokio::join!(edits, outage);
     assert_eq!(out["doc"]["address"], "edit 20", "{out}");
 
-    let mut other = field_client(db.dir.path(), "other").await;
-    other.pull(house);
-    crate::harness::sync_ok(&mut other, &server).await;
-    assert_eq!(other.show(&house).unwrap()["address"], "edit 20");
+    assert_eq!(stored_address(&db, &server, house).await, "edit 20");
     server.stop().await;
     db.url = Some(url);
     db.cleanup().await;
