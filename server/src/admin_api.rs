@@ -20,7 +20,11 @@ async fn caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppErr
         .principal)
 }
 
-async fn admin_caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+/// The signed-in caller, who must be an admin (403 otherwise).
+pub(crate) async fn admin_caller(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, AppError> {
     let who = caller(app, headers).await?;
     if who.role == Role::Admin {
         Ok(who)

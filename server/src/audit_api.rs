@@ -5,10 +5,8 @@
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use linli_sync_core::access::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{authenticate, bearer};
 use crate::error::AppError;
 use crate::store::audit::{AuditFilter, AuditRow};
 use crate::AppState;
@@ -73,13 +71,7 @@ pub async fn read(
     headers: HeaderMap,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
-    if who.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    let who = crate::admin_api::admin_caller(&app, &headers).await?;
     let filter = query.filter()?;
     let store = app.hub.store();
     let entries = store.audit_page(&filter).await?;

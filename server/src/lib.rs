@@ -119,7 +119,7 @@ pub async fn serve(
         storage_id,
         keys,
         limiter: auth::LoginLimiter::default(),
-        passwords: passwords.clone(),
+        passwords,
         hub: hub.clone(),
         tracker: tracker.clone(),
     };
