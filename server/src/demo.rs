@@ -17,7 +17,8 @@ use linli_sync_core::automerge::transaction::CommitOptions;
 use linli_sync_core::automerge::{ActorId, AutoCommit, Automerge};
 use linli_sync_core::autosurgeon::{reconcile, Reconcile};
 use linli_sync_core::contract::{
-    Community, Entry, EntryReview, Facility, Household, LogItem, Member, Organization, Request,
+    Community, Entry, EntryReview, Facility, HealthFigures, Household, LogItem, Member,
+    Organization, Request,
     Review, Tags, Visit, Volunteer, SCHEMA_VERSION,
 };
 use linli_sync_core::DocumentId;
@@ -76,6 +77,7 @@ const FACILITIES: &[(&str, &str)] = &[
     ("综合文体站", "culture"),
     ("图书阅览室", "library"),
     ("体育健身设施", "fitness"),
+    ("慈善超市", "charity_supermarket"),
     ("日间照料中心", "elderly_care"),
 ];
 /// (name after the community's, category) of civil organisations (民间组织).
@@ -339,7 +341,7 @@ impl Gen {
             }
         }
         let residents: usize = households.iter().map(|(_, h)| h.members.len()).sum();
-        out.push(self.community_doc(org, name, residents as i64));
+        out.push(self.community_doc(org, name, rural, residents as i64));
         let share = self.rng.random_range(0.05..0.10);
         let volunteers = size
             .volunteers_per_community
@@ -358,7 +360,7 @@ impl Gen {
     }
 
     /// A community document with most facilities and 1–4 civil organisations.
-    fn community_doc(&mut self, org: &str, name: &str, residents: i64) -> DemoDocument {
+    fn community_doc(&mut self, org: &str, name: &str, rural: bool, residents: i64) -> DemoDocument {
         let mut facilities = BTreeMap::new();
         for (id, &(name, category)) in self.ids(FACILITIES.len()).into_iter().zip(FACILITIES) {
             if category == "notice_board" || self.chance(0.8) {
@@ -385,8 +387,22 @@ impl Gen {
             org: org.into(),
             name: name.into(),
             residents,
+            rural,
+            // About half the communities are recognised provincial demonstration communities.
+            demonstration_since: self
+                .chance(0.5)
+                .then(|| date(self.today - self.rng.random_range(30..=700))),
             facilities,
             organizations,
+            health_figures: BTreeMap::from([(
+                "h1".to_string(),
+                HealthFigures {
+                    as_of: date(self.today - self.rng.random_range(20..=80)),
+                    coverage_permille: Some(self.rng.random_range(900..=990)),
+                    outpatient_permille: Some(self.rng.random_range(400..=650)),
+                    source: "县卫生健康局季度统计".into(),
+                },
+            )]),
         };
         let created = self.ago(400..=900);
         self.document(&[(record, created)])
@@ -635,10 +651,12 @@ impl Gen {
             org: org.into(),
             user: format!("vol-{}-{n:02}", org.replace('/', "-")),
             name,
+            registered_on: None,
             skills,
             entries: BTreeMap::new(),
         };
         let registered = self.ago(100..=700);
+        record.registered_on = Some(date(registered.day()));
         let mut history = vec![(record.clone(), registered)];
         let count = self.rng.random_range(0..=12);
         let mut latest = registered;

@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Format, Workbook};
 use sqlx::Row;
 
-use crate::indicators::{Indicators, Measure};
+use crate::indicators::Report;
 use crate::store::Store;
 
 /// One cell.
@@ -116,13 +116,7 @@ impl Dataset {
                 ("类别", "category"),
                 ("状态", "status"),
             ],
-            Dataset::Indicators => &[
-                ("组织", "org"),
-                ("指标", "indicator"),
-                ("数值", "value"),
-                ("目标", "target"),
-                ("是否达标", "met"),
-            ],
+            Dataset::Indicators => crate::report_table::COLUMNS,
         }
     }
 }
@@ -133,7 +127,7 @@ pub async fn table(
     dataset: Dataset,
     scope: &str,
     english: bool,
-    indicators: &[Indicators],
+    indicators: Option<&Report>,
 ) -> Result<Table, sqlx::Error> {
     page(store, dataset, scope, english, indicators, i64::MAX, 0).await
 }
@@ -144,7 +138,7 @@ pub async fn page(
     dataset: Dataset,
     scope: &str,
     english: bool,
-    indicators: &[Indicators],
+    indicators: Option<&Report>,
     limit: i64,
     offset: i64,
 ) -> Result<Table, sqlx::Error> {
@@ -154,7 +148,9 @@ pub async fn page(
         .map(|(zh, en)| if english { *en } else { *zh }.to_owned())
         .collect();
     let rows = match dataset {
-        Dataset::Indicators => indicator_rows(indicators, english),
+        Dataset::Indicators => indicators
+            .map(|r| crate::report_table::rows(r, english))
+            .unwrap_or_default(),
         _ => query_rows(store, dataset, scope, limit, offset).await?,
     };
     Ok(Table { headers, rows })
@@ -223,82 +219,6 @@ fn date_cell(value: Option<String>) -> Cell {
         Some(d) if linli_sync_core::calendar::is_date(&d) => Cell::Date(d),
         Some(other) if !other.is_empty() => Cell::Text(other),
         _ => Cell::Empty,
-    }
-}
-
-fn indicator_rows(all: &[Indicators], english: bool) -> Vec<Vec<Cell>> {
-    let mut rows = Vec::new();
-    for i in all {
-        let named: [(&str, &str, &Measure); 7] = [
-            (
-                "志愿者占居民比例",
-                "volunteers ÷ residents",
-                &i.volunteer_ratio,
-            ),
-            (
-                "60岁以上建档率",
-                "aged 60+ with health record",
-                &i.elderly_health_record_ratio,
-            ),
-            (
-                "就业帮扶完成率",
-                "employment requests resolved",
-                &i.helped_into_work_ratio,
-            ),
-            (
-                "零就业家庭",
-                "zero-employment households",
-                &i.zero_employment_households,
-            ),
-            (
-                "已审核志愿服务时长（小时）",
-                "approved volunteer hours",
-                &i.approved_volunteer_hours,
-            ),
-            (
-                "近30天走访覆盖率",
-                "households visited in 30 days",
-                &i.households_visited_30d_ratio,
-            ),
-            (
-                "每社区民间组织数",
-                "civil organisations per community",
-                &i.organizations_per_community,
-            ),
-        ];
-        for (zh, en, m) in named {
-            rows.push(vec![
-                Cell::Text(i.org.clone()),
-                Cell::Text(if english { en } else { zh }.to_owned()),
-                Cell::Float(m.value),
-                m.target
-                    .map(|t| Cell::Text(t.to_owned()))
-                    .unwrap_or(Cell::Empty),
-                match m.met {
-                    Some(met) => {
-                        Cell::Text(if met { yes(english) } else { no(english) }.to_owned())
-                    }
-                    None => Cell::Empty,
-                },
-            ]);
-        }
-    }
-    rows
-}
-
-fn yes(english: bool) -> &'static str {
-    if english {
-        "yes"
-    } else {
-        "是"
-    }
-}
-
-fn no(english: bool) -> &'static str {
-    if english {
-        "no"
-    } else {
-        "否"
     }
 }
 

@@ -25,6 +25,7 @@ mod sockets;
 pub mod store;
 pub mod export;
 pub mod indicators;
+mod report_table;
 pub mod tls;
 mod web;
 mod ws;
@@ -70,6 +71,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    // Before the demo seed: on a new database this only records that projections are current.
+    store.reproject_if_stale(&config.time_zone).await?;
     if config.demo {
         demo_seed::seed_if_empty(&store, &config.time_zone).await?;
     }

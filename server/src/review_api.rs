@@ -499,29 +499,35 @@ async fn decide(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct IndicatorQuery {
     pub org: Option<String>,
+    /// A month (`2026-11`), a quarter (`2026-Q4`) or a year (`2026`); or give `from` and `to`.
+    pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
-/// An org unit's indicators and those of the units directly under it (drill-down).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct IndicatorReport {
-    pub indicators: crate::indicators::Indicators,
-    pub children: Vec<crate::indicators::Indicators>,
+/// The period a request names (default: this month, in the server's time zone).
+fn period_of(
+    app: &AppState,
+    period: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<crate::indicators::Period, AppError> {
+    let zone = &app.hub.settings().time_zone;
+    let today = linli_sync_core::calendar::local_date_at(crate::store::now_ms(), zone)
+        .unwrap_or_else(crate::clock::today_utc);
+    crate::indicators::Period::parse(period, from, to, &today)
+        .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
-fn is_date(s: &str) -> bool {
-    linli_sync_core::calendar::is_date(s)
-}
-
-/// `GET /api/indicators?org=c01/s01&from=2026-11-01&to=2026-11-30` (defaults: the caller's
-/// scope, the last 30 days).
-#[utoipa::path(get, path = "/api/indicators", tag = "reports", params(IndicatorQuery), security(("bearer" = [])), responses((status = 200, body = IndicatorReport)))]
+/// `GET /api/indicators?org=c01/s01&period=2026-Q4` (or `from=…&to=…`): the indicators of
+/// docs/indicators.md for the unit and each unit directly under it (defaults: the caller's
+/// scope, this month).
+#[utoipa::path(get, path = "/api/indicators", tag = "reports", params(IndicatorQuery), security(("bearer" = [])), responses((status = 200, body = crate::indicators::Report)))]
 pub async fn indicators(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<IndicatorQuery>,
-) -> Result<Json<IndicatorReport>, AppError> {
+) -> Result<Json<crate::indicators::Report>, AppError> {
     let who = reviewer(&app, &headers).await?;
     let org = match &q.org {
         Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
@@ -530,25 +536,10 @@ pub async fn indicators(
     if !who.org.contains(&org) {
         return Err(AppError::NotFound);
     }
-    let to = q.to.clone().unwrap_or_else(crate::clock::today_utc);
-    let from = q.from.clone().unwrap_or_else(|| {
-        crate::clock::iso_from_ms(crate::store::now_ms() - 30 * 86_400_000)[..10].to_owned()
-    });
-    if !is_date(&from) || !is_date(&to) || from > to {
-        return Err(AppError::BadRequest(
-            "from and to are dates YYYY-MM-DD, from ≤ to".into(),
-        ));
-    }
-    let store = app.hub.store();
-    let indicators = crate::indicators::compute(store, org.as_str(), &from, &to).await?;
-    let mut children = Vec::new();
-    for child in crate::indicators::children(store, org.as_str()).await? {
-        children.push(crate::indicators::compute(store, &child, &from, &to).await?);
-    }
-    Ok(Json(IndicatorReport {
-        indicators,
-        children,
-    }))
+    let period = period_of(&app, q.period.as_deref(), q.from.as_deref(), q.to.as_deref())?;
+    Ok(Json(
+        crate::indicators::report(app.hub.store(), org.as_str(), &period).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -556,6 +547,8 @@ pub struct ExportQuery {
     pub org: Option<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// For `indicators`: the period, as for `GET /api/indicators`.
+    pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
 }
@@ -583,24 +576,13 @@ pub async fn export(
     }
     let english = q.lang.as_deref() == Some("en");
     let store = app.hub.store();
-    let mut indicators = Vec::new();
-    if dataset == Dataset::Indicators {
-        let to = q.to.clone().unwrap_or_else(crate::clock::today_utc);
-        if !is_date(&to) || q.from.as_deref().is_some_and(|f| !is_date(f)) {
-            return Err(AppError::BadRequest(
-                "from and to are dates YYYY-MM-DD".into(),
-            ));
-        }
-        let from = q
-            .from
-            .clone()
-            .unwrap_or_else(|| format!("{}-01-01", &to[..4]));
-        indicators.push(crate::indicators::compute(store, org.as_str(), &from, &to).await?);
-        for child in crate::indicators::children(store, org.as_str()).await? {
-            indicators.push(crate::indicators::compute(store, &child, &from, &to).await?);
-        }
-    }
-    let table = export::table(store, dataset, org.as_str(), english, &indicators).await?;
+    let report = if dataset == Dataset::Indicators {
+        let period = period_of(&app, q.period.as_deref(), q.from.as_deref(), q.to.as_deref())?;
+        Some(crate::indicators::report(store, org.as_str(), &period).await?)
+    } else {
+        None
+    };
+    let table = export::table(store, dataset, org.as_str(), english, report.as_ref()).await?;
     let (bytes, content_type) = match format {
         "csv" => (export::to_csv(&table), "text/csv; charset=utf-8"),
         "xlsx" => (
@@ -1076,7 +1058,7 @@ pub async fn records(
         dataset,
         who.org.as_str(),
         true,
-        &[],
+        None,
         q.limit.clamp(1, MAX_PAGE),
         q.offset.max(0),
     )

@@ -13,6 +13,7 @@ mod indicators;
 mod access;
 mod attacks;
 mod auth;
+mod county_report;
 mod backup;
 mod crash;
 mod crash_burst;

@@ -27,6 +27,10 @@ async fn rows_of(store: &Store, doc: &str) -> Vec<String> {
         "SELECT 'visit|' || visit_id || '|' || org || '|' || at || '|' || by_user || '|' \
          || purpose || '|' || needs || '|' || COALESCE(follow_up, '-') \
          FROM p_visits WHERE document_id = $1",
+        "SELECT 'left|' || member_id || '|' || org || '|' || COALESCE(CAST(birth_year AS TEXT), '-')          || '|' || CAST(health_record AS TEXT) || '|' || left_on          FROM p_residents_left WHERE document_id = $1",
+        "SELECT 'spell|' || member_id || '|' || org || '|' || since || '|' || COALESCE(until, '-')          || '|' || status || '|' || CAST(ready AS TEXT) || '|' || COALESCE(left_on, '-')          FROM p_employment WHERE document_id = $1",
+        "SELECT 'training|' || member_id || '|' || training_id || '|' || org || '|' || on_date          || '|' || course FROM p_trainings WHERE document_id = $1",
+        "SELECT 'jobless|' || org || '|' || since || '|' || COALESCE(until, '-')          FROM p_zero_employment WHERE document_id = $1",
     ];
     let mut rows = Vec::new();
     for sql in queries {
@@ -69,6 +73,8 @@ async fn full_projection_rows(
     rows
 }
 
+/// A resident; the spouse is of working age, so that dating their unemployment makes the
+/// household a zero-employment household.
 fn member(name: &str, relation: &str, born: i64) -> Member {
     Member {
         name: name.into(),
@@ -96,7 +102,7 @@ async fn rows_follow_every_commit(backend: Backend) {
             address: "幸福路 1 号".into(),
             members: [
                 ("m0".to_string(), member("王芳", "head", 1950)),
-                ("m1".to_string(), member("李强", "spouse", 1948)),
+                ("m1".to_string(), member("李强", "spouse", 1978)),
             ]
             .into(),
             visits: vec![Visit {
@@ -139,6 +145,26 @@ async fn rows_follow_every_commit(backend: Backend) {
             let m0 = tx.get(&members, "m0").unwrap().unwrap().1;
             tx.put(&m0, "removed_reason", "moved_out").unwrap();
             tx.put(&m0, "removed_on", "2026-11-22").unwrap();
+        }),
+        ("a dated employment status", |tx| {
+            let members = tx.get(ROOT, "members").unwrap().unwrap().1;
+            let m1 = tx.get(&members, "m1").unwrap().unwrap().1;
+            let history = tx.get(&m1, "employment_history").unwrap().unwrap().1;
+            let e = tx
+                .put_object(&history, "e1", linli_sync_core::automerge::ObjType::Map)
+                .unwrap();
+            tx.put(&e, "since", "2026-11-01").unwrap();
+            tx.put(&e, "status", "unemployed").unwrap();
+        }),
+        ("a training", |tx| {
+            let members = tx.get(ROOT, "members").unwrap().unwrap().1;
+            let m1 = tx.get(&members, "m1").unwrap().unwrap().1;
+            let trainings = tx.get(&m1, "trainings").unwrap().unwrap().1;
+            let t = tx
+                .put_object(&trainings, "t1", linli_sync_core::automerge::ObjType::Map)
+                .unwrap();
+            tx.put(&t, "on", "2026-11-15").unwrap();
+            tx.put(&t, "course", "家政").unwrap();
         }),
         ("a visit changed", |tx| {
             let visits = tx.get(ROOT, "visits").unwrap().unwrap().1;

@@ -328,7 +328,8 @@ async function desk_(browser) {
   await shot(s, "households");
 
   await s.click("[data-testid=tab-duplicates]");
-  await s.waitForSelector("[data-testid=duplicates]");
+  // Wait for the duplicates themselves, not only the empty section drawn before they arrive.
+  await s.waitForSelector("[data-testid=duplicates][aria-busy=false]");
   await shot(s, "duplicates");
   // Merge the first pair: the plan shows who is one person, then the pair is gone.
   out.duplicatesBefore = (await s.$$("[data-testid=duplicate]")).length;

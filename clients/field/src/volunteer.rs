@@ -52,6 +52,7 @@ impl FieldClient {
             org: org.into(),
             user: required("user", user)?,
             name: required("name", name)?,
+            registered_on: None,
             skills: Vec::new(),
             entries: BTreeMap::new(),
         };

@@ -56,6 +56,8 @@ pub mod merges;
 mod open;
 pub mod projection;
 pub mod quarantine;
+mod reproject;
+pub use reproject::PROJECTION_VERSION;
 mod write_tx;
 
 pub(crate) use write_tx::BeginWrite;

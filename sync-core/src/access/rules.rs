@@ -123,12 +123,14 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Request, "status", ValueIn(&["open", "resolved"])),
     rule(Worker, Request, "assignee", NewValueIn(&[""])),
     rule(Worker, Request, "log/**", Always),
+    rule(Worker, Request, "satisfaction/**", Always),
     // Volunteers: their own document; entries only while submitted or sent back; never
     // approval, rejection or review.
     rule(Vol, Volunteer, "kind", New),
     rule(Vol, Volunteer, "schema", New),
     rule(Vol, Volunteer, "org", New),
     rule(Vol, Volunteer, "user", New),
+    rule(Vol, Volunteer, "registered_on", New),
     rule(Vol, Volunteer, "name/**", Always),
     rule(Vol, Volunteer, "skills/**", Always),
     rule(Vol, Volunteer, "entries", New),
@@ -163,6 +165,7 @@ pub const RULES: &[Rule] = &[
     rule(Supervisor, Volunteer, "schema", New),
     rule(Supervisor, Volunteer, "org", New),
     rule(Supervisor, Volunteer, "user", New),
+    rule(Supervisor, Volunteer, "registered_on", New),
     rule(Supervisor, Volunteer, "name/**", New),
     rule(Supervisor, Volunteer, "skills/**", New),
     rule(Supervisor, Volunteer, "entries", New),
@@ -189,6 +192,7 @@ pub const RULES: &[Rule] = &[
         ValueIn(&["open", "assigned", "resolved", "closed"]),
     ),
     rule(Supervisor, Request, "log/**", Always),
+    rule(Supervisor, Request, "satisfaction/**", Always),
     rule(Supervisor, Community, "kind", New),
     rule(Supervisor, Community, "schema", New),
     rule(Supervisor, Community, "org", New),
@@ -196,6 +200,9 @@ pub const RULES: &[Rule] = &[
     rule(Supervisor, Community, "residents", Always),
     rule(Supervisor, Community, "facilities/**", Always),
     rule(Supervisor, Community, "organizations/**", Always),
+    rule(Supervisor, Community, "rural", Always),
+    rule(Supervisor, Community, "demonstration_since/**", Always),
+    rule(Supervisor, Community, "health_figures/**", Always),
 ];
 
 /// The kinds of document each role may create.

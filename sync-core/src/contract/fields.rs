@@ -77,6 +77,20 @@ pub const ENTRY_SOURCES: &[&str] = &["self", "checkin", "supervisor"];
 pub const REQUEST_STATES: &[&str] = &["open", "assigned", "resolved", "closed"];
 /// A member's employment.
 pub const EMPLOYMENT: &[&str] = &["", "employed", "unemployed", "retired", "student", "unable"];
+/// A dated employment status (never empty: unknown is no entry).
+pub const EMPLOYMENT_STATUS: &[&str] = &["employed", "unemployed", "retired", "student", "unable"];
+/// How satisfied the requester was when a request closed (empty: not asked).
+pub const SATISFACTION: &[&str] = &["", "satisfied", "basically_satisfied", "dissatisfied"];
+/// The facilities every community must have (policy §八 and §五), by category code:
+/// 居民课堂, 综合文体站（室）, 图书阅览室, 公共信息栏, 体育健身设施, 慈善超市.
+pub const FACILITY_CATEGORIES: &[&str] = &[
+    "classroom",
+    "culture",
+    "library",
+    "notice_board",
+    "fitness",
+    "charity_supermarket",
+];
 /// A member's relation to the head of household.
 pub const RELATIONS: &[&str] = &[
     "",
@@ -114,6 +128,20 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Household, "members/*/phone", Phone),
     (Household, "members/*/employment", OneOf(EMPLOYMENT)),
     (Household, "members/*/health_record", Bool),
+    (
+        Household,
+        "members/*/employment_history/*/since",
+        Date,
+    ),
+    (
+        Household,
+        "members/*/employment_history/*/status",
+        OneOf(EMPLOYMENT_STATUS),
+    ),
+    (Household, "members/*/able_to_work", Bool),
+    (Household, "members/*/willing_to_work", Bool),
+    (Household, "members/*/trainings/*/on", Date),
+    (Household, "members/*/trainings/*/course", LABEL),
     (Household, "members/*/tags/*", Bool),
     (
         Household,
@@ -139,6 +167,7 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Household, "merged_into", ID),
     (Volunteer, "user", ID),
     (Volunteer, "name", Text(50)),
+    (Volunteer, "registered_on", Date),
     (Volunteer, "skills/*", LABEL),
     (Volunteer, "entries/*/date", Date),
     (Volunteer, "entries/*/minutes", Minutes),
@@ -158,13 +187,20 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Request, "log/*/by", ID),
     (Request, "log/*/text", NOTE),
     (Request, "log/*/status", OneOf(REQUEST_STATES)),
+    (Request, "satisfaction", OneOf(SATISFACTION)),
     (Community, "name", LABEL),
     (Community, "residents", Count(10_000_000)),
+    (Community, "rural", Bool),
+    (Community, "demonstration_since", Date),
     (Community, "facilities/*/name", LABEL),
     (Community, "facilities/*/category", LABEL),
     (Community, "organizations/*/name", LABEL),
     (Community, "organizations/*/category", LABEL),
     (Community, "organizations/*/registered", Bool),
+    (Community, "health_figures/*/as_of", Date),
+    (Community, "health_figures/*/coverage_permille", Count(1000)),
+    (Community, "health_figures/*/outpatient_permille", Count(1000)),
+    (Community, "health_figures/*/source", LABEL),
 ];
 
 /// Fields that must hold a value whenever they are written (`null` breaks them); every other

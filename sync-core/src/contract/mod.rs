@@ -1,5 +1,6 @@
 //! The data contract (schema 1): typed records, org paths and root validation.
 
+pub mod employment;
 pub mod fields;
 mod lenient;
 pub mod org;

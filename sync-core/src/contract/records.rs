@@ -47,8 +47,19 @@ pub struct Member {
     /// Last four characters of the ID card number; never the whole number.
     pub id_tail: String,
     pub phone: String,
-    /// "employed", "unemployed", "retired", "student", "unable"
+    /// "employed", "unemployed", "retired", "student", "unable"; empty when unknown. The status
+    /// as last recorded, with no date: `employment_history` says since when.
     pub employment: String,
+    /// Dated employment statuses, keyed by an id the device makes up: the status from `since`
+    /// until the next one. Indicators read the status on a given day from here (and from
+    /// `employment` where the history says nothing).
+    pub employment_history: BTreeMap<String, EmploymentSpell>,
+    /// Whether the person is able to work (有劳动能力); absent when not asked.
+    pub able_to_work: Option<bool>,
+    /// Whether the person wants work (有就业愿望); absent when not asked.
+    pub willing_to_work: Option<bool>,
+    /// Skills trainings received (就业技能培训), keyed by an id the device makes up.
+    pub trainings: BTreeMap<String, Training>,
     pub health_record: bool,
     pub tags: Tags,
     /// Why the member no longer lives in the household: empty while they do, else
@@ -63,6 +74,25 @@ impl Member {
     pub fn is_removed(&self) -> bool {
         !self.removed_reason.is_empty()
     }
+}
+
+/// An employment status from a date on.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmploymentSpell {
+    /// The first day of this status.
+    pub since: String,
+    /// One of the `employment` values (not empty).
+    pub status: String,
+}
+
+/// One skills training a resident received.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Training {
+    /// The day it ended (or took place).
+    pub on: String,
+    pub course: String,
 }
 
 /// One visit to a household (民情日志).
@@ -103,6 +133,9 @@ pub struct Volunteer {
     /// The user id (token `sub`) this document belongs to.
     pub user: String,
     pub name: String,
+    /// The day the volunteer registered (注册), absent in documents written before it was
+    /// recorded (they count as registered on every day).
+    pub registered_on: Option<String>,
     pub skills: Vec<String>,
     pub entries: BTreeMap<String, Entry>,
 }
@@ -148,6 +181,9 @@ pub struct Request {
     pub status: String,
     pub assignee: Option<String>,
     pub log: Vec<LogItem>,
+    /// The requester's satisfaction when the request was closed: `satisfied`,
+    /// `basically_satisfied`, `dissatisfied`, or empty when not asked.
+    pub satisfaction: String,
 }
 
 /// One step in a request's history.
@@ -169,10 +205,34 @@ pub struct Community {
     pub schema: i64,
     pub org: String,
     pub name: String,
+    /// The community's stated resident total (居民总数), 0 when not stated.
     #[serde(deserialize_with = "lenient::int")]
     pub residents: i64,
+    /// A village (rural) community; targets for cities do not apply to it.
+    pub rural: bool,
+    /// The day it was recognised as a provincial demonstration community (省级和谐社区示范),
+    /// absent when it is not.
+    pub demonstration_since: Option<String>,
     pub facilities: BTreeMap<String, Facility>,
     pub organizations: BTreeMap<String, Organization>,
+    /// Figures of the health administration, entered by a supervisor, keyed by an id.
+    pub health_figures: BTreeMap<String, HealthFigures>,
+}
+
+/// Health-service figures for a community as the health administration states them.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HealthFigures {
+    /// The day the figures are for.
+    pub as_of: String,
+    /// Population covered by community health services, in tenths of a percent (0–1000).
+    #[serde(deserialize_with = "lenient::opt_int")]
+    pub coverage_permille: Option<i64>,
+    /// Share of outpatient visits made at community health services, in tenths of a percent.
+    #[serde(deserialize_with = "lenient::opt_int")]
+    pub outpatient_permille: Option<i64>,
+    /// Where the figures come from (the office and its document).
+    pub source: String,
 }
 
 /// A facility of a community (居民课堂、文体站、图书阅览室 ...).
@@ -180,6 +240,8 @@ pub struct Community {
 #[serde(default)]
 pub struct Facility {
     pub name: String,
+    /// One of [`FACILITY_CATEGORIES`](super::fields::FACILITY_CATEGORIES) for the facilities
+    /// the policy lists, else free text.
     pub category: String,
 }
 

@@ -10,6 +10,7 @@ fn volunteer() -> Volunteer {
         org: "c01/s01/m01".into(),
         user: "vol-1".into(),
         name: "张三".into(),
+        registered_on: Some("2026-01-05".into()),
         skills: vec!["陪护".into()],
         entries: [(
             "e1".to_string(),

@@ -90,6 +90,7 @@ fn base(kind: Kind) -> Automerge {
             org: COMMUNITY.into(),
             user: "vol-1".into(),
             name: "李四".into(),
+            registered_on: Some("2026-01-05".into()),
             skills: vec!["陪护".into()],
             entries: BTreeMap::from([
                 ("e1".to_string(), entry("submitted")),

@@ -58,6 +58,10 @@ const state = {
   stale: "",
   error: "",
   loading: false,
+  /** A load was asked for while another ran (a tab or org picked meanwhile): run once more. */
+  again: false,
+  /** The tab the shown data was loaded for; until it is the current tab, the view is busy. */
+  loadedTab: "" as Tab | "",
 };
 
 const MEASURES: [string, Key, boolean][] = [
@@ -74,9 +78,14 @@ const key = (e: EntryRow) => `${e.document_id}/${e.entry_id}`;
 
 /** Loads what the current tab shows. */
 export async function loadSupervisor(ctx: Ctx): Promise<void> {
-  if (state.loading) return;
+  if (state.loading) {
+    state.again = true;
+    return;
+  }
   state.loading = true;
+  state.again = false;
   state.org ||= ctx.session.org;
+  const tab = state.tab;
   try {
     if (state.tab === "review") {
       const [conflicts, quarantine, waiting, issues, households] = await Promise.all([
@@ -99,13 +108,18 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}`);
     }
     state.error = "";
+    state.loadedTab = tab;
   } catch {
     state.error = t("needs_network");
   } finally {
     state.loading = false;
+    if (state.again) void loadSupervisor(ctx);
     ctx.refresh();
   }
 }
+
+/** `aria-busy` for a tab's section: true until its own data has arrived. */
+const busy = (tab: Tab) => String(state.loadedTab !== tab || state.again);
 
 /** An item's note: a code the app words (`date_in_future`), optionally followed by details
  * (`removed_while_edited: phone`). */
@@ -298,7 +312,7 @@ function duplicates(ctx: Ctx) {
     <div class="row"><button class="primary" data-testid="merge-confirm" @click=${merge}>${t("merge_now")}</button>
       <button @click=${() => { preparing = null; ctx.refresh(); }}>${t("cancel")}</button></div>
   </div>`;
-  return html`<section class="card" data-testid="duplicates">
+  return html`<section class="card" data-testid="duplicates" aria-busy=${busy("duplicates")}>
     <h2>${t("duplicates")} <span class="count">${state.duplicates.length}</span></h2>
     ${state.duplicates.length === 0 ? html`<p>${t("no_duplicates")}</p>` : nothing}
     ${state.duplicates.map(d => html`<article class="conflict" data-testid="duplicate"><p>${d.org}</p>

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use linli_sync_core::automerge::Automerge;
 
 use super::Store;
+pub mod facts;
+
+use facts::HouseholdFacts;
 use linli_sync_core::contract::{
     read_record, Community, Household, Kind, Request, RootInfo, Visit, Volunteer,
 };
@@ -15,7 +18,8 @@ use linli_sync_core::contract::{
 /// A document's rows.
 #[derive(Debug, Clone)]
 pub enum Projection {
-    Household(Box<Household>),
+    /// The household with its current residents, and the facts the indicators read.
+    Household(Box<Household>, Box<HouseholdFacts>),
     Volunteer(Box<Volunteer>),
     Request(Box<Request>),
     Community(Box<Community>),
@@ -29,6 +33,7 @@ impl Projection {
         Some(match root.kind {
             Kind::Household => {
                 let mut household: Household = read_record(doc).ok()?;
+                let facts = HouseholdFacts::of(&household);
                 // Members who left are not residents (they stay in the document's history);
                 // a registration merged into another has none: its people and visits are
                 // counted there.
@@ -44,7 +49,7 @@ impl Projection {
                 for visit in &mut household.visits {
                     visit.at = linli_sync_core::calendar::local_moment(&visit.at, time_zone);
                 }
-                Projection::Household(Box::new(household))
+                Projection::Household(Box::new(household), Box::new(facts))
             }
             Kind::Volunteer => Projection::Volunteer(Box::new(read_record(doc).ok()?)),
             Kind::Request => Projection::Request(Box::new(read_record(doc).ok()?)),
@@ -83,6 +88,25 @@ pub fn tag_list(tags: &std::collections::BTreeMap<String, bool>) -> String {
         .map(|(k, _)| k.as_str())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// When a request was finished: its first step to `resolved` or `closed`.
+pub fn request_finished(r: &Request) -> Option<String> {
+    r.log
+        .iter()
+        .find(|l| matches!(l.status.as_deref(), Some("resolved" | "closed")))
+        .map(|l| l.at.clone())
+}
+
+/// The policy's facility categories a community has, sorted and comma-separated.
+pub fn facility_categories(c: &Community) -> String {
+    let mut have: Vec<&str> = linli_sync_core::contract::fields::FACILITY_CATEGORIES
+        .iter()
+        .copied()
+        .filter(|cat| c.facilities.values().any(|f| f.category == *cat))
+        .collect();
+    have.sort_unstable();
+    have.join(",")
 }
 
 /// When a request was opened and first answered (its first step away from `open`).
@@ -226,14 +250,18 @@ pub(crate) use delete_child;
 macro_rules! apply_projection {
     ($conn:expr, $doc:expr, $w:expr) => {{
         use $crate::store::projection::{
-            delete_child, household_row_differs, insert_entry, insert_household_row, insert_resident,
-            insert_visit, request_times, visits_by_id, Projection,
+            delete_child, facility_categories, household_row_differs, insert_entry, insert_household_row, insert_resident,
+            insert_visit, request_finished, request_times, visits_by_id, Projection,
+            facts::write_household_facts,
         };
         let w = $w;
         let org = w.org.as_str();
         let base = w.base.as_deref();
         match (base, &*w.rows) {
-            (Some(Projection::Household(old)), Projection::Household(new)) if old.org == new.org => {
+            (Some(Projection::Household(old, old_facts)), Projection::Household(new, new_facts)) if old.org == new.org => {
+                if old_facts != new_facts {
+                    write_household_facts!($conn, $doc, org, &**new_facts);
+                }
                 if household_row_differs(old, new) {
                     sqlx::query("DELETE FROM p_households WHERE document_id = $1").bind($doc).execute(&mut *$conn).await?;
                     insert_household_row!($conn, $doc, org, &**new);
@@ -260,7 +288,8 @@ macro_rules! apply_projection {
                     }
                 }
             }
-            (Some(Projection::Volunteer(old)), Projection::Volunteer(new)) if old.org == new.org && old.user == new.user => {
+            (Some(Projection::Volunteer(old)), Projection::Volunteer(new))
+                if old.org == new.org && old.user == new.user && old.registered_on == new.registered_on => {
                 if (&old.name, &old.skills) != (&new.name, &new.skills) {
                     sqlx::query("UPDATE p_volunteers SET name = $1, skills = $2 WHERE document_id = $3")
                         .bind(&new.name).bind(new.skills.join(",")).bind($doc)
@@ -278,11 +307,13 @@ macro_rules! apply_projection {
                 }
             }
             (_, rows) => {
-                for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities"] {
+                for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities",
+                              "p_residents_left", "p_employment", "p_trainings", "p_zero_employment", "p_health_figures"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
                 }
                 match rows {
-                    Projection::Household(h) => {
+                    Projection::Household(h, facts) => {
+                        write_household_facts!($conn, $doc, org, &**facts);
                         insert_household_row!($conn, $doc, org, &**h);
                         for (id, m) in &h.members {
                             insert_resident!($conn, $doc, org, id, m);
@@ -292,8 +323,9 @@ macro_rules! apply_projection {
                         }
                     }
                     Projection::Volunteer(v) => {
-                        sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills) VALUES ($1, $2, $3, $4, $5)")
+                        sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills, registered_on) VALUES ($1, $2, $3, $4, $5, $6)")
                             .bind($doc).bind(org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
+                            .bind(v.registered_on.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
                             .execute(&mut *$conn).await?;
                         for (id, e) in &v.entries {
                             insert_entry!($conn, $doc, org, &v.user, id, e);
@@ -301,15 +333,24 @@ macro_rules! apply_projection {
                     }
                     Projection::Request(r) => {
                         let (opened, answered) = request_times(r);
-                        sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                        sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at, finished_at, satisfaction) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                             .bind($doc).bind(org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
-                            .bind(&r.assignee).bind(opened).bind(answered)
+                            .bind(&r.assignee).bind(opened).bind(answered).bind(request_finished(r)).bind(&r.satisfaction)
                             .execute(&mut *$conn).await?;
                     }
                     Projection::Community(c) => {
-                        sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations) VALUES ($1, $2, $3, $4, $5, $6)")
+                        sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations, rural, demonstration_since, registered_organizations, facility_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                             .bind($doc).bind(org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
+                            .bind(c.rural as i64)
+                            .bind(c.demonstration_since.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
+                            .bind(c.organizations.values().filter(|o| o.registered).count() as i64)
+                            .bind(facility_categories(c))
                             .execute(&mut *$conn).await?;
+                        for (id, f) in c.health_figures.iter().filter(|(_, f)| linli_sync_core::calendar::is_date(&f.as_of)) {
+                            sqlx::query("INSERT INTO p_health_figures (document_id, figure_id, org, as_of, coverage_permille, outpatient_permille, source) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                .bind($doc).bind(id).bind(org).bind(&f.as_of).bind(f.coverage_permille).bind(f.outpatient_permille).bind(&f.source)
+                                .execute(&mut *$conn).await?;
+                        }
                     }
                 }
             }

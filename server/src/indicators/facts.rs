@@ -1,0 +1,336 @@
+//! The counts the indicators are made of, read from the projection tables for one org scope
+//! and period: one query per table, grouped by org, so that a unit and every unit below it
+//! are built from the same reading (plain indexed SQL, never document scans).
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+
+use super::period::Period;
+use super::{scope, scope_bounds};
+use crate::store::Store;
+
+/// Counts of one org (a grid, or a community for what lives at community level). They add up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrgFacts {
+    pub households: i64,
+    /// Residents on the period's end (members who left later included).
+    pub residents: i64,
+    pub unknown_age: i64,
+    /// Residents aged 60 or more on the period's end, and those of them with a health record.
+    pub elderly: i64,
+    pub elderly_with_record: i64,
+    pub volunteers: i64,
+    /// Zero-employment households on the period's end; became one, and stopped being one,
+    /// within the period; days from becoming to stopping, summed over those stopped whose
+    /// start is known.
+    pub zero_employment: i64,
+    pub zero_employment_new: i64,
+    pub zero_employment_resolved: i64,
+    pub zero_employment_days: f64,
+    pub zero_employment_days_known: i64,
+    /// Residents unemployed, able and willing to work at some time in the period (and living
+    /// there at its end); of them, trained since their unemployment began, and employed on
+    /// the period's end.
+    pub unemployed: i64,
+    pub trained: i64,
+    pub back_in_work: i64,
+    pub visits: i64,
+    pub households_visited: i64,
+    pub requests_opened: i64,
+    pub requests_answered: i64,
+    pub answer_days: f64,
+    pub requests_finished: i64,
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub dissatisfied: i64,
+    pub approved_minutes: i64,
+}
+
+impl std::ops::AddAssign<&OrgFacts> for OrgFacts {
+    fn add_assign(&mut self, o: &OrgFacts) {
+        self.households += o.households;
+        self.residents += o.residents;
+        self.unknown_age += o.unknown_age;
+        self.elderly += o.elderly;
+        self.elderly_with_record += o.elderly_with_record;
+        self.volunteers += o.volunteers;
+        self.zero_employment += o.zero_employment;
+        self.zero_employment_new += o.zero_employment_new;
+        self.zero_employment_resolved += o.zero_employment_resolved;
+        self.zero_employment_days += o.zero_employment_days;
+        self.zero_employment_days_known += o.zero_employment_days_known;
+        self.unemployed += o.unemployed;
+        self.trained += o.trained;
+        self.back_in_work += o.back_in_work;
+        self.visits += o.visits;
+        self.households_visited += o.households_visited;
+        self.requests_opened += o.requests_opened;
+        self.requests_answered += o.requests_answered;
+        self.answer_days += o.answer_days;
+        self.requests_finished += o.requests_finished;
+        self.satisfied += o.satisfied;
+        self.basically_satisfied += o.basically_satisfied;
+        self.dissatisfied += o.dissatisfied;
+        self.approved_minutes += o.approved_minutes;
+    }
+}
+
+/// Health-service figures a supervisor entered, the latest on or before the period's end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthFigures {
+    pub as_of: String,
+    pub coverage_permille: Option<i64>,
+    pub outpatient_permille: Option<i64>,
+    pub source: String,
+}
+
+/// What a community's own record says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommunityRecord {
+    pub name: String,
+    /// The stated resident total, 0 when not stated.
+    pub stated_residents: i64,
+    pub rural: bool,
+    pub demonstration_since: Option<String>,
+    pub registered_organizations: i64,
+    /// The policy's facility categories it has.
+    pub facilities: Vec<String>,
+    pub health: Option<HealthFigures>,
+}
+
+/// Everything read for one scope and period.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub by_org: BTreeMap<String, OrgFacts>,
+    pub communities: BTreeMap<String, CommunityRecord>,
+    /// Org units' names by path.
+    pub names: BTreeMap<String, String>,
+}
+
+/// Days from one date (or moment) to another (`YYYY-MM-DD…`).
+pub fn days_between(from: &str, to: &str) -> Option<f64> {
+    let day = |s: &str| -> Option<i64> {
+        let y: i64 = s.get(0..4)?.parse().ok()?;
+        let m: i64 = s.get(5..7)?.parse().ok()?;
+        let d: i64 = s.get(8..10)?.parse().ok()?;
+        // Days from the civil date (Howard Hinnant's "days_from_civil").
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        Some(era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy)
+    };
+    Some((day(to)? - day(from)?) as f64)
+}
+
+type Rows = Vec<(String, Vec<i64>)>;
+
+/// Reads every count for `org` and everything under it, in `period`.
+pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, sqlx::Error> {
+    let (under, past) = scope_bounds(org);
+    let (from, to, as_of) = (period.from.as_str(), period.to.as_str(), period.as_of.as_str());
+    // Moments (visits, request steps) compare as text: every one of the last day sorts
+    // below this.
+    let to_end = format!("{to}\u{10FFFF}");
+    let elderly_born_by = period.year() - 60;
+    let beginning = linli_sync_core::contract::employment::BEGINNING;
+    /// Runs a grouped query whose first column is the org and the rest are whole numbers.
+    macro_rules! grouped {
+        ($pool:expr, $sql:expr, $n:expr $(, $arg:expr)*) => {
+            async {
+                let rows = sqlx::query($sql).bind(org).bind(&under).bind(&past)$(.bind($arg))*
+                    .fetch_all($pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let org: String = r.try_get(0)?;
+                        let values = (1..=$n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                        Ok((org, values))
+                    })
+                    .collect::<Result<Rows, sqlx::Error>>()
+            }
+        };
+    }
+    let (
+        households,
+        residents,
+        left,
+        volunteers,
+        zero,
+        unemployed,
+        visits,
+        requests,
+        answered,
+        minutes,
+        communities,
+        health,
+        names,
+    ) = with_pool!(store, pool => {
+        tokio::try_join!(
+            grouped!(pool, concat!("SELECT org, COUNT(*) FROM p_households WHERE ", scope!("org"),
+                " AND merged_into IS NULL GROUP BY org"), 1),
+            grouped!(pool, concat!(
+                "SELECT org, COUNT(*), \
+                 COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
+                 FROM p_residents WHERE ", scope!("org"), " GROUP BY org"), 4, elderly_born_by),
+            grouped!(pool, concat!(
+                "SELECT org, COUNT(*), \
+                 COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
+                 FROM p_residents_left WHERE ", scope!("org"), " AND left_on > $5 GROUP BY org"), 4, elderly_born_by, as_of),
+            grouped!(pool, concat!("SELECT org, COUNT(*) FROM p_volunteers WHERE ", scope!("org"),
+                " AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org"), 1, as_of),
+            // Stretches that touch the period; counted below.
+            async {
+                let rows = sqlx::query(concat!("SELECT org, since, until FROM p_zero_employment WHERE ", scope!("org"),
+                    " AND since <= $4 AND (until IS NULL OR until >= $5)"))
+                    .bind(org).bind(&under).bind(&past).bind(to).bind(from)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            grouped!(pool, concat!(
+                "SELECT u.org, COUNT(*), \
+                 COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_trainings t WHERE t.document_id = u.document_id \
+                     AND t.member_id = u.member_id AND t.on_date >= u.began AND t.on_date <= $6) THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_employment w WHERE w.document_id = u.document_id \
+                     AND w.member_id = u.member_id AND w.status = 'employed' AND w.since <= $6 \
+                     AND (w.until IS NULL OR w.until > $6)) THEN 1 ELSE 0 END), 0) \
+                 FROM (SELECT e.org, e.document_id, e.member_id, MIN(e.since) AS began FROM p_employment e \
+                       WHERE ", scope!("e.org"), " AND e.status = 'unemployed' AND e.ready = 1 \
+                       AND e.since <= $4 AND (e.until IS NULL OR e.until > $5) \
+                       AND (e.left_on IS NULL OR e.left_on > $6) \
+                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org"), 3, to, from, as_of),
+            grouped!(pool, concat!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE ", scope!("org"),
+                " AND at >= $4 AND at <= $5 GROUP BY org"), 2, from, &to_end),
+            grouped!(pool, concat!(
+                "SELECT org, \
+                 COALESCE(SUM(CASE WHEN opened_at >= $4 AND opened_at <= $5 THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'satisfied' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'dissatisfied' THEN 1 ELSE 0 END), 0) \
+                 FROM p_requests WHERE ", scope!("org"), " GROUP BY org"), 5, from, &to_end),
+            async {
+                let rows = sqlx::query(concat!("SELECT org, opened_at, answered_at FROM p_requests WHERE ", scope!("org"),
+                    " AND answered_at >= $4 AND answered_at <= $5"))
+                    .bind(org).bind(&under).bind(&past).bind(from).bind(&to_end)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<Option<String>, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            grouped!(pool, concat!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
+                " AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org"), 1, from, to),
+            async {
+                let rows = sqlx::query(concat!("SELECT org, name, residents, rural, demonstration_since, registered_organizations, facility_categories \
+                    FROM p_communities WHERE ", scope!("org"), " ORDER BY org"))
+                    .bind(org).bind(&under).bind(&past)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, CommunityRecord {
+                        name: r.try_get(1)?,
+                        stated_residents: r.try_get(2)?,
+                        rural: r.try_get::<i64, _>(3)? != 0,
+                        demonstration_since: r.try_get(4)?,
+                        registered_organizations: r.try_get(5)?,
+                        facilities: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                        health: None,
+                    })))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            async {
+                let rows = sqlx::query(concat!("SELECT org, as_of, coverage_permille, outpatient_permille, source FROM p_health_figures WHERE ",
+                    scope!("org"), " AND as_of <= $4 ORDER BY org, as_of, figure_id"))
+                    .bind(org).bind(&under).bind(&past).bind(as_of)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, HealthFigures {
+                        as_of: r.try_get(1)?,
+                        coverage_permille: r.try_get(2)?,
+                        outpatient_permille: r.try_get(3)?,
+                        source: r.try_get(4)?,
+                    })))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            // org_units is small and its path column keeps the database's collation: plain
+            // prefix test.
+            async {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
+                    .bind(org).bind(&under)
+                    .fetch_all(pool).await
+            },
+        )?
+    });
+    let mut facts = Facts::default();
+    let mut add = |rows: Rows, f: &dyn Fn(&mut OrgFacts, &[i64])| {
+        for (org, v) in rows {
+            f(facts.by_org.entry(org).or_default(), &v);
+        }
+    };
+    add(households, &|o, v| o.households += v[0]);
+    let people = |o: &mut OrgFacts, v: &[i64]| {
+        o.residents += v[0];
+        o.unknown_age += v[1];
+        o.elderly += v[2];
+        o.elderly_with_record += v[3];
+    };
+    add(residents, &people);
+    add(left, &people);
+    add(volunteers, &|o, v| o.volunteers += v[0]);
+    add(unemployed, &|o, v| {
+        o.unemployed += v[0];
+        o.trained += v[1];
+        o.back_in_work += v[2];
+    });
+    add(visits, &|o, v| {
+        o.visits += v[0];
+        o.households_visited += v[1];
+    });
+    add(requests, &|o, v| {
+        o.requests_opened += v[0];
+        o.requests_finished += v[1];
+        o.satisfied += v[2];
+        o.basically_satisfied += v[3];
+        o.dissatisfied += v[4];
+    });
+    add(minutes, &|o, v| o.approved_minutes += v[0]);
+    for (org, since, until) in zero {
+        let o = facts.by_org.entry(org).or_default();
+        let known_start = since.as_str() > beginning;
+        if since.as_str() <= as_of && until.as_deref().is_none_or(|u| u > as_of) {
+            o.zero_employment += 1;
+        }
+        if known_start && since.as_str() >= from {
+            o.zero_employment_new += 1;
+        }
+        if let Some(u) = until.as_deref().filter(|u| *u >= from && *u <= to) {
+            o.zero_employment_resolved += 1;
+            if let Some(days) = known_start.then(|| days_between(&since, u)).flatten() {
+                o.zero_employment_days += days;
+                o.zero_employment_days_known += 1;
+            }
+        }
+    }
+    for (org, opened, answered) in answered {
+        if let (Some(o), Some(a)) = (opened, answered) {
+            if let Some(days) = days_between(&o, &a) {
+                let f = facts.by_org.entry(org).or_default();
+                f.requests_answered += 1;
+                f.answer_days += days;
+            }
+        }
+    }
+    facts.communities = communities.into_iter().collect();
+    for (org, h) in health {
+        // Ordered by date: the last one is the latest.
+        facts.communities.entry(org).or_default().health = Some(h);
+    }
+    facts.names = names.into_iter().collect();
+    Ok(facts)
+}
