@@ -17,8 +17,8 @@ use linli_sync_core::automerge::transaction::CommitOptions;
 use linli_sync_core::automerge::{ActorId, AutoCommit, Automerge};
 use linli_sync_core::autosurgeon::{reconcile, Reconcile};
 use linli_sync_core::contract::{
-    Community, Entry, EntryReview, Facility, HealthFigures, Household, LogItem, Member,
-    Organization, Request,
+    Community, EmploymentSpell, Entry, EntryReview, Facility, HealthFigures, Household, LogItem,
+    Member, Organization, Request, Training,
     Review, Tags, Visit, Volunteer, SCHEMA_VERSION,
 };
 use linli_sync_core::DocumentId;
@@ -616,6 +616,7 @@ impl Gen {
         };
         let serial = self.rng.random_range(0..1000);
         let id_tail = format!("{serial:03}{}", self.word("0 1 2 3 4 5 6 7 8 9 X"));
+        let (employment_history, trainings) = self.employment_story(employment, age);
         Member {
             name: self.name(birth_year, female, Some(surname)),
             gender: if female { "女" } else { "男" }.into(),
@@ -624,10 +625,49 @@ impl Gen {
             id_tail,
             phone,
             employment: employment.into(),
+            employment_history,
+            trainings,
             health_record,
             tags,
             ..Member::default()
         }
+    }
+
+    /// The dated side of a member's employment: the unemployed lost work on a recorded day
+    /// (half of them trained since); some of the employed were out of work earlier this year
+    /// and found it again, most after a training.
+    fn employment_story(
+        &mut self,
+        employment: &str,
+        age: i64,
+    ) -> (BTreeMap<String, EmploymentSpell>, BTreeMap<String, Training>) {
+        let (mut history, mut trainings) = (BTreeMap::new(), BTreeMap::new());
+        let spell = |since: i64, status: &str| EmploymentSpell {
+            since: date(since),
+            status: status.into(),
+        };
+        let training = |on: i64| Training {
+            on: date(on),
+            course: "就业技能培训".into(),
+        };
+        if employment == "unemployed" {
+            let since = self.today - self.rng.random_range(20..=400);
+            history.insert("e1".to_string(), spell(since, "unemployed"));
+            if self.chance(0.5) {
+                let on = self.rng.random_range(since + 1..self.today);
+                trainings.insert("t1".to_string(), training(on));
+            }
+        } else if employment == "employed" && (18..60).contains(&age) && self.chance(0.08) {
+            let lost = self.today - self.rng.random_range(120..=330);
+            let found = lost + self.rng.random_range(30..=110);
+            history.insert("e1".to_string(), spell(lost, "unemployed"));
+            history.insert("e2".to_string(), spell(found, "employed"));
+            if self.chance(0.7) {
+                let on = self.rng.random_range(lost + 1..found);
+                trainings.insert("t1".to_string(), training(on));
+            }
+        }
+        (history, trainings)
     }
 
     /// A volunteer registered a while ago, with 0–12 entries of the last 90 days.
@@ -761,6 +801,14 @@ impl Gen {
                 text: text.into(),
                 status: Some(status.into()),
             });
+            if status == "resolved" && self.chance(0.8) {
+                let how = self.weighted(&[
+                    ("satisfied", 70),
+                    ("basically_satisfied", 22),
+                    ("dissatisfied", 8),
+                ]);
+                record.satisfaction = how.into();
+            }
             history.push((record.clone(), at));
             if status == "assigned" && target > 1 && at.day() + 1 < self.today && self.chance(0.5) {
                 at = self.on(at.day() + 1);

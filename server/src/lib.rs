@@ -25,7 +25,8 @@ mod sockets;
 pub mod store;
 pub mod export;
 pub mod indicators;
-mod report_table;
+mod communities_api;
+pub mod report_table;
 pub mod tls;
 mod web;
 mod ws;
@@ -275,6 +276,7 @@ fn router(state: AppState) -> Router {
             axum::routing::post(review_api::review_households),
         )
         .route("/api/indicators", get(review_api::indicators))
+        .route("/api/communities", get(communities_api::list))
         .route("/api/history", get(review_api::history))
         .route("/api/duplicates", get(review_api::list_duplicates))
         .route("/api/households", get(review_api::list_households))

@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_api, audit_api, auth, documents_api, quarantine_api, review_api};
+use crate::{
+    admin_api, audit_api, auth, communities_api, documents_api, quarantine_api, review_api,
+};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -30,6 +32,7 @@ use crate::{admin_api, audit_api, auth, documents_api, quarantine_api, review_ap
         review_api::review_households,
         review_api::review_visits,
         review_api::indicators,
+        communities_api::list,
         review_api::export,
         review_api::history,
         review_api::list_duplicates,

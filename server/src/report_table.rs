@@ -62,9 +62,18 @@ fn level_name(level: &str, english: bool) -> &'static str {
     }
 }
 
-/// An indicator's value as the screen shows it.
+/// An indicator's value as the screen shows it. Above a community, a per-community target
+/// with no pooled figure is shown by how many communities meet it.
 pub fn value_text(i: &Indicator, english: bool) -> String {
     match (i.value, i.unit) {
+        (None, _) if i.communities.is_some() => {
+            let t = i.communities.as_ref().expect("checked");
+            if english {
+                format!("{} of {} communities", t.met, t.of)
+            } else {
+                format!("{} / {} 个社区达标", t.met, t.of)
+            }
+        }
         (None, _) => if english { "no data" } else { "无数据" }.to_owned(),
         (Some(v), "percent") => format!("{:.1}%", v * 100.0),
         (Some(v), "flag") => if v > 0.0 { yes(english) } else { no(english) }.to_owned(),

@@ -154,6 +154,15 @@ async fn worker_registers_household_offline(backend: Backend) {
     );
     assert_eq!(out["inSupervisorList"], true);
     assert_eq!(out["onServerAfterReconnect"], true);
+    assert!(
+        out["employmentShown"].as_str().unwrap().contains("失业"),
+        "{out}"
+    );
+    assert_eq!(
+        out["trainingCounted"],
+        serde_json::json!([1, 1]),
+        "the son recorded offline is counted, and his training"
+    );
     server.stop().await;
     db.cleanup().await;
 }
@@ -240,7 +249,8 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     let args = ["--password", "linli-demo", "--supervisor", "sup-c01-s01"];
     let out = run_scenario("desk", &server, backend, &args).await;
     assert!(out["households"].as_u64().unwrap() > 10, "{out}");
-    assert_eq!(out["measures"], 7);
+    // The street's policy indicators (docs/indicators.md), each with its value.
+    assert_eq!(out["measures"], 11);
     assert_eq!(out["topOrg"], "c01/s01");
     let drilled = out["drilledOrg"].as_str().unwrap();
     assert!(drilled.starts_with("c01/s01/") && drilled.len() > "c01/s01/".len());
@@ -253,6 +263,29 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     assert_eq!(out["xlsxName"], "households.xlsx");
     assert_eq!(out["xlsxHead"], "PK", "XLSX is a zip");
     assert_eq!(out["english"], true);
+    // Screen and report agree for one period: every value the screen showed for this year is
+    // the value the downloaded report to the county holds for the same unit and indicator.
+    assert_eq!(out["reportName"], format!("report-{}.xlsx", out["period"].as_str().unwrap()));
+    assert!(out["periodLine"].as_str().unwrap().contains("-01-01"), "{out}");
+    let xlsx = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(out["reportXlsx"].as_str().unwrap())
+            .unwrap()
+    };
+    let rows = crate::indicators::read_xlsx(&xlsx, "indicators");
+    let unit = out["unitName"].as_str().unwrap();
+    let screen = out["screenValues"].as_object().unwrap();
+    assert_eq!(screen.len(), 11, "{out}");
+    for (key, shown) in screen {
+        let (zh, _) = linli_server::report_table::indicator_name(key);
+        let row = rows
+            .iter()
+            .find(|r| r[2] == unit && r[4] == zh)
+            .unwrap_or_else(|| panic!("{unit} {zh} in the report"));
+        assert_eq!(&row[5], shown.as_str().unwrap(), "{key}: report and screen");
+    }
+    assert!(out["communityOrg"].as_str().unwrap().starts_with("c01/s01/"), "{out}");
     // The demo county has duplicate registrations; merging one in the browser shows the plan.
     assert!(out["duplicatesBefore"].as_u64().unwrap() > 0, "{out}");
     assert!(

@@ -224,6 +224,27 @@ async function household(browser) {
   await w.fill("[data-testid=visit-form] input[name=follow_up]", yesterday);
   await w.click("[data-testid=visit-form] button[type=submit]");
   await w.waitForSelector("[data-testid=visit]");
+  // A son of working age, out of work since yesterday, trained yesterday: recorded offline
+  // with the day it happened (the indicators count from it).
+  await w.click("[data-testid=add-member] summary");
+  await w.fill("[data-testid=add-member] form input[name=name]", "王小明");
+  await w.fill("[data-testid=add-member] form input[name=birth_year]", "1990");
+  await w.click("[data-testid=add-member] form button[type=submit]");
+  const son = "[data-testid=member][data-name=王小明]";
+  await w.waitForSelector(son);
+  await w.click(`${son} [data-testid=employment-open]`);
+  await w.selectOption(`${son} [data-testid=employment-form] select[name=status]`, "unemployed");
+  await w.fill(`${son} [data-testid=employment-form] input[name=since]`, yesterday);
+  await w.selectOption(`${son} [data-testid=employment-form] select[name=able]`, "yes");
+  await w.selectOption(`${son} [data-testid=employment-form] select[name=willing]`, "yes");
+  await w.click(`${son} [data-testid=employment-form] button[type=submit]`);
+  await w.waitForFunction(sel => document.querySelector(sel)?.textContent.includes("自"), `${son} [data-testid=employment-now]`);
+  out.employmentShown = (await w.textContent(`${son} [data-testid=employment-now]`)).trim();
+  await w.fill(`${son} [data-testid=training-form] input[name=on]`, yesterday);
+  await w.fill(`${son} [data-testid=training-form] input[name=course]`, "电工");
+  await w.click(`${son} [data-testid=training-form] button[type=submit]`);
+  await w.waitForSelector(`${son} [data-testid=training]`);
+  await shot(w, "worker-employment-offline");
   await shot(w, "worker-household-detail-offline");
   out.pendingOffline = await pending(w);
 
@@ -249,6 +270,12 @@ async function household(browser) {
   out.inSupervisorList = true;
   out.onServerAfterReconnect = await onServer();
   await shot(s, "supervisor-households");
+  // The son is counted among the unemployed, trained since his unemployment began (the period
+  // is the month of yesterday, counted as of today or the month's end).
+  const month = yesterday.slice(0, 7);
+  const report = await apiGet(sup, `/api/indicators?period=${month}`);
+  const training = report.indicators.policy.find(i => i.key === "skills_training");
+  out.trainingCounted = training ? [training.numerator, training.denominator] : null;
   return out;
 }
 
@@ -355,6 +382,39 @@ async function desk_(browser) {
   await s.click("[data-testid=drill-up]");
   await s.waitForFunction(top => document.querySelector("[data-testid=indicators]")?.dataset.org === top, out.topOrg);
   out.backUp = true;
+
+  // This year as the period: the screen's values, then the report to the county for the same
+  // unit and period (the test compares the two).
+  const year = String(new Date().getFullYear());
+  await s.selectOption("[data-testid=period-kind]", "year");
+  await s.fill("[data-testid=period-year]", year);
+  await s.dispatchEvent("[data-testid=period-year]", "change");
+  await s.click("[data-testid=period-show]");
+  await s.waitForFunction(y => document.querySelector("[data-testid=indicators]")?.dataset.period === y, year);
+  out.period = year;
+  out.unitName = (await s.textContent("[data-testid=unit-name]")).trim();
+  out.periodLine = (await s.textContent("[data-testid=period-line]")).trim();
+  out.screenValues = Object.fromEntries(
+    await s.$$eval("[data-testid=measure]", cards => cards.map(c => [c.dataset.key, c.querySelector("[data-testid=value]").textContent.trim()])),
+  );
+  await shot(s, "indicators-year");
+  const [report] = await Promise.all([s.waitForEvent("download"), s.click("[data-testid=report-xlsx]")]);
+  out.reportName = report.suggestedFilename();
+  out.reportXlsx = (await import("node:fs")).readFileSync(await report.path()).toString("base64");
+  await s.emulateMedia({ media: "print" });
+  await shot(s, "indicators-print");
+  await s.emulateMedia({ media: "screen" });
+
+  // The community's own record: the facilities checklist, as a supervisor keeps it.
+  await s.click("[data-testid=tab-community]");
+  await s.waitForSelector("[data-testid=community]");
+  if (await s.$("[data-testid=community-create]")) await s.click("[data-testid=community-create]");
+  await s.waitForSelector("[data-testid=facility-charity_supermarket]");
+  out.communityOrg = await s.getAttribute("[data-testid=community]", "data-org");
+  await s.fill("[data-testid=stated-residents]", "4321");
+  await s.dispatchEvent("[data-testid=stated-residents]", "change");
+  await s.waitForFunction(() => document.querySelector("[data-testid=stated-residents]")?.value === "4321");
+  await shot(s, "community-record");
 
   await s.click("[data-testid=tab-exports]");
   await s.waitForSelector("[data-testid=exports]");

@@ -24,6 +24,13 @@ export interface Member {
    * while they live here. Members are never deleted. */
   removed_reason?: string;
   removed_on?: string;
+  /** Dated employment statuses: each holds from `since` until the next. */
+  employment_history?: Record<string, { since: string; status: string }>;
+  /** 有劳动能力 / 有就业愿望; absent when not asked. */
+  able_to_work?: boolean;
+  willing_to_work?: boolean;
+  /** Skills trainings received (就业技能培训). */
+  trainings?: Record<string, { on: string; course: string }>;
 }
 
 /** The members who live in the household now (those who left are kept, marked). */
@@ -70,6 +77,8 @@ export interface Volunteer {
   org: string;
   user: string;
   name: string;
+  /** The day the volunteer registered. */
+  registered_on?: string;
   skills: string[];
   entries: Record<string, Entry>;
 }
@@ -84,6 +93,33 @@ export interface ServiceRequest {
   status: "open" | "assigned" | "resolved" | "closed";
   assignee?: string;
   log: { at: string; by: string; text: string; status?: string }[];
+  /** The requester's satisfaction when it was finished. */
+  satisfaction?: "" | "satisfied" | "basically_satisfied" | "dissatisfied";
+}
+
+/** A community's own record (kept by its supervisors). */
+export interface Community {
+  kind: "community";
+  schema: 1;
+  org: string;
+  name: string;
+  /** The stated resident total (居民总数); 0 when not stated. */
+  residents: number;
+  rural?: boolean;
+  /** The day it was recognised as a provincial demonstration community. */
+  demonstration_since?: string | null;
+  facilities: Record<string, { name: string; category: string }>;
+  organizations: Record<string, { name: string; category: string; registered: boolean }>;
+  health_figures?: Record<string, { as_of: string; coverage_permille?: number | null; outpatient_permille?: number | null; source: string }>;
+}
+
+/** The facilities every community must have (policy §八, §五), by category. */
+export const FACILITIES = ["classroom", "culture", "library", "notice_board", "fitness", "charity_supermarket"];
+/** How satisfied the requester was. */
+export const SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied"];
+
+export function newCommunity(org: string, name: string): Community {
+  return { kind: "community", schema: 1, org, name, residents: 0, rural: false, facilities: {}, organizations: {}, health_figures: {} };
 }
 
 export const CATEGORIES = ["elderly", "children", "disability", "environment", "safety", "culture", "other"];
@@ -147,7 +183,7 @@ export function newHousehold(org: string, address: string, head: Member): Househ
 }
 
 export function newVolunteer(org: string, user: string, name: string): Volunteer {
-  return { kind: "volunteer", schema: 1, org, user, name, skills: [], entries: {} };
+  return { kind: "volunteer", schema: 1, org, user, name, registered_on: today(), skills: [], entries: {} };
 }
 
 export function newRequest(org: string, household: string, category: string, description: string, by: string): ServiceRequest {

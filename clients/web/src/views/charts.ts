@@ -1,27 +1,18 @@
 // Indicator charts: one horizontal bar per org unit, with the policy's target marked.
 import { html, svg } from "lit-html";
-
-export interface Measure {
-  value: number;
-  target: string | null;
-  met: boolean | null;
-}
+import { t } from "../i18n";
 
 export interface BarRow {
   label: string;
-  value: number;
+  /** `null`: no data (no bar, never a red zero). */
+  value: number | null;
   met: boolean | null;
   onClick?: () => void;
 }
 
-/** The number a target names: "≥ 0.08" → 0.08, "2–3" → 2, "= 0" → 0. */
-export function targetValue(target: string | null): number | null {
-  const m = target?.match(/[0-9]+(?:\.[0-9]+)?/);
-  return m ? Number(m[0]) : null;
-}
-
 /** A value as people read it: percentages for ratios, one decimal otherwise. */
-export function show(value: number, ratio: boolean): string {
+export function show(value: number | null, ratio: boolean): string {
+  if (value === null) return t("no_data");
   return ratio ? `${(value * 100).toFixed(1)}%` : `${Math.round(value * 10) / 10}`;
 }
 
@@ -31,15 +22,15 @@ export function barChart(rows: BarRow[], ratio: boolean, target: number | null) 
   const labelW = 110;
   const barW = width - labelW - 56;
   const rowH = 26;
-  const max = Math.max(ratio ? 1 : 0, target ?? 0, ...rows.map(r => r.value), 1e-9);
+  const max = Math.max(ratio ? 1 : 0, target ?? 0, ...rows.map(r => r.value ?? 0), 1e-9);
   const x = (v: number) => labelW + (barW * v) / max;
   const height = rows.length * rowH + 8;
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img">
     ${rows.map((r, i) => svg`<g transform="translate(0 ${i * rowH + 4})" class=${r.onClick ? "drill" : ""} @click=${() => r.onClick?.()}>
       <rect x="0" y="0" width=${width} height=${rowH - 2} class="hit"></rect>
       <text x="0" y="16" class="label">${r.label.length > 14 ? `…${r.label.slice(-13)}` : r.label}</text>
-      <rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "bar miss" : "bar"}></rect>
-      <text x=${x(r.value) + 4} y="16" class="value">${show(r.value, ratio)}</text>
+      ${r.value === null ? "" : svg`<rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "bar miss" : "bar"}></rect>`}
+      <text x=${x(r.value ?? 0) + 4} y="16" class=${r.value === null ? "value nodata" : "value"}>${show(r.value, ratio)}</text>
     </g>`)}
     ${target !== null ? svg`<line x1=${x(target)} x2=${x(target)} y1="0" y2=${height} class="target"></line>` : ""}
   </svg>`;

@@ -5,7 +5,8 @@
 import { html, nothing } from "lit-html";
 import { type Ctx } from "../context";
 import { code, currentLang, t, type Key } from "../i18n";
-import { barChart, show, targetValue, type Measure } from "./charts";
+import { indicatorsView, periodQuery, type Report } from "./indicators";
+import { communityEditor, loadCommunity } from "./community";
 
 interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
 interface Conflict {
@@ -37,10 +38,8 @@ interface QuarantineItem {
 interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
 interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
 interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
-interface Indicators { org: string; residents: number; households: number; volunteers: number; [k: string]: unknown }
-interface Report { indicators: Indicators; children: Indicators[] }
 
-type Tab = "review" | "households" | "duplicates" | "indicators" | "exports";
+type Tab = "review" | "households" | "duplicates" | "indicators" | "community" | "exports";
 
 const state = {
   tab: "review" as Tab,
@@ -63,16 +62,6 @@ const state = {
   /** The tab the shown data was loaded for; until it is the current tab, the view is busy. */
   loadedTab: "" as Tab | "",
 };
-
-const MEASURES: [string, Key, boolean][] = [
-  ["volunteer_ratio", "ind_volunteer_ratio", true],
-  ["elderly_health_record_ratio", "ind_elderly_health", true],
-  ["helped_into_work_ratio", "ind_helped_into_work", true],
-  ["zero_employment_households", "ind_zero_employment", false],
-  ["approved_volunteer_hours", "ind_hours", false],
-  ["households_visited_30d_ratio", "ind_visited", true],
-  ["organizations_per_community", "ind_orgs", false],
-];
 
 const key = (e: EntryRow) => `${e.document_id}/${e.entry_id}`;
 
@@ -105,7 +94,9 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       ]);
       Object.assign(state, { duplicates, households });
     } else if (state.tab === "indicators" || state.tab === "exports") {
-      state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}`);
+      state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}&${periodQuery()}`);
+    } else if (state.tab === "community") {
+      await loadCommunity(ctx, state.org);
     }
     state.error = "";
     state.loadedTab = tab;
@@ -339,51 +330,26 @@ function householdsTab(ctx: Ctx) {
   </section>`;
 }
 
-function parentOf(org: string): string {
-  return org.split("/").slice(0, -1).join("/");
-}
-
 function indicators(ctx: Ctx) {
-  const r = state.report;
-  if (!r) return html`<p class="boot">${t("loading")}</p>`;
   const go = (org: string) => {
     state.org = org;
     state.report = null;
     void loadSupervisor(ctx);
     ctx.refresh();
   };
-  const canGoUp = state.org !== ctx.session.org && state.org.startsWith(ctx.session.org);
-  const i = r.indicators;
-  return html`<section class="card" data-testid="indicators" data-org=${i.org}>
-    <div class="row spread"><h2>${t("indicators")} · ${i.org}</h2>
-      ${canGoUp ? html`<button data-testid="drill-up" @click=${() => go(parentOf(state.org))}>↑ ${t("drill_up")}</button>` : nothing}</div>
-    <div class="figures">
-      <div><b>${i.residents}</b><span>${t("residents")}</span></div>
-      <div><b>${i.households}</b><span>${t("ds_households")}</span></div>
-      <div><b>${i.volunteers}</b><span>${t("volunteer")}</span></div>
-      <div><b>${String(i.requests_opened ?? 0)}</b><span>${t("requests_opened")}</span></div>
-      <div><b>${String(i.requests_answered ?? 0)}</b><span>${t("requests_answered")}</span></div>
-      <div><b>${i.mean_days_to_answer == null ? "—" : (i.mean_days_to_answer as number).toFixed(1)}</b><span>${t("days_to_answer")}</span></div>
-    </div>
-    ${MEASURES.map(([field, label, ratio]) => {
-      const m = i[field] as Measure;
-      const rows = [
-        { label: i.org, value: m.value, met: m.met },
-        ...r.children.map(c => ({ label: c.org.slice(i.org.length + 1), value: (c[field] as Measure).value, met: (c[field] as Measure).met, onClick: () => go(c.org) })),
-      ];
-      return html`<div class="measure" data-testid="measure">
-        <h3>${t(label)} <span class="badge ${m.met === false ? "has_issues" : m.met ? "approved" : ""}">${show(m.value, ratio)}${m.target ? ` · ${t("target")} ${m.target}` : ""}</span></h3>
-        ${barChart(rows, ratio, targetValue(m.target))}
-      </div>`;
-    })}
-  </section>`;
+  const reload = () => {
+    state.report = null;
+    void loadSupervisor(ctx);
+    ctx.refresh();
+  };
+  return indicatorsView(ctx, state.report, state.org, go, reload);
 }
 
 function exportsTab(ctx: Ctx) {
   const lang = currentLang() === "zh" ? "zh" : "en";
   const datasets = ["households", "residents", "visits", "volunteer-hours", "indicators"];
   const get = (ds: string, fmt: string) =>
-    ctx.api.download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(state.org)}`, `${ds}.${fmt}`).catch(() => ctx.toast(t("needs_network")));
+    ctx.api.download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(state.org)}&${periodQuery()}`, `${ds}.${fmt}`).catch(() => ctx.toast(t("needs_network")));
   return html`<section class="card" data-testid="exports">
     <h2>${t("exports")} · ${state.org}</h2>
     <ul class="list">${datasets.map(ds => html`<li class="row spread"><span>${code("ds", ds)}</span>
@@ -392,7 +358,7 @@ function exportsTab(ctx: Ctx) {
 }
 
 export function supervisorView(ctx: Ctx) {
-  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["exports", "exports"]];
+  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"]];
   const pick = (tab: Tab) => {
     state.tab = tab;
     void loadSupervisor(ctx);
@@ -403,6 +369,7 @@ export function supervisorView(ctx: Ctx) {
   else if (state.tab === "households") body = householdsTab(ctx);
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);
+  else if (state.tab === "community") body = communityEditor(ctx, state.org, (org: string) => { state.org = org; void loadSupervisor(ctx); });
   else body = exportsTab(ctx);
   return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
     ${state.error ? html`<p class="error">${state.error}</p>` : nothing}

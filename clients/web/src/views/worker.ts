@@ -11,6 +11,7 @@ import {
   CATEGORIES,
   EMPLOYMENT,
   NEEDS,
+  SATISFACTION,
   RELATIONS,
   dayOf,
   headName,
@@ -125,6 +126,76 @@ function householdList(ctx: Ctx, households: DocHandle<Household>[]) {
   </section>`;
 }
 
+/** A member's employment now: the latest dated status, else the undated one. */
+function employmentNow(m: Member): { status: string; since: string | null } {
+  const dated = Object.values(m.employment_history ?? {}).filter(s => s.since && s.status).sort((a, b) => a.since.localeCompare(b.since));
+  const last = dated[dated.length - 1];
+  return last ? { status: last.status, since: last.since } : { status: m.employment, since: null };
+}
+
+/** A resident with their employment and trainings, and forms to record a change of
+ * employment (with the day it happened) and a training. */
+function memberRow(ctx: Ctx, handle: DocHandle<Household>, id: string, m: Member) {
+  const now = employmentNow(m);
+  const yesNo = (v: boolean | undefined) => (v === undefined ? "" : v ? "yes" : "no");
+  const fromYesNo = (v: string) => (v === "yes" ? true : v === "no" ? false : undefined);
+  const recordEmployment = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = formValues(e.target as HTMLFormElement);
+    if (!v.status || !v.since) return;
+    handle.change(x => {
+      const member = x.members[id];
+      member.employment_history ??= {};
+      member.employment_history[newId()] = { since: v.since, status: v.status };
+      // The undated field keeps the latest status for readers that know no history.
+      const latest = Object.values(member.employment_history).reduce((a, b) => (b.since >= a.since ? b : a));
+      member.employment = latest.status;
+      const able = fromYesNo(v.able);
+      const willing = fromYesNo(v.willing);
+      if (able === undefined) delete member.able_to_work; else member.able_to_work = able;
+      if (willing === undefined) delete member.willing_to_work; else member.willing_to_work = willing;
+    });
+    if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
+    ctx.refresh();
+  };
+  const recordTraining = (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const v = formValues(form);
+    if (!v.on || !v.course) return;
+    handle.change(x => {
+      const member = x.members[id];
+      member.trainings ??= {};
+      member.trainings[newId()] = { on: v.on, course: v.course };
+    });
+    form.reset();
+    if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
+    ctx.refresh();
+  };
+  const history = Object.values(m.employment_history ?? {}).sort((a, b) => b.since.localeCompare(a.since));
+  const trainings = Object.values(m.trainings ?? {}).sort((a, b) => b.on.localeCompare(a.on));
+  return html`<li data-testid="member" data-name=${m.name}>
+    ${m.name} · ${code("rel", m.relation)} ${m.birth_year ? `· ${m.birth_year}` : ""}
+    <span data-testid="employment-now">${now.status ? `· ${code("emp", now.status)}${now.since ? ` ${t("since")} ${now.since}` : ""}` : ""}</span>
+    <details><summary data-testid="employment-open">${t("employment_and_training")}</summary>
+      <form class="form" data-testid="employment-form" @submit=${recordEmployment}>
+        <label>${t("employment")}<select name="status" required>${EMPLOYMENT.map(s => html`<option value=${s} ?selected=${s === now.status}>${code("emp", s)}</option>`)}</select></label>
+        <label>${t("since")}<input type="date" name="since" required .value=${today()} /></label>
+        <label>${t("able_to_work")}<select name="able">${["", "yes", "no"].map(o => html`<option value=${o} ?selected=${o === yesNo(m.able_to_work)}>${o ? t(o as "yes" | "no") : t("not_asked")}</option>`)}</select></label>
+        <label>${t("willing_to_work")}<select name="willing">${["", "yes", "no"].map(o => html`<option value=${o} ?selected=${o === yesNo(m.willing_to_work)}>${o ? t(o as "yes" | "no") : t("not_asked")}</option>`)}</select></label>
+        <button class="primary" type="submit">${t("save")}</button>
+      </form>
+      ${history.length ? html`<ul class="list small">${history.map(s => html`<li>${s.since} · ${code("emp", s.status)}</li>`)}</ul>` : nothing}
+      <form class="form" data-testid="training-form" @submit=${recordTraining}>
+        <label>${t("training_on")}<input type="date" name="on" required /></label>
+        <label>${t("training_course")}<input name="course" required maxlength="100" /></label>
+        <button type="submit">${t("add_training")}</button>
+      </form>
+      ${trainings.length ? html`<ul class="list small">${trainings.map(tr => html`<li data-testid="training">${tr.on} · ${tr.course}</li>`)}</ul>` : nothing}
+    </details>
+  </li>`;
+}
+
 function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<ServiceRequest>[]) {
   const d = plain(handle.doc());
   const me = ctx.session.user;
@@ -182,8 +253,8 @@ function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<Serv
       </form>
       ${d.review?.status === "has_issues" ? html`<p class="note">${t("sent_back")}: ${d.review.note} <button @click=${resubmit}>${t("resubmit")}</button></p>` : nothing}
       <h3>${t("members")}</h3>
-      <ul class="list">${residentsOf(d).map(m => html`<li>${m.name} · ${code("rel", m.relation)} ${m.birth_year ? `· ${m.birth_year}` : ""} ${m.employment ? `· ${code("emp", m.employment)}` : ""}</li>`)}</ul>
-      <details><summary>${t("add_member")}</summary>
+      <ul class="list">${Object.entries(d.members).filter(([, m]) => !m.removed_reason).map(([id, m]) => memberRow(ctx, handle, id, m))}</ul>
+      <details data-testid="add-member"><summary>${t("add_member")}</summary>
         <form class="form" @submit=${addMember}>
           <label>${t("your_name")}<input name="name" required /></label>
           ${memberFields(true)}
@@ -213,8 +284,37 @@ function detail(ctx: Ctx, handle: DocHandle<Household>, requests: DocHandle<Serv
       <label>${t("category")}<select name="category">${CATEGORIES.map(c => html`<option value=${c}>${code("cat", c)}</option>`)}</select></label>
       <label>${t("description")}<textarea name="description" rows="2" required></textarea></label>
       <button class="primary" type="submit">${t("save")}</button>
-      <ul class="list">${mine.map(r => html`<li>${plain(r.doc()).description} <span class="badge ${plain(r.doc()).status}">${code("st", plain(r.doc()).status)}</span> <small>${when(plain(r.doc()).log?.[0]?.at)}</small></li>`)}</ul>
+      <ul class="list">${mine.map(r => requestRow(ctx, r))}</ul>
     </form>`;
+}
+
+/** A request of the household; an open one can be marked done, with how satisfied the
+ * household was (§二十一). */
+function requestRow(ctx: Ctx, r: DocHandle<ServiceRequest>) {
+  const d = plain(r.doc());
+  const finish = (e: SubmitEvent) => {
+    e.preventDefault();
+    const v = formValues(e.target as HTMLFormElement);
+    r.change(x => {
+      x.status = "resolved";
+      x.log.push({ at: nowIso(), by: ctx.session.user, text: v.note ?? "", status: "resolved" });
+      x.satisfaction = (v.satisfaction ?? "") as ServiceRequest["satisfaction"];
+    });
+    if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
+    ctx.refresh();
+  };
+  const done = d.status === "resolved" || d.status === "closed";
+  return html`<li data-testid="request">${d.description} <span class="badge ${d.status}">${code("st", d.status)}</span> <small>${when(d.log?.[0]?.at)}</small>
+    ${d.satisfaction ? html`<span class="badge">${code("sat", d.satisfaction)}</span>` : nothing}
+    ${done
+      ? nothing
+      : html`<details><summary data-testid="finish-open">${t("finish_request")}</summary>
+          <form class="form" data-testid="finish-request" @submit=${finish}>
+            <label>${t("note")}<input name="note" /></label>
+            <label>${t("satisfaction")}<select name="satisfaction"><option value="">${t("not_asked")}</option>${SATISFACTION.map(s => html`<option value=${s}>${code("sat", s)}</option>`)}</select></label>
+            <button class="primary" type="submit">${t("save")}</button>
+          </form></details>`}
+  </li>`;
 }
 
 export function workerView(ctx: Ctx) {
