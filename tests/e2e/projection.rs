@@ -205,3 +205,67 @@ async fn rows_follow_every_commit(backend: Backend) {
 }
 
 on_both_backends!(rows_follow_every_commit);
+
+/// A database written before the indicator facts existed (no employment rows, no record that
+/// projections are current) gets them when the server starts: every stored document is
+/// projected again, once.
+async fn facts_are_filled_in_for_documents_stored_before(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("w", "worker", GRID, None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let mut w = field_client(db.dir.path(), "w").await;
+    let mut son = member("王小明", "child", 1990);
+    son.employment_history.insert(
+        "e1".into(),
+        linli_sync_core::contract::EmploymentSpell {
+            since: "2026-03-01".into(),
+            status: "unemployed".into(),
+        },
+    );
+    let id = w
+        .create(&Household {
+            kind: "household".into(),
+            schema: SCHEMA_VERSION,
+            org: GRID.into(),
+            address: "幸福路 9 号".into(),
+            members: [("m0".to_string(), son)].into(),
+            ..Household::default()
+        })
+        .await
+        .unwrap();
+    sync_as(&mut w, &server, Some(&db.token("w").await)).await;
+    server.stop().await;
+
+    let store = db.store().await;
+    let expected = rows_of(&store, &id.to_string()).await;
+    assert!(
+        expected.iter().any(|r| r.starts_with("spell|")) && expected.iter().any(|r| r.starts_with("jobless|")),
+        "{expected:?}"
+    );
+    // As an older server left it.
+    for sql in [
+        "DELETE FROM p_employment",
+        "DELETE FROM p_zero_employment",
+        "DELETE FROM server_meta WHERE key = 'projection_version'",
+    ] {
+        match &store {
+            Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        }
+        .expect(sql);
+    }
+    assert_ne!(rows_of(&store, &id.to_string()).await, expected);
+    store.close().await;
+
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let store = db.store().await;
+    assert_eq!(rows_of(&store, &id.to_string()).await, expected, "projected again at start");
+    store.close().await;
+    w.close().await;
+    server.stop().await;
+    db.cleanup().await;
+}
+
+on_both_backends!(facts_are_filled_in_for_documents_stored_before);
