@@ -24,6 +24,11 @@ pub struct CommunityRow {
     pub document_id: Option<String>,
 }
 
+/// An org unit: path and name.
+type UnitRow = (String, String);
+/// A community record: org, name, document id.
+type RecordRow = (String, String, String);
+
 /// Depth of a community in an org path.
 const COMMUNITY_DEPTH: usize = 3;
 
@@ -39,7 +44,7 @@ pub async fn list(
     let store = app.hub.store();
     // Two queries, not a join: org_units.path keeps the database's collation while the
     // projections' org columns compare byte-wise.
-    let (units, records): (Vec<(String, String)>, Vec<(String, String, String)>) = with_pool!(store, pool => {
+    let (units, records): (Vec<UnitRow>, Vec<RecordRow>) = with_pool!(store, pool => {
         tokio::try_join!(
             sqlx::query_as("SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
                 .bind(org).bind(&under).fetch_all(pool),

@@ -18,8 +18,7 @@ use linli_sync_core::automerge::{ActorId, AutoCommit, Automerge};
 use linli_sync_core::autosurgeon::{reconcile, Reconcile};
 use linli_sync_core::contract::{
     Community, EmploymentSpell, Entry, EntryReview, Facility, HealthFigures, Household, LogItem,
-    Member, Organization, Request, Training,
-    Review, Tags, Visit, Volunteer, SCHEMA_VERSION,
+    Member, Organization, Request, Review, Tags, Training, Visit, Volunteer, SCHEMA_VERSION,
 };
 use linli_sync_core::DocumentId;
 use rand::rngs::StdRng;
@@ -360,7 +359,13 @@ impl Gen {
     }
 
     /// A community document with most facilities and 1–4 civil organisations.
-    fn community_doc(&mut self, org: &str, name: &str, rural: bool, residents: i64) -> DemoDocument {
+    fn community_doc(
+        &mut self,
+        org: &str,
+        name: &str,
+        rural: bool,
+        residents: i64,
+    ) -> DemoDocument {
         let mut facilities = BTreeMap::new();
         for (id, &(name, category)) in self.ids(FACILITIES.len()).into_iter().zip(FACILITIES) {
             if category == "notice_board" || self.chance(0.8) {
@@ -640,7 +645,10 @@ impl Gen {
         &mut self,
         employment: &str,
         age: i64,
-    ) -> (BTreeMap<String, EmploymentSpell>, BTreeMap<String, Training>) {
+    ) -> (
+        BTreeMap<String, EmploymentSpell>,
+        BTreeMap<String, Training>,
+    ) {
         let (mut history, mut trainings) = (BTreeMap::new(), BTreeMap::new());
         let spell = |since: i64, status: &str| EmploymentSpell {
             since: date(since),

@@ -23,9 +23,9 @@ mod review_api;
 mod sockets;
 #[macro_use]
 pub mod store;
+mod communities_api;
 pub mod export;
 pub mod indicators;
-mod communities_api;
 pub mod report_table;
 pub mod tls;
 mod web;

@@ -29,15 +29,33 @@ pub const COLUMNS: &[(&str, &str)] = &[
 pub fn indicator_name(key: &str) -> (&'static str, &'static str) {
     match key {
         "volunteers" => ("社区志愿者占居民比例", "volunteers ÷ residents"),
-        "elderly_health_records" => ("60岁以上居民健康档案建档率", "residents 60+ with a health record"),
-        "zero_employment_households" => ("零就业家庭（期末）", "zero-employment households (period end)"),
-        "skills_training" => ("失业人员技能培训率", "unemployed who received skills training"),
+        "elderly_health_records" => (
+            "60岁以上居民健康档案建档率",
+            "residents 60+ with a health record",
+        ),
+        "zero_employment_households" => (
+            "零就业家庭（期末）",
+            "zero-employment households (period end)",
+        ),
+        "skills_training" => (
+            "失业人员技能培训率",
+            "unemployed who received skills training",
+        ),
         "back_into_work" => ("失业人员就业再就业率", "unemployed back in work"),
         "civil_organisations" => ("已登记民间组织数", "registered civil organisations"),
         "facilities" => ("社区设施（六项）", "community facilities (six)"),
-        "demonstration_communities" => ("省级和谐社区示范社区比例", "provincial demonstration communities"),
-        "health_service_coverage" => ("社区卫生服务人口覆盖率（录入）", "health-service coverage (entered)"),
-        "outpatient_share" => ("社区卫生服务门诊就诊比例（录入）", "outpatient share at community services (entered)"),
+        "demonstration_communities" => (
+            "省级和谐社区示范社区比例",
+            "provincial demonstration communities",
+        ),
+        "health_service_coverage" => (
+            "社区卫生服务人口覆盖率（录入）",
+            "health-service coverage (entered)",
+        ),
+        "outpatient_share" => (
+            "社区卫生服务门诊就诊比例（录入）",
+            "outpatient share at community services (entered)",
+        ),
         "satisfaction" => ("需求办结满意率", "satisfaction with finished requests"),
         "visits" => ("走访次数", "visits"),
         "households_visited" => ("走访户数", "households visited"),
@@ -83,11 +101,19 @@ pub fn value_text(i: &Indicator, english: bool) -> String {
 }
 
 fn yes(english: bool) -> &'static str {
-    if english { "yes" } else { "是" }
+    if english {
+        "yes"
+    } else {
+        "是"
+    }
 }
 
 fn no(english: bool) -> &'static str {
-    if english { "no" } else { "否" }
+    if english {
+        "no"
+    } else {
+        "否"
+    }
 }
 
 fn notes(i: &Indicator, english: bool) -> String {
@@ -105,7 +131,13 @@ fn notes(i: &Indicator, english: bool) -> String {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n
                 .as_f64()
-                .map(|f| if f.fract() == 0.0 { format!("{f:.0}") } else { format!("{f:.1}") })
+                .map(|f| {
+                    if f.fract() == 0.0 {
+                        format!("{f:.0}")
+                    } else {
+                        format!("{f:.1}")
+                    }
+                })
                 .unwrap_or_default(),
             other => other.to_string(),
         };
@@ -126,7 +158,11 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
     };
     let pick = |key: &str| {
         let (zh, en) = indicator_name(key);
-        if english { en } else { zh }
+        if english {
+            en
+        } else {
+            zh
+        }
     };
     for i in &r.policy {
         let mut row = head(pick(i.key));
@@ -135,7 +171,9 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
             Cell::Text(value_text(i, english)),
             int(i.numerator),
             int(i.denominator),
-            i.target.map(|t| Cell::Text(t.to_owned())).unwrap_or(Cell::Empty),
+            i.target
+                .map(|t| Cell::Text(t.to_owned()))
+                .unwrap_or(Cell::Empty),
             match i.met {
                 Some(m) => Cell::Text(if m { yes(english) } else { no(english) }.to_owned()),
                 None => Cell::Empty,
@@ -145,7 +183,13 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
                 None => Cell::Empty,
             },
             match &i.communities {
-                Some(t) => Cell::Text(t.below.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、")),
+                Some(t) => Cell::Text(
+                    t.below
+                        .iter()
+                        .map(|u| u.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
                 None => Cell::Empty,
             },
             Cell::Text(notes(i, english)),
@@ -178,9 +222,15 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
 pub fn rows(report: &Report, english: bool) -> Vec<Vec<Cell>> {
     let p = &report.period;
     let period = if english {
-        format!("{} ({} to {}, people as of {})", p.label, p.from, p.to, p.as_of)
+        format!(
+            "{} ({} to {}, people as of {})",
+            p.label, p.from, p.to, p.as_of
+        )
     } else {
-        format!("{}（{} 至 {}，人数截至 {}）", p.label, p.from, p.to, p.as_of)
+        format!(
+            "{}（{} 至 {}，人数截至 {}）",
+            p.label, p.from, p.to, p.as_of
+        )
     };
     let mut out = Vec::new();
     unit_rows(&report.indicators, &period, english, &mut out);

@@ -536,7 +536,12 @@ pub async fn indicators(
     if !who.org.contains(&org) {
         return Err(AppError::NotFound);
     }
-    let period = period_of(&app, q.period.as_deref(), q.from.as_deref(), q.to.as_deref())?;
+    let period = period_of(
+        &app,
+        q.period.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )?;
     Ok(Json(
         crate::indicators::report(app.hub.store(), org.as_str(), &period).await?,
     ))
@@ -577,7 +582,12 @@ pub async fn export(
     let english = q.lang.as_deref() == Some("en");
     let store = app.hub.store();
     let report = if dataset == Dataset::Indicators {
-        let period = period_of(&app, q.period.as_deref(), q.from.as_deref(), q.to.as_deref())?;
+        let period = period_of(
+            &app,
+            q.period.as_deref(),
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )?;
         Some(crate::indicators::report(store, org.as_str(), &period).await?)
     } else {
         None

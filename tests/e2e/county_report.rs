@@ -140,7 +140,12 @@ fn organisations(registered: &[bool]) -> BTreeMap<String, Organization> {
         .collect()
 }
 
-fn volunteer(org: &str, user: &str, registered_on: &str, entries: &[(&str, i64, &str)]) -> Volunteer {
+fn volunteer(
+    org: &str,
+    user: &str,
+    registered_on: &str,
+    entries: &[(&str, i64, &str)],
+) -> Volunteer {
     Volunteer {
         kind: "volunteer".into(),
         schema: SCHEMA_VERSION,
@@ -336,7 +341,12 @@ async fn county_report_by_hand(backend: Backend) {
         household(
             g,
             "和平路 2号",
-            vec![person("郑某", Some(1970), &[("2026-07-05", "unemployed")], "")],
+            vec![person(
+                "郑某",
+                Some(1970),
+                &[("2026-07-05", "unemployed")],
+                "",
+            )],
             &[],
         ),
         // H10: 冯某 unemployed (undated), his wife's employment unknown: cannot be told, so
@@ -519,7 +529,10 @@ async fn county_report_by_hand(backend: Backend) {
     assert_eq!(v["communities"]["met"], 2);
     assert_eq!(v["communities"]["of"], 3);
     assert_eq!(below(v), ["青山村"]);
-    assert_eq!((v["numerator"].as_i64(), v["denominator"].as_i64()), (Some(10), Some(109)));
+    assert_eq!(
+        (v["numerator"].as_i64(), v["denominator"].as_i64()),
+        (Some(10), Some(109))
+    );
     assert_eq!(v["target"], "≥ 8%");
     assert_eq!(v["detail"]["residents_source"], "mixed");
     assert!(v["clause"].as_str().unwrap().contains("8％"));
@@ -528,7 +541,10 @@ async fn county_report_by_hand(backend: Backend) {
     // 孙老), 和平社区 2 of 2: 4 / 6, below 95%. One urban resident of unknown age; the village's
     // two elders (one with a record) shown apart.
     let h = policy(county, "elderly_health_records");
-    assert_eq!((h["numerator"].as_i64(), h["denominator"].as_i64()), (Some(4), Some(6)));
+    assert_eq!(
+        (h["numerator"].as_i64(), h["denominator"].as_i64()),
+        (Some(4), Some(6))
+    );
     assert!(close(&h["value"], 4.0 / 6.0));
     assert_eq!(h["met"], false);
     assert_eq!(h["detail"]["unknown_age"], 1);
@@ -552,16 +568,28 @@ async fn county_report_by_hand(backend: Backend) {
     // 王强, 赵丽, 陈明, 周杰, 郑某, 冯某, 何某 = 7 (刘妻 is not looking for work). Trained since
     // their unemployment began: 王强, 陈明, 何某 = 3. Employed on 30 September: 陈明, 何某 = 2.
     let t = policy(county, "skills_training");
-    assert_eq!((t["numerator"].as_i64(), t["denominator"].as_i64()), (Some(3), Some(7)));
+    assert_eq!(
+        (t["numerator"].as_i64(), t["denominator"].as_i64()),
+        (Some(3), Some(7))
+    );
     assert_eq!(t["met"], false);
     let b = policy(county, "back_into_work");
-    assert_eq!((b["numerator"].as_i64(), b["denominator"].as_i64()), (Some(2), Some(7)));
+    assert_eq!(
+        (b["numerator"].as_i64(), b["denominator"].as_i64()),
+        (Some(2), Some(7))
+    );
     assert!(close(&b["value"], 2.0 / 7.0));
     assert_eq!(b["target"], "≥ 80%");
 
     // §十 registered organisations: 2 ✓, 1 ✗, 2 ✓.
     let o = policy(county, "civil_organisations");
-    assert_eq!((o["communities"]["met"].as_i64(), o["communities"]["of"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(
+        (
+            o["communities"]["met"].as_i64(),
+            o["communities"]["of"].as_i64()
+        ),
+        (Some(2), Some(3))
+    );
     assert_eq!(below(o), ["和平社区"]);
     // §八 §五 facilities: 6 ✓, 4 ✗, 0 ✗.
     let f = policy(county, "facilities");
@@ -569,7 +597,10 @@ async fn county_report_by_hand(backend: Backend) {
     assert_eq!(below(f), ["和平社区", "青山村"]);
     // §二十二 one demonstration community of three: 33%, below 50%.
     let d = policy(county, "demonstration_communities");
-    assert_eq!((d["numerator"].as_i64(), d["denominator"].as_i64()), (Some(1), Some(3)));
+    assert_eq!(
+        (d["numerator"].as_i64(), d["denominator"].as_i64()),
+        (Some(1), Some(3))
+    );
     assert_eq!(d["met"], false);
     // §七 entered figures: only 幸福社区 has some (96.2% ✓ and 51.5% ✓, as of 30 June); the two
     // others have no data, neither met nor failed.
@@ -631,10 +662,16 @@ async fn county_report_by_hand(backend: Backend) {
     assert_eq!(v["detail"]["residents_source"], "stated");
     assert_eq!(v["communities"], Value::Null);
     let h = policy(m1, "elderly_health_records");
-    assert_eq!((h["numerator"].as_i64(), h["denominator"].as_i64()), (Some(2), Some(4)));
+    assert_eq!(
+        (h["numerator"].as_i64(), h["denominator"].as_i64()),
+        (Some(2), Some(4))
+    );
     // 幸福社区's unemployed: 王强, 赵丽, 陈明, 周杰; trained 王强, 陈明; employed 陈明.
     let t = policy(m1, "skills_training");
-    assert_eq!((t["numerator"].as_i64(), t["denominator"].as_i64()), (Some(2), Some(4)));
+    assert_eq!(
+        (t["numerator"].as_i64(), t["denominator"].as_i64()),
+        (Some(2), Some(4))
+    );
     let b = policy(m1, "back_into_work");
     assert_eq!(b["numerator"], 1);
     let z = policy(m1, "zero_employment_households");
@@ -645,7 +682,10 @@ async fn county_report_by_hand(backend: Backend) {
     assert_eq!(c["detail"]["as_of"], "2026-06-30");
     assert_eq!(c["detail"]["source"], "县卫健局二季度统计");
     assert_eq!(policy(m1, "facilities")["met"], true);
-    assert_eq!(policy(m1, "demonstration_communities")["detail"]["since"], "2025-06-01");
+    assert_eq!(
+        policy(m1, "demonstration_communities")["detail"]["since"],
+        "2025-06-01"
+    );
     assert_eq!(
         policy(m1, "satisfaction")["value"],
         Value::Null,
@@ -680,7 +720,10 @@ async fn county_report_by_hand(backend: Backend) {
     let june: Value = serde_json::from_str(&body).unwrap();
     // June: H3's visit; R4 opened and closed, satisfied; 周父 still alive until 1 May → no.
     assert_eq!(june["indicators"]["operational"]["visits"], 1);
-    assert!(close(&policy(&june["indicators"], "satisfaction")["value"], 1.0));
+    assert!(close(
+        &policy(&june["indicators"], "satisfaction")["value"],
+        1.0
+    ));
 
     // The report to the county for the same period: the same values, as the screen shows them.
     let (code, xlsx) = http_get_bytes(
@@ -699,7 +742,10 @@ async fn county_report_by_hand(backend: Backend) {
             .clone()
     };
     let vol = row("青山县", "社区志愿者占居民比例");
-    assert_eq!(vol[0], "2026-Q3（2026-07-01 至 2026-09-30，人数截至 2026-09-30）");
+    assert_eq!(
+        vol[0],
+        "2026-Q3（2026-07-01 至 2026-09-30，人数截至 2026-09-30）"
+    );
     assert_eq!(vol[5], "9.2%", "10 / 109");
     assert_eq!((vol[6].as_str(), vol[7].as_str()), ("10", "109"));
     assert_eq!(vol[8], "≥ 8%");

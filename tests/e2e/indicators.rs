@@ -185,7 +185,10 @@ async fn indicators_known_composition(backend: Backend) {
     assert_eq!(i["residents"], 5);
     assert_eq!(i["households"], 2);
     assert_eq!(i["volunteers"], 1);
-    assert_eq!(i["operational"]["approved_volunteer_hours"], 1.0, "only approved hours count");
+    assert_eq!(
+        i["operational"]["approved_volunteer_hours"], 1.0,
+        "only approved hours count"
+    );
     assert_eq!(i["operational"]["requests_opened"], 2);
     assert_eq!(i["operational"]["requests_answered"], 1);
     assert_eq!(i["operational"]["mean_days_to_answer"], 3.0);

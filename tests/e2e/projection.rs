@@ -241,7 +241,8 @@ async fn facts_are_filled_in_for_documents_stored_before(backend: Backend) {
     let store = db.store().await;
     let expected = rows_of(&store, &id.to_string()).await;
     assert!(
-        expected.iter().any(|r| r.starts_with("spell|")) && expected.iter().any(|r| r.starts_with("jobless|")),
+        expected.iter().any(|r| r.starts_with("spell|"))
+            && expected.iter().any(|r| r.starts_with("jobless|")),
         "{expected:?}"
     );
     // As an older server left it.
@@ -261,7 +262,11 @@ async fn facts_are_filled_in_for_documents_stored_before(backend: Backend) {
 
     let server = ServerProcess::start_with(&db, &[]).await;
     let store = db.store().await;
-    assert_eq!(rows_of(&store, &id.to_string()).await, expected, "projected again at start");
+    assert_eq!(
+        rows_of(&store, &id.to_string()).await,
+        expected,
+        "projected again at start"
+    );
     store.close().await;
     w.close().await;
     server.stop().await;

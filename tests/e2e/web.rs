@@ -265,8 +265,14 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     assert_eq!(out["english"], true);
     // Screen and report agree for one period: every value the screen showed for this year is
     // the value the downloaded report to the county holds for the same unit and indicator.
-    assert_eq!(out["reportName"], format!("report-{}.xlsx", out["period"].as_str().unwrap()));
-    assert!(out["periodLine"].as_str().unwrap().contains("-01-01"), "{out}");
+    assert_eq!(
+        out["reportName"],
+        format!("report-{}.xlsx", out["period"].as_str().unwrap())
+    );
+    assert!(
+        out["periodLine"].as_str().unwrap().contains("-01-01"),
+        "{out}"
+    );
     let xlsx = {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD
@@ -285,7 +291,13 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
             .unwrap_or_else(|| panic!("{unit} {zh} in the report"));
         assert_eq!(&row[5], shown.as_str().unwrap(), "{key}: report and screen");
     }
-    assert!(out["communityOrg"].as_str().unwrap().starts_with("c01/s01/"), "{out}");
+    assert!(
+        out["communityOrg"]
+            .as_str()
+            .unwrap()
+            .starts_with("c01/s01/"),
+        "{out}"
+    );
     // The demo county has duplicate registrations; merging one in the browser shows the plan.
     assert!(out["duplicatesBefore"].as_u64().unwrap() > 0, "{out}");
     assert!(

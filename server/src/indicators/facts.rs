@@ -129,7 +129,11 @@ type Rows = Vec<(String, Vec<i64>)>;
 /// Reads every count for `org` and everything under it, in `period`.
 pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, sqlx::Error> {
     let (under, past) = scope_bounds(org);
-    let (from, to, as_of) = (period.from.as_str(), period.to.as_str(), period.as_of.as_str());
+    let (from, to, as_of) = (
+        period.from.as_str(),
+        period.to.as_str(),
+        period.as_of.as_str(),
+    );
     // Moments (visits, request steps) compare as text: every one of the last day sorts
     // below this.
     let to_end = format!("{to}\u{10FFFF}");

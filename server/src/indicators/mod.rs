@@ -171,7 +171,13 @@ fn name_of(facts: &Facts, org: &str) -> String {
         .names
         .get(org)
         .filter(|n| !n.is_empty())
-        .or_else(|| facts.communities.get(org).map(|c| &c.name).filter(|n| !n.is_empty()))
+        .or_else(|| {
+            facts
+                .communities
+                .get(org)
+                .map(|c| &c.name)
+                .filter(|n| !n.is_empty())
+        })
         .cloned()
         .unwrap_or_else(|| org.rsplit('/').next().unwrap_or(org).to_owned())
 }
@@ -450,17 +456,18 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
     let rural: Vec<&Community> = cs.iter().filter(|c| c.record.rural).collect();
     // Per-community indicators: a community's own value, or above it the tally (and a pooled
     // value where one means something).
-    let per_community = |d: &Definition,
-                         each: &dyn Fn(&Community) -> Value,
-                         pooled: Option<Value>,
-                         detail: BTreeMap<&'static str, serde_json::Value>| {
-        if one_community {
-            indicator(d, each(&cs[0]), None, detail)
-        } else {
-            let (v, tally) = tallied(&all, each, pooled);
-            indicator(d, v, Some(tally), detail)
-        }
-    };
+    let per_community =
+        |d: &Definition,
+         each: &dyn Fn(&Community) -> Value,
+         pooled: Option<Value>,
+         detail: BTreeMap<&'static str, serde_json::Value>| {
+            if one_community {
+                indicator(d, each(&cs[0]), None, detail)
+            } else {
+                let (v, tally) = tallied(&all, each, pooled);
+                indicator(d, v, Some(tally), detail)
+            }
+        };
     let mut out = Vec::new();
 
     // §十九 volunteers ÷ residents, per community.
@@ -504,7 +511,12 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
             |c| share(c.facts.elderly_with_record, c.facts.elderly, Some(0.95)),
             None,
         );
-        out.push(indicator(&HEALTH_RECORDS, health, Some(tally), health_detail));
+        out.push(indicator(
+            &HEALTH_RECORDS,
+            health,
+            Some(tally),
+            health_detail,
+        ));
     }
 
     // §四 zero-employment households: counts, no target.
@@ -603,7 +615,11 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
         demo.met = None;
         demo_detail.insert(
             "since",
-            json!(cs[0].record.demonstration_since.as_deref().filter(|_| recognised(&cs[0]))),
+            json!(cs[0]
+                .record
+                .demonstration_since
+                .as_deref()
+                .filter(|_| recognised(&cs[0]))),
         );
     }
     out.push(indicator(&DEMONSTRATION, demo, None, demo_detail));
@@ -649,16 +665,17 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
     let dissatisfied = sum(&all, |c| c.facts.dissatisfied);
     out.push(indicator(
         &SATISFACTION,
-        share(satisfied + basically, satisfied + basically + dissatisfied, None),
+        share(
+            satisfied + basically,
+            satisfied + basically + dissatisfied,
+            None,
+        ),
         None,
         BTreeMap::from([
             ("satisfied", json!(satisfied)),
             ("basically_satisfied", json!(basically)),
             ("dissatisfied", json!(dissatisfied)),
-            (
-                "finished",
-                json!(sum(&all, |c| c.facts.requests_finished)),
-            ),
+            ("finished", json!(sum(&all, |c| c.facts.requests_finished))),
         ]),
     ));
     out

@@ -121,23 +121,41 @@ mod tests {
     #[test]
     fn months_quarters_years_and_ranges() {
         let feb = p("2024-02");
-        assert_eq!((feb.from.as_str(), feb.to.as_str()), ("2024-02-01", "2024-02-29"));
+        assert_eq!(
+            (feb.from.as_str(), feb.to.as_str()),
+            ("2024-02-01", "2024-02-29")
+        );
         assert_eq!(feb.as_of, "2024-02-29");
         let q = p("2026-Q3");
-        assert_eq!((q.from.as_str(), q.to.as_str(), q.kind), ("2026-07-01", "2026-09-30", "quarter"));
+        assert_eq!(
+            (q.from.as_str(), q.to.as_str(), q.kind),
+            ("2026-07-01", "2026-09-30", "quarter")
+        );
         let y = p("2026");
-        assert_eq!((y.from.as_str(), y.to.as_str()), ("2026-01-01", "2026-12-31"));
-        assert_eq!(y.as_of, "2026-12-02", "a running period is counted as of today");
+        assert_eq!(
+            (y.from.as_str(), y.to.as_str()),
+            ("2026-01-01", "2026-12-31")
+        );
+        assert_eq!(
+            y.as_of, "2026-12-02",
+            "a running period is counted as of today"
+        );
         let r = Period::parse(None, Some("2026-01-15"), Some("2026-03-31"), "2026-12-02").unwrap();
         assert_eq!((r.kind, r.as_of.as_str()), ("range", "2026-03-31"));
         let default = Period::parse(None, None, None, "2026-12-02").unwrap();
-        assert_eq!((default.from.as_str(), default.to.as_str()), ("2026-12-01", "2026-12-31"));
+        assert_eq!(
+            (default.from.as_str(), default.to.as_str()),
+            ("2026-12-01", "2026-12-31")
+        );
     }
 
     #[test]
     fn nonsense_is_refused() {
         for bad in ["2026-13", "2026-Q5", "26", "2026-1-1", "x", "2026-Q", ""] {
-            assert!(Period::parse(Some(bad), None, None, "2026-12-02").is_err(), "{bad}");
+            assert!(
+                Period::parse(Some(bad), None, None, "2026-12-02").is_err(),
+                "{bad}"
+            );
         }
         assert!(Period::parse(None, Some("2026-03-01"), Some("2026-02-01"), "2026-12-02").is_err());
         assert!(Period::parse(Some("2026"), Some("2026-01-01"), None, "2026-12-02").is_err());

@@ -30,7 +30,10 @@ impl Store {
             sqlx::query_scalar("SELECT id FROM documents ORDER BY id").fetch_all(pool).await?
         });
         if !ids.is_empty() {
-            tracing::info!(documents = ids.len(), "projecting stored documents again (new indicator facts)");
+            tracing::info!(
+                documents = ids.len(),
+                "projecting stored documents again (new indicator facts)"
+            );
         }
         let mut written = 0;
         for id in &ids {
@@ -47,7 +50,11 @@ impl Store {
                 },
                 None => Automerge::new(),
             };
-            if let Some(e) = stored.changes.iter().find_map(|c| doc.load_incremental(c).err()) {
+            if let Some(e) = stored
+                .changes
+                .iter()
+                .find_map(|c| doc.load_incremental(c).err())
+            {
                 tracing::warn!(document = %id, error = %e, "stored document does not load; its projection is left as it was");
                 continue;
             }

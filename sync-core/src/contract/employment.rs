@@ -136,7 +136,11 @@ pub fn zero_employment_stretches(h: &Household) -> Vec<(String, Option<String>)>
     let mut days: Vec<String> = vec![BEGINNING.to_owned()];
     for m in h.members.values() {
         days.extend(spells(m).into_iter().map(|s| s.since));
-        if let Some(left) = m.removed_on.as_deref().filter(|d| crate::calendar::is_date(d)) {
+        if let Some(left) = m
+            .removed_on
+            .as_deref()
+            .filter(|d| crate::calendar::is_date(d))
+        {
             days.push(left.to_owned());
         }
         if let Some(y) = m.birth_year {
@@ -210,7 +214,11 @@ mod tests {
             1980,
             &[("2026-03-01", "employed"), ("2026-01-10", "unemployed")],
         );
-        assert_eq!(status_on(&m, "2025-12-31"), None, "before the history: unknown");
+        assert_eq!(
+            status_on(&m, "2025-12-31"),
+            None,
+            "before the history: unknown"
+        );
         assert_eq!(status_on(&m, "2026-01-10").as_deref(), Some("unemployed"));
         assert_eq!(status_on(&m, "2026-02-28").as_deref(), Some("unemployed"));
         assert_eq!(status_on(&m, "2026-03-01").as_deref(), Some("employed"));
@@ -218,13 +226,19 @@ mod tests {
             employment: "retired".into(),
             ..Member::default()
         };
-        assert_eq!(status_on(&undated, "2001-05-05").as_deref(), Some("retired"));
+        assert_eq!(
+            status_on(&undated, "2001-05-05").as_deref(),
+            Some("retired")
+        );
         assert_eq!(status_on(&Member::default(), "2026-01-01"), None);
     }
 
     #[test]
     fn unknown_employment_is_not_joblessness() {
-        let h = household(vec![person(1980, &[]), person(1985, &[("2026-01-01", "unemployed")])]);
+        let h = household(vec![
+            person(1980, &[]),
+            person(1985, &[("2026-01-01", "unemployed")]),
+        ]);
         assert_eq!(zero_employment_on(&h, "2026-06-01"), None);
         let h = household(vec![person(1985, &[("2026-01-01", "unemployed")])]);
         assert_eq!(zero_employment_on(&h, "2026-06-01"), Some(true));
@@ -234,13 +248,19 @@ mod tests {
     fn only_working_age_members_able_and_willing_count() {
         let mut unwilling = person(1985, &[("2026-01-01", "unemployed")]);
         unwilling.willing_to_work = Some(false);
-        let h = household(vec![unwilling, person(1950, &[("2026-01-01", "unemployed")])]);
+        let h = household(vec![
+            unwilling,
+            person(1950, &[("2026-01-01", "unemployed")]),
+        ]);
         assert_eq!(zero_employment_on(&h, "2026-06-01"), Some(false));
     }
 
     #[test]
     fn stretches_open_and_close_with_the_history_and_removals() {
-        let mut a = person(1980, &[("2026-02-01", "unemployed"), ("2026-05-10", "employed")]);
+        let mut a = person(
+            1980,
+            &[("2026-02-01", "unemployed"), ("2026-05-10", "employed")],
+        );
         let b = person(1982, &[("2026-01-01", "unemployed")]);
         let h = household(vec![a.clone(), b.clone()]);
         // Statuses hold until the next one is recorded, ages move on: in 2040 the employed

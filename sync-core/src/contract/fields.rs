@@ -128,11 +128,7 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Household, "members/*/phone", Phone),
     (Household, "members/*/employment", OneOf(EMPLOYMENT)),
     (Household, "members/*/health_record", Bool),
-    (
-        Household,
-        "members/*/employment_history/*/since",
-        Date,
-    ),
+    (Household, "members/*/employment_history/*/since", Date),
     (
         Household,
         "members/*/employment_history/*/status",
@@ -199,7 +195,11 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Community, "organizations/*/registered", Bool),
     (Community, "health_figures/*/as_of", Date),
     (Community, "health_figures/*/coverage_permille", Count(1000)),
-    (Community, "health_figures/*/outpatient_permille", Count(1000)),
+    (
+        Community,
+        "health_figures/*/outpatient_permille",
+        Count(1000),
+    ),
     (Community, "health_figures/*/source", LABEL),
 ];
 

@@ -70,27 +70,27 @@ impl HouseholdFacts {
                 });
             }
             let ready = able_and_willing(m);
+            facts.spells.extend(spells(m).into_iter().map(|s| SpellRow {
+                member_id: id.clone(),
+                since: s.since,
+                until: s.until,
+                status: s.status,
+                ready,
+                left_on: left_on.clone(),
+            }));
             facts
-                .spells
-                .extend(spells(m).into_iter().map(|s| SpellRow {
-                    member_id: id.clone(),
-                    since: s.since,
-                    until: s.until,
-                    status: s.status,
-                    ready,
-                    left_on: left_on.clone(),
-                }));
-            facts.trainings.extend(
-                m.trainings
-                    .iter()
-                    .filter(|(_, t)| is_date(&t.on))
-                    .map(|(tid, t)| TrainingRow {
-                        member_id: id.clone(),
-                        training_id: tid.clone(),
-                        on: t.on.clone(),
-                        course: t.course.clone(),
-                    }),
-            );
+                .trainings
+                .extend(
+                    m.trainings
+                        .iter()
+                        .filter(|(_, t)| is_date(&t.on))
+                        .map(|(tid, t)| TrainingRow {
+                            member_id: id.clone(),
+                            training_id: tid.clone(),
+                            on: t.on.clone(),
+                            course: t.course.clone(),
+                        }),
+                );
         }
         facts.zero_employment = zero_employment_stretches(h);
         facts
