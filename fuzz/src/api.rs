@@ -36,6 +36,7 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/api/conflicts"),
     ("GET", "/api/volunteer-entries"),
     ("GET", "/api/indicators"),
+    ("GET", "/api/communities"),
     ("GET", "/api/history"),
     ("GET", "/api/households"),
     ("GET", "/api/documents"),

@@ -415,6 +415,15 @@ async function desk_(browser) {
   await s.dispatchEvent("[data-testid=stated-residents]", "change");
   await s.waitForFunction(() => document.querySelector("[data-testid=stated-residents]")?.value === "4321");
   await shot(s, "community-record");
+  // The record reaches the server, and the community's volunteer ratio divides by it.
+  const supToken = await token(opt.supervisor);
+  for (let i = 0; i < 50 && out.statedOnServer !== 4321; i++) {
+    const r = await apiGet(supToken, `/api/indicators?org=${encodeURIComponent(out.communityOrg)}`);
+    const v = r.indicators.policy.find(p => p.key === "volunteers");
+    out.statedOnServer = v?.denominator;
+    out.residentsSource = v?.detail?.residents_source;
+    if (out.statedOnServer !== 4321) await new Promise(res => setTimeout(res, 200));
+  }
 
   await s.click("[data-testid=tab-exports]");
   await s.waitForSelector("[data-testid=exports]");

@@ -62,10 +62,23 @@ async fn bad_export_dates_are_refused() {
     db.add_user("sup", "supervisor", "c01/s01", None).await;
     let server = ServerProcess::start_with(&db, &[]).await;
     let token = db.token("sup").await;
-    for query in ["to=x", "to=2026-13-45", "from=yesterday&to=2026-11-30"] {
+    for query in [
+        "to=x",
+        "to=2026-13-45",
+        "from=yesterday&to=2026-11-30",
+        "from=2026-12-01&to=2026-11-30",
+        // A range needs both ends; a period is one of the three forms.
+        "to=2026-11-30",
+        "period=2026-Q5",
+        "period=2026-11&from=2026-11-01",
+    ] {
         let path = format!("/api/export/indicators.csv?{query}");
-        let (status, _) = http_get_bytes(&server.addr, &path, &token).await;
+        let (status, body) = http_get_bytes(&server.addr, &path, &token).await;
         assert_eq!(status, 400, "{path}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("period is a month"),
+            "{path}: the reason is given"
+        );
     }
     assert_eq!(
         http_get(&server.addr, "/healthz").await.map(|r| r.0),
@@ -73,7 +86,7 @@ async fn bad_export_dates_are_refused() {
     );
     let (status, _) = http_get_bytes(
         &server.addr,
-        "/api/export/indicators.csv?to=2026-11-30",
+        "/api/export/indicators.csv?from=2026-11-01&to=2026-11-30",
         &token,
     )
     .await;

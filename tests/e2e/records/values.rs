@@ -268,7 +268,7 @@ async fn broken_values_are_refused_and_unlikely_ones_flagged(backend: Backend) {
         &ts,
     )
     .await;
-    let hours = report["indicators"]["approved_volunteer_hours"]["value"]
+    let hours = report["indicators"]["operational"]["approved_volunteer_hours"]
         .as_f64()
         .unwrap();
     assert!(

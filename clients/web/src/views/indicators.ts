@@ -51,14 +51,30 @@ export const picker = {
   to: "",
 };
 
-/** The period as query parameters (`period=2026-Q3` or `from=…&to=…`). */
-export function periodQuery(): string {
+/** What the picker holds as query parameters (`period=2026-Q3` or `from=…&to=…`). */
+function pickerQuery(): string {
   switch (picker.kind) {
     case "month": return `period=${picker.month}`;
     case "quarter": return `period=${picker.year}-Q${picker.quarter}`;
     case "year": return `period=${picker.year}`;
     default: return `from=${picker.from}&to=${picker.to}`;
   }
+}
+
+/** The period shown: the picker's as it was when "show" was pressed (the screen refreshes
+ * itself while the supervisor is still choosing). */
+let applied = pickerQuery();
+
+/** The period shown, as query parameters for the API and the downloads. */
+export function periodQuery(): string {
+  return applied;
+}
+
+/** Shows the period the picker holds, if it is complete. */
+export function applyPeriod(): boolean {
+  if (picker.kind === "range" && !(picker.from && picker.to && picker.from <= picker.to)) return false;
+  applied = pickerQuery();
+  return true;
 }
 
 /** A value as the report to the county writes it (`12.5%`, `3`, `无数据`). */
@@ -117,7 +133,7 @@ function periodPicker(ctx: Ctx, reload: () => void) {
       ${kinds.map(k => html`<option value=${k} ?selected=${picker.kind === k}>${t(`period_${k}` as Key)}</option>`)}
     </select>
     ${fields}
-    <button class="primary" data-testid="period-show" @click=${reload}>${t("show_period")}</button>
+    <button class="primary" data-testid="period-show" @click=${() => { if (applyPeriod()) reload(); }}>${t("show_period")}</button>
   </div>`;
 }
 
