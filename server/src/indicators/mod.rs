@@ -139,19 +139,7 @@ pub struct Report {
 /// reading of the projections.
 pub async fn report(store: &Store, org: &str, period: &Period) -> Result<Report, sqlx::Error> {
     let facts = facts::gather(store, org, period).await?;
-    let depth = org.split('/').count();
-    let mut kids = BTreeSet::new();
-    for o in facts
-        .by_org
-        .keys()
-        .chain(facts.communities.keys())
-        .chain(facts.names.keys())
-    {
-        let parts: Vec<&str> = o.split('/').collect();
-        if parts.len() > depth && o.starts_with(&format!("{org}/")) {
-            kids.insert(parts[..=depth].join("/"));
-        }
-    }
+    let kids = units_at(&facts, org, org.split('/').count() + 1);
     Ok(Report {
         period: period.clone(),
         indicators: unit_report(&facts, org, period),
@@ -160,6 +148,22 @@ pub async fn report(store: &Store, org: &str, period: &Period) -> Result<Report,
             .map(|k| unit_report(&facts, k, period))
             .collect(),
     })
+}
+
+/// The units at `depth` (1 for a county … 4 for a grid) at or under `org` that the facts know
+/// of (holding data, a community record, or registered as an org unit).
+fn units_at(facts: &Facts, org: &str, depth: usize) -> BTreeSet<String> {
+    facts
+        .by_org
+        .keys()
+        .chain(facts.communities.keys())
+        .chain(facts.names.keys())
+        .filter(|o| within(o, org))
+        .filter_map(|o| {
+            let parts: Vec<&str> = o.split('/').collect();
+            (parts.len() >= depth).then(|| parts[..depth].join("/"))
+        })
+        .collect()
 }
 
 fn within(o: &str, unit: &str) -> bool {
@@ -198,19 +202,7 @@ fn unit_report(facts: &Facts, org: &str, period: &Period) -> UnitReport {
     } else if depth == COMMUNITY_DEPTH {
         vec![org.to_owned()]
     } else {
-        let mut set = BTreeSet::new();
-        for o in facts
-            .by_org
-            .keys()
-            .chain(facts.communities.keys())
-            .chain(facts.names.keys())
-        {
-            let parts: Vec<&str> = o.split('/').collect();
-            if parts.len() >= COMMUNITY_DEPTH && within(o, org) {
-                set.insert(parts[..COMMUNITY_DEPTH].join("/"));
-            }
-        }
-        set.into_iter().collect()
+        units_at(facts, org, COMMUNITY_DEPTH).into_iter().collect()
     };
     let per_community: Vec<Community> = communities
         .iter()

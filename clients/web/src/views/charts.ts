@@ -29,7 +29,7 @@ export function barChart(rows: BarRow[], ratio: boolean, target: number | null) 
     ${rows.map((r, i) => svg`<g transform="translate(0 ${i * rowH + 4})" class=${r.onClick ? "drill" : ""} @click=${() => r.onClick?.()}>
       <rect x="0" y="0" width=${width} height=${rowH - 2} class="hit"></rect>
       <text x="0" y="16" class="label">${r.label.length > 14 ? `…${r.label.slice(-13)}` : r.label}</text>
-      ${r.value === null ? "" : svg`<rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "bar miss" : "bar"}></rect>`}
+      ${r.value === null ? "" : svg`<rect x=${labelW} y="4" width=${Math.max(1, x(r.value) - labelW)} height="16" rx="3" class=${r.met === false ? "fill miss" : "fill"}></rect>`}
       <text x=${x(r.value ?? 0) + 4} y="16" class=${r.value === null ? "value nodata" : "value"}>${show(r.value, ratio)}</text>
     </g>`)}
     ${target !== null ? svg`<line x1=${x(target)} x2=${x(target)} y1="0" y2=${height} class="target"></line>` : ""}

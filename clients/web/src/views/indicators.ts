@@ -165,6 +165,7 @@ function indicatorCard(i: Indicator, r: Report, drill: (org: string) => void) {
         )
       : nothing}
     <details class="small"><summary>${t("policy_clause")}</summary><p>${i.clause}</p>${i.interpretation ? html`<p>${t("reading")}：${half(i.interpretation)}</p>` : nothing}</details>
+    <p class="small print-only">${i.clause}${i.interpretation ? html`<br />${t("reading")}：${half(i.interpretation)}` : nothing}</p>
   </article>`;
 }
 
