@@ -230,6 +230,9 @@ async fn county_report_by_hand(backend: Backend) {
         (M1, "幸福社区"),
         (M2, "和平社区"),
         (M3, "青山村"),
+        // A second street with a community that has no data and no record yet.
+        ("c01/s02", "东湖街道"),
+        ("c01/s02/m01", "东湖社区"),
     ] {
         db.cli(&["org", "add", "--path", path, "--name", name], None)
             .await;
@@ -522,12 +525,17 @@ async fn county_report_by_hand(backend: Backend) {
     assert_eq!(county["households"], 12);
     assert_eq!(county["residents"], 21);
     assert_eq!(county["volunteers"], 10);
-    assert_eq!(county["communities"], 3);
+    // 东湖社区 counts as a community, with no data for most indicators.
+    assert_eq!(county["communities"], 4);
 
     // §十九: 9 / 100 stated = 9% ✓; 1 / 6 registered ✓; 0 / 3 registered ✗.
     let v = policy(county, "volunteers");
     assert_eq!(v["communities"]["met"], 2);
     assert_eq!(v["communities"]["of"], 3);
+    assert_eq!(
+        v["communities"]["no_data"], 1,
+        "东湖社区: 0 of 0 is no data"
+    );
     assert_eq!(below(v), ["青山村"]);
     assert_eq!(
         (v["numerator"].as_i64(), v["denominator"].as_i64()),
@@ -591,24 +599,28 @@ async fn county_report_by_hand(backend: Backend) {
         (Some(2), Some(3))
     );
     assert_eq!(below(o), ["和平社区"]);
+    assert_eq!(
+        o["communities"]["no_data"], 1,
+        "东湖社区 has no record: not known, not failing"
+    );
     // §八 §五 facilities: 6 ✓, 4 ✗, 0 ✗.
     let f = policy(county, "facilities");
     assert_eq!(f["communities"]["met"], 1);
     assert_eq!(below(f), ["和平社区", "青山村"]);
-    // §二十二 one demonstration community of three: 33%, below 50%.
+    // §二十二 one demonstration community of four: 25%, below 50%.
     let d = policy(county, "demonstration_communities");
     assert_eq!(
         (d["numerator"].as_i64(), d["denominator"].as_i64()),
-        (Some(1), Some(3))
+        (Some(1), Some(4))
     );
     assert_eq!(d["met"], false);
-    // §七 entered figures: only 幸福社区 has some (96.2% ✓ and 51.5% ✓, as of 30 June); the two
-    // others have no data, neither met nor failed.
+    // §七 entered figures: only 幸福社区 has some (96.2% ✓ and 51.5% ✓, as of 30 June); the
+    // three others have no data, neither met nor failed.
     for key in ["health_service_coverage", "outpatient_share"] {
         let e = policy(county, key);
         assert_eq!(e["communities"]["met"], 1, "{key}");
         assert_eq!(e["communities"]["of"], 1, "{key}");
-        assert_eq!(e["communities"]["no_data"], 2, "{key}");
+        assert_eq!(e["communities"]["no_data"], 3, "{key}");
         assert_eq!(e["detail"]["entered"], true);
     }
     // §二十一 requests finished in Q3: R1 satisfied, R2 dissatisfied: 50%.
@@ -627,10 +639,11 @@ async fn county_report_by_hand(backend: Backend) {
     assert!(close(&op["mean_days_to_answer"], 6.0));
     assert!(close(&op["approved_volunteer_hours"], 2.0));
 
-    // The street, with its three communities by name.
+    // The streets, by name; 城关街道 with its three communities.
     let children = report["children"].as_array().unwrap();
-    assert_eq!(children.len(), 1);
+    assert_eq!(children.len(), 2);
     assert_eq!(children[0]["name"], "城关街道");
+    assert_eq!(children[1]["name"], "东湖街道");
     let (code, body) = http_get_auth(
         &server.addr,
         "/api/indicators?org=c01/s01&period=2026-Q3",

@@ -88,6 +88,8 @@ pub struct HealthFigures {
 /// What a community's own record says.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommunityRecord {
+    /// The community has a record (else nothing is known of its facilities and organisations).
+    pub exists: bool,
     pub name: String,
     /// The stated resident total, 0 when not stated.
     pub stated_residents: i64,
@@ -237,6 +239,7 @@ pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, 
                     .fetch_all(pool).await?;
                 rows.iter()
                     .map(|r| Ok((r.try_get::<String, _>(0)?, CommunityRecord {
+                        exists: true,
                         name: r.try_get(1)?,
                         stated_residents: r.try_get(2)?,
                         rural: r.try_get::<i64, _>(3)? != 0,

@@ -255,6 +255,7 @@ struct Community {
 }
 
 /// A community's value for one per-community indicator.
+#[derive(Clone, Copy)]
 struct Value {
     num: Option<i64>,
     den: Option<i64>,
@@ -542,7 +543,17 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
     out.push(indicator(&BACK_TO_WORK, back, None, BTreeMap::new()));
 
     // §十 registered organisations, per community.
+    // A community without a record: nothing is known of its organisations or facilities.
+    let unknown = Value {
+        num: None,
+        den: None,
+        value: None,
+        met: None,
+    };
     let orgs = |c: &Community| {
+        if !c.record.exists {
+            return unknown;
+        }
         let n = c.record.registered_organizations;
         Value {
             num: Some(n),
@@ -566,6 +577,9 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
     // §八, §五 facilities: all six, per community.
     let required = linli_sync_core::contract::fields::FACILITY_CATEGORIES;
     let facilities = |c: &Community| {
+        if !c.record.exists {
+            return unknown;
+        }
         let n = required
             .iter()
             .filter(|r| c.record.facilities.iter().any(|f| f == *r))
@@ -577,7 +591,7 @@ fn policy_indicators(cs: &[Community], one_community: bool, period: &Period) -> 
             met: Some(n == required.len() as i64),
         }
     };
-    let missing: Vec<&str> = if one_community {
+    let missing: Vec<&str> = if one_community && cs[0].record.exists {
         required
             .iter()
             .copied()
