@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::json;
 
-pub use facts::days_between;
 use facts::{CommunityRecord, Facts, OrgFacts};
 pub use period::{Period, PeriodError};
 

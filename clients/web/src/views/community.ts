@@ -36,7 +36,7 @@ function change(ctx: Ctx, f: (c: Community) => void) {
 }
 
 /** The community tab. */
-export function communityEditor(ctx: Ctx, _org: string, pick: (org: string) => void) {
+export function communityEditor(ctx: Ctx, pick: (org: string) => void) {
   const chooser = html`<label>${t("communities")}
     <select data-testid="community-pick" @change=${(e: Event) => { state.handle = null; state.org = ""; pick((e.target as HTMLSelectElement).value); }}>
       ${state.list.map(c => html`<option value=${c.org} ?selected=${c.org === state.org}>${c.name || c.org}</option>`)}

@@ -369,7 +369,7 @@ export function supervisorView(ctx: Ctx) {
   else if (state.tab === "households") body = householdsTab(ctx);
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);
-  else if (state.tab === "community") body = communityEditor(ctx, state.org, (org: string) => { state.org = org; void loadSupervisor(ctx); });
+  else if (state.tab === "community") body = communityEditor(ctx, (org: string) => { state.org = org; void loadSupervisor(ctx); });
   else body = exportsTab(ctx);
   return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
     ${state.error ? html`<p class="error">${state.error}</p>` : nothing}
