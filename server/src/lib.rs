@@ -58,6 +58,8 @@ pub struct AppState {
     pub(crate) tracker: TaskTracker,
     /// Live `/sync` connections, per address and in all.
     pub(crate) connections: Arc<limits::ConnectionLimits>,
+    /// Indicator totals kept per community between reports.
+    pub(crate) kept_totals: Arc<indicators::KeptTotals>,
 }
 
 /// Opens the store, seeds demo data if asked, and serves on `listener` until `shutdown`
@@ -126,6 +128,7 @@ pub async fn serve(
         passwords,
         hub: hub.clone(),
         tracker: tracker.clone(),
+        kept_totals: Arc::default(),
     };
     if let Store::Postgres(pool) = &store {
         cluster::spawn(pool.clone(), hub.clone(), &tracker, token.clone());

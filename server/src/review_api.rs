@@ -543,7 +543,7 @@ pub async fn indicators(
         q.to.as_deref(),
     )?;
     Ok(Json(
-        crate::indicators::report(app.hub.store(), org.as_str(), &period).await?,
+        crate::indicators::report(app.hub.store(), &app.kept_totals, org.as_str(), &period).await?,
     ))
 }
 
@@ -588,7 +588,7 @@ pub async fn export(
             q.from.as_deref(),
             q.to.as_deref(),
         )?;
-        Some(crate::indicators::report(store, org.as_str(), &period).await?)
+        Some(crate::indicators::report(store, &app.kept_totals, org.as_str(), &period).await?)
     } else {
         None
     };

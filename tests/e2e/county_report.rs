@@ -785,6 +785,53 @@ async fn county_report_by_hand(backend: Backend) {
         .unwrap();
     assert_eq!(sat[5], "no data");
 
+    // Totals kept between reports follow commits: the server kept the county's totals of
+    // the reports above; a new household of 幸福社区 (two residents) changes them, and only
+    // that community is counted again.
+    let store = db.store().await;
+    let q3 =
+        linli_server::indicators::Period::parse(Some("2026-Q3"), None, None, "2026-12-01").unwrap();
+    let kept = linli_server::indicators::KeptTotals::default();
+    let (before, first) = kept.counts(&store, "c01", &q3).await.unwrap();
+    assert!(first.whole, "{first:?}");
+    assert_eq!(before[M1].households, 6);
+    let (_, again) = kept.counts(&store, "c01", &q3).await.unwrap();
+    assert_eq!(
+        again,
+        Default::default(),
+        "nothing changed, nothing counted again"
+    );
+    let mut phone = field_client(db.dir.path(), "w1").await;
+    phone
+        .create(&household(
+            "c01/s01/m01/g01",
+            "幸福路 9号",
+            vec![
+                elder("新居民", 1960, true),
+                person("新居民子", Some(1990), &[], "employed"),
+            ],
+            &[],
+        ))
+        .await
+        .unwrap();
+    sync_as(&mut phone, &server, Some(&db.token("w1").await)).await;
+    let (after, recount) = kept.counts(&store, "c01", &q3).await.unwrap();
+    assert_eq!((recount.units, recount.whole), (1, false), "{recount:?}");
+    assert_eq!(after[M1].households, 7);
+    assert_eq!(after[M1].residents, before[M1].residents + 2);
+    assert_eq!(
+        after[M1].elderly_with_record,
+        before[M1].elderly_with_record + 1
+    );
+    assert_eq!(after[M2], before[M2]);
+    let (code, body) =
+        http_get_auth(&server.addr, "/api/indicators?org=c01&period=2026-Q3", &sup).await;
+    assert_eq!(code, 200, "{body}");
+    let county: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(county["indicators"]["households"], 13);
+    assert_eq!(county["indicators"]["residents"], 23);
+    store.close().await;
+
     // A period that does not parse is refused with the reason.
     let (code, body) =
         http_get_auth(&server.addr, "/api/indicators?org=c01&period=2026-Q5", &sup).await;

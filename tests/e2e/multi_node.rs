@@ -13,7 +13,7 @@ use linli_sync_core::contract::Entry;
 use linli_sync_core::DocumentId;
 use sqlx::Connection;
 
-use crate::harness::{field_client, sync_ok, Backend, ServerProcess, TestDb};
+use crate::harness::{field_client, http_get_auth, sync_ok, Backend, ServerProcess, TestDb};
 use crate::protocol::Raw;
 
 /// Changes written through A whose arrival at B is timed.
@@ -195,6 +195,51 @@ async fn nodes_on_one_database_deliver_each_others_changes_live() {
             "{name}"
         );
     }
+    a.stop().await;
+    b.stop().await;
+    db.cleanup().await;
+}
+
+/// The indicator totals node A keeps between reports follow commits made through node B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_indicator_totals_follow_the_other_nodes_commits() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    db.add_user("sup", "supervisor", "c01", None).await;
+    let a = ServerProcess::start(&db, &[]).await;
+    let b = ServerProcess::start(&db, &[]).await;
+    let sup = db.token("sup").await;
+    let volunteers = |server: &ServerProcess| {
+        let addr = server.addr.clone();
+        let sup = sup.clone();
+        async move {
+            let (code, body) =
+                http_get_auth(&addr, "/api/indicators?org=c01&period=2026", &sup).await;
+            assert_eq!(code, 200, "{body}");
+            let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+            report["indicators"]["volunteers"].as_i64().unwrap()
+        }
+    };
+    let mut device = field_client(db.dir.path(), "device").await;
+    device
+        .create_volunteer("c01/s01/m01", "vol-a", "周敏")
+        .await
+        .unwrap();
+    sync_ok(&mut device, &a).await;
+    assert_eq!(volunteers(&a).await, 1);
+    // Through B: a second volunteer in the same community, a third in another.
+    device
+        .create_volunteer("c01/s01/m01", "vol-b", "吴芳")
+        .await
+        .unwrap();
+    device
+        .create_volunteer("c01/s02/m01", "vol-c", "郑华")
+        .await
+        .unwrap();
+    sync_ok(&mut device, &b).await;
+    assert_eq!(volunteers(&a).await, 3, "A counts B's commits");
+    assert_eq!(volunteers(&b).await, 3);
     a.stop().await;
     b.stop().await;
     db.cleanup().await;

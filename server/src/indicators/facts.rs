@@ -128,8 +128,85 @@ pub fn days_between(from: &str, to: &str) -> Option<f64> {
 
 type Rows = Vec<(String, Vec<i64>)>;
 
-/// Reads every count for `org` and everything under it, in `period`.
+/// Reads every count and record for `org` and everything under it, in `period`.
 pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, sqlx::Error> {
+    let (by_org, (communities, names)) =
+        tokio::try_join!(counts(store, org, period), records(store, org, period))?;
+    Ok(Facts {
+        by_org,
+        communities,
+        names,
+    })
+}
+
+/// The communities' records (with the health figures entered up to the period's end) and the
+/// org units' names at or under `org`: small tables, read afresh for every report.
+pub async fn records(
+    store: &Store,
+    org: &str,
+    period: &Period,
+) -> Result<(BTreeMap<String, CommunityRecord>, BTreeMap<String, String>), sqlx::Error> {
+    let (under, past) = scope_bounds(org);
+    let as_of = period.as_of.as_str();
+    let (communities, health, names) = with_pool!(store, pool => {
+        tokio::try_join!(
+            async {
+                let rows = sqlx::query(concat!("SELECT org, name, residents, rural, demonstration_since, registered_organizations, facility_categories \
+                    FROM p_communities WHERE ", scope!("org"), " ORDER BY org"))
+                    .bind(org).bind(&under).bind(&past)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, CommunityRecord {
+                        exists: true,
+                        name: r.try_get(1)?,
+                        stated_residents: r.try_get(2)?,
+                        rural: r.try_get::<i64, _>(3)? != 0,
+                        demonstration_since: r.try_get(4)?,
+                        registered_organizations: r.try_get(5)?,
+                        facilities: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                        health: None,
+                    })))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            async {
+                let rows = sqlx::query(concat!("SELECT org, as_of, coverage_permille, outpatient_permille, source FROM p_health_figures WHERE ",
+                    scope!("org"), " AND as_of <= $4 ORDER BY org, as_of, figure_id"))
+                    .bind(org).bind(&under).bind(&past).bind(as_of)
+                    .fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>(0)?, HealthFigures {
+                        as_of: r.try_get(1)?,
+                        coverage_permille: r.try_get(2)?,
+                        outpatient_permille: r.try_get(3)?,
+                        source: r.try_get(4)?,
+                    })))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            },
+            // org_units is small and its path column keeps the database's collation: plain
+            // prefix test.
+            async {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
+                    .bind(org).bind(&under)
+                    .fetch_all(pool).await
+            },
+        )?
+    });
+    let mut communities: BTreeMap<String, CommunityRecord> = communities.into_iter().collect();
+    for (org, h) in health {
+        // Ordered by date: the last one is the latest.
+        communities.entry(org).or_default().health = Some(h);
+    }
+    Ok((communities, names.into_iter().collect()))
+}
+
+/// The counts of `org` and of every org under it, in `period`, by org (the expensive part
+/// of a report: one grouped query per table over every row of the scope).
+pub async fn counts(
+    store: &Store,
+    org: &str,
+    period: &Period,
+) -> Result<BTreeMap<String, OrgFacts>, sqlx::Error> {
     let (under, past) = scope_bounds(org);
     let (from, to, as_of) = (
         period.from.as_str(),
@@ -168,9 +245,6 @@ pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, 
         requests,
         answered,
         minutes,
-        communities,
-        health,
-        names,
     ) = with_pool!(store, pool => {
         tokio::try_join!(
             grouped!(pool, concat!("SELECT org, COUNT(*) FROM p_households WHERE ", scope!("org"),
@@ -232,52 +306,12 @@ pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, 
             },
             grouped!(pool, concat!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
                 " AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org"), 1, from, to),
-            async {
-                let rows = sqlx::query(concat!("SELECT org, name, residents, rural, demonstration_since, registered_organizations, facility_categories \
-                    FROM p_communities WHERE ", scope!("org"), " ORDER BY org"))
-                    .bind(org).bind(&under).bind(&past)
-                    .fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, CommunityRecord {
-                        exists: true,
-                        name: r.try_get(1)?,
-                        stated_residents: r.try_get(2)?,
-                        rural: r.try_get::<i64, _>(3)? != 0,
-                        demonstration_since: r.try_get(4)?,
-                        registered_organizations: r.try_get(5)?,
-                        facilities: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                        health: None,
-                    })))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            },
-            async {
-                let rows = sqlx::query(concat!("SELECT org, as_of, coverage_permille, outpatient_permille, source FROM p_health_figures WHERE ",
-                    scope!("org"), " AND as_of <= $4 ORDER BY org, as_of, figure_id"))
-                    .bind(org).bind(&under).bind(&past).bind(as_of)
-                    .fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, HealthFigures {
-                        as_of: r.try_get(1)?,
-                        coverage_permille: r.try_get(2)?,
-                        outpatient_permille: r.try_get(3)?,
-                        source: r.try_get(4)?,
-                    })))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            },
-            // org_units is small and its path column keeps the database's collation: plain
-            // prefix test.
-            async {
-                sqlx::query_as::<_, (String, String)>(
-                    "SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
-                    .bind(org).bind(&under)
-                    .fetch_all(pool).await
-            },
         )?
     });
-    let mut facts = Facts::default();
+    let mut by_org: BTreeMap<String, OrgFacts> = BTreeMap::new();
     let mut add = |rows: Rows, f: &dyn Fn(&mut OrgFacts, &[i64])| {
         for (org, v) in rows {
-            f(facts.by_org.entry(org).or_default(), &v);
+            f(by_org.entry(org).or_default(), &v);
         }
     };
     add(households, &|o, v| o.households += v[0]);
@@ -308,7 +342,7 @@ pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, 
     });
     add(minutes, &|o, v| o.approved_minutes += v[0]);
     for (org, since, until) in zero {
-        let o = facts.by_org.entry(org).or_default();
+        let o = by_org.entry(org).or_default();
         let known_start = since.as_str() > beginning;
         if since.as_str() <= as_of && until.as_deref().is_none_or(|u| u > as_of) {
             o.zero_employment += 1;
@@ -327,17 +361,11 @@ pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, 
     for (org, opened, answered) in answered {
         if let (Some(o), Some(a)) = (opened, answered) {
             if let Some(days) = days_between(&o, &a) {
-                let f = facts.by_org.entry(org).or_default();
+                let f = by_org.entry(org).or_default();
                 f.requests_answered += 1;
                 f.answer_days += days;
             }
         }
     }
-    facts.communities = communities.into_iter().collect();
-    for (org, h) in health {
-        // Ordered by date: the last one is the latest.
-        facts.communities.entry(org).or_default().health = Some(h);
-    }
-    facts.names = names.into_iter().collect();
-    Ok(facts)
+    Ok(by_org)
 }

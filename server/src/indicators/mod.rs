@@ -5,6 +5,7 @@
 //! only. "No data" (0 of 0) is `None`, never 0%.
 
 mod facts;
+pub mod kept;
 pub mod period;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::json;
 
-use facts::{CommunityRecord, Facts, OrgFacts};
+pub use facts::OrgFacts;
+use facts::{CommunityRecord, Facts};
+pub use kept::{KeptTotals, Recount};
 pub use period::{Period, PeriodError};
 
 use crate::store::Store;
@@ -135,9 +138,27 @@ pub struct Report {
 }
 
 /// The indicators of `org` and of each unit directly under it, for `period`, from one
-/// reading of the projections.
-pub async fn report(store: &Store, org: &str, period: &Period) -> Result<Report, sqlx::Error> {
-    let facts = facts::gather(store, org, period).await?;
+/// reading of the projections. Above a community the counts come from `kept`, which counts
+/// again only the communities changed since it last did.
+pub async fn report(
+    store: &Store,
+    kept: &KeptTotals,
+    org: &str,
+    period: &Period,
+) -> Result<Report, sqlx::Error> {
+    let facts = if org.split('/').count() < COMMUNITY_DEPTH {
+        let ((by_org, _), (communities, names)) = tokio::try_join!(
+            kept.counts(store, org, period),
+            facts::records(store, org, period)
+        )?;
+        Facts {
+            by_org,
+            communities,
+            names,
+        }
+    } else {
+        facts::gather(store, org, period).await?
+    };
     let kids = units_at(&facts, org, org.split('/').count() + 1);
     Ok(Report {
         period: period.clone(),

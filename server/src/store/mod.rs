@@ -52,6 +52,7 @@ mod conflicts;
 mod documents;
 pub mod group_commit;
 mod identity;
+pub mod indicator_versions;
 pub mod merges;
 mod open;
 pub mod projection;
@@ -437,6 +438,9 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let outcome = commit_statements!(tx, document_id, create, changes, origin, extras, now, postgres)?;
             if matches!(outcome, CommitOutcome::Stored { .. }) {
+                if let Some(w) = &extras.projection {
+                    indicator_versions::bump_indicator_versions!(tx, [indicator_versions::kept_unit(&w.org)]);
+                }
                 tx.commit().await?;
             }
             Ok(outcome)
@@ -456,16 +460,21 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut outcomes = Vec::with_capacity(requests.len());
+            let mut units = std::collections::BTreeSet::new();
             for r in requests {
                 let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
                 let outcome = commit_statements!(sp, r.document_id.as_str(), r.create.as_ref(), &r.changes, &r.origin, &r.extras, now, postgres)?;
                 if matches!(outcome, CommitOutcome::Stored { .. }) {
                     sp.commit().await?;
+                    if let Some(w) = &r.extras.projection {
+                        units.insert(indicator_versions::kept_unit(&w.org));
+                    }
                 } else {
                     sp.rollback().await?;
                 }
                 outcomes.push(outcome);
             }
+            indicator_versions::bump_indicator_versions!(tx, &units);
             tx.commit().await?;
             Ok(outcomes)
         })
