@@ -31,7 +31,7 @@ LOADGEN_CPU=${LOADGEN_CPU:-1}
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 log "building (release)"
-cargo build --release -q -p linli-server -p linli-field --bins
+cargo build --release -q -p linli-server -p linli-loadgen --bins
 benchmarks/anchors/build.sh >&2
 server_bin=$root/target/release/linli-server
 
@@ -59,7 +59,7 @@ meta = {
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 PY
-loadgen_bin=$root/target/release/linli-field
+loadgen_bin=$root/target/release/linli-loadgen
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -148,7 +148,7 @@ stop_server() {
 
 loadgen() { # out-file args...
   local out=$1; shift
-  if ! taskset -c "$LOADGEN_CPU" "$loadgen_bin" --json loadgen "$@" >"$out" 2>"$out.err"; then
+  if ! taskset -c "$LOADGEN_CPU" "$loadgen_bin" --json "$@" >"$out" 2>"$out.err"; then
     log "FAILED: loadgen $* (see $out, $out.err)"
     cat "$out" "$out.err" >&2 || true
   fi

@@ -78,7 +78,7 @@ w("Reproduce with `benchmarks/compare.sh` (needs PostgreSQL on 127.0.0.1:5432, N
   "`QUICK=1` runs small sizes; `SERVERS=…` and `WORKLOADS=…` pick a subset.")
 w("")
 w("How it measures: each server runs alone, on a fresh data directory (a fresh PostgreSQL database), "
-  "pinned to CPU 0; the load generator (`linli-field loadgen`) is pinned to CPU 1. Linli runs as "
+  "pinned to CPU 0; the load generator (`linli-loadgen`) is pinned to CPU 1. Linli runs as "
   "shipped (SQLite in WAL with `synchronous=FULL`, so every acknowledged change is on disk; "
   "PostgreSQL with its defaults), with tokens for every device and the policy applied, and only "
   "the connection caps raised (every connection comes from 127.0.0.1). The Node server is "

@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use linli_field::loadgen::burst::{BurstShape, Plan};
-use linli_field::loadgen::conn::{Conn, Traffic};
-use linli_field::loadgen::device::{self, Target};
-use linli_field::loadgen::docs::{self, GRID};
-use linli_field::loadgen::LoadError;
+use linli_loadgen::burst::{BurstShape, Plan};
+use linli_loadgen::conn::{Conn, Traffic};
+use linli_loadgen::device::{self, Target};
+use linli_loadgen::docs::{self, GRID};
+use linli_loadgen::LoadError;
 use linli_sync_core::automerge::ChangeHash;
 use linli_sync_core::client::ClientSession;
 use linli_sync_core::DocumentId;

@@ -78,10 +78,6 @@ pub enum Command {
     List,
     /// Print a local document.
     Show { doc: String },
-    /// Load generator for benchmarks: speaks the sync protocol to any automerge-repo server
-    /// (no local store is used).
-    #[command(subcommand)]
-    Loadgen(linli_field::loadgen::Workload),
     /// Set a text field at a document's root (offline).
     Set {
         doc: String,

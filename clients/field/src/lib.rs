@@ -9,14 +9,12 @@
 //! - `status.rs`: pending changes, last sync, login.
 //! - `session.rs`, `auth.rs`, `http.rs`, `remote.rs`: login, token renewal, the JSON API.
 //! - `net.rs`: one sync round over a websocket.
-//! - `loadgen/`: the load generator (`linli-field loadgen`) used by the benchmarks.
 
 mod auth;
 mod crypto;
 mod error;
 mod household;
 mod http;
-pub mod loadgen;
 mod local_store;
 mod net;
 mod remote;

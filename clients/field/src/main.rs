@@ -57,9 +57,6 @@ fn doc_id(s: &str) -> Result<DocumentId, FieldError> {
 }
 
 async fn run(cli: &Cli) -> Result<Output, FieldError> {
-    if let Command::Loadgen(workload) = &cli.command {
-        return loadgen(workload).await;
-    }
     let key_file = UnlockedKey::for_store(&cli.store)?;
     let out = match &cli.command {
         Command::Login(args) => login(cli, args, &key_file).await,
@@ -287,11 +284,7 @@ async fn command(cli: &Cli, client: &mut FieldClient) -> Result<Output, FieldErr
     let server = cli.server.as_deref();
     let token = cli.token.as_deref();
     Ok(match &cli.command {
-        Command::Login(_)
-        | Command::Unlock
-        | Command::Lock
-        | Command::Logout
-        | Command::Loadgen(_) => {
+        Command::Login(_) | Command::Unlock | Command::Lock | Command::Logout => {
             unreachable!("handled by run")
         }
         Command::Status => {
@@ -565,15 +558,4 @@ fn default_device_name() -> String {
         Some(h) => format!("linli-field on {h}"),
         None => "linli-field".into(),
     }
-}
-
-async fn loadgen(workload: &linli_field::loadgen::Workload) -> Result<Output, FieldError> {
-    let report = linli_field::loadgen::run(workload)
-        .await
-        .map_err(|e| FieldError::Invalid(format!("load run failed: {e}")))?;
-    Ok(Output {
-        text: linli_field::loadgen::table(&report),
-        json: report,
-        complete: true,
-    })
 }

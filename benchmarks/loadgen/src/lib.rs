@@ -1,9 +1,10 @@
-//! `linli-field loadgen`: a load generator that speaks the automerge-repo wire protocol to any
+//! `linli-loadgen`: a load generator that speaks the automerge-repo wire protocol to any
 //! sync server (Linli, the reference Node server, samod) and reports convergence time,
 //! throughput, latency percentiles, bytes on the wire, and the server's CPU seconds and peak
-//! memory (read from `/proc` for the pid given). One module per workload; `compare.sh` in
-//! `benchmarks/` runs them all side by side. The burst's plan, the simulated device and its
+//! memory (read from `/proc` for the pid given). One module per workload; `compare.sh` beside
+//! this crate runs them all side by side. The burst's plan, the simulated device and its
 //! connection are public so that the crash test (`tests/e2e/crash_burst.rs`) drives them too.
+//! It lives beside the benchmarks, apart from the field client a phone runs.
 
 pub mod burst;
 mod cold;
@@ -25,6 +26,14 @@ use serde_json::json;
 pub use burst::BurstShape;
 use conn::{Traffic, TrafficTotals};
 use procstat::ProcSample;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
 
 /// Why a load run failed.
 #[derive(Debug, thiserror::Error)]

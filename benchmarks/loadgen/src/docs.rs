@@ -65,7 +65,7 @@ pub fn add_visit(doc: &mut Automerge, id: String, message: Option<String>) {
         id,
         // Now: a visit dated long ago would be flagged for review, which the workloads do not
         // measure.
-        at: linli_sync_core::calendar::iso_from_ms(crate::local_store::now_ms()),
+        at: linli_sync_core::calendar::iso_from_ms(crate::now_ms()),
         by: "loadgen".into(),
         purpose: "走访".into(),
         notes: "老人身体尚好，需要定期测量血压".into(),
