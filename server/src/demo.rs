@@ -16,6 +16,7 @@ use std::ops::RangeInclusive;
 use linli_sync_core::automerge::transaction::CommitOptions;
 use linli_sync_core::automerge::{ActorId, AutoCommit, Automerge};
 use linli_sync_core::autosurgeon::{reconcile, Reconcile};
+use linli_sync_core::calendar;
 use linli_sync_core::contract::{
     Community, EmploymentSpell, Entry, EntryReview, Facility, HealthFigures, Household, LogItem,
     Member, Organization, Request, Review, Tags, Training, Visit, Volunteer, SCHEMA_VERSION,
@@ -225,7 +226,7 @@ impl Gen {
         Self {
             rng: StdRng::seed_from_u64(seed),
             today,
-            year: civil_from_days(today).0,
+            year: date(today)[..4].parse().unwrap_or(2026),
             actor: ActorId::from(actor),
         }
     }
@@ -866,42 +867,12 @@ fn place_name(stems: &[&str], i: usize, suffix: &str) -> String {
 
 /// Days since 1970-01-01 of a "YYYY-MM-DD" date.
 fn parse_date(s: &str) -> Option<i64> {
-    let mut parts = s.split('-');
-    let (y, m, d) = (
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-        parts.next()?.parse().ok()?,
-    );
-    let days = days_from_civil(y, m, d);
-    (parts.next().is_none() && s.len() == 10 && civil_from_days(days) == (y, m, d)).then_some(days)
+    (s.len() == 10).then(|| calendar::day_number(s)).flatten()
 }
 
 /// "YYYY-MM-DD" of a day since 1970-01-01.
 fn date(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Howard Hinnant's `days_from_civil`.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    calendar::date_from_days(days)
 }
 
 #[cfg(test)]

@@ -19,12 +19,11 @@ use tokio::sync::mpsc;
 
 mod commit;
 
+use crate::clock::now_ms;
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
 use crate::store::projection::{Projection, ProjectionWrite};
-use crate::store::{
-    now_ms, Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Settled, Store,
-};
+use crate::store::{Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Settled, Store};
 
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;

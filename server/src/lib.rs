@@ -207,13 +207,13 @@ fn server_actor(storage_id: &str) -> linli_sync_core::automerge::ActorId {
 /// Ends the live connections of devices revoked elsewhere (the CLI, another node), checking
 /// the database every two seconds.
 async fn revocation_sweeper(hub: Hub, shutdown: CancellationToken) {
-    let mut since = store::now_ms();
+    let mut since = clock::now_ms();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
         }
-        let checked_at = store::now_ms();
+        let checked_at = clock::now_ms();
         match hub.store().revoked_since(since - 1).await {
             Ok(devices) => {
                 for d in devices {

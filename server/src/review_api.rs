@@ -513,7 +513,7 @@ fn period_of(
     to: Option<&str>,
 ) -> Result<crate::indicators::Period, AppError> {
     let zone = &app.hub.settings().time_zone;
-    let today = linli_sync_core::calendar::local_date_at(crate::store::now_ms(), zone)
+    let today = linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
         .unwrap_or_else(crate::clock::today_utc);
     crate::indicators::Period::parse(period, from, to, &today)
         .map_err(|e| AppError::BadRequest(e.to_string()))

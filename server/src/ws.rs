@@ -336,7 +336,7 @@ async fn linger(stream: &mut futures_util::stream::SplitStream<WebSocket>) {
 fn expiry_instant(auth: Option<&Authenticated>) -> tokio::time::Instant {
     let far = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
     let Some(a) = auth else { return far };
-    let left_ms = a.expires_at * 1000 - crate::store::now_ms();
+    let left_ms = a.expires_at * 1000 - crate::clock::now_ms();
     tokio::time::Instant::now() + Duration::from_millis(left_ms.max(0) as u64)
 }
 

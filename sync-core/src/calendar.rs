@@ -35,6 +35,39 @@ pub fn date_from_days(z: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Days since 1970-01-01 of the date a date or moment starts with (`2026-11-20`,
+/// `2026-11-20T09:00:00+08:00`), when that is a date [`is_date`] accepts (Howard Hinnant's
+/// `days_from_civil`, the inverse of [`date_from_days`]).
+pub fn day_number(s: &str) -> Option<i64> {
+    let d = s.get(..10).filter(|d| is_date(d))?;
+    let (y, m, day): (i64, i64, i64) = (
+        d[0..4].parse().ok()?,
+        d[5..7].parse().ok()?,
+        d[8..10].parse().ok()?,
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1;
+    Some(era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468)
+}
+
+/// Whole days from the date `from` starts with to the date `to` starts with (negative when
+/// `to` is earlier); `None` when either is not a date.
+pub fn days_between(from: &str, to: &str) -> Option<i64> {
+    Some(day_number(to)? - day_number(from)?)
+}
+
+/// The number of days in `month` (1–12) of `year`.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
 /// True when `s` is a real calendar date written `YYYY-MM-DD` (years 1900–2199).
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -143,6 +176,53 @@ pub fn local_date_at(ms: i64, zone: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_numbers_and_days_between() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2024-03-01"), Some(19_783));
+        assert_eq!(
+            date_from_days(day_number("2024-02-29").unwrap()),
+            "2024-02-29"
+        );
+        assert_eq!(
+            day_number("2026-11-20T09:00:00+08:00"),
+            day_number("2026-11-20")
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "1899-12-31",
+            "20261120",
+            "",
+            "2026-1-01",
+        ] {
+            assert_eq!(day_number(bad), None, "{bad}");
+        }
+        assert_eq!(days_between("2026-03-01", "2026-08-15"), Some(167));
+        assert_eq!(days_between("2026-08-15", "2026-03-01"), Some(-167));
+        assert_eq!(
+            days_between("2026-07-02T09:00:00+08:00", "2026-07-10"),
+            Some(8)
+        );
+        assert_eq!(days_between("x", "2026-07-10"), None);
+        assert_eq!(
+            (
+                days_in_month(2024, 2),
+                days_in_month(2026, 2),
+                days_in_month(1900, 2)
+            ),
+            (29, 28, 28)
+        );
+        assert_eq!(
+            (
+                days_in_month(2000, 2),
+                days_in_month(2026, 4),
+                days_in_month(2026, 12)
+            ),
+            (29, 30, 31)
+        );
+    }
 
     #[test]
     fn civil_dates() {

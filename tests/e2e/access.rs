@@ -288,7 +288,7 @@ async fn bad_tokens_are_refused(backend: Backend) {
         iat: 0,
         jti: "x".into(),
     };
-    let later = linli_server::store::now_ms() / 1000 + 3600;
+    let later = linli_server::clock::now_ms() / 1000 + 3600;
     let forged =
         linli_server::auth::Keys::from_secret(b"not the server's key").sign(&claims(later));
     assert_eq!(refused_status(&server, &forged).await, 401, "forged");
@@ -303,7 +303,7 @@ async fn bad_tokens_are_refused(backend: Backend) {
 
     let keys = linli_server::auth::Keys::load(db.dir.path(), None).unwrap();
     let device = good_device(&keys, &good);
-    let mut expired = claims(linli_server::store::now_ms() / 1000 - 10);
+    let mut expired = claims(linli_server::clock::now_ms() / 1000 - 10);
     expired.device = device.clone();
     expired.role = "worker".into();
     assert_eq!(

@@ -10,8 +10,9 @@ use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
 use super::{access_token, authenticate, bearer, new_refresh_token, refresh_hash};
+use crate::clock::now_ms;
 use crate::error::AppError;
-use crate::store::{now_ms, RefreshUse};
+use crate::store::RefreshUse;
 use crate::AppState;
 
 /// Longest emergency access a supervisor may ask for.

@@ -102,7 +102,7 @@ mod tests {
     }
 
     fn far_future() -> i64 {
-        crate::store::now_ms() / 1000 + 3600
+        crate::clock::now_ms() / 1000 + 3600
     }
 
     #[test]

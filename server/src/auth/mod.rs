@@ -15,8 +15,9 @@ pub use jwt::{Claims, Keys};
 pub use password::PasswordChecker;
 pub use rate_limit::LoginLimiter;
 
+use crate::clock::now_ms;
 use crate::error::AppError;
-use crate::store::{now_ms, Store};
+use crate::store::Store;
 
 /// How long a refresh token lives.
 pub const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;

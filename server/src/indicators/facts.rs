@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
+use linli_sync_core::calendar::days_between;
+
 use super::period::Period;
 use super::{scope, scope_bounds};
 use crate::store::Store;
@@ -108,22 +110,6 @@ pub struct Facts {
     pub communities: BTreeMap<String, CommunityRecord>,
     /// Org units' names by path.
     pub names: BTreeMap<String, String>,
-}
-
-/// Days from one date (or moment) to another (`YYYY-MM-DD…`).
-pub fn days_between(from: &str, to: &str) -> Option<f64> {
-    let day = |s: &str| -> Option<i64> {
-        let y: i64 = s.get(0..4)?.parse().ok()?;
-        let m: i64 = s.get(5..7)?.parse().ok()?;
-        let d: i64 = s.get(8..10)?.parse().ok()?;
-        // Days from the civil date (Howard Hinnant's "days_from_civil").
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-        Some(era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy)
-    };
-    Some((day(to)? - day(from)?) as f64)
 }
 
 type Rows = Vec<(String, Vec<i64>)>;
@@ -352,7 +338,11 @@ pub async fn counts(
         }
         if let Some(u) = until.as_deref().filter(|u| *u >= from && *u <= to) {
             o.zero_employment_resolved += 1;
-            if let Some(days) = known_start.then(|| days_between(&since, u)).flatten() {
+            if let Some(days) = known_start
+                .then(|| days_between(&since, u))
+                .flatten()
+                .map(|d| d as f64)
+            {
                 o.zero_employment_days += days;
                 o.zero_employment_days_known += 1;
             }
@@ -360,7 +350,7 @@ pub async fn counts(
     }
     for (org, opened, answered) in answered {
         if let (Some(o), Some(a)) = (opened, answered) {
-            if let Some(days) = days_between(&o, &a) {
+            if let Some(days) = days_between(&o, &a).map(|d| d as f64) {
                 let f = by_org.entry(org).or_default();
                 f.requests_answered += 1;
                 f.answer_days += days;

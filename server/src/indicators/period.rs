@@ -1,6 +1,7 @@
 //! The period a report covers: a month, a quarter, a year or a range of dates. The screen, the
 //! API and every export take the same period (docs/indicators.md, "One period everywhere").
 
+use linli_sync_core::calendar::days_in_month;
 use serde::Serialize;
 
 /// A reporting period: events are counted from `from` to `to` (both included), people and
@@ -20,15 +21,6 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("period is a month (2026-11), a quarter (2026-Q4), a year (2026), or from and to dates YYYY-MM-DD with from ≤ to")]
 pub struct PeriodError;
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
 
 fn year_of(s: &str) -> Result<i32, PeriodError> {
     let y: i32 = s.parse().map_err(|_| PeriodError)?;

@@ -38,8 +38,9 @@ use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, Row, SqliteConnection};
 
-use super::{now_ms, BeginWrite, Store, SQLITE_FILE};
+use super::{BeginWrite, Store, SQLITE_FILE};
 use crate::auth::jwt::SECRET_FILE;
+use crate::clock::now_ms;
 
 /// The value of `format` in a backup's description.
 pub const FORMAT: &str = "linli-backup-1";

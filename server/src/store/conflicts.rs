@@ -83,7 +83,7 @@ impl Store {
         by: &str,
         note: &str,
     ) -> Result<bool, sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             let done = sqlx::query("UPDATE conflicts SET status = $1, resolved_at = $2, resolved_by = $3, note = $4 WHERE id = $5 AND status = 'open'")
                 .bind(status).bind(now).bind(by).bind(note).bind(id)

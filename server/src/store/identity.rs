@@ -3,7 +3,8 @@
 
 use sqlx::Row;
 
-use super::{now_ms, BeginWrite, Store};
+use super::{BeginWrite, Store};
+use crate::clock::now_ms;
 
 /// A user as stored.
 #[derive(Debug, Clone)]

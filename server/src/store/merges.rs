@@ -40,7 +40,7 @@ impl Store {
         plan: &str,
         by: &str,
     ) -> Result<i64, sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(duplicate_id).bind(kept).bind(merged).bind(plan).bind(by).bind(now)
@@ -78,7 +78,7 @@ impl Store {
 
     /// Marks a merge undone and opens its duplicate item again.
     pub async fn undo_merge(&self, merge: &MergeRow, by: &str) -> Result<(), sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
@@ -92,7 +92,7 @@ impl Store {
     /// Answers a duplicate item "not a duplicate": it stays closed for good (the pair is never
     /// opened again). False when it was not open.
     pub async fn dismiss_duplicate(&self, id: i64, by: &str) -> Result<bool, sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             let done = sqlx::query("UPDATE duplicates SET status = 'dismissed', merged_by = $1, merged_at = $2 WHERE id = $3 AND status = 'open'")
                 .bind(by).bind(now).bind(id).execute(pool).await?;

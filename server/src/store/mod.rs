@@ -5,6 +5,8 @@
 use linli_sync_core::contract::{Kind, OrgPath, RootInfo};
 use sqlx::{PgPool, Row, SqlitePool};
 
+use crate::clock::now_ms;
+
 /// A database, SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -205,14 +207,6 @@ pub struct QuarantinedItem {
     pub device: Option<String>,
     pub reason: String,
     pub bytes: Vec<u8>,
-}
-
-/// Milliseconds since the Unix epoch, for `*_at` columns.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// The statements of one document's commit, run on `$tx` (a transaction or a savepoint);

@@ -86,7 +86,7 @@ impl Store {
         by: &str,
         note: &str,
     ) -> Result<bool, sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             let done = sqlx::query("UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND status = 'open'")
                 .bind(status).bind(by).bind(now).bind(note).bind(id)

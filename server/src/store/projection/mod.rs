@@ -177,14 +177,14 @@ macro_rules! insert_household_row {
         // one key take turns (the lock row), so two registered at once still meet.
         if let (Some(key), None) = (&key, &h.merged_into) {
             sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
-                .bind(key).bind($crate::store::now_ms())
+                .bind(key).bind($crate::clock::now_ms())
                 .execute(&mut *$conn).await?;
             let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
                 .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
             for other in others {
                 let (first, second) = if other.as_str() < $doc { (other.clone(), $doc.to_owned()) } else { ($doc.to_owned(), other.clone()) };
                 sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
-                    .bind(&first).bind(&second).bind($org).bind($crate::store::now_ms())
+                    .bind(&first).bind(&second).bind($org).bind($crate::clock::now_ms())
                     .execute(&mut *$conn).await?;
             }
         }
@@ -457,7 +457,7 @@ impl Store {
 
     /// Marks a duplicate item merged.
     pub async fn close_duplicate(&self, id: i64, kept: &str, by: &str) -> Result<(), sqlx::Error> {
-        let now = super::now_ms();
+        let now = crate::clock::now_ms();
         with_pool!(self, pool => {
             sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
                 .bind(kept).bind(by).bind(now).bind(id).execute(pool).await.map(|_| ())
