@@ -173,3 +173,183 @@ impl ServeConfig {
         Duration::from_millis(self.doc_queue_wait_ms)
     }
 }
+
+/// The limits and defaults the documentation states agree with the flags above: README.md's
+/// table of `serve` options is the reference (every flag in it, with its variable and default),
+/// and wherever ARCHITECTURE.md or SECURITY.md name a flag's default it is the same number.
+#[cfg(test)]
+mod documented_defaults {
+    use std::collections::BTreeMap;
+
+    use clap::{Args, Command};
+
+    /// (variable, default) of every `serve` flag, by long name.
+    fn flags() -> BTreeMap<String, (Option<String>, Option<String>)> {
+        let mut cmd = super::ServeConfig::augment_args(Command::new("serve"));
+        cmd.build();
+        cmd.get_arguments()
+            .filter_map(|a| {
+                let long = a.get_long()?.to_owned();
+                let env = a.get_env().map(|e| e.to_string_lossy().into_owned());
+                let default = a
+                    .get_default_values()
+                    .first()
+                    .map(|d| d.to_string_lossy().into_owned());
+                Some((format!("--{long}"), (env, default)))
+            })
+            .collect()
+    }
+
+    /// The number a documented value starts with, in the flag's own unit (`8 MiB`, `250,000`,
+    /// `10 s` for a flag in milliseconds); `None` when the value is not a number.
+    fn number(flag: &str, value: &str) -> Option<u64> {
+        let value = value.trim().trim_matches('`');
+        let digits: String = value
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(|c| *c != ',')
+            .collect();
+        let n: u64 = digits.parse().ok()?;
+        let unit = value[value
+            .find(|c: char| !c.is_ascii_digit() && c != ',')
+            .unwrap_or(value.len())..]
+            .trim_start();
+        Some(if unit.starts_with("MiB") {
+            n << 20
+        } else if unit.starts_with("KiB") {
+            n << 10
+        } else if flag.ends_with("-ms")
+            && (unit == "s" || unit.starts_with("s ") || unit.starts_with("s,"))
+        {
+            n * 1000
+        } else {
+            n
+        })
+    }
+
+    fn check(
+        flag: &str,
+        value: &str,
+        flags: &BTreeMap<String, (Option<String>, Option<String>)>,
+        doc: &str,
+    ) {
+        let (_, default) = flags
+            .get(flag)
+            .unwrap_or_else(|| panic!("{doc} names {flag}, which `serve` does not have"));
+        let value = value.trim();
+        if value.starts_with('`') {
+            return assert_eq!(
+                default.as_deref(),
+                Some(value.trim_matches('`')),
+                "{doc}: {flag}"
+            );
+        }
+        match number(flag, value) {
+            Some(n) => assert_eq!(
+                default.as_deref(),
+                Some(n.to_string().as_str()),
+                "{doc}: {flag} {value}"
+            ),
+            None if value == "off" => {
+                assert_eq!(default.as_deref(), Some("false"), "{doc}: {flag}")
+            }
+            None => assert!(
+                default.is_none() || default.as_deref() == Some("false"),
+                "{doc}: {flag} is documented as `{value}` but defaults to {default:?}"
+            ),
+        }
+    }
+
+    fn names(cell: &str, prefix: &str) -> Vec<String> {
+        cell.split('`')
+            .filter(|s| s.starts_with(prefix))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn readme_lists_every_flag_with_its_variable_and_default() {
+        let flags = flags();
+        let readme = include_str!("../../README.md");
+        let mut listed = Vec::new();
+        for row in readme.lines().filter(|l| l.starts_with("| `--")) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let (names_cell, envs_cell, value) = (cells[1], cells[2], cells[3]);
+            let (flag_names, envs) = (names(names_cell, "--"), names(envs_cell, "LINLI_"));
+            assert_eq!(flag_names.len(), envs.len(), "README row {row}");
+            for (flag, env) in flag_names.iter().zip(&envs) {
+                let (actual_env, _) = flags
+                    .get(flag)
+                    .unwrap_or_else(|| panic!("README names {flag}"));
+                assert_eq!(actual_env.as_deref(), Some(env.as_str()), "README: {flag}");
+                check(
+                    flag,
+                    if flag_names.len() == 1 { value } else { "" },
+                    &flags,
+                    "README",
+                );
+                listed.push(flag.clone());
+            }
+        }
+        for flag in flags
+            .keys()
+            .filter(|f| !["--help", "--version"].contains(&f.as_str()))
+        {
+            assert!(
+                listed.contains(flag),
+                "README's table of serve options lacks {flag}"
+            );
+        }
+    }
+
+    #[test]
+    fn architecture_and_security_state_the_same_defaults() {
+        let flags = flags();
+        // ARCHITECTURE.md: "`--flag` (`LINLI_…`), 1024 …" / "(`LINLI_…`) 16 MiB …".
+        let architecture = include_str!("../../ARCHITECTURE.md").replace('\n', " ");
+        let mut seen = 0;
+        for (at, _) in architecture.match_indices("(`LINLI_") {
+            let before = &architecture[..at];
+            let Some(flag) = before.rsplit('`').nth(1).filter(|f| f.starts_with("--")) else {
+                continue;
+            };
+            let after = &architecture[at..];
+            let Some(close) = after.find("`)") else {
+                continue;
+            };
+            let rest = after[close + 2..].trim_start_matches([',', ' ']);
+            let value: String = rest.chars().take(12).collect();
+            if number(flag, &value).is_some() {
+                check(flag, &value, &flags, "ARCHITECTURE.md");
+                seen += 1;
+            }
+        }
+        assert!(
+            seen >= 15,
+            "ARCHITECTURE.md's limits were not found ({seen})"
+        );
+        // SECURITY.md's table of limits: flags in the second cell, defaults in the third.
+        let security = include_str!("../../SECURITY.md");
+        let mut rows = 0;
+        for row in security.lines().filter(|l| l.starts_with('|')) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let Some(flag_cell) = cells.get(2).filter(|c| c.starts_with("`--")) else {
+                continue;
+            };
+            let flag_names = names(flag_cell, "--");
+            let values: Vec<&str> = cells[3].split(", ").collect();
+            assert_eq!(flag_names.len(), values.len(), "SECURITY.md row {row}");
+            for (flag, value) in flag_names.iter().zip(values) {
+                let value = value.trim_start_matches("burst ").replace("/s", "");
+                if number(flag, &value).is_some() {
+                    check(flag, &value, &flags, "SECURITY.md");
+                }
+            }
+            rows += 1;
+        }
+        assert!(
+            rows >= 10,
+            "SECURITY.md's table of limits was not found ({rows})"
+        );
+    }
+}
