@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::Store;
 
 /// A conflict item as stored, with its document's org.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct ConflictRow {
     pub id: i64,
     pub document_id: String,
@@ -24,25 +24,6 @@ pub struct ConflictRow {
     pub note: Option<String>,
 }
 
-/// Reads a [`ConflictRow`] from a row of either backend.
-macro_rules! conflict_row {
-    ($r:expr) => {
-        Ok(ConflictRow {
-            id: $r.try_get("id")?,
-            document_id: $r.try_get("document_id")?,
-            kind: $r.try_get("kind")?,
-            org: $r.try_get("org")?,
-            path: $r.try_get("path")?,
-            candidates: $r.try_get("candidates")?,
-            status: $r.try_get("status")?,
-            resolved_by: $r.try_get("resolved_by")?,
-            resolution: $r.try_get("resolution")?,
-            item: $r.try_get("item")?,
-            note: $r.try_get("note")?,
-        })
-    };
-}
-
 const SELECT: &str = "SELECT c.id, c.document_id, d.kind, d.org, c.path, c.candidates, c.status, c.resolved_by, c.resolution, c.item, c.note \
                       FROM conflicts c JOIN documents d ON d.id = c.document_id";
 
@@ -58,10 +39,9 @@ impl Store {
         let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3) ORDER BY c.id LIMIT $4 OFFSET $5");
         with_pool!(self, pool => {
-            let rows = sqlx::query(&sql)
+            sqlx::query_as(&sql)
                 .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
-                .fetch_all(pool).await?;
-            rows.iter().map(|r| conflict_row!(r)).collect()
+                .fetch_all(pool).await
         })
     }
 
@@ -69,8 +49,7 @@ impl Store {
     pub async fn conflict(&self, id: i64) -> Result<Option<ConflictRow>, sqlx::Error> {
         let sql = format!("{SELECT} WHERE c.id = $1");
         with_pool!(self, pool => {
-            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
-            row.map(|r| conflict_row!(r)).transpose()
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
         })
     }
 

@@ -16,7 +16,7 @@ pub struct UserRow {
 }
 
 /// A device as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
     pub id: String,
     pub user_name: String,
@@ -35,18 +35,6 @@ pub enum RefreshUse {
     Revoked { device_id: String },
     /// Unknown or expired.
     Invalid,
-}
-
-/// Reads a [`DeviceRow`] from a row of either backend.
-macro_rules! device_row {
-    ($r:expr) => {
-        Ok(DeviceRow {
-            id: $r.try_get("id")?,
-            user_name: $r.try_get("user_name")?,
-            name: $r.try_get("name")?,
-            revoked: $r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-        })
-    };
 }
 
 impl Store {
@@ -115,18 +103,16 @@ impl Store {
     /// Looks a device up.
     pub async fn device(&self, id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
         with_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, user_name, name, revoked_at FROM devices WHERE id = $1")
-                .bind(id).fetch_optional(pool).await?;
-            row.map(|r| device_row!(r)).transpose()
+            sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1")
+                .bind(id).fetch_optional(pool).await
         })
     }
 
     /// A user's devices.
     pub async fn devices_of(&self, user: &str) -> Result<Vec<DeviceRow>, sqlx::Error> {
         with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, user_name, name, revoked_at FROM devices WHERE user_name = $1 ORDER BY created_at")
-                .bind(user).fetch_all(pool).await?;
-            rows.iter().map(|r| device_row!(r)).collect()
+            sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE user_name = $1 ORDER BY created_at")
+                .bind(user).fetch_all(pool).await
         })
     }
 

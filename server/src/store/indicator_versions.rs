@@ -15,23 +15,30 @@ pub fn kept_unit(org: &str) -> &str {
     }
 }
 
-/// Raises the version of each unit of `$units` (distinct and sorted, so that transactions of
-/// several nodes take the rows in one order) inside the transaction `$tx`. Run last before the
-/// commit: the rows stay locked until then.
-macro_rules! bump_indicator_versions {
-    ($tx:expr, $units:expr) => {
-        for unit in $units {
-            sqlx::query(
-                "INSERT INTO indicator_versions (unit, version) VALUES ($1, 1) \
-                 ON CONFLICT (unit) DO UPDATE SET version = indicator_versions.version + 1",
-            )
-            .bind(unit)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
+/// Raises the version of each unit of `units` (distinct and sorted, so that transactions of
+/// several nodes take the rows in one order) inside the transaction `tx`. Run last before
+/// the commit: the rows stay locked until then. Plain SQL both backends take.
+pub(crate) async fn bump_indicator_versions<'u, DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    units: impl IntoIterator<Item = &'u str>,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for unit in units {
+        sqlx::query::<DB>(
+            "INSERT INTO indicator_versions (unit, version) VALUES ($1, 1) \
+             ON CONFLICT (unit) DO UPDATE SET version = indicator_versions.version + 1",
+        )
+        .bind(unit)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
-pub(crate) use bump_indicator_versions;
 
 impl Store {
     /// The versions of the units at or under `org` (a unit without one has version 0).

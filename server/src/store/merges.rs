@@ -1,12 +1,10 @@
 //! Merges of duplicate household registrations: recorded with what they wrote, so that a
 //! merge can be undone and later writes to the registration merged away can follow it.
 
-use sqlx::Row;
-
 use super::{BeginWrite, Store};
 
 /// A merge as recorded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MergeRow {
     pub id: i64,
     pub duplicate_id: i64,
@@ -15,19 +13,6 @@ pub struct MergeRow {
     /// JSON of `linli_sync_core::merge::MergePlan`.
     pub plan: String,
     pub by_user: String,
-}
-
-macro_rules! merge_row {
-    ($r:expr) => {
-        Ok(MergeRow {
-            id: $r.try_get("id")?,
-            duplicate_id: $r.try_get("duplicate_id")?,
-            kept: $r.try_get("kept")?,
-            merged: $r.try_get("merged")?,
-            plan: $r.try_get("plan")?,
-            by_user: $r.try_get("by_user")?,
-        })
-    };
 }
 
 impl Store {
@@ -51,9 +36,8 @@ impl Store {
     /// The merge in force of a registration merged away (not undone), if any.
     pub async fn merge_of(&self, merged: &str) -> Result<Option<MergeRow>, sqlx::Error> {
         with_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE merged = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
-                .bind(merged).fetch_optional(pool).await?;
-            row.map(|r| merge_row!(r)).transpose()
+            sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE merged = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+                .bind(merged).fetch_optional(pool).await
         })
     }
 
@@ -63,9 +47,8 @@ impl Store {
         duplicate_id: i64,
     ) -> Result<Option<MergeRow>, sqlx::Error> {
         with_pool!(self, pool => {
-            let row = sqlx::query("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE duplicate_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
-                .bind(duplicate_id).fetch_optional(pool).await?;
-            row.map(|r| merge_row!(r)).transpose()
+            sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE duplicate_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+                .bind(duplicate_id).fetch_optional(pool).await
         })
     }
 

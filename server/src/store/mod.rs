@@ -433,7 +433,7 @@ impl Store {
             let outcome = commit_statements!(tx, document_id, create, changes, origin, extras, now, postgres)?;
             if matches!(outcome, CommitOutcome::Stored { .. }) {
                 if let Some(w) = &extras.projection {
-                    indicator_versions::bump_indicator_versions!(tx, [indicator_versions::kept_unit(&w.org)]);
+                    indicator_versions::bump_indicator_versions(&mut tx, [indicator_versions::kept_unit(&w.org)]).await?;
                 }
                 tx.commit().await?;
             }
@@ -468,7 +468,7 @@ impl Store {
                 }
                 outcomes.push(outcome);
             }
-            indicator_versions::bump_indicator_versions!(tx, &units);
+            indicator_versions::bump_indicator_versions(&mut tx, units).await?;
             tx.commit().await?;
             Ok(outcomes)
         })

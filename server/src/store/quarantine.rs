@@ -1,17 +1,17 @@
 //! Quarantine as supervisors review it: the items in a scope, one item, and the decision.
 
-use sqlx::Row;
-
 use super::Store;
 
 /// A quarantined item as listed, with its document's kind when the document is stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuarantineRow {
     pub id: i64,
     pub document_id: String,
     pub kind: Option<String>,
     pub org: Option<String>,
+    #[sqlx(rename = "user_id")]
     pub user: Option<String>,
+    #[sqlx(rename = "device_id")]
     pub device: Option<String>,
     /// Milliseconds since the epoch.
     pub received_at: i64,
@@ -22,26 +22,6 @@ pub struct QuarantineRow {
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub decision_note: Option<String>,
-}
-
-macro_rules! quarantine_row {
-    ($r:expr) => {
-        Ok(QuarantineRow {
-            id: $r.try_get("id")?,
-            document_id: $r.try_get("document_id")?,
-            kind: $r.try_get("kind")?,
-            org: $r.try_get("org")?,
-            user: $r.try_get("user_id")?,
-            device: $r.try_get("device_id")?,
-            received_at: $r.try_get("received_at")?,
-            reason: $r.try_get("reason")?,
-            status: $r.try_get("status")?,
-            writes: $r.try_get("writes")?,
-            decided_by: $r.try_get("decided_by")?,
-            decided_at: $r.try_get("decided_at")?,
-            decision_note: $r.try_get("decision_note")?,
-        })
-    };
 }
 
 const SELECT: &str =
@@ -61,10 +41,9 @@ impl Store {
         let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE q.status = $1 AND (q.org = $2 OR substr(q.org, 1, length($3)) = $3) ORDER BY q.id LIMIT $4 OFFSET $5");
         with_pool!(self, pool => {
-            let rows = sqlx::query(&sql)
+            sqlx::query_as(&sql)
                 .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
-                .fetch_all(pool).await?;
-            rows.iter().map(|r| quarantine_row!(r)).collect()
+                .fetch_all(pool).await
         })
     }
 
@@ -72,8 +51,7 @@ impl Store {
     pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineRow>, sqlx::Error> {
         let sql = format!("{SELECT} WHERE q.id = $1");
         with_pool!(self, pool => {
-            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
-            row.map(|r| quarantine_row!(r)).transpose()
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
         })
     }
 

@@ -75,7 +75,7 @@ impl Store {
                     false
                 } else {
                     apply_projection!(tx, id.as_str(), &w);
-                    super::indicator_versions::bump_indicator_versions!(tx, [super::indicator_versions::kept_unit(&w.org)]);
+                    super::indicator_versions::bump_indicator_versions(&mut tx, [super::indicator_versions::kept_unit(&w.org)]).await?;
                     tx.commit().await?;
                     true
                 }

@@ -419,7 +419,7 @@ impl Store {
 }
 
 /// A possible duplicate pair.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct DuplicateRow {
     pub id: i64,
     pub first_id: String,
@@ -438,20 +438,26 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
-        use sqlx::Row;
         let (under, past) = crate::indicators::scope_bounds(scope);
         with_pool!(self, pool => {
-            let rows = sqlx::query(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND ",
+            sqlx::query_as(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND ",
                 crate::indicators::scope!("org"), " ORDER BY id LIMIT $5 OFFSET $6"))
-                .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(DuplicateRow {
-                id: r.try_get("id")?,
-                first_id: r.try_get("first_id")?,
-                second_id: r.try_get("second_id")?,
-                org: r.try_get("org")?,
-                status: r.try_get("status")?,
-                merged_into: r.try_get("merged_into")?,
-            })).collect()
+                .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset).fetch_all(pool).await
+        })
+    }
+
+    /// Duplicate item `id` if it has `status` and lies at or under `scope`.
+    pub async fn duplicate(
+        &self,
+        scope: &str,
+        id: i64,
+        status: &str,
+    ) -> Result<Option<DuplicateRow>, sqlx::Error> {
+        let (under, past) = crate::indicators::scope_bounds(scope);
+        with_pool!(self, pool => {
+            sqlx::query_as(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE id = $4 AND status = $5 AND ",
+                crate::indicators::scope!("org")))
+                .bind(scope).bind(&under).bind(&past).bind(id).bind(status).fetch_optional(pool).await
         })
     }
 
