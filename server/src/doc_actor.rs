@@ -28,6 +28,49 @@ use crate::store::{Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, 
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;
 
+/// The answer to a request that edits a document: `Ok` once the edit is durable.
+pub type Done = tokio::sync::oneshot::Sender<Result<(), ActorError>>;
+
+/// Why a document's actor did not make an edit a request asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum ActorError {
+    /// The request does not fit the document (400); the message is for the client.
+    #[error("{0}")]
+    Invalid(String),
+    /// The field no longer holds the values the request was made on; nothing was written.
+    #[error("{0}")]
+    Changed(String),
+    /// The edit was made, storing it failed, and it was taken back (503, or 500 when the
+    /// database's error is the server's fault: `error::storage_unavailable`).
+    #[error("storage failed: {0}")]
+    Storage(#[source] Arc<sqlx::Error>),
+    /// The edit was made and taken back unstored for a reason a retry may overcome (another
+    /// node kept storing first, an actor bound to another device meanwhile) (503).
+    #[error("the edit could not be stored; try again")]
+    NotStored,
+    /// Nobody answered: the document could not be loaded, the server is shutting down, or
+    /// the actor's queue stayed full or it did not answer in time (503).
+    #[error("the document's actor did not answer")]
+    Gone,
+}
+
+impl From<linli_sync_core::conflicts::ResolveError> for ActorError {
+    fn from(e: linli_sync_core::conflicts::ResolveError) -> Self {
+        match e {
+            linli_sync_core::conflicts::ResolveError::Changed(_) => {
+                ActorError::Changed(e.to_string())
+            }
+            e => ActorError::Invalid(e.to_string()),
+        }
+    }
+}
+
+impl From<review::ReviewError> for ActorError {
+    fn from(e: review::ReviewError) -> Self {
+        ActorError::Invalid(e.to_string())
+    }
+}
+
 /// What a review decision applies to.
 #[derive(Debug, Clone)]
 pub enum ReviewTarget {
@@ -88,7 +131,7 @@ pub enum DocCommand {
         target: ReviewTarget,
         decision: linli_sync_core::review::Decision,
         by: Principal,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: Done,
     },
     /// The document's content as JSON (`None` while it does not exist).
     Read {
@@ -99,7 +142,7 @@ pub enum DocCommand {
     Merge {
         step: MergeStep,
         by: Principal,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: Done,
     },
     /// A registration merged into this household was written to after the merge: move what
     /// is new there (visits, members) over, as the merge's plan says.
@@ -119,14 +162,14 @@ pub enum DocCommand {
         value: serde_json::Value,
         seen: Vec<linli_sync_core::conflicts::ConflictValue>,
         by: Principal,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: Done,
     },
     /// A supervisor accepts refused writes from quarantine: each value is checked against its
     /// field's rule and written as their change; the reply comes once it is durable.
     ApplyWrites {
         writes: Vec<(Vec<String>, serde_json::Value)>,
         by: Principal,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: Done,
     },
     /// The values a field holds now (several while it is in conflict).
     Field {
@@ -170,7 +213,9 @@ struct Actor {
     /// The wait before the next such request; doubles while storage keeps failing.
     resend_backoff: Duration,
     /// Settlements waiting for their commit.
-    settle_replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
+    settle_replies: Vec<Done>,
+    /// Why the last commit of the current batch failed, when storage failed.
+    failure: Option<Arc<sqlx::Error>>,
     /// In-flight slots of the messages in the current batch.
     in_flight: Vec<tokio::sync::OwnedSemaphorePermit>,
 }
@@ -202,6 +247,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         resend_at: None,
         resend_backoff: FIRST_RESEND,
         settle_replies: Vec::new(),
+        failure: None,
         in_flight: Vec::new(),
     };
     let evict_after = hub.settings().evict_after;
@@ -230,6 +276,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
             }
         };
         let Some(first) = first else { return };
+        actor.failure = None;
         actor.handle(first).await;
         let mut handled = 1;
         while handled < MAX_BATCH {
@@ -239,11 +286,12 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         }
         actor.settle().await;
         let durable = actor.sync.is_durable() && !std::mem::take(&mut actor.lost);
+        let failure = actor.failure.take();
         for reply in actor.settle_replies.drain(..) {
-            let _ = reply.send(if durable {
-                Ok(())
-            } else {
-                Err("the server could not store the settlement; try again".into())
+            let _ = reply.send(match (durable, &failure) {
+                (true, _) => Ok(()),
+                (false, Some(e)) => Err(ActorError::Storage(e.clone())),
+                (false, None) => Err(ActorError::NotStored),
             });
         }
         actor.in_flight.clear();
@@ -647,15 +695,11 @@ impl Actor {
     }
 
     /// A server-side edit was made: answer once it is committed (or at once, if it failed).
-    fn reply_when_durable<E: std::fmt::Display>(
-        &mut self,
-        result: Result<(), E>,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
-    ) {
+    fn reply_when_durable<E: Into<ActorError>>(&mut self, result: Result<(), E>, reply: Done) {
         match result {
             Ok(()) => self.settle_replies.push(reply),
             Err(e) => {
-                let _ = reply.send(Err(e.to_string()));
+                let _ = reply.send(Err(e.into()));
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The server's one error type. Database details are logged, never sent to clients.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -25,14 +27,93 @@ pub enum AppError {
     Changed(String, serde_json::Value),
     #[error("temporarily unavailable")]
     Unavailable,
+    /// A database error: 503 when storage cannot be used for now ([`storage_unavailable`]),
+    /// 500 otherwise. Shared, as one failed commit may answer several requests.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] Arc<sqlx::Error>),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
     #[error("invalid demo data: {0}")]
     Demo(String),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Database(Arc::new(e))
+    }
+}
+
+impl From<crate::doc_actor::ActorError> for AppError {
+    fn from(e: crate::doc_actor::ActorError) -> Self {
+        use crate::doc_actor::ActorError;
+        match e {
+            ActorError::Invalid(why) => AppError::BadRequest(why),
+            ActorError::Changed(why) => AppError::Changed(why, serde_json::Value::Null),
+            ActorError::Storage(e) => AppError::Database(e),
+            ActorError::NotStored | ActorError::Gone => AppError::Unavailable,
+        }
+    }
+}
+
+/// Whether a database error means that storage cannot be used right now (the request may
+/// work later: 503, "nothing was saved") rather than a fault of the server (500). The
+/// connection is gone or cannot be made, the database is shut down, refuses connections, is
+/// out of disk, memory or connections, or had a transient conflict; the error's details go
+/// to the log only.
+pub fn storage_unavailable(e: &sqlx::Error) -> bool {
+    use sqlx::error::DatabaseError;
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        // A connection that died mid-message (a real protocol fault would be sqlx's bug).
+        | sqlx::Error::Protocol(_)
+        // SQLite's background thread of a connection.
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                postgres_unavailable(pg.code())
+            } else if let Some(code) = db
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .and_then(|e| e.code())
+            {
+                code.parse::<i32>().is_ok_and(sqlite_unavailable)
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs (appendix A of its manual) that say storage is unavailable.
+fn postgres_unavailable(code: &str) -> bool {
+    let class = code.get(..2).unwrap_or_default();
+    // 08: connection exception; 28: the server's credentials refused (only when
+    // connecting); 53: insufficient resources (disk full, out of memory, too many
+    // connections); 57: operator intervention (admin or crash shutdown, cannot connect now,
+    // database dropped, statement timeout); 58: system error (I/O error).
+    matches!(class, "08" | "28" | "53" | "57" | "58")
+        || matches!(
+            code,
+            // The database does not accept connections (`ALLOW_CONNECTIONS false`) or does not
+            // exist any more.
+            "55000" | "3D000"
+            // Lock not available; serialization failure; deadlock: a retry works.
+            | "55P03" | "40001" | "40P01"
+            // A read-only transaction: a standby (after a failover) or a read-only database.
+            | "25006"
+        )
+}
+
+/// SQLite's primary result codes (the low byte of the extended code) that say storage is
+/// unavailable: busy, locked, out of memory, read-only, I/O error, corrupt, full, cannot
+/// open, file locking protocol, not a database.
+fn sqlite_unavailable(extended: i32) -> bool {
+    matches!(extended & 0xff, 5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 15 | 26)
 }
 
 impl IntoResponse for AppError {
@@ -51,10 +132,8 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily unavailable; try again".to_string(),
             ),
-            AppError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
-            ) => {
-                tracing::error!(error = %self, "database unreachable");
+            AppError::Database(e) if storage_unavailable(e) => {
+                tracing::error!(error = %self, "storage unavailable");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage temporarily unavailable; nothing was saved, try again".to_string(),
@@ -85,5 +164,34 @@ impl IntoResponse for AppError {
             return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
         }
         (status, Json(serde_json::json!({ "error": message }))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{postgres_unavailable, sqlite_unavailable, storage_unavailable};
+
+    #[test]
+    fn storage_failures_are_told_from_faults() {
+        // Lost connections, refused or shut down databases, full disks: 503.
+        for code in [
+            "08006", "57P01", "57P03", "55000", "53100", "58030", "40001",
+        ] {
+            assert!(postgres_unavailable(code), "{code}");
+        }
+        // A unique violation, a missing table, a syntax error: the server's fault, 500.
+        for code in ["23505", "42P01", "42601", "22P02"] {
+            assert!(!postgres_unavailable(code), "{code}");
+        }
+        // SQLite: BUSY, BUSY_SNAPSHOT, LOCKED, READONLY, IOERR_WRITE, FULL.
+        for code in [5, 517, 6, 8, 778, 13] {
+            assert!(sqlite_unavailable(code), "{code}");
+        }
+        // SQLite: CONSTRAINT_UNIQUE, ERROR (a bad statement), MISMATCH.
+        for code in [2067, 1, 20] {
+            assert!(!sqlite_unavailable(code), "{code}");
+        }
+        assert!(storage_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(!storage_unavailable(&sqlx::Error::RowNotFound));
     }
 }

@@ -14,7 +14,7 @@ use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{authenticate, bearer};
-use crate::doc_actor::DocCommand;
+use crate::doc_actor::{ActorError, DocCommand};
 use crate::error::AppError;
 use crate::review_api::{reviewer, supervisor, ListQuery};
 use crate::store::quarantine::QuarantineRow;
@@ -237,11 +237,14 @@ pub async fn accept(
             },
         )
         .await
-        .map_err(|_| AppError::Unavailable)?;
+        .map_err(|_| ActorError::Gone)?;
     match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
         Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(why))) => return Err(AppError::BadRequest(format!("cannot accept: {why}"))),
-        _ => return Err(AppError::Unavailable),
+        Ok(Ok(Err(ActorError::Invalid(why) | ActorError::Changed(why)))) => {
+            return Err(AppError::BadRequest(format!("cannot accept: {why}")))
+        }
+        Ok(Ok(Err(e))) => return Err(e.into()),
+        _ => return Err(ActorError::Gone.into()),
     }
     decide(&app, &who, &row, "accepted", &req.note).await
 }

@@ -12,7 +12,7 @@ use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{authenticate, bearer};
-use crate::doc_actor::{DocCommand, MergeStep, ReviewTarget};
+use crate::doc_actor::{ActorError, DocCommand, MergeStep, ReviewTarget};
 use crate::error::AppError;
 use crate::store::ConflictRow;
 use crate::AppState;
@@ -240,7 +240,12 @@ pub async fn resolve(
         reply,
     })
     .await?;
-    if let Err(why) = written {
+    if let Err(e) = written {
+        let why = match e {
+            ActorError::Invalid(why) | ActorError::Changed(why) => why,
+            // Storage failed or the actor is gone: nothing was written, the item stands.
+            e => return Err(e.into()),
+        };
         let current = ask(&app, &row.document_id, |reply| DocCommand::Field {
             path: path.clone(),
             reply,
@@ -473,14 +478,13 @@ async fn decide(
                 },
             )
             .await
-            .map_err(|_| AppError::Unavailable)?;
+            .map_err(|_| ActorError::Gone)?;
         answers.push(answer);
     }
     for answer in answers {
         match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(why))) => return Err(AppError::BadRequest(why)),
-            _ => return Err(AppError::Unavailable),
+            Ok(Ok(done)) => done?,
+            _ => return Err(ActorError::Gone.into()),
         }
     }
     let subjects: Vec<&str> = targets.iter().map(|(d, _)| d.as_str()).collect();
@@ -835,11 +839,12 @@ async fn ask<T>(
     app.hub
         .send(id, cmd(reply))
         .await
-        .map_err(|_| AppError::Unavailable)?;
-    tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .map_err(|_| ActorError::Gone)?;
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(30), answer)
         .await
-        .map_err(|_| AppError::Unavailable)?
-        .map_err(|_| AppError::Unavailable)
+        .map_err(|_| ActorError::Gone)?
+        .map_err(|_| ActorError::Gone)?;
+    Ok(answer)
 }
 
 /// `POST /api/duplicates/{id}/merge` `{keep, same}`: one record per person. The other
@@ -913,7 +918,7 @@ async fn merge_step(
     let by = who.clone();
     ask(app, doc, |reply| DocCommand::Merge { step, by, reply })
         .await?
-        .map_err(AppError::BadRequest)
+        .map_err(AppError::from)
 }
 
 /// `POST /api/duplicates/{id}/dismiss`: "not a duplicate": the pair is never offered again.

@@ -37,10 +37,12 @@ macro_rules! on_both_backends {
 pub struct TestDb {
     pub dir: tempfile::TempDir,
     pub url: Option<String>,
-    pg_name: Option<String>,
+    /// The PostgreSQL database's name (`None` on SQLite).
+    pub pg_name: Option<String>,
 }
 
-fn pg_admin_url() -> String {
+/// The PostgreSQL URL of the `test` database, where tests create their own databases.
+pub fn pg_admin_url() -> String {
     std::env::var("LINLI_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }

@@ -30,5 +30,6 @@ mod refusal;
 mod restart;
 mod review;
 mod rust_clients;
+mod storage_errors;
 mod tls;
 mod web;

@@ -85,7 +85,11 @@ impl Actor {
                 Ok(CommitOutcome::ActorTaken(actor)) => {
                     format!("actor {actor} was bound to another device by another node")
                 }
-                Err(e) => e.to_string(),
+                Err(e) => {
+                    let why = e.to_string();
+                    self.failure = Some(std::sync::Arc::new(e));
+                    why
+                }
             };
             tracing::error!(document = %self.key, error = %why, "commit failed; nothing was acknowledged");
             self.lost = true;
