@@ -24,7 +24,8 @@ use linli_sync_core::DocumentId;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{authenticate, bearer, Authenticated};
+use crate::auth::extract::bearer_auth;
+use crate::auth::Authenticated;
 use crate::doc_actor::{DocCommand, PeerLink};
 use crate::error::AppError;
 use crate::hub::Busy;
@@ -65,13 +66,11 @@ pub async fn sync_handler(
             return refused.into_response();
         }
     };
-    let auth = match bearer(&headers, query.token.as_deref()) {
-        Some(token) => match authenticate(&app.keys, app.hub.store(), &token).await {
-            Ok(a) => Some(a),
-            Err(e) => return e.into_response(),
-        },
-        None if app.config.insecure_dev => None,
-        None => return AppError::Unauthorized.into_response(),
+    let auth = match bearer_auth(&app, &headers, query.token.as_deref()).await {
+        Ok(Some(auth)) => Some(auth),
+        Ok(None) if app.config.insecure_dev => None,
+        Ok(None) => return AppError::Unauthorized.into_response(),
+        Err(e) => return e.into_response(),
     };
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)
