@@ -3,35 +3,14 @@
 //! device (a lost phone). Every action is audited through [`crate::admin`].
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use linli_sync_core::access::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::admin;
-use crate::auth::{authenticate, bearer};
+use crate::auth::extract::{Admin, Caller};
 use crate::error::AppError;
 use crate::AppState;
-
-async fn caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
-    let token = bearer(headers, None).ok_or(AppError::Unauthorized)?;
-    Ok(authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal)
-}
-
-/// The signed-in caller, who must be an admin (403 otherwise).
-pub(crate) async fn admin_caller(
-    app: &AppState,
-    headers: &HeaderMap,
-) -> Result<Principal, AppError> {
-    let who = caller(app, headers).await?;
-    if who.role == Role::Admin {
-        Ok(who)
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// An admin manages org units and users at or under their own unit only (a county's admin
 /// cannot create units or admins in another county).
@@ -61,12 +40,11 @@ pub struct Org {
 #[utoipa::path(post, path = "/api/orgs", tag = "admin", request_body = NewOrg, security(("bearer" = [])), responses((status = 200, body = Org), (status = 403)))]
 pub async fn add_org(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Json(req): Json<NewOrg>,
 ) -> Result<Json<Org>, AppError> {
-    let who = admin_caller(&app, &headers).await?;
     within_scope(&who, &req.path)?;
-    admin::add_org(app.hub.store(), &req.path, &req.name, &who.user).await?;
+    admin::add_org(&app.store, &req.path, &req.name, &who.user).await?;
     Ok(Json(Org {
         path: req.path,
         name: req.name,
@@ -75,12 +53,8 @@ pub async fn add_org(
 
 /// `GET /api/orgs`: the org tree, by path (any signed-in user; names are not secret).
 #[utoipa::path(get, path = "/api/orgs", tag = "admin", security(("bearer" = [])), responses((status = 200, body = [Org])))]
-pub async fn list_orgs(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Vec<Org>>, AppError> {
-    caller(&app, &headers).await?;
-    let orgs = app.hub.store().orgs().await?;
+pub async fn list_orgs(State(app): State<AppState>, _: Caller) -> Result<Json<Vec<Org>>, AppError> {
+    let orgs = app.store.orgs().await?;
     Ok(Json(
         orgs.into_iter()
             .map(|(path, name)| Org { path, name })
@@ -107,12 +81,11 @@ pub struct User {
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUser, security(("bearer" = [])), responses((status = 200, body = User), (status = 400), (status = 403)))]
 pub async fn add_user(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Json(req): Json<NewUser>,
 ) -> Result<Json<User>, AppError> {
-    let who = admin_caller(&app, &headers).await?;
     within_scope(&who, &req.org)?;
-    let store = app.hub.store().clone();
+    let store = app.store.clone();
     admin::add_user(
         &store,
         &req.name,
@@ -139,11 +112,10 @@ pub struct RevokeRequest {
 #[utoipa::path(post, path = "/api/devices/revoke", tag = "admin", request_body = RevokeRequest, security(("bearer" = [])), responses((status = 200), (status = 403)))]
 pub async fn revoke_device(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Json(req): Json<RevokeRequest>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = caller(&app, &headers).await?;
-    let store = app.hub.store();
+    let store = &app.store;
     let device = store
         .device(&req.device)
         .await?

@@ -3,10 +3,10 @@
 //! reads it. Each read is itself audited (`audit_read`).
 
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::extract::Admin;
 use crate::error::AppError;
 use crate::store::audit::{AuditFilter, AuditRow};
 use crate::AppState;
@@ -68,12 +68,11 @@ impl AuditQuery {
 pub async fn read(
     State(app): State<AppState>,
     ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
     Query(query): Query<AuditQuery>,
+    Admin(who): Admin,
 ) -> Result<Json<AuditPage>, AppError> {
-    let who = crate::admin_api::admin_caller(&app, &headers).await?;
     let filter = query.filter()?;
-    let store = app.hub.store();
+    let store = &app.store;
     let entries = store.audit_page(&filter).await?;
     let next_before = (entries.len() as i64 == filter.limit)
         .then(|| entries.last().map(|e| e.id))

@@ -5,13 +5,12 @@
 //! like any other (offline too); the indicators read it through its projection.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
 
+use crate::auth::extract::Reviewer;
 use crate::error::AppError;
 use crate::indicators::{scope, scope_bounds};
-use crate::review_api::reviewer;
 use crate::store::Store;
 use crate::AppState;
 
@@ -36,12 +35,11 @@ const COMMUNITY_DEPTH: usize = 3;
 #[utoipa::path(get, path = "/api/communities", tag = "reports", security(("bearer" = [])), responses((status = 200, body = [CommunityRow]), (status = 401), (status = 403)))]
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<CommunityRow>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let org = who.org.as_str();
     let (under, past) = scope_bounds(org);
-    let store = app.hub.store();
+    let store = &app.store;
     // Two queries, not a join: org_units.path keeps the database's collation while the
     // projections' org columns compare byte-wise.
     let (units, records): (Vec<UnitRow>, Vec<RecordRow>) = with_pool!(store, pool => {

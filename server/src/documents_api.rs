@@ -6,13 +6,12 @@
 //! or under their scope (and under any emergency grant they hold).
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::contract::Kind;
 use serde::Deserialize;
 
-use crate::auth::{authenticate, bearer};
+use crate::auth::extract::Caller;
 use crate::error::AppError;
 use crate::store::{DocumentRow, ReadScope};
 use crate::AppState;
@@ -52,13 +51,9 @@ pub fn read_scope(who: &Principal) -> ReadScope {
 #[utoipa::path(get, path = "/api/documents", tag = "records", params(DocumentsQuery), security(("bearer" = [])), responses((status = 200, body = [DocumentRow]), (status = 400, description = "unknown kind"), (status = 401)))]
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<DocumentsQuery>,
+    Caller(who): Caller,
 ) -> Result<Json<Vec<DocumentRow>>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
         Some(k) => Some(
@@ -72,8 +67,7 @@ pub async fn list(
         ),
     };
     let rows = app
-        .hub
-        .store()
+        .store
         .readable_documents(
             &read_scope(&who),
             kind,

@@ -54,6 +54,8 @@ pub struct AppState {
     pub keys: auth::Keys,
     pub limiter: auth::LoginLimiter,
     pub passwords: auth::PasswordChecker,
+    /// The database (the same `Store` the hub's documents commit to).
+    pub(crate) store: Store,
     pub(crate) hub: Hub,
     pub(crate) tracker: TaskTracker,
     /// Live `/sync` connections, per address and in all.
@@ -126,6 +128,7 @@ pub async fn serve(
         keys,
         limiter: auth::LoginLimiter::default(),
         passwords,
+        store: store.clone(),
         hub: hub.clone(),
         tracker: tracker.clone(),
         kept_totals: Arc::default(),
@@ -190,7 +193,7 @@ async fn status(
     axum::extract::State(app): axum::extract::State<AppState>,
 ) -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({
-        "backend": app.hub.store().backend(),
+        "backend": app.store.backend(),
         "documents_loaded": app.hub.loaded_documents(),
         "peers_connected": app.hub.connected_peers(),
         "sync_connections": app.connections.live(),

@@ -5,7 +5,6 @@
 //! written as their change, audited) or dismiss it.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use base64::Engine;
 use linli_sync_core::access::Principal;
@@ -13,10 +12,10 @@ use linli_sync_core::contract::OrgPath;
 use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{authenticate, bearer};
+use crate::auth::extract::{Caller, Reviewer, Supervisor};
 use crate::doc_actor::{ActorError, DocCommand};
 use crate::error::AppError;
-use crate::review_api::{reviewer, supervisor, ListQuery};
+use crate::review_api::ListQuery;
 use crate::store::quarantine::QuarantineRow;
 use crate::store::{Origin, QuarantineEntry};
 use crate::AppState;
@@ -38,13 +37,9 @@ pub const UNDELIVERABLE: &str =
 #[utoipa::path(post, path = "/api/quarantine", tag = "records", request_body = Undelivered, security(("bearer" = [])), responses((status = 200), (status = 400)))]
 pub async fn hand_over(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Json(req): Json<Undelivered>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
     let id = DocumentId::parse(&req.document_id)
         .map_err(|e| AppError::BadRequest(format!("document_id: {e}")))?;
     if req.changes.is_empty() {
@@ -60,12 +55,11 @@ pub async fn hand_over(
         })?;
         bytes.extend(raw);
     }
-    let org = match app.hub.store().document_root(&id.to_string()).await? {
+    let org = match app.store.document_root(&id.to_string()).await? {
         Some((_, org)) => org,
         None => who.org.to_string(),
     };
-    app.hub
-        .store()
+    app.store
         .quarantine(&QuarantineEntry {
             document_id: id.to_string(),
             origin: Origin {
@@ -148,13 +142,11 @@ fn item(row: QuarantineRow) -> QuarantineItem {
 #[utoipa::path(get, path = "/api/quarantine", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [QuarantineItem])))]
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<QuarantineItem>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let rows = app
-        .hub
-        .store()
+        .store
         .quarantine_items(
             who.org.as_str(),
             &q.status,
@@ -174,8 +166,7 @@ pub struct Decision {
 /// An open item in the caller's scope (out of scope looks exactly like absent).
 async fn open_item(app: &AppState, who: &Principal, id: i64) -> Result<QuarantineRow, AppError> {
     let row = app
-        .hub
-        .store()
+        .store
         .quarantine_item(id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -202,11 +193,10 @@ async fn open_item(app: &AppState, who: &Principal, id: i64) -> Result<Quarantin
 #[utoipa::path(post, path = "/api/quarantine/{id}/accept", tag = "review", params(("id" = i64, Path)), request_body = Decision, security(("bearer" = [])), responses((status = 200, body = QuarantineItem), (status = 400), (status = 404)))]
 pub async fn accept(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
     Json(req): Json<Decision>,
 ) -> Result<Json<QuarantineItem>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let row = open_item(&app, &who, id).await?;
     let shown = item(row.clone());
     if !shown.can_accept {
@@ -254,11 +244,10 @@ pub async fn accept(
 #[utoipa::path(post, path = "/api/quarantine/{id}/dismiss", tag = "review", params(("id" = i64, Path)), request_body = Decision, security(("bearer" = [])), responses((status = 200, body = QuarantineItem), (status = 404)))]
 pub async fn dismiss(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
     Json(req): Json<Decision>,
 ) -> Result<Json<QuarantineItem>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let row = open_item(&app, &who, id).await?;
     decide(&app, &who, &row, "dismissed", &req.note).await
 }
@@ -270,7 +259,7 @@ async fn decide(
     status: &str,
     note: &str,
 ) -> Result<Json<QuarantineItem>, AppError> {
-    let store = app.hub.store();
+    let store = &app.store;
     if !store
         .decide_quarantine(row.id, status, &who.user, note)
         .await?

@@ -4,14 +4,13 @@
 //! of the supervisor's that reaches every device.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::contract::OrgPath;
 use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{authenticate, bearer};
+use crate::auth::extract::{Caller, Reviewer, Supervisor};
 use crate::doc_actor::{ActorError, DocCommand, MergeStep, ReviewTarget};
 use crate::error::AppError;
 use crate::store::ConflictRow;
@@ -20,18 +19,6 @@ use linli_sync_core::conflicts::ConflictValue;
 
 /// Longest page a list returns.
 const MAX_PAGE: i64 = 500;
-
-/// The caller, when a supervisor or an admin (who read review data).
-pub(crate) async fn reviewer(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
-    let token = bearer(headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
-    match who.role {
-        Role::Supervisor | Role::Admin => Ok(who),
-        _ => Err(AppError::Forbidden),
-    }
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
@@ -97,7 +84,7 @@ async fn candidates(
 ) -> Result<Vec<Candidate>, AppError> {
     let mut out = Vec::with_capacity(values.len());
     for c in values {
-        let owner = app.hub.store().actor_owner(document_id, &c.actor).await?;
+        let owner = app.store.actor_owner(document_id, &c.actor).await?;
         out.push(Candidate {
             value: c.value,
             user: owner.as_ref().map(|o| o.0.clone()),
@@ -155,13 +142,11 @@ async fn item(app: &AppState, row: ConflictRow) -> Result<ConflictItem, AppError
 #[utoipa::path(get, path = "/api/conflicts", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [ConflictItem])))]
 pub async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<ConflictItem>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let rows = app
-        .hub
-        .store()
+        .store
         .conflicts(
             who.org.as_str(),
             &q.status,
@@ -187,12 +172,7 @@ pub struct ResolveRequest {
 
 /// An open item in the caller's scope (out of scope looks exactly like absent).
 async fn open_item(app: &AppState, who: &Principal, id: i64) -> Result<ConflictRow, AppError> {
-    let row = app
-        .hub
-        .store()
-        .conflict(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = app.store.conflict(id).await?.ok_or(AppError::NotFound)?;
     let org = OrgPath::parse(&row.org).map_err(|_| AppError::NotFound)?;
     if !who.org.contains(&org) {
         return Err(AppError::NotFound);
@@ -213,15 +193,11 @@ async fn open_item(app: &AppState, who: &Principal, id: i64) -> Result<ConflictR
 #[utoipa::path(post, path = "/api/conflicts/{id}/resolve", tag = "review", params(("id" = i64, Path)), request_body = ResolveRequest, security(("bearer" = [])), responses((status = 200, body = ConflictItem), (status = 404), (status = 409, description = "the field changed since; the body's `item` is the item now")))]
 pub async fn resolve(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
     Json(req): Json<ResolveRequest>,
 ) -> Result<Json<ConflictItem>, AppError> {
-    let who = reviewer(&app, &headers).await?;
-    if who.role != Role::Supervisor {
-        return Err(AppError::Forbidden);
-    }
-    let store = app.hub.store();
+    let store = &app.store;
     let row = open_item(&app, &who, id).await?;
     if req.version.as_ref().is_some_and(|v| *v != version_of(&row)) {
         return Err(changed(
@@ -297,18 +273,17 @@ pub struct AcceptRequest {
 #[utoipa::path(post, path = "/api/conflicts/{id}/accept", tag = "review", params(("id" = i64, Path)), request_body = AcceptRequest, security(("bearer" = [])), responses((status = 200, body = ConflictItem), (status = 400), (status = 404)))]
 pub async fn accept(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
     Json(req): Json<AcceptRequest>,
 ) -> Result<Json<ConflictItem>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let row = open_item(&app, &who, id).await?;
     if row.item != "implausible" {
         return Err(AppError::BadRequest(
             "a conflict is settled by choosing a value".into(),
         ));
     }
-    let store = app.hub.store();
+    let store = &app.store;
     store
         .close_item(id, "accepted", &who.user, &req.note)
         .await?;
@@ -344,13 +319,11 @@ fn submitted() -> String {
 #[utoipa::path(get, path = "/api/volunteer-entries", tag = "review", params(EntryListQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::EntryRow])))]
 pub async fn list_entries(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<EntryListQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<crate::store::projection::EntryRow>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let rows = app
-        .hub
-        .store()
+        .store
         .volunteer_entries(
             who.org.as_str(),
             &q.status,
@@ -388,10 +361,9 @@ pub struct ReviewHouseholds {
 #[utoipa::path(post, path = "/api/review/entries", tag = "review", request_body = ReviewEntries, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn review_entries(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Supervisor(who): Supervisor,
     Json(req): Json<ReviewEntries>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let mut by_doc: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for item in req.items {
         by_doc
@@ -414,10 +386,9 @@ pub async fn review_entries(
 #[utoipa::path(post, path = "/api/review/households", tag = "review", request_body = ReviewHouseholds, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn review_households(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Supervisor(who): Supervisor,
     Json(req): Json<ReviewHouseholds>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let count = req.document_ids.len();
     let targets = req
         .document_ids
@@ -426,16 +397,6 @@ pub async fn review_households(
         .collect();
     decide(&app, &who, "household", targets, &req.status, &req.note).await?;
     Ok(Json(serde_json::json!({ "reviewed": count })))
-}
-
-/// The caller, when a supervisor (who decide).
-pub(crate) async fn supervisor(app: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
-    let who = reviewer(app, headers).await?;
-    if who.role == Role::Supervisor {
-        Ok(who)
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// Checks every target is a `kind` document in scope, then sends each its decision and waits
@@ -448,7 +409,7 @@ async fn decide(
     status: &str,
     note: &str,
 ) -> Result<(), AppError> {
-    let store = app.hub.store();
+    let store = &app.store;
     let mut ids = Vec::with_capacity(targets.len());
     for (doc, _) in &targets {
         let (doc_kind, org) = store.document_root(doc).await?.ok_or(AppError::NotFound)?;
@@ -529,10 +490,9 @@ fn period_of(
 #[utoipa::path(get, path = "/api/indicators", tag = "reports", params(IndicatorQuery), security(("bearer" = [])), responses((status = 200, body = crate::indicators::Report)))]
 pub async fn indicators(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<IndicatorQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<crate::indicators::Report>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let org = match &q.org {
         Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => who.org.clone(),
@@ -547,7 +507,7 @@ pub async fn indicators(
         q.to.as_deref(),
     )?;
     Ok(Json(
-        crate::indicators::report(app.hub.store(), &app.kept_totals, org.as_str(), &period).await?,
+        crate::indicators::report(&app.store, &app.kept_totals, org.as_str(), &period).await?,
     ))
 }
 
@@ -567,13 +527,12 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/export/{file}", tag = "reports", params(("file" = String, Path, description = "households|residents|visits|volunteer-hours|indicators, then .csv or .xlsx"), ExportQuery), security(("bearer" = [])), responses((status = 200, description = "the file")))]
 pub async fn export(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<axum::response::Response, AppError> {
     use crate::export::{self, Dataset};
     use axum::response::IntoResponse;
-    let who = reviewer(&app, &headers).await?;
     let (name, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let dataset = Dataset::parse(name).ok_or(AppError::NotFound)?;
     let org = match &q.org {
@@ -584,7 +543,7 @@ pub async fn export(
         return Err(AppError::NotFound);
     }
     let english = q.lang.as_deref() == Some("en");
-    let store = app.hub.store();
+    let store = &app.store;
     let report = if dataset == Dataset::Indicators {
         let period = period_of(
             &app,
@@ -649,11 +608,10 @@ pub struct HistoryItem {
 #[utoipa::path(get, path = "/api/history", tag = "review", params(HistoryQuery), security(("bearer" = [])), responses((status = 200, body = [HistoryItem])))]
 pub async fn history(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<HistoryQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<HistoryItem>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
-    let store = app.hub.store();
+    let store = &app.store;
     let (_, org) = store
         .document_root(&q.document_id)
         .await?
@@ -691,13 +649,11 @@ pub async fn history(
 #[utoipa::path(get, path = "/api/duplicates", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::DuplicateRow])))]
 pub async fn list_duplicates(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<crate::store::projection::DuplicateRow>>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     Ok(Json(
-        app.hub
-            .store()
+        app.store
             .duplicates(
                 who.org.as_str(),
                 &q.status,
@@ -752,8 +708,7 @@ async fn duplicate_in_scope(
     id: i64,
     status: &str,
 ) -> Result<crate::store::projection::DuplicateRow, AppError> {
-    app.hub
-        .store()
+    app.store
         .duplicates(who.org.as_str(), status, i64::MAX, 0)
         .await?
         .into_iter()
@@ -804,11 +759,10 @@ fn plan_member(h: &linli_sync_core::contract::Household, id: &str) -> PlanMember
 #[utoipa::path(get, path = "/api/duplicates/{id}/plan", tag = "review", params(("id" = i64, Path), PlanQuery), security(("bearer" = [])), responses((status = 200, body = MergePlanView), (status = 404)))]
 pub async fn merge_plan(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<PlanQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<MergePlanView>, AppError> {
-    let who = reviewer(&app, &headers).await?;
     let (_, other) = duplicate_pair(&app, &who, id, &q.keep).await?;
     let (keep, merged) = (
         household_of(&app, &q.keep).await?,
@@ -856,13 +810,12 @@ async fn ask<T>(
 #[utoipa::path(post, path = "/api/duplicates/{id}/merge", tag = "review", params(("id" = i64, Path)), request_body = MergeRequest, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn merge_duplicate(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
     Json(req): Json<MergeRequest>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     use linli_sync_core::merge;
-    let who = supervisor(&app, &headers).await?;
-    let store = app.hub.store();
+    let store = &app.store;
     let (_, other) = duplicate_pair(&app, &who, id, &req.keep).await?;
     let (keep, merged) = (
         household_of(&app, &req.keep).await?,
@@ -925,11 +878,10 @@ async fn merge_step(
 #[utoipa::path(post, path = "/api/duplicates/{id}/dismiss", tag = "review", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200), (status = 404)))]
 pub async fn dismiss_duplicate(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = supervisor(&app, &headers).await?;
-    let store = app.hub.store();
+    let store = &app.store;
     duplicate_in_scope(&app, &who, id, "open").await?;
     if !store.dismiss_duplicate(id, &who.user).await? {
         return Err(AppError::NotFound);
@@ -951,11 +903,10 @@ pub async fn dismiss_duplicate(
 #[utoipa::path(post, path = "/api/duplicates/{id}/undo", tag = "review", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200), (status = 404)))]
 pub async fn undo_merge(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
+    Supervisor(who): Supervisor,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = supervisor(&app, &headers).await?;
-    let store = app.hub.store();
+    let store = &app.store;
     duplicate_in_scope(&app, &who, id, "merged").await?;
     let record = store
         .merge_for_duplicate(id)
@@ -993,19 +944,14 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/households", tag = "records", params(PageQuery), security(("bearer" = [])), responses((status = 200, body = [crate::store::projection::HouseholdRow])))]
 pub async fn list_households(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<PageQuery>,
+    Caller(who): Caller,
 ) -> Result<Json<Vec<crate::store::projection::HouseholdRow>>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
     if who.role == Role::Volunteer {
         return Err(AppError::Forbidden);
     }
     let rows = app
-        .hub
-        .store()
+        .store
         .households(
             who.org.as_str(),
             q.limit.clamp(1, MAX_PAGE),
@@ -1034,10 +980,9 @@ pub struct ReviewVisits {
 #[utoipa::path(post, path = "/api/review/visits", tag = "review", request_body = ReviewVisits, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 404)))]
 pub async fn review_visits(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Supervisor(who): Supervisor,
     Json(req): Json<ReviewVisits>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let who = supervisor(&app, &headers).await?;
     let count = req.items.len();
     let mut by_doc: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for item in req.items {
@@ -1059,17 +1004,16 @@ pub async fn review_visits(
 #[utoipa::path(get, path = "/api/records/{dataset}", tag = "records", params(("dataset" = String, Path, description = "households|residents|visits|volunteer-hours"), PageQuery), security(("bearer" = [])), responses((status = 200, description = "one page of rows")))]
 pub async fn records(
     State(app): State<AppState>,
-    headers: HeaderMap,
     Path(dataset): Path<String>,
     Query(q): Query<PageQuery>,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<serde_json::Value>, AppError> {
     use crate::export::{self, Dataset};
-    let who = reviewer(&app, &headers).await?;
     let dataset = Dataset::parse(&dataset)
         .filter(|d| *d != Dataset::Indicators)
         .ok_or(AppError::NotFound)?;
     let table = export::page(
-        app.hub.store(),
+        &app.store,
         dataset,
         who.org.as_str(),
         true,

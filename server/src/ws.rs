@@ -14,17 +14,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use linli_sync_core::connection::{Inbound, ServerConnection};
 use linli_sync_core::wire::{PeerId, PeerMetadata};
 use linli_sync_core::DocumentId;
-use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{authenticate, bearer, Authenticated};
+use crate::auth::extract::{verify, PresentedToken};
+use crate::auth::Authenticated;
 use crate::doc_actor::{DocCommand, PeerLink};
 use crate::error::AppError;
 use crate::hub::Busy;
@@ -40,19 +39,12 @@ const LINGER: Duration = Duration::from_secs(2);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// `?token=` on the upgrade request.
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// `GET /sync`: takes a connection slot and authenticates (both before the upgrade), then
 /// speaks the automerge-repo websocket protocol.
 pub async fn sync_handler(
     State(app): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    PresentedToken(token): PresentedToken,
     ws: WebSocketUpgrade,
 ) -> Response {
     // Counted before authenticating, so that a flood of upgrades costs no database work. The
@@ -65,13 +57,11 @@ pub async fn sync_handler(
             return refused.into_response();
         }
     };
-    let auth = match bearer(&headers, query.token.as_deref()) {
-        Some(token) => match authenticate(&app.keys, app.hub.store(), &token).await {
-            Ok(a) => Some(a),
-            Err(e) => return e.into_response(),
-        },
-        None if app.config.insecure_dev => None,
-        None => return AppError::Unauthorized.into_response(),
+    let auth = match verify(&app, token.as_deref()).await {
+        Ok(Some(auth)) => Some(auth),
+        Ok(None) if app.config.insecure_dev => None,
+        Ok(None) => return AppError::Unauthorized.into_response(),
+        Err(e) => return e.into_response(),
     };
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)

@@ -3,13 +3,12 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::HeaderMap;
 use axum::Json;
-use linli_sync_core::access::Role;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::{access_token, authenticate, bearer, new_refresh_token, refresh_hash};
+use super::extract::{Reviewer, Supervisor};
+use super::{access_token, new_refresh_token, refresh_hash};
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::store::RefreshUse;
@@ -78,7 +77,7 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
     req.check()?;
-    let store = app.hub.store();
+    let store = &app.store;
     let address = addr.ip().to_string();
     if !app.limiter.allow(&req.name, addr.ip()) {
         store
@@ -137,7 +136,7 @@ async fn pair(
         device,
         app.config.access_ttl_secs as i64,
     );
-    let refresh = new_refresh_token(app.hub.store(), device).await?;
+    let refresh = new_refresh_token(&app.store, device).await?;
     Ok(TokenPair {
         access_token: access,
         refresh_token: refresh,
@@ -160,7 +159,7 @@ pub async fn refresh(
     if req.refresh_token.len() > 256 {
         return Err(AppError::Unauthorized);
     }
-    let store = app.hub.store();
+    let store = &app.store;
     let address = addr.ip().to_string();
     match store
         .use_refresh_token(&refresh_hash(&req.refresh_token))
@@ -227,16 +226,9 @@ pub struct EmergencyGrant {
 #[utoipa::path(post, path = "/api/emergency-access", tag = "auth", request_body = EmergencyRequest, security(("bearer" = [])), responses((status = 200, body = EmergencyGrant), (status = 403, description = "supervisors only")))]
 pub async fn emergency_access(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Supervisor(who): Supervisor,
     Json(req): Json<EmergencyRequest>,
 ) -> Result<Json<EmergencyGrant>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
-    if who.role != Role::Supervisor {
-        return Err(AppError::Forbidden);
-    }
     let org = OrgPath::parse(&req.org).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let reason = req.reason.trim();
     if reason.chars().count() > 500 {
@@ -251,7 +243,7 @@ pub async fn emergency_access(
     }
     let hours = req.hours.unwrap_or(4).clamp(1, MAX_EMERGENCY_HOURS);
     let expires = now_ms() + hours * 3600 * 1000;
-    let store = app.hub.store();
+    let store = &app.store;
     store
         .add_grant(&who.user, org.as_str(), reason, expires)
         .await?;
@@ -286,16 +278,9 @@ pub struct ActiveGrant {
 #[utoipa::path(get, path = "/api/emergency-access", tag = "auth", security(("bearer" = [])), responses((status = 200, body = [ActiveGrant]), (status = 403)))]
 pub async fn active_grants(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Reviewer(who): Reviewer,
 ) -> Result<Json<Vec<ActiveGrant>>, AppError> {
-    let token = bearer(&headers, None).ok_or(AppError::Unauthorized)?;
-    let who = authenticate(&app.keys, app.hub.store(), &token)
-        .await?
-        .principal;
-    if !matches!(who.role, Role::Supervisor | Role::Admin) {
-        return Err(AppError::Forbidden);
-    }
-    let grants = app.hub.store().active_grants_all().await?;
+    let grants = app.store.active_grants_all().await?;
     Ok(Json(
         grants
             .into_iter()

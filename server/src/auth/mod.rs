@@ -2,6 +2,7 @@
 //! [`Principal`] the access policy judges.
 
 pub mod api;
+pub(crate) mod extract;
 pub mod jwt;
 pub mod password;
 mod rate_limit;
