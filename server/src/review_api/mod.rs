@@ -1,0 +1,74 @@
+//! The supervisors' API, one module per area: review items (`items`), decisions on what was
+//! submitted (`decisions`), duplicates and merges (`duplicates`), a field's history
+//! (`history`), the household list (`households`) and what supervisors read out: indicators,
+//! exports and records (`reports`). Who may call each is the extractor it takes
+//! (`auth::extract`).
+
+use linli_sync_core::DocumentId;
+use serde::Deserialize;
+
+use crate::doc_actor::{ActorError, DocCommand};
+use crate::error::AppError;
+use crate::AppState;
+
+mod decisions;
+mod duplicates;
+mod history;
+mod households;
+mod items;
+mod reports;
+
+pub use decisions::*;
+pub use duplicates::*;
+pub use history::*;
+pub use households::*;
+pub use items::*;
+pub use reports::*;
+
+/// Longest page a list returns.
+pub(crate) const MAX_PAGE: i64 = 500;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    #[serde(default = "open")]
+    pub status: String,
+    #[serde(default = "fifty")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+fn open() -> String {
+    "open".into()
+}
+
+pub(crate) fn fifty() -> i64 {
+    50
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    #[serde(default = "fifty")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+}
+
+/// Sends `cmd` to the document's actor and waits for its answer (30 s at most).
+pub(crate) async fn ask<T>(
+    app: &AppState,
+    doc: &str,
+    cmd: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> DocCommand,
+) -> Result<T, AppError> {
+    let id = DocumentId::parse(doc).map_err(|_| AppError::NotFound)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    app.hub
+        .send(id, cmd(reply))
+        .await
+        .map_err(|_| ActorError::Gone)?;
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .await
+        .map_err(|_| ActorError::Gone)?
+        .map_err(|_| ActorError::Gone)?;
+    Ok(answer)
+}
