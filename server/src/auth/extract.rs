@@ -65,6 +65,20 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The caller, if `allowed` lets their role in (403 otherwise).
+async fn caller_with(
+    parts: &mut Parts,
+    app: &AppState,
+    allowed: fn(Role) -> bool,
+) -> Result<Principal, AppError> {
+    let Caller(who) = Caller::from_request_parts(parts, app).await?;
+    if allowed(who.role) {
+        Ok(who)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// A supervisor or an admin: who read review data (403 for other roles).
 pub struct Reviewer(pub Principal);
 
@@ -72,11 +86,9 @@ impl FromRequestParts<AppState> for Reviewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        let Caller(who) = Caller::from_request_parts(parts, app).await?;
-        match who.role {
-            Role::Supervisor | Role::Admin => Ok(Reviewer(who)),
-            _ => Err(AppError::Forbidden),
-        }
+        caller_with(parts, app, |r| matches!(r, Role::Supervisor | Role::Admin))
+            .await
+            .map(Reviewer)
     }
 }
 
@@ -88,12 +100,9 @@ impl FromRequestParts<AppState> for Supervisor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        let Caller(who) = Caller::from_request_parts(parts, app).await?;
-        if who.role == Role::Supervisor {
-            Ok(Supervisor(who))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        caller_with(parts, app, |r| r == Role::Supervisor)
+            .await
+            .map(Supervisor)
     }
 }
 
@@ -104,11 +113,8 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
-        let Caller(who) = Caller::from_request_parts(parts, app).await?;
-        if who.role == Role::Admin {
-            Ok(Admin(who))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        caller_with(parts, app, |r| r == Role::Admin)
+            .await
+            .map(Admin)
     }
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use linli_sync_core::access::Principal;
 use linli_sync_core::contract::OrgPath;
 use serde::Deserialize;
 
@@ -20,18 +21,35 @@ pub struct IndicatorQuery {
     pub to: Option<String>,
 }
 
-/// The period a request names (default: this month, in the server's time zone).
-fn period_of(
+/// The unit a request names (default: the caller's scope); outside the caller's scope it is
+/// not found.
+fn unit_of(who: &Principal, org: Option<&str>) -> Result<OrgPath, AppError> {
+    let org = match org {
+        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
+        None => who.org.clone(),
+    };
+    if who.org.contains(&org) {
+        Ok(org)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The report of `org` for the period a request names (`period`, or `from` and `to`;
+/// default: this month, in the server's time zone).
+async fn report_of(
     app: &AppState,
+    org: &OrgPath,
     period: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<crate::indicators::Period, AppError> {
+) -> Result<crate::indicators::Report, AppError> {
     let zone = &app.hub.settings().time_zone;
     let today = linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
         .unwrap_or_else(crate::clock::today_utc);
-    crate::indicators::Period::parse(period, from, to, &today)
-        .map_err(|e| AppError::BadRequest(e.to_string()))
+    let period = crate::indicators::Period::parse(period, from, to, &today)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(crate::indicators::report(&app.store, &app.kept_totals, org.as_str(), &period).await?)
 }
 
 /// `GET /api/indicators?org=c01/s01&period=2026-Q4` (or `from=…&to=…`): the indicators of
@@ -43,22 +61,9 @@ pub async fn indicators(
     Query(q): Query<IndicatorQuery>,
     Reviewer(who): Reviewer,
 ) -> Result<Json<crate::indicators::Report>, AppError> {
-    let org = match &q.org {
-        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => who.org.clone(),
-    };
-    if !who.org.contains(&org) {
-        return Err(AppError::NotFound);
-    }
-    let period = period_of(
-        &app,
-        q.period.as_deref(),
-        q.from.as_deref(),
-        q.to.as_deref(),
-    )?;
-    Ok(Json(
-        crate::indicators::report(&app.store, &app.kept_totals, org.as_str(), &period).await?,
-    ))
+    let org = unit_of(&who, q.org.as_deref())?;
+    let (period, from, to) = (q.period.as_deref(), q.from.as_deref(), q.to.as_deref());
+    Ok(Json(report_of(&app, &org, period, from, to).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -85,23 +90,12 @@ pub async fn export(
     use axum::response::IntoResponse;
     let (name, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let dataset = Dataset::parse(name).ok_or(AppError::NotFound)?;
-    let org = match &q.org {
-        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => who.org.clone(),
-    };
-    if !who.org.contains(&org) {
-        return Err(AppError::NotFound);
-    }
+    let org = unit_of(&who, q.org.as_deref())?;
     let english = q.lang.as_deref() == Some("en");
     let store = &app.store;
     let report = if dataset == Dataset::Indicators {
-        let period = period_of(
-            &app,
-            q.period.as_deref(),
-            q.from.as_deref(),
-            q.to.as_deref(),
-        )?;
-        Some(crate::indicators::report(store, &app.kept_totals, org.as_str(), &period).await?)
+        let (period, from, to) = (q.period.as_deref(), q.from.as_deref(), q.to.as_deref());
+        Some(report_of(&app, &org, period, from, to).await?)
     } else {
         None
     };
