@@ -25,6 +25,51 @@ fn set_birth_year(
     }
 }
 
+/// Two workers of `GRID` (tokens `tz`, `tl`) hold one household whose member `m1` was born
+/// in 1950; offline, one changes the year to 1951 and the other to 1949, then both sync: one
+/// review item opens. Returns both devices and the household.
+pub(crate) async fn two_birth_years(
+    db: &TestDb,
+    server: &ServerProcess,
+    tz: &str,
+    tl: &str,
+) -> (
+    linli_field::FieldClient,
+    linli_field::FieldClient,
+    linli_sync_core::DocumentId,
+) {
+    let mut zhang = field_client(db.dir.path(), "zhang").await;
+    let house = zhang
+        .create(&Household {
+            kind: "household".into(),
+            schema: SCHEMA_VERSION,
+            org: GRID.into(),
+            address: "幸福社区 2栋301室".into(),
+            members: BTreeMap::from([(
+                "m1".to_string(),
+                Member {
+                    name: "王秀英".into(),
+                    birth_year: Some(1950),
+                    relation: "head".into(),
+                    ..Member::default()
+                },
+            )]),
+            ..Household::default()
+        })
+        .await
+        .unwrap();
+    sync_as(&mut zhang, server, Some(tz)).await;
+    let mut li = field_client(db.dir.path(), "li").await;
+    li.pull(house);
+    sync_as(&mut li, server, Some(tl)).await;
+
+    zhang.change(&house, set_birth_year(1951)).await.unwrap();
+    li.change(&house, set_birth_year(1949)).await.unwrap();
+    sync_as(&mut zhang, server, Some(tz)).await;
+    sync_as(&mut li, server, Some(tl)).await;
+    (zhang, li, house)
+}
+
 async fn open_conflicts(server: &ServerProcess, token: &str) -> Vec<serde_json::Value> {
     let (status, body) = http_get_auth(&server.addr, "/api/conflicts", token).await;
     assert_eq!(status, 200, "{body}");
@@ -50,36 +95,8 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
         db.token("sup").await,
     );
 
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
-    let house = zhang
-        .create(&Household {
-            kind: "household".into(),
-            schema: SCHEMA_VERSION,
-            org: GRID.into(),
-            address: "幸福社区 2栋301室".into(),
-            members: BTreeMap::from([(
-                "m1".to_string(),
-                Member {
-                    name: "王秀英".into(),
-                    birth_year: Some(1950),
-                    relation: "head".into(),
-                    ..Member::default()
-                },
-            )]),
-            ..Household::default()
-        })
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    let mut li = field_client(db.dir.path(), "li").await;
-    li.pull(house);
-    sync_as(&mut li, &server, Some(&tl)).await;
-
     // Both offline, both correct the birth year differently.
-    zhang.change(&house, set_birth_year(1951)).await.unwrap();
-    li.change(&house, set_birth_year(1949)).await.unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    sync_as(&mut li, &server, Some(&tl)).await;
+    let (mut zhang, mut li, house) = two_birth_years(&db, &server, &tz, &tl).await;
     sync_as(&mut zhang, &server, Some(&tz)).await;
 
     let items = open_conflicts(&server, &ts).await;

@@ -3,11 +3,10 @@
 //! that blames the request nor a `500` that blames the server, and nothing of the database's
 //! own words. Once storage is back, the server serves again with nothing lost.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use linli_sync_core::automerge::transaction::Transactable;
-use linli_sync_core::automerge::{ReadDoc, ROOT};
-use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
+use linli_sync_core::automerge::ROOT;
 use serde_json::{json, Value};
 use sqlx::Connection;
 
@@ -265,20 +264,6 @@ async fn set_database_up(db: &TestDb, up: bool) {
     }
 }
 
-/// An edit of member `m1`'s birth year.
-fn birth_year(
-    year: i64,
-) -> impl FnOnce(
-    &mut linli_sync_core::automerge::transaction::Transaction<'_>,
-) -> Result<(), linli_field::FieldError> {
-    move |tx| {
-        let members = tx.get(ROOT, "members")?.expect("members").1;
-        let m = tx.get(&members, "m1")?.expect("member").1;
-        tx.put(&m, "birth_year", year)?;
-        Ok(())
-    }
-}
-
 /// Every `/api/` route of the OpenAPI document, called with a valid token while the database
 /// refuses connections, answers 503 with the storage message and nothing of the database's
 /// words; once the database is back, the same server serves again and has lost nothing.
@@ -395,34 +380,7 @@ async fn a_resolution_storage_cannot_keep_is_503_and_can_be_made_again() {
     );
 
     // Two workers give one member different birth years: one review item.
-    let mut zhang = field_client(db.dir.path(), "zhang").await;
-    let house = zhang
-        .create(&Household {
-            kind: "household".into(),
-            schema: SCHEMA_VERSION,
-            org: GRID.into(),
-            address: "幸福社区 2栋301室".into(),
-            members: BTreeMap::from([(
-                "m1".to_string(),
-                Member {
-                    name: "王秀英".into(),
-                    birth_year: Some(1950),
-                    relation: "head".into(),
-                    ..Member::default()
-                },
-            )]),
-            ..Household::default()
-        })
-        .await
-        .unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    let mut li = field_client(db.dir.path(), "li").await;
-    li.pull(house);
-    sync_as(&mut li, &server, Some(&tl)).await;
-    zhang.change(&house, birth_year(1951)).await.unwrap();
-    li.change(&house, birth_year(1949)).await.unwrap();
-    sync_as(&mut zhang, &server, Some(&tz)).await;
-    sync_as(&mut li, &server, Some(&tl)).await;
+    crate::review::two_birth_years(&db, &server, &tz, &tl).await;
     let (status, body) = http_get_auth(&server.addr, "/api/conflicts", &ts).await;
     assert_eq!(status, 200, "{body}");
     let items: Vec<Value> = serde_json::from_str(&body).unwrap();
