@@ -114,6 +114,50 @@ pub struct Facts {
 
 type Rows = Vec<(String, Vec<i64>)>;
 
+/// A value bound after a grouped query's scope (`$4`, `$5`, …).
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// Runs a grouped query whose first column is the org and the rest (`n` of them) are whole
+/// numbers, on `pool` of either backend: `$1`…`$3` are the scope's bounds (`scope!`), then
+/// `args`.
+async fn grouped<'e, DB, E>(
+    pool: E,
+    (org, under, past): (&str, &str, &str),
+    sql: &'static str,
+    n: usize,
+    args: Vec<Arg<'_>>,
+) -> Result<Rows, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let mut query = sqlx::query::<DB>(sql).bind(org).bind(under).bind(past);
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| {
+            let org: String = r.try_get(0)?;
+            let values = (1..=n)
+                .map(|i| r.try_get::<i64, _>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((org, values))
+        })
+        .collect()
+}
+
 /// Reads every count and record for `org` and everything under it, in `period`.
 pub async fn gather(store: &Store, org: &str, period: &Period) -> Result<Facts, sqlx::Error> {
     let (by_org, (communities, names)) =
@@ -204,22 +248,7 @@ pub async fn counts(
     let to_end = format!("{to}\u{10FFFF}");
     let elderly_born_by = period.year() - 60;
     let beginning = linli_sync_core::contract::employment::BEGINNING;
-    /// Runs a grouped query whose first column is the org and the rest are whole numbers.
-    macro_rules! grouped {
-        ($pool:expr, $sql:expr, $n:expr $(, $arg:expr)*) => {
-            async {
-                let rows = sqlx::query($sql).bind(org).bind(&under).bind(&past)$(.bind($arg))*
-                    .fetch_all($pool).await?;
-                rows.iter()
-                    .map(|r| {
-                        let org: String = r.try_get(0)?;
-                        let values = (1..=$n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
-                        Ok((org, values))
-                    })
-                    .collect::<Result<Rows, sqlx::Error>>()
-            }
-        };
-    }
+    let bounds = (org, under.as_str(), past.as_str());
     let (
         households,
         residents,
@@ -233,22 +262,22 @@ pub async fn counts(
         minutes,
     ) = with_pool!(store, pool => {
         tokio::try_join!(
-            grouped!(pool, concat!("SELECT org, COUNT(*) FROM p_households WHERE ", scope!("org"),
-                " AND merged_into IS NULL GROUP BY org"), 1),
-            grouped!(pool, concat!(
+            grouped(pool, bounds, concat!("SELECT org, COUNT(*) FROM p_households WHERE ", scope!("org"),
+                " AND merged_into IS NULL GROUP BY org"), 1, vec![]),
+            grouped(pool, bounds, concat!(
                 "SELECT org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents WHERE ", scope!("org"), " GROUP BY org"), 4, elderly_born_by),
-            grouped!(pool, concat!(
+                 FROM p_residents WHERE ", scope!("org"), " GROUP BY org"), 4, vec![Arg::Int(elderly_born_by)]),
+            grouped(pool, bounds, concat!(
                 "SELECT org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents_left WHERE ", scope!("org"), " AND left_on > $5 GROUP BY org"), 4, elderly_born_by, as_of),
-            grouped!(pool, concat!("SELECT org, COUNT(*) FROM p_volunteers WHERE ", scope!("org"),
-                " AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org"), 1, as_of),
+                 FROM p_residents_left WHERE ", scope!("org"), " AND left_on > $5 GROUP BY org"), 4, vec![Arg::Int(elderly_born_by), Arg::Text(as_of)]),
+            grouped(pool, bounds, concat!("SELECT org, COUNT(*) FROM p_volunteers WHERE ", scope!("org"),
+                " AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org"), 1, vec![Arg::Text(as_of)]),
             // Stretches that touch the period; counted below.
             async {
                 let rows = sqlx::query(concat!("SELECT org, since, until FROM p_zero_employment WHERE ", scope!("org"),
@@ -259,7 +288,7 @@ pub async fn counts(
                     .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             },
-            grouped!(pool, concat!(
+            grouped(pool, bounds, concat!(
                 "SELECT u.org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_trainings t WHERE t.document_id = u.document_id \
                      AND t.member_id = u.member_id AND t.on_date >= u.began AND t.on_date <= $6) THEN 1 ELSE 0 END), 0), \
@@ -270,17 +299,17 @@ pub async fn counts(
                        WHERE ", scope!("e.org"), " AND e.status = 'unemployed' AND e.ready = 1 \
                        AND e.since <= $4 AND (e.until IS NULL OR e.until > $5) \
                        AND (e.left_on IS NULL OR e.left_on > $6) \
-                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org"), 3, to, from, as_of),
-            grouped!(pool, concat!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE ", scope!("org"),
-                " AND at >= $4 AND at <= $5 GROUP BY org"), 2, from, &to_end),
-            grouped!(pool, concat!(
+                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org"), 3, vec![Arg::Text(to), Arg::Text(from), Arg::Text(as_of)]),
+            grouped(pool, bounds, concat!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE ", scope!("org"),
+                " AND at >= $4 AND at <= $5 GROUP BY org"), 2, vec![Arg::Text(from), Arg::Text(&to_end)]),
+            grouped(pool, bounds, concat!(
                 "SELECT org, \
                  COALESCE(SUM(CASE WHEN opened_at >= $4 AND opened_at <= $5 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'satisfied' THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'dissatisfied' THEN 1 ELSE 0 END), 0) \
-                 FROM p_requests WHERE ", scope!("org"), " GROUP BY org"), 5, from, &to_end),
+                 FROM p_requests WHERE ", scope!("org"), " GROUP BY org"), 5, vec![Arg::Text(from), Arg::Text(&to_end)]),
             async {
                 let rows = sqlx::query(concat!("SELECT org, opened_at, answered_at FROM p_requests WHERE ", scope!("org"),
                     " AND answered_at >= $4 AND answered_at <= $5"))
@@ -290,8 +319,8 @@ pub async fn counts(
                     .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<Option<String>, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             },
-            grouped!(pool, concat!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
-                " AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org"), 1, from, to),
+            grouped(pool, bounds, concat!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
+                " AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org"), 1, vec![Arg::Text(from), Arg::Text(to)]),
         )?
     });
     let mut by_org: BTreeMap<String, OrgFacts> = BTreeMap::new();

@@ -24,27 +24,40 @@ macro_rules! with_pool {
     };
 }
 
-/// Inserts one quarantine row on any connection of either backend (the same SQL text).
-macro_rules! quarantine_insert {
-    ($conn:expr, $entry:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at, org, writes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (document_id, digest) DO NOTHING",
-        )
-        .bind(&$entry.document_id)
-        .bind(&$entry.origin.peer)
-        .bind(&$entry.origin.user)
-        .bind(&$entry.origin.device)
-        .bind(&$entry.reason)
-        .bind(digest_hex(&$entry.bytes))
-        .bind(&$entry.bytes)
-        .bind($now)
-        .bind(&$entry.org)
-        .bind(&$entry.writes)
-        .execute($conn)
-        .await
-        .map(|_| ())
-    };
+/// Inserts one quarantine row through `conn` (a pool, a connection or a transaction of either
+/// backend: the same SQL text).
+async fn quarantine_insert<'e, DB, E>(
+    conn: E,
+    entry: &QuarantineEntry,
+    now: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let digest = digest_hex(&entry.bytes);
+    sqlx::query::<DB>(
+        "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at, org, writes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (document_id, digest) DO NOTHING",
+    )
+    .bind(entry.document_id.as_str())
+    .bind(entry.origin.peer.as_deref())
+    .bind(entry.origin.user.as_deref())
+    .bind(entry.origin.device.as_deref())
+    .bind(entry.reason.as_str())
+    .bind(digest.as_str())
+    .bind(entry.bytes.as_slice())
+    .bind(now)
+    .bind(entry.org.as_deref())
+    .bind(entry.writes.as_deref())
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 pub mod audit;
@@ -281,7 +294,7 @@ macro_rules! commit_statements {
                     }
                 }
                 for q in &$extras.quarantine {
-                    quarantine_insert!(&mut *$tx, q, $now)?;
+                    quarantine_insert(&mut *$tx, q, $now).await?;
                 }
                 for s in &$extras.settled {
                     sqlx::query(
@@ -511,7 +524,7 @@ impl Store {
     pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<(), sqlx::Error> {
         let now = now_ms();
         with_pool!(self, pool => {
-            quarantine_insert!(pool, entry, now)
+            quarantine_insert(pool, entry, now).await
         })
     }
 
