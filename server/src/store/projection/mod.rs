@@ -226,23 +226,29 @@ macro_rules! insert_entry {
 }
 pub(crate) use insert_entry;
 
-/// Deletes one row of a document's child table (`$key_column` names its id).
-macro_rules! delete_child {
-    ($conn:expr, $table:literal, $key_column:literal, $doc:expr, $id:expr) => {
-        sqlx::query(concat!(
-            "DELETE FROM ",
-            $table,
-            " WHERE document_id = $1 AND ",
-            $key_column,
-            " = $2"
-        ))
-        .bind($doc)
-        .bind($id)
-        .execute(&mut *$conn)
-        .await?
-    };
+/// Deletes one row of a document's child table (`key_column` names its id) through `conn`
+/// (either backend).
+pub(crate) async fn delete_child<'e, DB, E>(
+    conn: E,
+    table: &str,
+    key_column: &str,
+    doc: &str,
+    id: &str,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let sql = format!("DELETE FROM {table} WHERE document_id = $1 AND {key_column} = $2");
+    sqlx::query::<DB>(&sql)
+        .bind(doc)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
-pub(crate) use delete_child;
 
 /// Writes a document's projection rows inside a transaction (`$conn`: `&mut *tx`; `$w`: a
 /// [`ProjectionWrite`]). With a base of the same kind and org, only the rows that differ from
@@ -268,7 +274,7 @@ macro_rules! apply_projection {
                 }
                 for (id, m) in &old.members {
                     if new.members.get(id) != Some(m) {
-                        delete_child!($conn, "p_residents", "member_id", $doc, id);
+                        delete_child(&mut *$conn, "p_residents", "member_id", $doc, id).await?;
                     }
                 }
                 for (id, m) in &new.members {
@@ -279,7 +285,7 @@ macro_rules! apply_projection {
                 let (old_visits, new_visits) = (visits_by_id(old), visits_by_id(new));
                 for (id, v) in &old_visits {
                     if new_visits.get(id) != Some(v) {
-                        delete_child!($conn, "p_visits", "visit_id", $doc, *id);
+                        delete_child(&mut *$conn, "p_visits", "visit_id", $doc, *id).await?;
                     }
                 }
                 for (id, v) in &new_visits {
@@ -297,7 +303,7 @@ macro_rules! apply_projection {
                 }
                 for (id, e) in &old.entries {
                     if new.entries.get(id) != Some(e) {
-                        delete_child!($conn, "p_volunteer_entries", "entry_id", $doc, id);
+                        delete_child(&mut *$conn, "p_volunteer_entries", "entry_id", $doc, id).await?;
                     }
                 }
                 for (id, e) in &new.entries {
