@@ -32,8 +32,9 @@ use linli_server::store::{self, backup, CommitExtras, Origin, Store};
 use linli_sync_core::calendar::DEFAULT_TIME_ZONE;
 use linli_sync_core::contract::{validate_root, OrgPath, RootInfo};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Connection;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Executor};
 
 /// Bump when the seeded county changes (generator use, sizes, seeds), to reseed the cache.
 const SEED_VERSION: u32 = 3;
@@ -121,11 +122,10 @@ async fn seed(store: &Store, parallel: usize) {
 
 async fn count(store: &Store, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    match store {
-        Store::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
-        Store::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
-    }
-    .expect("count")
+    sqlx::query_scalar(&sql)
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
 }
 
 async fn describe(store: &Store) {
@@ -182,22 +182,30 @@ async fn cached_sqlite() -> PathBuf {
     let scratch = tempfile::tempdir_in(&dir).expect("scratch dir");
     let file = scratch.path().join("seed.sqlite3");
     // The server's schema, but no fsync per commit while seeding.
-    let options = SqliteConnectOptions::new()
+    let url = SqliteConnectOptions::new()
         .filename(&file)
         .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Off)
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
+        .to_url_lossy();
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
         .max_connections(1)
-        .connect_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;",
+                )
+                .await
+                .map(|_| ())
+            })
+        })
+        .connect_with(AnyConnectOptions::from_url(&url).expect("seed database URL"))
         .await
         .expect("open seed database");
     sqlx::migrate!("./migrations/sqlite")
         .run(&pool)
         .await
         .expect("migrate");
-    let store = Store::Sqlite(pool.clone());
+    let store = Store::on_sqlite_pool(pool.clone());
     seed(&store, 1).await;
     describe(&store).await;
     sqlx::query("PRAGMA journal_mode = DELETE")
@@ -213,11 +221,11 @@ async fn cached_sqlite() -> PathBuf {
 async fn communities_under(store: &Store, org: &str) -> Vec<String> {
     let sql = "SELECT org FROM p_communities WHERE substr(org, 1, length($1)) = $1 ORDER BY org";
     let under = format!("{org}/");
-    match store {
-        Store::Sqlite(pool) => sqlx::query_scalar(sql).bind(&under).fetch_all(pool).await,
-        Store::Postgres(pool) => sqlx::query_scalar(sql).bind(&under).fetch_all(pool).await,
-    }
-    .expect("communities")
+    sqlx::query_scalar(sql)
+        .bind(&under)
+        .fetch_all(store.pool())
+        .await
+        .expect("communities")
 }
 
 /// Raises the version of one community, as a commit in it does (the totals kept for it are
@@ -225,11 +233,11 @@ async fn communities_under(store: &Store, org: &str) -> Vec<String> {
 async fn touch(store: &Store, unit: &str) {
     let sql = "INSERT INTO indicator_versions (unit, version) VALUES ($1, 1) \
                ON CONFLICT (unit) DO UPDATE SET version = indicator_versions.version + 1";
-    match store {
-        Store::Sqlite(pool) => sqlx::query(sql).bind(unit).execute(pool).await.map(|_| ()),
-        Store::Postgres(pool) => sqlx::query(sql).bind(unit).execute(pool).await.map(|_| ()),
-    }
-    .expect("raise a community's version")
+    sqlx::query(sql)
+        .bind(unit)
+        .execute(store.pool())
+        .await
+        .expect("raise a community's version");
 }
 
 /// Measures every org unit of `UNITS` on `store`, counted afresh (nothing kept: a server's
@@ -362,10 +370,10 @@ fn postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime, sqlite_dir: &Path) 
         .expect("open PostgreSQL");
     // After a bulk load autovacuum would soon analyse the tables; do it now.
     rt.block_on(async {
-        match &store {
-            Store::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
-            Store::Sqlite(_) => Ok(()),
-        }
+        sqlx::query("ANALYZE")
+            .execute(store.pool())
+            .await
+            .map(|_| ())
     })
     .expect("analyze");
     eprintln!("  copied in {:.0?}", started.elapsed());

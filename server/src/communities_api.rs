@@ -10,8 +10,7 @@ use serde::Serialize;
 
 use crate::auth::extract::Reviewer;
 use crate::error::AppError;
-use crate::indicators::{scope, scope_bounds};
-use crate::store::Store;
+use crate::indicators::{in_scope, scope_bounds};
 use crate::AppState;
 
 /// One community.
@@ -39,17 +38,26 @@ pub async fn list(
 ) -> Result<Json<Vec<CommunityRow>>, AppError> {
     let org = who.org.as_str();
     let (under, past) = scope_bounds(org);
-    let store = &app.store;
     // Two queries, not a join: org_units.path keeps the database's collation while the
     // projections' org columns compare byte-wise.
-    let (units, records): (Vec<UnitRow>, Vec<RecordRow>) = with_pool!(store, pool => {
-        tokio::try_join!(
-            sqlx::query_as("SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
-                .bind(org).bind(&under).fetch_all(pool),
-            sqlx::query_as(concat!("SELECT org, name, document_id FROM p_communities WHERE ", scope!("org"), " ORDER BY org, document_id"))
-                .bind(org).bind(&under).bind(&past).fetch_all(pool),
-        )?
-    });
+    let pool = app.store.pool();
+    let communities = format!(
+        "SELECT org, name, document_id FROM p_communities WHERE {} ORDER BY org, document_id",
+        in_scope("org")
+    );
+    let (units, records): (Vec<UnitRow>, Vec<RecordRow>) = tokio::try_join!(
+        sqlx::query_as(
+            "SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2"
+        )
+        .bind(org)
+        .bind(&under)
+        .fetch_all(pool),
+        sqlx::query_as(&communities)
+            .bind(org)
+            .bind(&under)
+            .bind(&past)
+            .fetch_all(pool),
+    )?;
     let mut out: std::collections::BTreeMap<String, CommunityRow> = units
         .into_iter()
         .filter(|(path, _)| path.split('/').count() == COMMUNITY_DEPTH)

@@ -166,51 +166,63 @@ async fn query_rows(
     let (under, past) = crate::indicators::scope_bounds(scope);
     let (sql, kinds): (&str, &[char]) = match dataset {
         Dataset::Households => (
-            concat!("SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
-             WHERE ", crate::indicators::scope!("org"), " AND merged_into IS NULL ORDER BY org, address"),
+            &format!("SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
+             WHERE {} AND merged_into IS NULL ORDER BY org, address", crate::indicators::in_scope("org")),
             &['t', 't', 't', 't', 't', 'o', 'i'],
         ),
         Dataset::Residents => (
-            concat!("SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
-             WHERE ", crate::indicators::scope!("org"), " ORDER BY org, document_id, member_id"),
+            &format!("SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
+             WHERE {} ORDER BY org, document_id, member_id", crate::indicators::in_scope("org")),
             &['t', 't', 't', 't', 't', 'j', 't', 't', 'i'],
         ),
         Dataset::Visits => (
             // `at` is the local time in the server's time zone (`--time-zone`), with its
             // offset: its first ten characters are the visit's local date.
-            concat!("SELECT document_id, visit_id, org, substr(at, 1, 10), at, by_user, purpose, needs, follow_up FROM p_visits \
-             WHERE ", crate::indicators::scope!("org"), " ORDER BY at, document_id"),
+            &format!("SELECT document_id, visit_id, org, substr(at, 1, 10), at, by_user, purpose, needs, follow_up FROM p_visits \
+             WHERE {} ORDER BY at, document_id", crate::indicators::in_scope("org")),
             &['t', 't', 't', 'd', 't', 't', 't', 't', 'D'],
         ),
         Dataset::VolunteerHours => (
-            concat!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
-             WHERE ", crate::indicators::scope!("org"), " ORDER BY date, document_id, entry_id"),
+            &format!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
+             WHERE {} ORDER BY date, document_id, entry_id", crate::indicators::in_scope("org")),
             &['t', 't', 't', 't', 'd', 'i', 't', 't', 't'],
         ),
         Dataset::Indicators => return Ok(Vec::new()),
     };
-    with_pool!(store, pool => {
-        let sql = format!("{sql} LIMIT $4 OFFSET $5");
-        let rows = sqlx::query(&sql).bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
-        rows.iter()
-            .map(|r| {
-                kinds
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| {
-                        Ok(match k {
-                            't' => Cell::Text(r.try_get::<String, _>(i)?),
-                            'o' => r.try_get::<Option<String>, _>(i)?.map(Cell::Text).unwrap_or(Cell::Empty),
-                            'i' => Cell::Int(r.try_get::<i64, _>(i)?),
-                            'd' => date_cell(Some(r.try_get::<String, _>(i)?)),
-                            'D' => date_cell(r.try_get::<Option<String>, _>(i)?),
-                            _ => r.try_get::<Option<i64>, _>(i)?.map(Cell::Int).unwrap_or(Cell::Empty),
-                        })
+    let pool = store.pool();
+    let sql = format!("{sql} LIMIT $4 OFFSET $5");
+    let rows = sqlx::query(&sql)
+        .bind(scope)
+        .bind(&under)
+        .bind(&past)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    Ok(match k {
+                        't' => Cell::Text(r.try_get::<String, _>(i)?),
+                        'o' => r
+                            .try_get::<Option<String>, _>(i)?
+                            .map(Cell::Text)
+                            .unwrap_or(Cell::Empty),
+                        'i' => Cell::Int(r.try_get::<i64, _>(i)?),
+                        'd' => date_cell(Some(r.try_get::<String, _>(i)?)),
+                        'D' => date_cell(r.try_get::<Option<String>, _>(i)?),
+                        _ => r
+                            .try_get::<Option<i64>, _>(i)?
+                            .map(Cell::Int)
+                            .unwrap_or(Cell::Empty),
                     })
-                    .collect::<Result<Vec<Cell>, sqlx::Error>>()
-            })
-            .collect()
-    })
+                })
+                .collect::<Result<Vec<Cell>, sqlx::Error>>()
+        })
+        .collect()
 }
 
 /// A date column's cell: a date when it reads as one, else the text as it is.

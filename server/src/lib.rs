@@ -133,7 +133,7 @@ pub async fn serve(
         tracker: tracker.clone(),
         kept_totals: Arc::default(),
     };
-    if let Store::Postgres(pool) = &store {
+    if let Some(pool) = store.listen_pool() {
         cluster::spawn(pool.clone(), hub.clone(), &tracker, token.clone());
     }
     tracker.spawn(revocation_sweeper(hub, token.clone()));

@@ -142,11 +142,10 @@ async fn server_cli(db: &TestDb, args: &[&str]) -> (bool, String, String) {
 /// Rows in a table.
 async fn count(store: &Store, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    match store {
-        Store::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
-        Store::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
-    }
-    .expect("count rows")
+    sqlx::query_scalar(&sql)
+        .fetch_one(store.pool())
+        .await
+        .expect("count rows")
 }
 
 /// A fresh device that logs in with a password and pulls every document the user may read

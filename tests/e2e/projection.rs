@@ -34,11 +34,11 @@ async fn rows_of(store: &Store, doc: &str) -> Vec<String> {
     ];
     let mut rows = Vec::new();
     for sql in queries {
-        let found: Vec<String> = match store {
-            Store::Sqlite(pool) => sqlx::query_scalar(sql).bind(doc).fetch_all(pool).await,
-            Store::Postgres(pool) => sqlx::query_scalar(sql).bind(doc).fetch_all(pool).await,
-        }
-        .expect("read projection rows");
+        let found: Vec<String> = sqlx::query_scalar(sql)
+            .bind(doc)
+            .fetch_all(store.pool())
+            .await
+            .expect("read projection rows");
         rows.extend(found);
     }
     rows.sort();
@@ -251,11 +251,7 @@ async fn facts_are_filled_in_for_documents_stored_before(backend: Backend) {
         "DELETE FROM p_zero_employment",
         "DELETE FROM server_meta WHERE key = 'projection_version'",
     ] {
-        match &store {
-            Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-            Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
-        }
-        .expect(sql);
+        sqlx::query(sql).execute(store.pool()).await.expect(sql);
     }
     assert_ne!(rows_of(&store, &id.to_string()).await, expected);
     store.close().await;

@@ -9,7 +9,7 @@ use sqlx::Row;
 use linli_sync_core::calendar::days_between;
 
 use super::period::Period;
-use super::{scope, scope_bounds};
+use super::{in_scope, scope_bounds};
 use crate::store::Store;
 
 /// Counts of one org (a grid, or a community for what lives at community level). They add up.
@@ -121,25 +121,15 @@ enum Arg<'a> {
 }
 
 /// Runs a grouped query whose first column is the org and the rest (`n` of them) are whole
-/// numbers, on `pool` of either backend: `$1`…`$3` are the scope's bounds (`scope!`), then
-/// `args`.
-async fn grouped<'e, DB, E>(
-    pool: E,
+/// numbers: `$1`…`$3` are the scope's bounds ([`in_scope`]), then `args`.
+async fn grouped(
+    pool: &sqlx::AnyPool,
     (org, under, past): (&str, &str, &str),
-    sql: &'static str,
+    sql: String,
     n: usize,
     args: Vec<Arg<'_>>,
-) -> Result<Rows, sqlx::Error>
-where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-{
-    let mut query = sqlx::query::<DB>(sql).bind(org).bind(under).bind(past);
+) -> Result<Rows, sqlx::Error> {
+    let mut query = sqlx::query(&sql).bind(org).bind(under).bind(past);
     for arg in args {
         query = match arg {
             Arg::Int(v) => query.bind(v),
@@ -178,50 +168,63 @@ pub async fn records(
 ) -> Result<(BTreeMap<String, CommunityRecord>, BTreeMap<String, String>), sqlx::Error> {
     let (under, past) = scope_bounds(org);
     let as_of = period.as_of.as_str();
-    let (communities, health, names) = with_pool!(store, pool => {
-        tokio::try_join!(
-            async {
-                let rows = sqlx::query(concat!("SELECT org, name, residents, rural, demonstration_since, registered_organizations, facility_categories \
-                    FROM p_communities WHERE ", scope!("org"), " ORDER BY org"))
+    let pool = store.pool();
+    let (communities, health, names) = tokio::try_join!(
+        async {
+            let rows = sqlx::query(&format!("SELECT org, name, residents, rural, demonstration_since, registered_organizations, facility_categories \
+                    FROM p_communities WHERE {} ORDER BY org", in_scope("org")))
                     .bind(org).bind(&under).bind(&past)
                     .fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, CommunityRecord {
-                        exists: true,
-                        name: r.try_get(1)?,
-                        stated_residents: r.try_get(2)?,
-                        rural: r.try_get::<i64, _>(3)? != 0,
-                        demonstration_since: r.try_get(4)?,
-                        registered_organizations: r.try_get(5)?,
-                        facilities: r.try_get::<String, _>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                        health: None,
-                    })))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            },
-            async {
-                let rows = sqlx::query(concat!("SELECT org, as_of, coverage_permille, outpatient_permille, source FROM p_health_figures WHERE ",
-                    scope!("org"), " AND as_of <= $4 ORDER BY org, as_of, figure_id"))
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>(0)?,
+                        CommunityRecord {
+                            exists: true,
+                            name: r.try_get(1)?,
+                            stated_residents: r.try_get(2)?,
+                            rural: r.try_get::<i64, _>(3)? != 0,
+                            demonstration_since: r.try_get(4)?,
+                            registered_organizations: r.try_get(5)?,
+                            facilities: r
+                                .try_get::<String, _>(6)?
+                                .split(',')
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned)
+                                .collect(),
+                            health: None,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        },
+        async {
+            let rows = sqlx::query(&format!("SELECT org, as_of, coverage_permille, outpatient_permille, source FROM p_health_figures WHERE {} AND as_of <= $4 ORDER BY org, as_of, figure_id", in_scope("org")))
                     .bind(org).bind(&under).bind(&past).bind(as_of)
                     .fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, HealthFigures {
-                        as_of: r.try_get(1)?,
-                        coverage_permille: r.try_get(2)?,
-                        outpatient_permille: r.try_get(3)?,
-                        source: r.try_get(4)?,
-                    })))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            },
-            // org_units is small and its path column keeps the database's collation: plain
-            // prefix test.
-            async {
-                sqlx::query_as::<_, (String, String)>(
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>(0)?,
+                        HealthFigures {
+                            as_of: r.try_get(1)?,
+                            coverage_permille: r.try_get(2)?,
+                            outpatient_permille: r.try_get(3)?,
+                            source: r.try_get(4)?,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        },
+        // org_units is small and its path column keeps the database's collation: plain
+        // prefix test.
+        async {
+            sqlx::query_as::<_, (String, String)>(
                     "SELECT path, name FROM org_units WHERE path = $1 OR substr(path, 1, length($2)) = $2")
                     .bind(org).bind(&under)
                     .fetch_all(pool).await
-            },
-        )?
-    });
+        },
+    )?;
     let mut communities: BTreeMap<String, CommunityRecord> = communities.into_iter().collect();
     for (org, h) in health {
         // Ordered by date: the last one is the latest.
@@ -248,6 +251,7 @@ pub async fn counts(
     let to_end = format!("{to}\u{10FFFF}");
     let elderly_born_by = period.year() - 60;
     let beginning = linli_sync_core::contract::employment::BEGINNING;
+    let pool = store.pool();
     let bounds = (org, under.as_str(), past.as_str());
     let (
         households,
@@ -260,69 +264,57 @@ pub async fn counts(
         requests,
         answered,
         minutes,
-    ) = with_pool!(store, pool => {
-        tokio::try_join!(
-            grouped(pool, bounds, concat!("SELECT org, COUNT(*) FROM p_households WHERE ", scope!("org"),
-                " AND merged_into IS NULL GROUP BY org"), 1, vec![]),
-            grouped(pool, bounds, concat!(
-                "SELECT org, COUNT(*), \
+    ) = tokio::try_join!(
+            grouped(pool, bounds, format!("SELECT org, COUNT(*) FROM p_households WHERE {} AND merged_into IS NULL GROUP BY org", in_scope("org")), 1, vec![]),
+            grouped(pool, bounds, format!("SELECT org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents WHERE ", scope!("org"), " GROUP BY org"), 4, vec![Arg::Int(elderly_born_by)]),
-            grouped(pool, bounds, concat!(
-                "SELECT org, COUNT(*), \
+                 FROM p_residents WHERE {} GROUP BY org", in_scope("org")), 4, vec![Arg::Int(elderly_born_by)]),
+            grouped(pool, bounds, format!("SELECT org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents_left WHERE ", scope!("org"), " AND left_on > $5 GROUP BY org"), 4, vec![Arg::Int(elderly_born_by), Arg::Text(as_of)]),
-            grouped(pool, bounds, concat!("SELECT org, COUNT(*) FROM p_volunteers WHERE ", scope!("org"),
-                " AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org"), 1, vec![Arg::Text(as_of)]),
+                 FROM p_residents_left WHERE {} AND left_on > $5 GROUP BY org", in_scope("org")), 4, vec![Arg::Int(elderly_born_by), Arg::Text(as_of)]),
+            grouped(pool, bounds, format!("SELECT org, COUNT(*) FROM p_volunteers WHERE {} AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org", in_scope("org")), 1, vec![Arg::Text(as_of)]),
             // Stretches that touch the period; counted below.
             async {
-                let rows = sqlx::query(concat!("SELECT org, since, until FROM p_zero_employment WHERE ", scope!("org"),
-                    " AND since <= $4 AND (until IS NULL OR until >= $5)"))
+                let rows = sqlx::query(&format!("SELECT org, since, until FROM p_zero_employment WHERE {} AND since <= $4 AND (until IS NULL OR until >= $5)", in_scope("org")))
                     .bind(org).bind(&under).bind(&past).bind(to).bind(from)
                     .fetch_all(pool).await?;
                 rows.iter()
                     .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             },
-            grouped(pool, bounds, concat!(
-                "SELECT u.org, COUNT(*), \
+            grouped(pool, bounds, format!("SELECT u.org, COUNT(*), \
                  COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_trainings t WHERE t.document_id = u.document_id \
                      AND t.member_id = u.member_id AND t.on_date >= u.began AND t.on_date <= $6) THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_employment w WHERE w.document_id = u.document_id \
                      AND w.member_id = u.member_id AND w.status = 'employed' AND w.since <= $6 \
                      AND (w.until IS NULL OR w.until > $6)) THEN 1 ELSE 0 END), 0) \
                  FROM (SELECT e.org, e.document_id, e.member_id, MIN(e.since) AS began FROM p_employment e \
-                       WHERE ", scope!("e.org"), " AND e.status = 'unemployed' AND e.ready = 1 \
+                       WHERE {} AND e.status = 'unemployed' AND e.ready = 1 \
                        AND e.since <= $4 AND (e.until IS NULL OR e.until > $5) \
                        AND (e.left_on IS NULL OR e.left_on > $6) \
-                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org"), 3, vec![Arg::Text(to), Arg::Text(from), Arg::Text(as_of)]),
-            grouped(pool, bounds, concat!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE ", scope!("org"),
-                " AND at >= $4 AND at <= $5 GROUP BY org"), 2, vec![Arg::Text(from), Arg::Text(&to_end)]),
-            grouped(pool, bounds, concat!(
-                "SELECT org, \
+                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org", in_scope("e.org")), 3, vec![Arg::Text(to), Arg::Text(from), Arg::Text(as_of)]),
+            grouped(pool, bounds, format!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE {} AND at >= $4 AND at <= $5 GROUP BY org", in_scope("org")), 2, vec![Arg::Text(from), Arg::Text(&to_end)]),
+            grouped(pool, bounds, format!("SELECT org, \
                  COALESCE(SUM(CASE WHEN opened_at >= $4 AND opened_at <= $5 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'satisfied' THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'basically_satisfied' THEN 1 ELSE 0 END), 0), \
                  COALESCE(SUM(CASE WHEN finished_at >= $4 AND finished_at <= $5 AND satisfaction = 'dissatisfied' THEN 1 ELSE 0 END), 0) \
-                 FROM p_requests WHERE ", scope!("org"), " GROUP BY org"), 5, vec![Arg::Text(from), Arg::Text(&to_end)]),
+                 FROM p_requests WHERE {} GROUP BY org", in_scope("org")), 5, vec![Arg::Text(from), Arg::Text(&to_end)]),
             async {
-                let rows = sqlx::query(concat!("SELECT org, opened_at, answered_at FROM p_requests WHERE ", scope!("org"),
-                    " AND answered_at >= $4 AND answered_at <= $5"))
+                let rows = sqlx::query(&format!("SELECT org, opened_at, answered_at FROM p_requests WHERE {} AND answered_at >= $4 AND answered_at <= $5", in_scope("org")))
                     .bind(org).bind(&under).bind(&past).bind(from).bind(&to_end)
                     .fetch_all(pool).await?;
                 rows.iter()
                     .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<Option<String>, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             },
-            grouped(pool, bounds, concat!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE ", scope!("org"),
-                " AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org"), 1, vec![Arg::Text(from), Arg::Text(to)]),
-        )?
-    });
+            grouped(pool, bounds, format!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE {} AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org", in_scope("org")), 1, vec![Arg::Text(from), Arg::Text(to)]),
+        )?;
     let mut by_org: BTreeMap<String, OrgFacts> = BTreeMap::new();
     let mut add = |rows: Rows, f: &dyn Fn(&mut OrgFacts, &[i64])| {
         for (org, v) in rows {

@@ -20,7 +20,7 @@ pub use period::{Period, PeriodError};
 
 use crate::store::Store;
 
-/// The org scope "`$1` or anything under `$1/`" on column `$col`, with `$2` = `$1/` and
+/// The org scope "`$1` or anything under `$1/`" on column `col`, with `$2` = `$1/` and
 /// `$3` = `$1` followed by `0` (the character after `/`). Exact-prefix semantics, as
 /// `col = $1 OR substr(col, 1, length($2)) = $2` (no `LIKE`: `_` is allowed in org codes and
 /// SQLite's `LIKE` ignores case), but written as one index range: every org starting with
@@ -28,24 +28,11 @@ use crate::store::Store;
 /// itself and orgs `$1` followed by a character below `/` (`-`, `.`), which the last term
 /// leaves out. Byte-wise: SQLite compares with BINARY, PostgreSQL's `org` columns are
 /// `COLLATE "C"` (migration 0008).
-macro_rules! scope {
-    ($col:literal) => {
-        concat!(
-            "(",
-            $col,
-            " >= $1 AND ",
-            $col,
-            " < $3 AND (",
-            $col,
-            " >= $2 OR ",
-            $col,
-            " = $1))"
-        )
-    };
+pub(crate) fn in_scope(col: &str) -> String {
+    format!("({col} >= $1 AND {col} < $3 AND ({col} >= $2 OR {col} = $1))")
 }
-pub(crate) use scope;
 
-/// The bounds the `scope!` condition binds as `$2` and `$3`.
+/// The bounds the [`in_scope`] condition binds as `$2` and `$3`.
 pub(crate) fn scope_bounds(org: &str) -> (String, String) {
     (format!("{org}/"), format!("{org}0"))
 }

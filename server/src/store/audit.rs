@@ -60,28 +60,27 @@ impl Store {
             " ORDER BY id DESC LIMIT ${}",
             texts.len() + numbers.len() + 1
         ));
-        with_pool!(self, pool => {
-            let mut query = sqlx::query(&sql);
-            for value in &texts {
-                query = query.bind(*value);
-            }
-            for value in &numbers {
-                query = query.bind(*value);
-            }
-            let rows = query.bind(filter.limit).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(AuditRow {
-                        id: r.try_get("id")?,
-                        at: r.try_get("at")?,
-                        actor: r.try_get("actor")?,
-                        action: r.try_get("action")?,
-                        subject: r.try_get("subject")?,
-                        detail: r.try_get("detail")?,
-                        address: r.try_get("address")?,
-                    })
+        let pool = self.pool();
+        let mut query = sqlx::query(&sql);
+        for value in &texts {
+            query = query.bind(*value);
+        }
+        for value in &numbers {
+            query = query.bind(*value);
+        }
+        let rows = query.bind(filter.limit).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    detail: r.try_get("detail")?,
+                    address: r.try_get("address")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 }

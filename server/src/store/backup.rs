@@ -36,9 +36,9 @@ use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::{AnyConnection, Connection, Row, SqliteConnection};
 
-use super::{BeginWrite, Store, SQLITE_FILE};
+use super::{Store, SQLITE_FILE};
 use crate::auth::jwt::SECRET_FILE;
 use crate::clock::now_ms;
 
@@ -122,38 +122,48 @@ enum Value {
     Bytes(Option<Vec<u8>>),
 }
 
-/// Decodes a row (SQLite or PostgreSQL) of `$table` into values.
-macro_rules! decode_row {
-    ($row:expr, $table:expr) => {{
-        let row = $row;
-        $table
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, ty))| {
-                Ok(match ty {
-                    ColumnType::Int => Value::Int(row.try_get(i)?),
-                    ColumnType::Text => Value::Text(row.try_get(i)?),
-                    ColumnType::Bytes => Value::Bytes(row.try_get(i)?),
-                })
+/// Decodes a row of `table` (read from a backup file or from the database) into values.
+fn decode_row<R>(row: &R, table: &Table) -> Result<Vec<Value>, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| {
+            Ok(match ty {
+                ColumnType::Int => Value::Int(row.try_get(i)?),
+                ColumnType::Text => Value::Text(row.try_get(i)?),
+                ColumnType::Bytes => Value::Bytes(row.try_get(i)?),
             })
-            .collect::<Result<Vec<Value>, sqlx::Error>>()
-    }};
+        })
+        .collect()
 }
 
-/// Binds values to a query of either backend.
-macro_rules! bind_values {
-    ($query:expr, $values:expr) => {{
-        let mut query = $query;
-        for value in $values {
-            query = match value {
-                Value::Int(v) => query.bind(v),
-                Value::Text(v) => query.bind(v),
-                Value::Bytes(v) => query.bind(v),
-            };
-        }
-        query
-    }};
+/// Binds values to an insert (into a backup file or into the database).
+fn bind_values<'q, DB>(
+    mut query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+    values: Vec<Value>,
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+            Value::Bytes(v) => query.bind(v),
+        };
+    }
+    query
 }
 
 /// Feeds a row into a table's digest: per value a tag, then its bytes with their length.
@@ -344,18 +354,19 @@ async fn backup_store(
     crate::private_files::create_private(&partial).map_err(|e| io(partial.display(), e))?;
     let result = async {
         let created_at = crate::clock::iso_now();
-        match store {
-            Store::Sqlite(pool) => {
+        if store.is_postgres() {
+            copy_from_postgres(store.pool(), &partial).await?;
+        } else {
+            {
                 let target = partial.to_str().ok_or_else(|| {
                     BackupError::Io(format!("{} is not UTF-8", partial.display()))
                 })?;
                 // One read transaction: a snapshot of everything committed when it began.
                 sqlx::query("VACUUM INTO $1")
                     .bind(target)
-                    .execute(pool)
+                    .execute(store.pool())
                     .await?;
             }
-            Store::Postgres(pool) => copy_from_postgres(pool, &partial).await?,
         }
         let secret = match std::fs::read(data_dir.join(SECRET_FILE)) {
             Ok(secret) => Some(secret),
@@ -392,7 +403,7 @@ async fn backup_store(
 
 /// Fills the empty SQLite file `file` with the SQLite schema and every row of the PostgreSQL
 /// database, read in one repeatable-read transaction.
-async fn copy_from_postgres(pool: &sqlx::PgPool, file: &Path) -> Result<(), BackupError> {
+async fn copy_from_postgres(pool: &sqlx::AnyPool, file: &Path) -> Result<(), BackupError> {
     let mut out = open_file(file).await?;
     sqlx::migrate!("./migrations/sqlite")
         .run(&mut out)
@@ -410,8 +421,8 @@ async fn copy_from_postgres(pool: &sqlx::PgPool, file: &Path) -> Result<(), Back
         let insert = table.insert();
         let mut rows = sqlx::query(&select).fetch(&mut *read);
         while let Some(row) = rows.try_next().await? {
-            let values = decode_row!(&row, table)?;
-            bind_values!(sqlx::query(&insert), values)
+            let values = decode_row(&row, table)?;
+            bind_values(sqlx::query(&insert), values)
                 .execute(&mut *write)
                 .await?;
         }
@@ -475,82 +486,88 @@ async fn seal(
     Ok(sums)
 }
 
-/// Inside the target's transaction `$tx` (either backend): refuses a target holding data,
-/// replaces `server_meta`, copies every table from `$source` checking its digest, and audits
-/// the restore (with an explicit id: PostgreSQL's sequences are moved afterwards).
-macro_rules! copy_into {
-    ($source:expr, $tx:ident, $tables:expr, $manifest:expr,
-     $by:expr, $detail:expr, $from:expr) => {{
-        let mut holding = Vec::new();
-        for table in $tables.iter().filter(|t| t.name != "server_meta") {
-            let probe = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM \"{}\" LIMIT 1) AS probe",
-                table.name
-            );
-            let n: i64 = sqlx::query_scalar(&probe).fetch_one(&mut *$tx).await?;
-            if n > 0 {
-                holding.push(table.name.clone());
-            }
+/// Inside the target's transaction `tx`: refuses a target holding data, replaces
+/// `server_meta`, copies every table from `source` checking its digest, and audits the restore
+/// (with an explicit id: PostgreSQL's sequences are moved afterwards).
+async fn copy_into(
+    source: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    tables: &[Table],
+    manifest: &Manifest,
+    by: &str,
+    detail: &str,
+    from: &Path,
+) -> Result<(), BackupError> {
+    let mut holding = Vec::new();
+    for table in tables.iter().filter(|t| t.name != "server_meta") {
+        let probe = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM \"{}\" LIMIT 1) AS probe",
+            table.name
+        );
+        let n: i64 = sqlx::query_scalar(&probe).fetch_one(&mut *tx).await?;
+        if n > 0 {
+            holding.push(table.name.clone());
         }
-        if !holding.is_empty() {
-            let documents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
-                .fetch_one(&mut *$tx)
-                .await?;
-            return Err(BackupError::TargetNotEmpty(format!(
-                "documents: {documents}; tables with rows: {}",
-                holding.join(", ")
-            )));
-        }
-        // A server started on the target once made its own storage id: the backup's replaces it.
-        sqlx::query("DELETE FROM server_meta")
-            .execute(&mut *$tx)
+    }
+    if !holding.is_empty() {
+        let documents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents")
+            .fetch_one(&mut *tx)
             .await?;
-        for table in $tables.iter() {
-            let select = format!("{} ORDER BY rowid", table.select());
-            let insert = table.insert();
-            let mut hasher = Sha256::new();
-            let mut count = 0_u64;
-            let mut rows = sqlx::query(&select).fetch(&mut *$source);
-            while let Some(row) = rows.try_next().await? {
-                let values = decode_row!(&row, table)?;
-                hash_row(&mut hasher, &values);
-                count += 1;
-                bind_values!(sqlx::query(&insert), values)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            let found = TableSum {
-                rows: count,
-                sha256: hex::encode(hasher.finalize()),
-            };
-            if $manifest.tables.get(&table.name) != Some(&found) {
-                return Err(BackupError::NotABackup {
-                    path: $from.to_owned(),
-                    reason: format!(
-                        "the rows of table {} do not match the checksum taken at backup time \
-                         (the file is damaged); nothing was restored",
-                        table.name
-                    ),
-                });
-            }
+        return Err(BackupError::TargetNotEmpty(format!(
+            "documents: {documents}; tables with rows: {}",
+            holding.join(", ")
+        )));
+    }
+    // A server started on the target once made its own storage id: the backup's replaces it.
+    sqlx::query("DELETE FROM server_meta")
+        .execute(&mut *tx)
+        .await?;
+    for table in tables.iter() {
+        let select = format!("{} ORDER BY rowid", table.select());
+        let insert = table.insert();
+        let mut hasher = Sha256::new();
+        let mut count = 0_u64;
+        let mut rows = sqlx::query(&select).fetch(&mut *source);
+        while let Some(row) = rows.try_next().await? {
+            let values = decode_row(&row, table)?;
+            hash_row(&mut hasher, &values);
+            count += 1;
+            bind_values(sqlx::query(&insert), values)
+                .execute(&mut *tx)
+                .await?;
         }
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, subject, detail, address) \
+        let found = TableSum {
+            rows: count,
+            sha256: hex::encode(hasher.finalize()),
+        };
+        if manifest.tables.get(&table.name) != Some(&found) {
+            return Err(BackupError::NotABackup {
+                path: from.to_owned(),
+                reason: format!(
+                    "the rows of table {} do not match the checksum taken at backup time \
+                         (the file is damaged); nothing was restored",
+                    table.name
+                ),
+            });
+        }
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail, address) \
              VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log), \
              $1, $2, 'restore', $3, $4, NULL)",
-        )
-        .bind(now_ms())
-        .bind($by)
-        .bind($manifest.storage_id.as_deref())
-        .bind($detail)
-        .execute(&mut *$tx)
-        .await?;
-    }};
+    )
+    .bind(now_ms())
+    .bind(by)
+    .bind(manifest.storage_id.as_deref())
+    .bind(detail)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// PostgreSQL: every serial column's sequence continues after the largest restored id
 /// (SQLite's AUTOINCREMENT follows explicit ids by itself).
-async fn reset_sequences(tx: &mut sqlx::PgConnection, tables: &[Table]) -> Result<(), sqlx::Error> {
+async fn reset_sequences(tx: &mut AnyConnection, tables: &[Table]) -> Result<(), sqlx::Error> {
     for table in tables {
         for (column, ty) in &table.columns {
             if *ty != ColumnType::Int {
@@ -609,19 +626,12 @@ pub async fn restore(
     .to_string();
     // Any error drops the transaction: the target is left as it was.
     let copied: Result<(), BackupError> = async {
-        match &store {
-            Store::Sqlite(pool) => {
-                let mut tx = pool.begin_write().await?;
-                copy_into!(&mut source, tx, &tables, &manifest, by, &detail, from);
-                tx.commit().await?;
-            }
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                copy_into!(&mut source, tx, &tables, &manifest, by, &detail, from);
-                reset_sequences(&mut tx, &tables).await?;
-                tx.commit().await?;
-            }
+        let mut tx = store.begin_write().await?;
+        copy_into(&mut source, &mut tx, &tables, &manifest, by, &detail, from).await?;
+        if store.is_postgres() {
+            reset_sequences(&mut tx, &tables).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
     .await;
@@ -807,7 +817,7 @@ async fn digest_table(conn: &mut SqliteConnection, table: &Table) -> Result<Tabl
     let mut hasher = Sha256::new();
     let mut count = 0_u64;
     while let Some(row) = rows.try_next().await? {
-        hash_row(&mut hasher, &decode_row!(&row, table)?);
+        hash_row(&mut hasher, &decode_row(&row, table)?);
         count += 1;
     }
     Ok(TableSum {

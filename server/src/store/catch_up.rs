@@ -30,35 +30,34 @@ impl Store {
         id: &str,
         after: i64,
     ) -> Result<Option<StoredSince>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let kind: String = row.try_get("kind")?;
-            let org: String = row.try_get("org")?;
-            let root = root_info(&kind, &org)?;
-            let rows = sqlx::query(
+        let pool = self.pool();
+        let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let kind: String = row.try_get("kind")?;
+        let org: String = row.try_get("org")?;
+        let root = root_info(&kind, &org)?;
+        let rows = sqlx::query(
                 "SELECT seq, actor, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
             )
             .bind(id)
             .bind(after)
             .fetch_all(pool)
             .await?;
-            let changes = rows
-                .iter()
-                .map(|r| {
-                    Ok(StoredChange {
-                        seq: r.try_get("seq")?,
-                        actor: r.try_get("actor")?,
-                        bytes: r.try_get("bytes")?,
-                    })
+        let changes = rows
+            .iter()
+            .map(|r| {
+                Ok(StoredChange {
+                    seq: r.try_get("seq")?,
+                    actor: r.try_get("actor")?,
+                    bytes: r.try_get("bytes")?,
                 })
-                .collect::<Result<_, sqlx::Error>>()?;
-            Ok(Some(StoredSince { root, changes }))
-        })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(StoredSince { root, changes }))
     }
 }

@@ -38,19 +38,22 @@ impl Store {
     ) -> Result<Vec<ConflictRow>, sqlx::Error> {
         let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3) ORDER BY c.id LIMIT $4 OFFSET $5");
-        with_pool!(self, pool => {
-            sqlx::query_as(&sql)
-                .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
-                .fetch_all(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_as(&sql)
+            .bind(status)
+            .bind(scope)
+            .bind(&under)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
     }
 
     /// One conflict item.
     pub async fn conflict(&self, id: i64) -> Result<Option<ConflictRow>, sqlx::Error> {
         let sql = format!("{SELECT} WHERE c.id = $1");
-        with_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
     }
 
     /// Closes an open item without writing anything (`status`: `accepted` when the flagged
@@ -63,12 +66,11 @@ impl Store {
         note: &str,
     ) -> Result<bool, sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            let done = sqlx::query("UPDATE conflicts SET status = $1, resolved_at = $2, resolved_by = $3, note = $4 WHERE id = $5 AND status = 'open'")
+        let pool = self.pool();
+        let done = sqlx::query("UPDATE conflicts SET status = $1, resolved_at = $2, resolved_by = $3, note = $4 WHERE id = $5 AND status = 'open'")
                 .bind(status).bind(now).bind(by).bind(note).bind(id)
                 .execute(pool).await?;
-            Ok(done.rows_affected() == 1)
-        })
+        Ok(done.rows_affected() == 1)
     }
 
     /// Who an actor of a document belongs to: (user, device).
@@ -77,10 +79,15 @@ impl Store {
         document_id: &str,
         actor: &str,
     ) -> Result<Option<(String, String)>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let row = sqlx::query("SELECT user_name, device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2")
-                .bind(document_id).bind(actor).fetch_optional(pool).await?;
-            row.map(|r| Ok((r.try_get("user_name")?, r.try_get("device_id")?))).transpose()
-        })
+        let pool = self.pool();
+        let row = sqlx::query(
+            "SELECT user_name, device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2",
+        )
+        .bind(document_id)
+        .bind(actor)
+        .fetch_optional(pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("user_name")?, r.try_get("device_id")?)))
+            .transpose()
     }
 }

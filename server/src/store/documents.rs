@@ -85,21 +85,20 @@ impl Store {
             binds.len() + 1,
             binds.len() + 2
         ));
-        with_pool!(self, pool => {
-            let mut query = sqlx::query(&sql);
-            for value in &binds {
-                query = query.bind(value);
-            }
-            let rows = query.bind(limit).bind(offset).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(DocumentRow {
-                        document_id: r.try_get("id")?,
-                        kind: r.try_get("kind")?,
-                        org: r.try_get("org")?,
-                    })
+        let pool = self.pool();
+        let mut query = sqlx::query(&sql);
+        for value in &binds {
+            query = query.bind(value);
+        }
+        let rows = query.bind(limit).bind(offset).fetch_all(pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DocumentRow {
+                    document_id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    org: r.try_get("org")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 }

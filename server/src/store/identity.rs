@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{BeginWrite, Store};
+use super::Store;
 use crate::clock::now_ms;
 
 /// A user as stored.
@@ -41,19 +41,21 @@ impl Store {
     /// Creates an org unit (idempotent).
     pub async fn add_org(&self, path: &str, name: &str) -> Result<bool, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let r = sqlx::query("INSERT INTO org_units (path, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (path) DO NOTHING")
+        let pool = self.pool();
+        let r = sqlx::query("INSERT INTO org_units (path, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (path) DO NOTHING")
                 .bind(path).bind(name).bind(now).execute(pool).await?;
-            Ok(r.rows_affected() == 1)
-        })
+        Ok(r.rows_affected() == 1)
     }
 
     /// Org units, by path.
     pub async fn orgs(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT path, name FROM org_units ORDER BY path").fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("path")?, r.try_get("name")?))).collect()
-        })
+        let pool = self.pool();
+        let rows = sqlx::query("SELECT path, name FROM org_units ORDER BY path")
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("path")?, r.try_get("name")?)))
+            .collect()
     }
 
     /// Creates a user; false if the name is taken.
@@ -65,73 +67,84 @@ impl Store {
         password_hash: Option<&str>,
     ) -> Result<bool, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let r = sqlx::query(
+        let pool = self.pool();
+        let r = sqlx::query(
                 "INSERT INTO users (name, role, org, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
             )
             .bind(name).bind(role).bind(org).bind(password_hash).bind(now)
             .execute(pool).await?;
-            Ok(r.rows_affected() == 1)
-        })
+        Ok(r.rows_affected() == 1)
     }
 
     /// Looks a user up by name.
     pub async fn user(&self, name: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let row = sqlx::query("SELECT name, role, org, password_hash FROM users WHERE name = $1")
-                .bind(name).fetch_optional(pool).await?;
-            row.map(|r| Ok(UserRow {
+        let pool = self.pool();
+        let row = sqlx::query("SELECT name, role, org, password_hash FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+        row.map(|r| {
+            Ok(UserRow {
                 name: r.try_get("name")?,
                 role: r.try_get("role")?,
                 org: r.try_get("org")?,
                 password_hash: r.try_get("password_hash")?,
-            })).transpose()
+            })
         })
+        .transpose()
     }
 
     /// Registers a device for a user; returns its id.
     pub async fn add_device(&self, user: &str, name: &str) -> Result<String, sqlx::Error> {
         let id = format!("dev-{:024x}", rand::random::<u128>() >> 32);
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO devices (id, user_name, name, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(&id).bind(user).bind(name).bind(now).execute(pool).await?;
-            Ok(id)
-        })
+        let pool = self.pool();
+        sqlx::query(
+            "INSERT INTO devices (id, user_name, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(user)
+        .bind(name)
+        .bind(now)
+        .execute(pool)
+        .await?;
+        Ok(id)
     }
 
     /// Looks a device up.
     pub async fn device(&self, id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1")
+        let pool = self.pool();
+        sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1")
                 .bind(id).fetch_optional(pool).await
-        })
     }
 
     /// A user's devices.
     pub async fn devices_of(&self, user: &str) -> Result<Vec<DeviceRow>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE user_name = $1 ORDER BY created_at")
+        let pool = self.pool();
+        sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE user_name = $1 ORDER BY created_at")
                 .bind(user).fetch_all(pool).await
-        })
     }
 
     /// Revokes a device: its tokens stop working. Returns false if it was unknown.
     pub async fn revoke_device(&self, id: &str) -> Result<bool, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let r = sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
-                .bind(now).bind(id).execute(pool).await?;
-            Ok(r.rows_affected() == 1)
-        })
+        let pool = self.pool();
+        let r =
+            sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// Devices revoked at or after `since_ms` (for ending their live connections).
     pub async fn revoked_since(&self, since_ms: i64) -> Result<Vec<String>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM devices WHERE revoked_at >= $1")
-                .bind(since_ms).fetch_all(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_scalar("SELECT id FROM devices WHERE revoked_at >= $1")
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await
     }
 
     /// Stores a refresh token's hash for a device.
@@ -142,41 +155,52 @@ impl Store {
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO refresh_tokens (token_hash, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        let pool = self.pool();
+        sqlx::query("INSERT INTO refresh_tokens (token_hash, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash).bind(device_id).bind(now).bind(expires_at)
                 .execute(pool).await.map(|_| ())
-        })
     }
 
     /// Uses up a refresh token, atomically: a second use is reported as reuse.
     pub async fn use_refresh_token(&self, token_hash: &str) -> Result<RefreshUse, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let row = sqlx::query(
-                "SELECT r.device_id, r.expires_at, r.used_at, d.revoked_at FROM refresh_tokens r \
+
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT r.device_id, r.expires_at, r.used_at, d.revoked_at FROM refresh_tokens r \
                  JOIN devices d ON d.id = r.device_id WHERE r.token_hash = $1",
-            )
-            .bind(token_hash).fetch_optional(&mut *tx).await?;
-            let Some(row) = row else { return Ok(RefreshUse::Invalid) };
-            let device_id: String = row.try_get("device_id")?;
-            let expires_at: i64 = row.try_get("expires_at")?;
-            let used: Option<i64> = row.try_get("used_at")?;
-            let revoked: Option<i64> = row.try_get("revoked_at")?;
-            if revoked.is_some() {
-                return Ok(RefreshUse::Revoked { device_id });
-            }
-            if used.is_some() {
-                return Ok(RefreshUse::Reused { device_id });
-            }
-            if expires_at < now {
-                return Ok(RefreshUse::Invalid);
-            }
-            let r = sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-                .bind(now).bind(token_hash).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(if r.rows_affected() == 1 { RefreshUse::Fresh { device_id } } else { RefreshUse::Reused { device_id } })
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(RefreshUse::Invalid);
+        };
+        let device_id: String = row.try_get("device_id")?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let used: Option<i64> = row.try_get("used_at")?;
+        let revoked: Option<i64> = row.try_get("revoked_at")?;
+        if revoked.is_some() {
+            return Ok(RefreshUse::Revoked { device_id });
+        }
+        if used.is_some() {
+            return Ok(RefreshUse::Reused { device_id });
+        }
+        if expires_at < now {
+            return Ok(RefreshUse::Invalid);
+        }
+        let r = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(if r.rows_affected() == 1 {
+            RefreshUse::Fresh { device_id }
+        } else {
+            RefreshUse::Reused { device_id }
         })
     }
 
@@ -185,11 +209,15 @@ impl Store {
         &self,
         document_id: &str,
     ) -> Result<Vec<(String, String)>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT actor, device_id FROM actor_bindings WHERE document_id = $1")
-                .bind(document_id).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("actor")?, r.try_get("device_id")?))).collect()
-        })
+        let pool = self.pool();
+        let rows =
+            sqlx::query("SELECT actor, device_id FROM actor_bindings WHERE document_id = $1")
+                .bind(document_id)
+                .fetch_all(pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("actor")?, r.try_get("device_id")?)))
+            .collect()
     }
 
     /// Grants temporary read access to `org` ("break the glass").
@@ -201,11 +229,10 @@ impl Store {
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO emergency_grants (user_name, org, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        let pool = self.pool();
+        sqlx::query("INSERT INTO emergency_grants (user_name, org, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(user).bind(org).bind(reason).bind(now).bind(expires_at)
                 .execute(pool).await.map(|_| ())
-        })
     }
 
     /// Every unexpired emergency grant: (user, org, reason, granted_at, expires_at).
@@ -213,20 +240,33 @@ impl Store {
         &self,
     ) -> Result<Vec<(String, String, String, i64, i64)>, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT user_name, org, reason, granted_at, expires_at FROM emergency_grants WHERE expires_at > $1 ORDER BY id")
+        let pool = self.pool();
+        let rows = sqlx::query("SELECT user_name, org, reason, granted_at, expires_at FROM emergency_grants WHERE expires_at > $1 ORDER BY id")
                 .bind(now).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("user_name")?, r.try_get("org")?, r.try_get("reason")?, r.try_get("granted_at")?, r.try_get("expires_at")?))).collect()
-        })
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("user_name")?,
+                    r.try_get("org")?,
+                    r.try_get("reason")?,
+                    r.try_get("granted_at")?,
+                    r.try_get("expires_at")?,
+                ))
+            })
+            .collect()
     }
 
     /// Org paths a user has unexpired emergency read access to.
     pub async fn active_grants(&self, user: &str) -> Result<Vec<String>, sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT org FROM emergency_grants WHERE user_name = $1 AND expires_at > $2")
-                .bind(user).bind(now).fetch_all(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_scalar(
+            "SELECT org FROM emergency_grants WHERE user_name = $1 AND expires_at > $2",
+        )
+        .bind(user)
+        .bind(now)
+        .fetch_all(pool)
+        .await
     }
 
     /// Appends to the audit log.
@@ -239,20 +279,28 @@ impl Store {
         address: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail, address) VALUES ($1, $2, $3, $4, $5, $6)")
+        let pool = self.pool();
+        sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail, address) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(now).bind(actor).bind(action).bind(subject).bind(detail).bind(address)
                 .execute(pool).await.map(|_| ())
-        })
     }
 
     /// The audit log's actions and subjects, oldest first (for operators and tests).
     pub async fn audit_entries(
         &self,
     ) -> Result<Vec<(String, Option<String>, Option<String>)>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT action, actor, subject FROM audit_log ORDER BY id").fetch_all(pool).await?;
-            rows.iter().map(|r| Ok((r.try_get("action")?, r.try_get("actor")?, r.try_get("subject")?))).collect()
-        })
+        let pool = self.pool();
+        let rows = sqlx::query("SELECT action, actor, subject FROM audit_log ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("action")?,
+                    r.try_get("actor")?,
+                    r.try_get("subject")?,
+                ))
+            })
+            .collect()
     }
 }

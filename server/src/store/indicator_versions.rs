@@ -18,23 +18,17 @@ pub fn kept_unit(org: &str) -> &str {
 /// Raises the version of each unit of `units` (distinct and sorted, so that transactions of
 /// several nodes take the rows in one order) inside the transaction `tx`. Run last before
 /// the commit: the rows stay locked until then. Plain SQL both backends take.
-pub(crate) async fn bump_indicator_versions<'u, DB>(
-    tx: &mut sqlx::Transaction<'_, DB>,
+pub(crate) async fn bump_indicator_versions<'u>(
+    tx: &mut sqlx::AnyConnection,
     units: impl IntoIterator<Item = &'u str>,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+) -> Result<(), sqlx::Error> {
     for unit in units {
-        sqlx::query::<DB>(
+        sqlx::query(
             "INSERT INTO indicator_versions (unit, version) VALUES ($1, 1) \
              ON CONFLICT (unit) DO UPDATE SET version = indicator_versions.version + 1",
         )
         .bind(unit)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())
@@ -47,18 +41,17 @@ impl Store {
         org: &str,
     ) -> Result<BTreeMap<String, i64>, sqlx::Error> {
         let (under, past) = crate::indicators::scope_bounds(org);
-        with_pool!(self, pool => {
-            let rows: Vec<(String, i64)> = sqlx::query_as(concat!(
-                "SELECT unit, version FROM indicator_versions WHERE ",
-                crate::indicators::scope!("unit")
-            ))
-            .bind(org)
-            .bind(&under)
-            .bind(&past)
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().collect())
-        })
+        let pool = self.pool();
+        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT unit, version FROM indicator_versions WHERE {}",
+            crate::indicators::in_scope("unit")
+        ))
+        .bind(org)
+        .bind(&under)
+        .bind(&past)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Merges of duplicate household registrations: recorded with what they wrote, so that a
 //! merge can be undone and later writes to the registration merged away can follow it.
 
-use super::{BeginWrite, Store};
+use super::Store;
 
 /// A merge as recorded.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,19 +26,17 @@ impl Store {
         by: &str,
     ) -> Result<i64, sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        let pool = self.pool();
+        sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(duplicate_id).bind(kept).bind(merged).bind(plan).bind(by).bind(now)
                 .fetch_one(pool).await
-        })
     }
 
     /// The merge in force of a registration merged away (not undone), if any.
     pub async fn merge_of(&self, merged: &str) -> Result<Option<MergeRow>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE merged = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+        let pool = self.pool();
+        sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE merged = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
                 .bind(merged).fetch_optional(pool).await
-        })
     }
 
     /// The merge in force for a duplicate item, if any.
@@ -46,40 +44,45 @@ impl Store {
         &self,
         duplicate_id: i64,
     ) -> Result<Option<MergeRow>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE duplicate_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
+        let pool = self.pool();
+        sqlx::query_as("SELECT id, duplicate_id, kept, merged, plan, by_user FROM merges WHERE duplicate_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1")
                 .bind(duplicate_id).fetch_optional(pool).await
-        })
     }
 
     /// Replaces a merge's plan (later writes to the registration merged away were moved over).
     pub async fn update_merge_plan(&self, id: i64, plan: &str) -> Result<(), sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query("UPDATE merges SET plan = $1 WHERE id = $2").bind(plan).bind(id).execute(pool).await.map(|_| ())
-        })
+        let pool = self.pool();
+        sqlx::query("UPDATE merges SET plan = $1 WHERE id = $2")
+            .bind(plan)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
     }
 
     /// Marks a merge undone and opens its duplicate item again.
     pub async fn undo_merge(&self, merge: &MergeRow, by: &str) -> Result<(), sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
-                .bind(by).bind(now).bind(merge.id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE duplicates SET status = 'open', merged_into = NULL, merged_by = NULL, merged_at = NULL WHERE id = $1")
+
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE merges SET undone_by = $1, undone_at = $2 WHERE id = $3")
+            .bind(by)
+            .bind(now)
+            .bind(merge.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE duplicates SET status = 'open', merged_into = NULL, merged_by = NULL, merged_at = NULL WHERE id = $1")
                 .bind(merge.duplicate_id).execute(&mut *tx).await?;
-            tx.commit().await
-        })
+        tx.commit().await
     }
 
     /// Answers a duplicate item "not a duplicate": it stays closed for good (the pair is never
     /// opened again). False when it was not open.
     pub async fn dismiss_duplicate(&self, id: i64, by: &str) -> Result<bool, sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            let done = sqlx::query("UPDATE duplicates SET status = 'dismissed', merged_by = $1, merged_at = $2 WHERE id = $3 AND status = 'open'")
+        let pool = self.pool();
+        let done = sqlx::query("UPDATE duplicates SET status = 'dismissed', merged_by = $1, merged_at = $2 WHERE id = $3 AND status = 'open'")
                 .bind(by).bind(now).bind(id).execute(pool).await?;
-            Ok(done.rows_affected() == 1)
-        })
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -1,47 +1,30 @@
 //! Durable storage through sqlx: SQLite (the embedded default) or PostgreSQL, one schema, the
-//! same queries. Every method runs the same SQL text on either backend (`$n` placeholders work
-//! on both), dispatched by [`with_pool!`].
+//! same queries. Every query goes through one [`AnyPool`]: the same SQL text runs on either
+//! backend (`$n` placeholders work on both), and the few statements that differ ask
+//! [`Store::is_postgres`].
 
 use linli_sync_core::contract::{Kind, OrgPath, RootInfo};
-use sqlx::{PgPool, Row, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, PgPool, Row};
 
 use crate::clock::now_ms;
 
 /// A database, SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
-pub enum Store {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+pub struct Store {
+    pool: AnyPool,
+    /// PostgreSQL only: a pool opened lazily on the same database for `LISTEN` (the cluster's
+    /// change notices), which the `Any` driver does not offer.
+    listen: Option<PgPool>,
 }
 
-/// Runs the same code against whichever pool the store holds.
-macro_rules! with_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            Store::Sqlite($pool) => $body,
-            Store::Postgres($pool) => $body,
-        }
-    };
-}
-
-/// Inserts one quarantine row through `conn` (a pool, a connection or a transaction of either
-/// backend: the same SQL text).
-async fn quarantine_insert<'e, DB, E>(
-    conn: E,
+/// Inserts one quarantine row through `conn` (a pooled connection or a transaction).
+async fn quarantine_insert(
+    conn: impl sqlx::AnyExecutor<'_>,
     entry: &QuarantineEntry,
     now: i64,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+) -> Result<(), sqlx::Error> {
     let digest = digest_hex(&entry.bytes);
-    sqlx::query::<DB>(
+    sqlx::query(
         "INSERT INTO quarantine (document_id, peer, user_id, device_id, reason, digest, bytes, received_at, org, writes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (document_id, digest) DO NOTHING",
     )
@@ -75,8 +58,6 @@ pub mod quarantine;
 mod reproject;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;
-
-pub(crate) use write_tx::BeginWrite;
 
 pub use catch_up::{StoredChange, StoredSince};
 pub use conflicts::ConflictRow;
@@ -222,205 +203,257 @@ pub struct QuarantinedItem {
     pub bytes: Vec<u8>,
 }
 
-/// The statements of one document's commit, run on `$tx` (a transaction or a savepoint);
-/// evaluates to its [`CommitOutcome`]. Shared by single and group commits.
-macro_rules! commit_statements {
-    ($tx:ident, $id:expr, $create:expr, $changes:expr, $origin:expr, $extras:expr, $now:expr, $postgres:expr) => {
-        async {
-                if let Some(root) = $create {
-                    sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-                        .bind($id)
+/// One document's commit, borrowed: what [`commit_statements`] writes.
+struct CommitParts<'a> {
+    document_id: &'a str,
+    create: Option<&'a RootInfo>,
+    changes: &'a [NewChange],
+    origin: &'a Origin,
+    extras: &'a CommitExtras,
+}
+
+/// The statements of one document's commit, run on `tx` (a transaction or a savepoint).
+/// Shared by single and group commits.
+async fn commit_statements(
+    tx: &mut AnyConnection,
+    commit: CommitParts<'_>,
+    now: i64,
+    postgres: bool,
+) -> Result<CommitOutcome, sqlx::Error> {
+    let CommitParts {
+        document_id: id,
+        create,
+        changes,
+        origin,
+        extras,
+    } = commit;
+    if let Some(root) = create {
+        sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                        .bind(id)
                         .bind(root.kind.as_str())
                         .bind(root.org.as_str())
-                        .bind($now)
-                        .execute(&mut *$tx)
+                        .bind(now)
+                        .execute(&mut *tx)
                         .await?;
-                }
-                // Take the document's row lock before reading its log: other nodes' commits of
-                // this document wait here until this one ends, and this one sees theirs.
-                sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
-                    .bind($id)
-                    .execute(&mut *$tx)
-                    .await?;
-                let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
-                    .bind($id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                if stored > $extras.known_seq {
-                    return Ok(CommitOutcome::Behind);
-                }
-                let mut added = 0_i64;
-                for change in $changes {
-                    let result = sqlx::query(
+    }
+    // Take the document's row lock before reading its log: other nodes' commits of
+    // this document wait here until this one ends, and this one sees theirs.
+    sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if stored > extras.known_seq {
+        return Ok(CommitOutcome::Behind);
+    }
+    let mut added = 0_i64;
+    for change in changes {
+        let result = sqlx::query(
                         "INSERT INTO changes (document_id, hash, actor, peer, user_id, device_id, bytes, received_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, hash) DO NOTHING",
                     )
-                    .bind($id)
+                    .bind(id)
                     .bind(&change.hash)
                     .bind(&change.actor)
-                    .bind(&$origin.peer)
-                    .bind(&$origin.user)
-                    .bind(&$origin.device)
+                    .bind(&origin.peer)
+                    .bind(&origin.user)
+                    .bind(&origin.device)
                     .bind(&change.bytes)
-                    .bind($now)
-                    .execute(&mut *$tx)
+                    .bind(now)
+                    .execute(&mut *tx)
                     .await?;
-                    added += result.rows_affected() as i64;
-                }
-                sqlx::query("UPDATE documents SET change_count = change_count + $1 WHERE id = $2")
-                    .bind(added)
-                    .bind($id)
-                    .execute(&mut *$tx)
-                    .await?;
-                for b in &$extras.bindings {
-                    sqlx::query(
-                        "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
+        added += result.rows_affected() as i64;
+    }
+    sqlx::query("UPDATE documents SET change_count = change_count + $1 WHERE id = $2")
+        .bind(added)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for b in &extras.bindings {
+        sqlx::query(
+            "INSERT INTO actor_bindings (document_id, actor, user_name, device_id, bound_at) \
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id, actor) DO NOTHING",
-                    )
-                    .bind($id)
-                    .bind(&b.actor)
-                    .bind(&b.user)
-                    .bind(&b.device)
-                    .bind($now)
-                    .execute(&mut *$tx)
-                    .await?;
-                    let device: String = sqlx::query_scalar("SELECT device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2")
-                        .bind($id)
-                        .bind(&b.actor)
-                        .fetch_one(&mut *$tx)
-                        .await?;
-                    if device != b.device {
-                        return Ok(CommitOutcome::ActorTaken(b.actor.clone()));
-                    }
-                }
-                for q in &$extras.quarantine {
-                    quarantine_insert(&mut *$tx, q, $now).await?;
-                }
-                for s in &$extras.settled {
-                    sqlx::query(
+        )
+        .bind(id)
+        .bind(&b.actor)
+        .bind(&b.user)
+        .bind(&b.device)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let device: String = sqlx::query_scalar(
+            "SELECT device_id FROM actor_bindings WHERE document_id = $1 AND actor = $2",
+        )
+        .bind(id)
+        .bind(&b.actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        if device != b.device {
+            return Ok(CommitOutcome::ActorTaken(b.actor.clone()));
+        }
+    }
+    for q in &extras.quarantine {
+        quarantine_insert(&mut *tx, q, now).await?;
+    }
+    for s in &extras.settled {
+        sqlx::query(
                         "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
                          WHERE document_id = $4 AND path = $5 AND status = 'open'",
                     )
-                    .bind($now)
+                    .bind(now)
                     .bind(&s.by)
                     .bind(&s.value)
-                    .bind($id)
+                    .bind(id)
                     .bind(&s.path)
-                    .execute(&mut *$tx)
+                    .execute(&mut *tx)
                     .await?;
-                }
-                if let Some(w) = &$extras.projection {
-                    projection::apply_projection!($tx, $id, w);
-                }
-                for path in &$extras.superseded {
-                    sqlx::query(
+    }
+    if let Some(w) = &extras.projection {
+        projection::apply_projection(&mut *tx, id, w).await?;
+    }
+    for path in &extras.superseded {
+        sqlx::query(
                         "UPDATE conflicts SET status = 'superseded', resolved_at = $1, note = 'changed_again' \
                          WHERE document_id = $2 AND path = $3 AND status = 'open' AND item IN ('conflict', 'removed_edited')",
                     )
-                    .bind($now)
-                    .bind($id)
+                    .bind(now)
+                    .bind(id)
                     .bind(path)
-                    .execute(&mut *$tx)
+                    .execute(&mut *tx)
                     .await?;
-                }
-                for c in &$extras.conflicts {
-                    sqlx::query(
+    }
+    for c in &extras.conflicts {
+        sqlx::query(
                         "INSERT INTO conflicts (document_id, path, candidates, status, opened_at, item, note) VALUES ($1, $2, $3, 'open', $4, $5, $6) \
                          ON CONFLICT (document_id, path, item) WHERE status = 'open' DO UPDATE SET candidates = excluded.candidates, note = excluded.note",
                     )
-                    .bind($id)
+                    .bind(id)
                     .bind(&c.path)
                     .bind(&c.candidates)
-                    .bind($now)
+                    .bind(now)
                     .bind(c.item)
                     .bind(&c.note)
-                    .execute(&mut *$tx)
+                    .execute(&mut *tx)
                     .await?;
-                }
-                if let (true, true, Some(notice)) = ($postgres, added > 0, &$extras.notice) {
-                    // Delivered to listeners when (and only if) the transaction commits.
-                    sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(CHANGES_CHANNEL)
-                        .bind(notice)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-                let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
-                    .bind($id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                Ok::<CommitOutcome, sqlx::Error>(CommitOutcome::Stored { last_seq, added: added as u64 })
-        }
-        .await
-    };
+    }
+    if let (true, true, Some(notice)) = (postgres, added > 0, &extras.notice) {
+        // Delivered to listeners when (and only if) the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES_CHANNEL)
+            .bind(notice)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let last_seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    Ok(CommitOutcome::Stored {
+        last_seq,
+        added: added as u64,
+    })
 }
 
 impl Store {
     /// Which backend this is, for logs.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        if self.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
         }
+    }
+
+    /// Whether the database is PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.listen.is_some()
+    }
+
+    /// The pool every query runs on.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A store on an open, migrated SQLite pool (benchmarks seed through one with their own
+    /// settings; servers use [`open`]).
+    pub fn on_sqlite_pool(pool: AnyPool) -> Self {
+        Store { pool, listen: None }
+    }
+
+    /// PostgreSQL: a pool for `LISTEN` (it opens a connection only when asked for one).
+    pub fn listen_pool(&self) -> Option<&PgPool> {
+        self.listen.as_ref()
     }
 
     /// The server's storage id (advertised to peers); made on first use.
     pub async fn storage_id(&self) -> Result<String, sqlx::Error> {
         let fresh = format!("linli-{:032x}", rand::random::<u128>());
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO server_meta (key, value) VALUES ('storage_id', $1) ON CONFLICT (key) DO NOTHING")
+        let pool = self.pool();
+        sqlx::query("INSERT INTO server_meta (key, value) VALUES ('storage_id', $1) ON CONFLICT (key) DO NOTHING")
                 .bind(&fresh)
                 .execute(pool)
                 .await?;
-            sqlx::query_scalar::<_, String>("SELECT value FROM server_meta WHERE key = 'storage_id'")
-                .fetch_one(pool)
-                .await
-        })
+        sqlx::query_scalar::<_, String>("SELECT value FROM server_meta WHERE key = 'storage_id'")
+            .fetch_one(pool)
+            .await
     }
 
     /// Number of stored documents.
     pub async fn document_count(&self) -> Result<i64, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM documents").fetch_one(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM documents")
+            .fetch_one(pool)
+            .await
     }
 
     /// Loads a document's root info, latest snapshot and the changes after it.
     pub async fn load_document(&self, id: &str) -> Result<Option<StoredDocument>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let kind: String = row.try_get("kind")?;
-            let org: String = row.try_get("org")?;
-            let root = root_info(&kind, &org)?;
-            let snapshot = sqlx::query("SELECT upto_seq, bytes FROM snapshots WHERE document_id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
-            let (upto, snapshot) = match snapshot {
-                Some(row) => (row.try_get::<i64, _>("upto_seq")?, Some(row.try_get::<Vec<u8>, _>("bytes")?)),
-                None => (0, None),
-            };
-            let rows = sqlx::query(
-                "SELECT seq, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
-            )
+        let pool = self.pool();
+        let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
             .bind(id)
-            .bind(upto)
-            .fetch_all(pool)
+            .fetch_optional(pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let kind: String = row.try_get("kind")?;
+        let org: String = row.try_get("org")?;
+        let root = root_info(&kind, &org)?;
+        let snapshot = sqlx::query("SELECT upto_seq, bytes FROM snapshots WHERE document_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
             .await?;
-            let mut last_seq = upto;
-            let mut changes = Vec::with_capacity(rows.len());
-            for row in &rows {
-                last_seq = row.try_get::<i64, _>("seq")?;
-                changes.push(row.try_get::<Vec<u8>, _>("bytes")?);
-            }
-            Ok(Some(StoredDocument { root, snapshot, changes, last_seq }))
-        })
+        let (upto, snapshot) = match snapshot {
+            Some(row) => (
+                row.try_get::<i64, _>("upto_seq")?,
+                Some(row.try_get::<Vec<u8>, _>("bytes")?),
+            ),
+            None => (0, None),
+        };
+        let rows = sqlx::query(
+            "SELECT seq, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(id)
+        .bind(upto)
+        .fetch_all(pool)
+        .await?;
+        let mut last_seq = upto;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            last_seq = row.try_get::<i64, _>("seq")?;
+            changes.push(row.try_get::<Vec<u8>, _>("bytes")?);
+        }
+        Ok(Some(StoredDocument {
+            root,
+            snapshot,
+            changes,
+            last_seq,
+        }))
     }
 
     /// Appends changes (creating the document first when `create` is set), in one transaction,
@@ -440,18 +473,28 @@ impl Store {
         extras: &CommitExtras,
     ) -> Result<CommitOutcome, sqlx::Error> {
         let now = now_ms();
-        let postgres = matches!(self, Store::Postgres(_));
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let outcome = commit_statements!(tx, document_id, create, changes, origin, extras, now, postgres)?;
-            if matches!(outcome, CommitOutcome::Stored { .. }) {
-                if let Some(w) = &extras.projection {
-                    indicator_versions::bump_indicator_versions(&mut tx, [indicator_versions::kept_unit(&w.org)]).await?;
-                }
-                tx.commit().await?;
+        let postgres = self.is_postgres();
+
+        let mut tx = self.begin_write().await?;
+        let parts = CommitParts {
+            document_id,
+            create,
+            changes,
+            origin,
+            extras,
+        };
+        let outcome = commit_statements(&mut tx, parts, now, postgres).await?;
+        if matches!(outcome, CommitOutcome::Stored { .. }) {
+            if let Some(w) = &extras.projection {
+                indicator_versions::bump_indicator_versions(
+                    &mut tx,
+                    [indicator_versions::kept_unit(&w.org)],
+                )
+                .await?;
             }
-            Ok(outcome)
-        })
+            tx.commit().await?;
+        }
+        Ok(outcome)
     }
 
     /// Several documents' commits in one transaction (group commit: one disk flush for all).
@@ -463,28 +506,34 @@ impl Store {
         requests: &[CommitRequest],
     ) -> Result<Vec<CommitOutcome>, sqlx::Error> {
         let now = now_ms();
-        let postgres = matches!(self, Store::Postgres(_));
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let mut outcomes = Vec::with_capacity(requests.len());
-            let mut units = std::collections::BTreeSet::new();
-            for r in requests {
-                let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-                let outcome = commit_statements!(sp, r.document_id.as_str(), r.create.as_ref(), &r.changes, &r.origin, &r.extras, now, postgres)?;
-                if matches!(outcome, CommitOutcome::Stored { .. }) {
-                    sp.commit().await?;
-                    if let Some(w) = &r.extras.projection {
-                        units.insert(indicator_versions::kept_unit(&w.org));
-                    }
-                } else {
-                    sp.rollback().await?;
+        let postgres = self.is_postgres();
+
+        let mut tx = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(requests.len());
+        let mut units = std::collections::BTreeSet::new();
+        for r in requests {
+            let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+            let parts = CommitParts {
+                document_id: &r.document_id,
+                create: r.create.as_ref(),
+                changes: &r.changes,
+                origin: &r.origin,
+                extras: &r.extras,
+            };
+            let outcome = commit_statements(&mut sp, parts, now, postgres).await?;
+            if matches!(outcome, CommitOutcome::Stored { .. }) {
+                sp.commit().await?;
+                if let Some(w) = &r.extras.projection {
+                    units.insert(indicator_versions::kept_unit(&w.org));
                 }
-                outcomes.push(outcome);
+            } else {
+                sp.rollback().await?;
             }
-            indicator_versions::bump_indicator_versions(&mut tx, units).await?;
-            tx.commit().await?;
-            Ok(outcomes)
-        })
+            outcomes.push(outcome);
+        }
+        indicator_versions::bump_indicator_versions(&mut tx, units).await?;
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     /// Replaces the document's snapshot with `bytes`, which must hold every change of the
@@ -497,14 +546,15 @@ impl Store {
         upto_seq: i64,
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE document_id = $1 AND seq <= $2")
+
+        let mut tx = self.begin_write().await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE document_id = $1 AND seq <= $2")
                 .bind(document_id)
                 .bind(upto_seq)
                 .fetch_one(&mut *tx)
                 .await?;
-            sqlx::query(
+        sqlx::query(
                 "INSERT INTO snapshots (document_id, upto_seq, change_count, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (document_id) DO UPDATE SET upto_seq = excluded.upto_seq, change_count = excluded.change_count, \
                  bytes = excluded.bytes, created_at = excluded.created_at WHERE snapshots.upto_seq <= excluded.upto_seq",
@@ -516,37 +566,34 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await
-        })
+        tx.commit().await
     }
 
     /// Keeps refused bytes with their reason (once per document and content).
     pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            quarantine_insert(pool, entry, now).await
-        })
+        let pool = self.pool();
+        quarantine_insert(pool, entry, now).await
     }
 
     /// Everything in quarantine, oldest first.
     pub async fn quarantined(&self) -> Result<Vec<QuarantinedItem>, sqlx::Error> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT document_id, peer, user_id, device_id, reason, bytes FROM quarantine ORDER BY id")
+        let pool = self.pool();
+        let rows = sqlx::query("SELECT document_id, peer, user_id, device_id, reason, bytes FROM quarantine ORDER BY id")
                 .fetch_all(pool)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(QuarantinedItem {
-                        document_id: r.try_get("document_id")?,
-                        peer: r.try_get("peer")?,
-                        user: r.try_get("user_id")?,
-                        device: r.try_get("device_id")?,
-                        reason: r.try_get("reason")?,
-                        bytes: r.try_get("bytes")?,
-                    })
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantinedItem {
+                    document_id: r.try_get("document_id")?,
+                    peer: r.try_get("peer")?,
+                    user: r.try_get("user_id")?,
+                    device: r.try_get("device_id")?,
+                    reason: r.try_get("reason")?,
+                    bytes: r.try_get("bytes")?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     /// The persisted sync state of a peer's storage for a document.
@@ -555,13 +602,14 @@ impl Store {
         storage_id: &str,
         document_id: &str,
     ) -> Result<Option<Vec<u8>>, sqlx::Error> {
-        with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT state FROM sync_states WHERE storage_id = $1 AND document_id = $2")
-                .bind(storage_id)
-                .bind(document_id)
-                .fetch_optional(pool)
-                .await
-        })
+        let pool = self.pool();
+        sqlx::query_scalar(
+            "SELECT state FROM sync_states WHERE storage_id = $1 AND document_id = $2",
+        )
+        .bind(storage_id)
+        .bind(document_id)
+        .fetch_optional(pool)
+        .await
     }
 
     /// Persists a peer's sync state for a document.
@@ -572,8 +620,8 @@ impl Store {
         state: &[u8],
     ) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        with_pool!(self, pool => {
-            sqlx::query(
+        let pool = self.pool();
+        sqlx::query(
                 "INSERT INTO sync_states (storage_id, document_id, state, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (storage_id, document_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
             )
@@ -584,12 +632,14 @@ impl Store {
             .execute(pool)
             .await
             .map(|_| ())
-        })
     }
 
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        self.pool.close().await;
+        if let Some(listen) = &self.listen {
+            listen.close().await;
+        }
     }
 }
 

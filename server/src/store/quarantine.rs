@@ -40,19 +40,22 @@ impl Store {
     ) -> Result<Vec<QuarantineRow>, sqlx::Error> {
         let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE q.status = $1 AND (q.org = $2 OR substr(q.org, 1, length($3)) = $3) ORDER BY q.id LIMIT $4 OFFSET $5");
-        with_pool!(self, pool => {
-            sqlx::query_as(&sql)
-                .bind(status).bind(scope).bind(&under).bind(limit).bind(offset)
-                .fetch_all(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_as(&sql)
+            .bind(status)
+            .bind(scope)
+            .bind(&under)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
     }
 
     /// One quarantined item.
     pub async fn quarantine_item(&self, id: i64) -> Result<Option<QuarantineRow>, sqlx::Error> {
         let sql = format!("{SELECT} WHERE q.id = $1");
-        with_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
-        })
+        let pool = self.pool();
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
     }
 
     /// Records a supervisor's decision on an open item (`accepted` or `dismissed`); false
@@ -65,11 +68,10 @@ impl Store {
         note: &str,
     ) -> Result<bool, sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            let done = sqlx::query("UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND status = 'open'")
+        let pool = self.pool();
+        let done = sqlx::query("UPDATE quarantine SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND status = 'open'")
                 .bind(status).bind(by).bind(now).bind(note).bind(id)
                 .execute(pool).await?;
-            Ok(done.rows_affected() == 1)
-        })
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -6,7 +6,6 @@
 use linli_sync_core::automerge::Automerge;
 
 use super::projection::{apply_projection, Projection, ProjectionWrite};
-use super::write_tx::BeginWrite;
 use super::Store;
 
 /// The version of what the projection writes; raise it when a migration adds facts that
@@ -19,16 +18,21 @@ impl Store {
     /// meanwhile is left to that commit, which projects it itself. A document that does not
     /// load is logged and left as it is.
     pub async fn reproject_if_stale(&self, time_zone: &str) -> Result<u64, sqlx::Error> {
-        let version: Option<String> = with_pool!(self, pool => {
+        let version: Option<String> = {
+            let pool = self.pool();
             sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'projection_version'")
-                .fetch_optional(pool).await?
-        });
+                .fetch_optional(pool)
+                .await?
+        };
         if version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= PROJECTION_VERSION {
             return Ok(0);
         }
-        let ids: Vec<String> = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT id FROM documents ORDER BY id").fetch_all(pool).await?
-        });
+        let ids: Vec<String> = {
+            let pool = self.pool();
+            sqlx::query_scalar("SELECT id FROM documents ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        };
         if !ids.is_empty() {
             tracing::info!(
                 documents = ids.len(),
@@ -62,31 +66,46 @@ impl Store {
                 continue;
             };
             let w = ProjectionWrite::full(stored.root.org.to_string(), rows);
-            let done = with_pool!(self, pool => {
-                let mut tx = pool.begin_write().await?;
+            let done = {
+                let mut tx = self.begin_write().await?;
                 // The document's row lock, as a commit takes it: a commit of another node
                 // waits, or has already stored a newer state (then it projected that).
                 sqlx::query("UPDATE documents SET change_count = change_count WHERE id = $1")
-                    .bind(id).execute(&mut *tx).await?;
-                let latest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1")
-                    .bind(id).fetch_one(&mut *tx).await?;
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let latest: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE document_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
                 if latest > stored.last_seq {
                     tx.rollback().await?;
                     false
                 } else {
-                    apply_projection!(tx, id.as_str(), &w);
-                    super::indicator_versions::bump_indicator_versions(&mut tx, [super::indicator_versions::kept_unit(&w.org)]).await?;
+                    apply_projection(&mut tx, id.as_str(), &w).await?;
+                    super::indicator_versions::bump_indicator_versions(
+                        &mut tx,
+                        [super::indicator_versions::kept_unit(&w.org)],
+                    )
+                    .await?;
                     tx.commit().await?;
                     true
                 }
-            });
+            };
             written += u64::from(done);
         }
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO server_meta (key, value) VALUES ('projection_version', $1) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .bind(PROJECTION_VERSION.to_string()).execute(pool).await?;
-        });
+        {
+            let pool = self.pool();
+            sqlx::query(
+                "INSERT INTO server_meta (key, value) VALUES ('projection_version', $1) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(PROJECTION_VERSION.to_string())
+            .execute(pool)
+            .await?;
+        };
         Ok(written)
     }
 }

@@ -6,50 +6,24 @@
 //! because waiting cannot make the old snapshot current. `BEGIN IMMEDIATE` takes the write lock
 //! up front, so a concurrent writer waits its turn instead. PostgreSQL needs no such care.
 
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, Transaction};
 
-/// Starts a transaction that reads and then writes.
-pub(crate) trait BeginWrite {
-    type Db: sqlx::Database;
+use super::Store;
 
-    /// The transaction, holding the write lock from its start where the backend needs that.
-    async fn begin_write(&self) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl BeginWrite for SqlitePool {
-    type Db = Sqlite;
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl BeginWrite for PgPool {
-    type Db = Postgres;
-
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.begin().await
+impl Store {
+    /// A transaction that reads and then writes, holding SQLite's write lock from its start.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        if self.is_postgres() {
+            self.pool.begin().await
+        } else {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
     use std::time::Duration;
-
-    async fn pool(file: &std::path::Path) -> SqlitePool {
-        let options = SqliteConnectOptions::new()
-            .filename(file)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(10));
-        SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await
-            .unwrap()
-    }
 
     /// A read-then-write transaction and a writer that commits between its read and its write:
     /// both succeed, one after the other (a deferred `BEGIN` fails the first with "database is
@@ -57,7 +31,8 @@ mod tests {
     #[tokio::test]
     async fn a_writer_between_read_and_write_waits_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir.path().join("t.db")).await;
+        let store = crate::store::open(None, dir.path()).await.unwrap();
+        let pool = store.pool().clone();
         sqlx::query("CREATE TABLE t (n INTEGER NOT NULL)")
             .execute(&pool)
             .await
@@ -67,7 +42,7 @@ mod tests {
             .await
             .unwrap();
 
-        let mut tx = pool.begin_write().await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT MAX(n) FROM t")
             .fetch_one(&mut *tx)
             .await
@@ -104,17 +79,14 @@ mod tests {
     #[tokio::test]
     async fn a_connection_sqlite_rolled_back_is_not_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let crate::store::Store::Sqlite(pool) = crate::store::open(None, dir.path()).await.unwrap()
-        else {
-            unreachable!("no database URL: SQLite");
-        };
+        let store = crate::store::open(None, dir.path()).await.unwrap();
         for _ in 0..8 {
-            let mut tx = pool.begin_write().await.unwrap();
+            let mut tx = store.begin_write().await.unwrap();
             // SQLite ends the transaction behind sqlx's back.
             sqlx::query("ROLLBACK").execute(&mut *tx).await.unwrap();
             drop(tx);
         }
-        let mut tx = pool.begin_write().await.expect("a usable connection");
+        let mut tx = store.begin_write().await.expect("a usable connection");
         sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }

@@ -11,24 +11,12 @@ use crate::on_both_backends;
 
 /// Moves a user to another org unit, as an administrator would (no command does it yet).
 async fn move_user(db: &TestDb, user: &str, org: &str) {
-    match db.store().await {
-        linli_server::store::Store::Sqlite(pool) => {
-            sqlx::query("UPDATE users SET org = $1 WHERE name = $2")
-                .bind(org)
-                .bind(user)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        linli_server::store::Store::Postgres(pool) => {
-            sqlx::query("UPDATE users SET org = $1 WHERE name = $2")
-                .bind(org)
-                .bind(user)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
+    sqlx::query("UPDATE users SET org = $1 WHERE name = $2")
+        .bind(org)
+        .bind(user)
+        .execute(db.store().await.pool())
+        .await
+        .unwrap();
 }
 
 async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {

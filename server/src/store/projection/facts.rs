@@ -97,33 +97,43 @@ impl HouseholdFacts {
     }
 }
 
-/// Replaces a household's fact rows (`$conn`: `&mut *tx`).
-macro_rules! write_household_facts {
-    ($conn:expr, $doc:expr, $org:expr, $facts:expr) => {{
-        let facts: &$crate::store::projection::facts::HouseholdFacts = $facts;
-        for table in ["p_residents_left", "p_employment", "p_trainings", "p_zero_employment"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
-        }
-        for l in &facts.left {
-            sqlx::query("INSERT INTO p_residents_left (document_id, member_id, org, birth_year, health_record, left_on) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind($doc).bind(&l.member_id).bind($org).bind(l.birth_year).bind(l.health_record as i64).bind(&l.left_on)
-                .execute(&mut *$conn).await?;
-        }
-        for s in &facts.spells {
-            sqlx::query("INSERT INTO p_employment (document_id, member_id, org, since, until, status, ready, left_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind($doc).bind(&s.member_id).bind($org).bind(&s.since).bind(&s.until).bind(&s.status).bind(s.ready as i64).bind(&s.left_on)
-                .execute(&mut *$conn).await?;
-        }
-        for t in &facts.trainings {
-            sqlx::query("INSERT INTO p_trainings (document_id, member_id, training_id, org, on_date, course) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind($doc).bind(&t.member_id).bind(&t.training_id).bind($org).bind(&t.on).bind(&t.course)
-                .execute(&mut *$conn).await?;
-        }
-        for (since, until) in &facts.zero_employment {
-            sqlx::query("INSERT INTO p_zero_employment (document_id, org, since, until) VALUES ($1, $2, $3, $4)")
-                .bind($doc).bind($org).bind(since).bind(until)
-                .execute(&mut *$conn).await?;
-        }
-    }};
+/// Replaces a household's fact rows (inside the commit's transaction).
+pub(crate) async fn write_household_facts(
+    conn: &mut sqlx::AnyConnection,
+    doc: &str,
+    org: &str,
+    facts: &HouseholdFacts,
+) -> Result<(), sqlx::Error> {
+    for table in [
+        "p_residents_left",
+        "p_employment",
+        "p_trainings",
+        "p_zero_employment",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1"))
+            .bind(doc)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for l in &facts.left {
+        sqlx::query("INSERT INTO p_residents_left (document_id, member_id, org, birth_year, health_record, left_on) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(doc).bind(&l.member_id).bind(org).bind(l.birth_year).bind(l.health_record as i64).bind(&l.left_on)
+                .execute(&mut *conn).await?;
+    }
+    for s in &facts.spells {
+        sqlx::query("INSERT INTO p_employment (document_id, member_id, org, since, until, status, ready, left_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(doc).bind(&s.member_id).bind(org).bind(&s.since).bind(&s.until).bind(&s.status).bind(s.ready as i64).bind(&s.left_on)
+                .execute(&mut *conn).await?;
+    }
+    for t in &facts.trainings {
+        sqlx::query("INSERT INTO p_trainings (document_id, member_id, training_id, org, on_date, course) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(doc).bind(&t.member_id).bind(&t.training_id).bind(org).bind(&t.on).bind(&t.course)
+                .execute(&mut *conn).await?;
+    }
+    for (since, until) in &facts.zero_employment {
+        sqlx::query("INSERT INTO p_zero_employment (document_id, org, since, until) VALUES ($1, $2, $3, $4)")
+                .bind(doc).bind(org).bind(since).bind(until)
+                .execute(&mut *conn).await?;
+    }
+    Ok(())
 }
-pub(crate) use write_household_facts;

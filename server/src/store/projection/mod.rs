@@ -12,8 +12,9 @@ pub mod facts;
 
 use facts::HouseholdFacts;
 use linli_sync_core::contract::{
-    read_record, Community, Household, Kind, Request, RootInfo, Visit, Volunteer,
+    read_record, Community, Entry, Household, Kind, Member, Request, RootInfo, Visit, Volunteer,
 };
+use sqlx::AnyConnection;
 
 /// A document's rows.
 #[derive(Debug, Clone)]
@@ -163,86 +164,93 @@ pub fn household_row_differs(old: &Household, new: &Household) -> bool {
 }
 
 /// Writes a household's own row, and opens review items for its possible duplicates.
-macro_rules! insert_household_row {
-    ($conn:expr, $doc:expr, $org:expr, $h:expr) => {{
-        use $crate::store::projection::{dedup_key, head_name, tag_list};
-        let h = $h;
-        let key = dedup_key(h);
-        sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind($doc).bind($org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
+async fn insert_household_row(
+    conn: &mut AnyConnection,
+    doc: &str,
+    org: &str,
+    h: &Household,
+) -> Result<(), sqlx::Error> {
+    let key = dedup_key(h);
+    sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(doc).bind(org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
             .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
             .bind(&key)
-            .execute(&mut *$conn).await?;
-        // Another live household with the same key is a possible duplicate. Commits of
-        // one key take turns (the lock row), so two registered at once still meet.
-        if let (Some(key), None) = (&key, &h.merged_into) {
-            sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
-                .bind(key).bind($crate::clock::now_ms())
-                .execute(&mut *$conn).await?;
-            let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
-                .bind(key).bind($doc).fetch_all(&mut *$conn).await?;
-            for other in others {
-                let (first, second) = if other.as_str() < $doc { (other.clone(), $doc.to_owned()) } else { ($doc.to_owned(), other.clone()) };
-                sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
-                    .bind(&first).bind(&second).bind($org).bind($crate::clock::now_ms())
-                    .execute(&mut *$conn).await?;
-            }
+            .execute(&mut *conn).await?;
+    // Another live household with the same key is a possible duplicate. Commits of
+    // one key take turns (the lock row), so two registered at once still meet.
+    if let (Some(key), None) = (&key, &h.merged_into) {
+        sqlx::query("INSERT INTO dedup_locks (dedup_key, touched_at) VALUES ($1, $2) ON CONFLICT (dedup_key) DO UPDATE SET touched_at = excluded.touched_at")
+                .bind(key).bind(crate::clock::now_ms())
+                .execute(&mut *conn).await?;
+        let others: Vec<String> = sqlx::query_scalar("SELECT document_id FROM p_households WHERE dedup_key = $1 AND document_id <> $2 AND merged_into IS NULL")
+                .bind(key).bind(doc).fetch_all(&mut *conn).await?;
+        for other in others {
+            let (first, second) = if other.as_str() < doc {
+                (other.clone(), doc.to_owned())
+            } else {
+                (doc.to_owned(), other.clone())
+            };
+            sqlx::query("INSERT INTO duplicates (first_id, second_id, org, status, opened_at) VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (first_id, second_id) DO NOTHING")
+                    .bind(&first).bind(&second).bind(org).bind(crate::clock::now_ms())
+                    .execute(&mut *conn).await?;
         }
-    }};
+    }
+    Ok(())
 }
-pub(crate) use insert_household_row;
 
-macro_rules! insert_resident {
-    ($conn:expr, $doc:expr, $org:expr, $id:expr, $m:expr) => {{
-        let m = $m;
-        sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind($doc).bind($id).bind($org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
-            .bind(&m.employment).bind(m.health_record as i64).bind($crate::store::projection::tag_list(&m.tags))
-            .execute(&mut *$conn).await?;
-    }};
+async fn insert_resident(
+    conn: &mut AnyConnection,
+    doc: &str,
+    org: &str,
+    id: &str,
+    m: &Member,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO p_residents (document_id, member_id, org, name, gender, birth_year, relation, employment, health_record, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(doc).bind(id).bind(org).bind(&m.name).bind(&m.gender).bind(m.birth_year).bind(&m.relation)
+            .bind(&m.employment).bind(m.health_record as i64).bind(crate::store::projection::tag_list(&m.tags))
+            .execute(&mut *conn).await?;
+    Ok(())
 }
-pub(crate) use insert_resident;
 
-macro_rules! insert_visit {
-    ($conn:expr, $doc:expr, $org:expr, $v:expr) => {{
-        let v = $v;
-        sqlx::query("INSERT INTO p_visits (document_id, visit_id, org, at, by_user, purpose, needs, follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, visit_id) DO NOTHING")
-            .bind($doc).bind(&v.id).bind($org).bind(&v.at).bind(&v.by).bind(&v.purpose).bind(v.needs.join(","))
+async fn insert_visit(
+    conn: &mut AnyConnection,
+    doc: &str,
+    org: &str,
+    v: &Visit,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO p_visits (document_id, visit_id, org, at, by_user, purpose, needs, follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (document_id, visit_id) DO NOTHING")
+            .bind(doc).bind(&v.id).bind(org).bind(&v.at).bind(&v.by).bind(&v.purpose).bind(v.needs.join(","))
             .bind(&v.follow_up)
-            .execute(&mut *$conn).await?;
-    }};
+            .execute(&mut *conn).await?;
+    Ok(())
 }
-pub(crate) use insert_visit;
 
-macro_rules! insert_entry {
-    ($conn:expr, $doc:expr, $org:expr, $user:expr, $id:expr, $e:expr) => {{
-        let e = $e;
-        sqlx::query("INSERT INTO p_volunteer_entries (document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note, reviewed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-            .bind($doc).bind($id).bind($org).bind($user).bind(&e.date).bind(e.minutes).bind(&e.activity)
+async fn insert_entry(
+    conn: &mut AnyConnection,
+    doc: &str,
+    org: &str,
+    user: &str,
+    id: &str,
+    e: &Entry,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO p_volunteer_entries (document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note, reviewed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+            .bind(doc).bind(id).bind(org).bind(user).bind(&e.date).bind(e.minutes).bind(&e.activity)
             .bind(&e.category).bind(&e.source).bind(&e.status)
             .bind(e.review.as_ref().map(|r| r.note.clone())).bind(e.review.as_ref().map(|r| r.by.clone()))
-            .execute(&mut *$conn).await?;
-    }};
+            .execute(&mut *conn).await?;
+    Ok(())
 }
-pub(crate) use insert_entry;
 
-/// Deletes one row of a document's child table (`key_column` names its id) through `conn`
-/// (either backend).
-pub(crate) async fn delete_child<'e, DB, E>(
-    conn: E,
+/// Deletes one row of a document's child table (`key_column` names its id).
+async fn delete_child(
+    conn: &mut AnyConnection,
     table: &str,
     key_column: &str,
     doc: &str,
     id: &str,
-) -> Result<(), sqlx::Error>
-where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+) -> Result<(), sqlx::Error> {
     let sql = format!("DELETE FROM {table} WHERE document_id = $1 AND {key_column} = $2");
-    sqlx::query::<DB>(&sql)
+    sqlx::query(&sql)
         .bind(doc)
         .bind(id)
         .execute(conn)
@@ -250,120 +258,148 @@ where
         .map(|_| ())
 }
 
-/// Writes a document's projection rows inside a transaction (`$conn`: `&mut *tx`; `$w`: a
-/// [`ProjectionWrite`]). With a base of the same kind and org, only the rows that differ from
-/// it are deleted and written; otherwise every row of the document is replaced.
-macro_rules! apply_projection {
-    ($conn:expr, $doc:expr, $w:expr) => {{
-        use $crate::store::projection::{
-            delete_child, facility_categories, household_row_differs, insert_entry, insert_household_row, insert_resident,
-            insert_visit, request_finished, request_times, visits_by_id, Projection,
-            facts::write_household_facts,
-        };
-        let w = $w;
-        let org = w.org.as_str();
-        let base = w.base.as_deref();
-        match (base, &*w.rows) {
-            (Some(Projection::Household(old, old_facts)), Projection::Household(new, new_facts)) if old.org == new.org => {
-                if old_facts != new_facts {
-                    write_household_facts!($conn, $doc, org, &**new_facts);
-                }
-                if household_row_differs(old, new) {
-                    sqlx::query("DELETE FROM p_households WHERE document_id = $1").bind($doc).execute(&mut *$conn).await?;
-                    insert_household_row!($conn, $doc, org, &**new);
-                }
-                for (id, m) in &old.members {
-                    if new.members.get(id) != Some(m) {
-                        delete_child(&mut *$conn, "p_residents", "member_id", $doc, id).await?;
-                    }
-                }
-                for (id, m) in &new.members {
-                    if old.members.get(id) != Some(m) {
-                        insert_resident!($conn, $doc, org, id, m);
-                    }
-                }
-                let (old_visits, new_visits) = (visits_by_id(old), visits_by_id(new));
-                for (id, v) in &old_visits {
-                    if new_visits.get(id) != Some(v) {
-                        delete_child(&mut *$conn, "p_visits", "visit_id", $doc, *id).await?;
-                    }
-                }
-                for (id, v) in &new_visits {
-                    if old_visits.get(id) != Some(v) {
-                        insert_visit!($conn, $doc, org, *v);
-                    }
+/// Writes a document's projection rows inside the commit's transaction. With a base of the
+/// same kind and org, only the rows that differ from it are deleted and written; otherwise
+/// every row of the document is replaced.
+pub(crate) async fn apply_projection(
+    conn: &mut AnyConnection,
+    doc: &str,
+    w: &ProjectionWrite,
+) -> Result<(), sqlx::Error> {
+    let org = w.org.as_str();
+    let base = w.base.as_deref();
+    match (base, &*w.rows) {
+        (Some(Projection::Household(old, old_facts)), Projection::Household(new, new_facts))
+            if old.org == new.org =>
+        {
+            if old_facts != new_facts {
+                facts::write_household_facts(&mut *conn, doc, org, new_facts).await?;
+            }
+            if household_row_differs(old, new) {
+                sqlx::query("DELETE FROM p_households WHERE document_id = $1")
+                    .bind(doc)
+                    .execute(&mut *conn)
+                    .await?;
+                insert_household_row(&mut *conn, doc, org, new).await?;
+            }
+            for (id, m) in &old.members {
+                if new.members.get(id) != Some(m) {
+                    delete_child(&mut *conn, "p_residents", "member_id", doc, id).await?;
                 }
             }
-            (Some(Projection::Volunteer(old)), Projection::Volunteer(new))
-                if old.org == new.org && old.user == new.user && old.registered_on == new.registered_on => {
-                if (&old.name, &old.skills) != (&new.name, &new.skills) {
-                    sqlx::query("UPDATE p_volunteers SET name = $1, skills = $2 WHERE document_id = $3")
-                        .bind(&new.name).bind(new.skills.join(",")).bind($doc)
-                        .execute(&mut *$conn).await?;
-                }
-                for (id, e) in &old.entries {
-                    if new.entries.get(id) != Some(e) {
-                        delete_child(&mut *$conn, "p_volunteer_entries", "entry_id", $doc, id).await?;
-                    }
-                }
-                for (id, e) in &new.entries {
-                    if old.entries.get(id) != Some(e) {
-                        insert_entry!($conn, $doc, org, &new.user, id, e);
-                    }
+            for (id, m) in &new.members {
+                if old.members.get(id) != Some(m) {
+                    insert_resident(&mut *conn, doc, org, id, m).await?;
                 }
             }
-            (_, rows) => {
-                for table in ["p_households", "p_residents", "p_visits", "p_volunteers", "p_volunteer_entries", "p_requests", "p_communities",
-                              "p_residents_left", "p_employment", "p_trainings", "p_zero_employment", "p_health_figures"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1")).bind($doc).execute(&mut *$conn).await?;
+            let (old_visits, new_visits) = (visits_by_id(old), visits_by_id(new));
+            for (id, v) in &old_visits {
+                if new_visits.get(id) != Some(v) {
+                    delete_child(&mut *conn, "p_visits", "visit_id", doc, id).await?;
                 }
-                match rows {
-                    Projection::Household(h, facts) => {
-                        write_household_facts!($conn, $doc, org, &**facts);
-                        insert_household_row!($conn, $doc, org, &**h);
-                        for (id, m) in &h.members {
-                            insert_resident!($conn, $doc, org, id, m);
-                        }
-                        for v in &h.visits {
-                            insert_visit!($conn, $doc, org, v);
-                        }
+            }
+            for (id, v) in &new_visits {
+                if old_visits.get(id) != Some(v) {
+                    insert_visit(&mut *conn, doc, org, v).await?;
+                }
+            }
+        }
+        (Some(Projection::Volunteer(old)), Projection::Volunteer(new))
+            if old.org == new.org
+                && old.user == new.user
+                && old.registered_on == new.registered_on =>
+        {
+            if (&old.name, &old.skills) != (&new.name, &new.skills) {
+                sqlx::query(
+                    "UPDATE p_volunteers SET name = $1, skills = $2 WHERE document_id = $3",
+                )
+                .bind(&new.name)
+                .bind(new.skills.join(","))
+                .bind(doc)
+                .execute(&mut *conn)
+                .await?;
+            }
+            for (id, e) in &old.entries {
+                if new.entries.get(id) != Some(e) {
+                    delete_child(&mut *conn, "p_volunteer_entries", "entry_id", doc, id).await?;
+                }
+            }
+            for (id, e) in &new.entries {
+                if old.entries.get(id) != Some(e) {
+                    insert_entry(&mut *conn, doc, org, &new.user, id, e).await?;
+                }
+            }
+        }
+        (_, rows) => {
+            for table in [
+                "p_households",
+                "p_residents",
+                "p_visits",
+                "p_volunteers",
+                "p_volunteer_entries",
+                "p_requests",
+                "p_communities",
+                "p_residents_left",
+                "p_employment",
+                "p_trainings",
+                "p_zero_employment",
+                "p_health_figures",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE document_id = $1"))
+                    .bind(doc)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            match rows {
+                Projection::Household(h, facts) => {
+                    facts::write_household_facts(&mut *conn, doc, org, facts).await?;
+                    insert_household_row(&mut *conn, doc, org, h).await?;
+                    for (id, m) in &h.members {
+                        insert_resident(&mut *conn, doc, org, id, m).await?;
                     }
-                    Projection::Volunteer(v) => {
-                        sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills, registered_on) VALUES ($1, $2, $3, $4, $5, $6)")
-                            .bind($doc).bind(org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
+                    for v in &h.visits {
+                        insert_visit(&mut *conn, doc, org, v).await?;
+                    }
+                }
+                Projection::Volunteer(v) => {
+                    sqlx::query("INSERT INTO p_volunteers (document_id, org, user_name, name, skills, registered_on) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(doc).bind(org).bind(&v.user).bind(&v.name).bind(v.skills.join(","))
                             .bind(v.registered_on.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
-                            .execute(&mut *$conn).await?;
-                        for (id, e) in &v.entries {
-                            insert_entry!($conn, $doc, org, &v.user, id, e);
-                        }
+                            .execute(&mut *conn).await?;
+                    for (id, e) in &v.entries {
+                        insert_entry(&mut *conn, doc, org, &v.user, id, e).await?;
                     }
-                    Projection::Request(r) => {
-                        let (opened, answered) = request_times(r);
-                        sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at, finished_at, satisfaction) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                            .bind($doc).bind(org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
+                }
+                Projection::Request(r) => {
+                    let (opened, answered) = request_times(r);
+                    sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at, finished_at, satisfaction) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                            .bind(doc).bind(org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
                             .bind(&r.assignee).bind(opened).bind(answered).bind(request_finished(r)).bind(&r.satisfaction)
-                            .execute(&mut *$conn).await?;
-                    }
-                    Projection::Community(c) => {
-                        sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations, rural, demonstration_since, registered_organizations, facility_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                            .bind($doc).bind(org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
+                            .execute(&mut *conn).await?;
+                }
+                Projection::Community(c) => {
+                    sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations, rural, demonstration_since, registered_organizations, facility_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                            .bind(doc).bind(org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
                             .bind(c.rural as i64)
                             .bind(c.demonstration_since.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
                             .bind(c.organizations.values().filter(|o| o.registered).count() as i64)
                             .bind(facility_categories(c))
-                            .execute(&mut *$conn).await?;
-                        for (id, f) in c.health_figures.iter().filter(|(_, f)| linli_sync_core::calendar::is_date(&f.as_of)) {
-                            sqlx::query("INSERT INTO p_health_figures (document_id, figure_id, org, as_of, coverage_permille, outpatient_permille, source) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                                .bind($doc).bind(id).bind(org).bind(&f.as_of).bind(f.coverage_permille).bind(f.outpatient_permille).bind(&f.source)
-                                .execute(&mut *$conn).await?;
-                        }
+                            .execute(&mut *conn).await?;
+                    for (id, f) in c
+                        .health_figures
+                        .iter()
+                        .filter(|(_, f)| linli_sync_core::calendar::is_date(&f.as_of))
+                    {
+                        sqlx::query("INSERT INTO p_health_figures (document_id, figure_id, org, as_of, coverage_permille, outpatient_permille, source) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                .bind(doc).bind(id).bind(org).bind(&f.as_of).bind(f.coverage_permille).bind(f.outpatient_permille).bind(&f.source)
+                                .execute(&mut *conn).await?;
                     }
                 }
             }
         }
-    }};
+    }
+    Ok(())
 }
-pub(crate) use apply_projection;
 
 /// A volunteer entry as listed for review.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -391,36 +427,39 @@ impl Store {
     ) -> Result<Vec<EntryRow>, sqlx::Error> {
         use sqlx::Row;
         let (under, past) = crate::indicators::scope_bounds(scope);
-        with_pool!(self, pool => {
-            let rows = sqlx::query(concat!(
-                "SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status, review_note \
-                 FROM p_volunteer_entries WHERE status = $4 AND ", crate::indicators::scope!("org"),
-                " ORDER BY date, document_id, entry_id LIMIT $5 OFFSET $6",
-            ))
+        let pool = self.pool();
+        let rows = sqlx::query(&format!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status, review_note \
+                 FROM p_volunteer_entries WHERE status = $4 AND {} ORDER BY date, document_id, entry_id LIMIT $5 OFFSET $6", crate::indicators::in_scope("org")))
             .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset)
             .fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(EntryRow {
-                document_id: r.try_get("document_id")?,
-                entry_id: r.try_get("entry_id")?,
-                org: r.try_get("org")?,
-                user: r.try_get("user_name")?,
-                date: r.try_get("date")?,
-                minutes: r.try_get("minutes")?,
-                activity: r.try_get("activity")?,
-                category: r.try_get("category")?,
-                status: r.try_get("status")?,
-                review_note: r.try_get("review_note")?,
-            })).collect()
-        })
+        rows.iter()
+            .map(|r| {
+                Ok(EntryRow {
+                    document_id: r.try_get("document_id")?,
+                    entry_id: r.try_get("entry_id")?,
+                    org: r.try_get("org")?,
+                    user: r.try_get("user_name")?,
+                    date: r.try_get("date")?,
+                    minutes: r.try_get("minutes")?,
+                    activity: r.try_get("activity")?,
+                    category: r.try_get("category")?,
+                    status: r.try_get("status")?,
+                    review_note: r.try_get("review_note")?,
+                })
+            })
+            .collect()
     }
 
     /// A stored document's kind and org.
     pub async fn document_root(&self, id: &str) -> Result<Option<(String, String)>, sqlx::Error> {
         use sqlx::Row;
-        with_pool!(self, pool => {
-            let row = sqlx::query("SELECT kind, org FROM documents WHERE id = $1").bind(id).fetch_optional(pool).await?;
-            row.map(|r| Ok((r.try_get("kind")?, r.try_get("org")?))).transpose()
-        })
+        let pool = self.pool();
+        let row = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        row.map(|r| Ok((r.try_get("kind")?, r.try_get("org")?)))
+            .transpose()
     }
 }
 
@@ -445,11 +484,9 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
         let (under, past) = crate::indicators::scope_bounds(scope);
-        with_pool!(self, pool => {
-            sqlx::query_as(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND ",
-                crate::indicators::scope!("org"), " ORDER BY id LIMIT $5 OFFSET $6"))
+        let pool = self.pool();
+        sqlx::query_as(&format!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND {} ORDER BY id LIMIT $5 OFFSET $6", crate::indicators::in_scope("org")))
                 .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset).fetch_all(pool).await
-        })
     }
 
     /// Duplicate item `id` if it has `status` and lies at or under `scope`.
@@ -460,20 +497,17 @@ impl Store {
         status: &str,
     ) -> Result<Option<DuplicateRow>, sqlx::Error> {
         let (under, past) = crate::indicators::scope_bounds(scope);
-        with_pool!(self, pool => {
-            sqlx::query_as(concat!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE id = $4 AND status = $5 AND ",
-                crate::indicators::scope!("org")))
+        let pool = self.pool();
+        sqlx::query_as(&format!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE id = $4 AND status = $5 AND {}", crate::indicators::in_scope("org")))
                 .bind(scope).bind(&under).bind(&past).bind(id).bind(status).fetch_optional(pool).await
-        })
     }
 
     /// Marks a duplicate item merged.
     pub async fn close_duplicate(&self, id: i64, kept: &str, by: &str) -> Result<(), sqlx::Error> {
         let now = crate::clock::now_ms();
-        with_pool!(self, pool => {
-            sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
+        let pool = self.pool();
+        sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
                 .bind(kept).bind(by).bind(now).bind(id).execute(pool).await.map(|_| ())
-        })
     }
 }
 
@@ -500,22 +534,23 @@ impl Store {
     ) -> Result<Vec<HouseholdRow>, sqlx::Error> {
         use sqlx::Row;
         let (under, past) = crate::indicators::scope_bounds(scope);
-        with_pool!(self, pool => {
-            let rows = sqlx::query(concat!(
-                "SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
-                 WHERE ", crate::indicators::scope!("org"), " AND merged_into IS NULL ORDER BY org, address, document_id LIMIT $4 OFFSET $5",
-            ))
+        let pool = self.pool();
+        let rows = sqlx::query(&format!("SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
+                 WHERE {} AND merged_into IS NULL ORDER BY org, address, document_id LIMIT $4 OFFSET $5", crate::indicators::in_scope("org")))
             .bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
-            rows.iter().map(|r| Ok(HouseholdRow {
-                document_id: r.try_get("document_id")?,
-                org: r.try_get("org")?,
-                address: r.try_get("address")?,
-                head_name: r.try_get("head_name")?,
-                tags: r.try_get("tags")?,
-                review_status: r.try_get("review_status")?,
-                merged_into: r.try_get("merged_into")?,
-                member_count: r.try_get("member_count")?,
-            })).collect()
-        })
+        rows.iter()
+            .map(|r| {
+                Ok(HouseholdRow {
+                    document_id: r.try_get("document_id")?,
+                    org: r.try_get("org")?,
+                    address: r.try_get("address")?,
+                    head_name: r.try_get("head_name")?,
+                    tags: r.try_get("tags")?,
+                    review_status: r.try_get("review_status")?,
+                    merged_into: r.try_get("merged_into")?,
+                    member_count: r.try_get("member_count")?,
+                })
+            })
+            .collect()
     }
 }
