@@ -48,7 +48,7 @@ pub async fn authenticate(
     if device.user_name != claims.sub {
         return Err(AppError::Unauthorized);
     }
-    if device.revoked {
+    if device.revoked() {
         return Err(AppError::DeviceRevoked);
     }
     let user = store

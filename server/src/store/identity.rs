@@ -21,7 +21,15 @@ pub struct DeviceRow {
     pub id: String,
     pub user_name: String,
     pub name: String,
-    pub revoked: bool,
+    /// When it was revoked (milliseconds since the epoch), if it was.
+    pub revoked_at: Option<i64>,
+}
+
+impl DeviceRow {
+    /// Whether the device was revoked.
+    pub fn revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
 }
 
 /// What presenting a refresh token found.
@@ -114,14 +122,14 @@ impl Store {
     /// Looks a device up.
     pub async fn device(&self, id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
         let pool = self.pool();
-        sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1")
+        sqlx::query_as("SELECT id, user_name, name, revoked_at FROM devices WHERE id = $1")
                 .bind(id).fetch_optional(pool).await
     }
 
     /// A user's devices.
     pub async fn devices_of(&self, user: &str) -> Result<Vec<DeviceRow>, sqlx::Error> {
         let pool = self.pool();
-        sqlx::query_as("SELECT id, user_name, name, revoked_at IS NOT NULL AS revoked FROM devices WHERE user_name = $1 ORDER BY created_at")
+        sqlx::query_as("SELECT id, user_name, name, revoked_at FROM devices WHERE user_name = $1 ORDER BY created_at")
                 .bind(user).fetch_all(pool).await
     }
 
