@@ -21,7 +21,6 @@ pub mod private_files;
 mod quarantine_api;
 mod review_api;
 mod sockets;
-#[macro_use]
 pub mod store;
 mod communities_api;
 pub mod export;
