@@ -10,9 +10,8 @@ use std::time::Duration;
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
 use linli_sync_core::contract::fields::Implausible;
-use linli_sync_core::contract::Kind;
 use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Quarantined, Received};
-use linli_sync_core::review;
+pub use linli_sync_core::server_edit::{EditError, MergeStep, ReviewTarget, ServerEdit};
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
 use tokio::sync::mpsc;
@@ -23,13 +22,16 @@ use crate::clock::now_ms;
 use crate::hub::Hub;
 use crate::outbox::{Outbox, Outgoing};
 use crate::store::projection::{Projection, ProjectionWrite};
-use crate::store::{Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Settled, Store};
+use crate::store::{Binding, CommitExtras, NewConflict, Origin, QuarantineEntry, Resolved, Store};
 
 /// Commands handled at most this many per commit.
 const MAX_BATCH: usize = 256;
 
 /// The answer to a request that edits a document: `Ok` once the edit is durable.
 pub type Done = tokio::sync::oneshot::Sender<Result<(), ActorError>>;
+
+/// A read of a document's content, run by its actor ([`DocCommand::Read`]).
+pub type Reader = Box<dyn FnOnce(Option<&linli_sync_core::automerge::Automerge>) + Send>;
 
 /// Why a document's actor did not make an edit a request asked for.
 #[derive(Debug, thiserror::Error)]
@@ -65,35 +67,13 @@ impl From<linli_sync_core::conflicts::ResolveError> for ActorError {
     }
 }
 
-impl From<review::ReviewError> for ActorError {
-    fn from(e: review::ReviewError) -> Self {
-        ActorError::Invalid(e.to_string())
+impl From<EditError> for ActorError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::Resolve(e) => e.into(),
+            EditError::Review(e) => ActorError::Invalid(e.to_string()),
+        }
     }
-}
-
-/// What a review decision applies to.
-#[derive(Debug, Clone)]
-pub enum ReviewTarget {
-    /// Entries of a volunteer document, by id.
-    Entries(Vec<String>),
-    /// A household record itself.
-    Household,
-    /// Visits of a household, by id.
-    Visits(Vec<String>),
-}
-
-/// One step of merging (or unmerging) two registrations of a household.
-#[derive(Debug, Clone)]
-pub enum MergeStep {
-    /// Write the plan into the kept registration, with values from the other.
-    Absorb {
-        other: Box<linli_sync_core::contract::Household>,
-        plan: linli_sync_core::merge::MergePlan,
-    },
-    /// Mark this registration merged into another (`None`: not merged any more).
-    Mark(Option<String>),
-    /// Take back what the plan added to the kept registration.
-    Undo(linli_sync_core::merge::MergePlan),
 }
 
 /// The connection a message came from.
@@ -109,7 +89,6 @@ pub struct PeerLink {
 }
 
 /// What a document actor is asked to do.
-#[derive(Debug)]
 pub enum DocCommand {
     /// A `sync` or `request` message.
     Sync {
@@ -126,55 +105,21 @@ pub enum DocCommand {
     Ephemeral { from: PeerId, message: Message },
     /// The peer's connection ended.
     PeerGone { peer: PeerId, conn: u64 },
-    /// A supervisor's review decision; the reply comes once it is durable.
-    Review {
-        target: ReviewTarget,
-        decision: linli_sync_core::review::Decision,
+    /// A change the server makes as `by` (a supervisor's decision, merge, settled conflict,
+    /// accepted writes); the reply comes once it is durable.
+    Edit {
+        edit: ServerEdit,
         by: Principal,
         reply: Done,
     },
-    /// The document's content as JSON (`None` while it does not exist).
-    Read {
-        reply: tokio::sync::oneshot::Sender<Option<serde_json::Value>>,
-    },
-    /// Merging duplicate households (a supervisor's change); the reply comes once it is
-    /// durable.
-    Merge {
-        step: MergeStep,
-        by: Principal,
-        reply: Done,
-    },
+    /// Reads the document where it is held: the reader sees its content (`None` while it
+    /// does not exist) and sends its answer itself.
+    Read(Reader),
     /// A registration merged into this household was written to after the merge: move what
     /// is new there (visits, members) over, as the merge's plan says.
     Forward {
         from: String,
         household: Box<linli_sync_core::contract::Household>,
-    },
-    /// The values a field has held (for the review screens).
-    History {
-        path: Vec<String>,
-        reply: tokio::sync::oneshot::Sender<Vec<linli_sync_core::conflicts::HistoryEntry>>,
-    },
-    /// A supervisor settles a conflicted field, if it still holds exactly the values `seen`
-    /// (the item's candidates); the reply comes once it is durable.
-    Settle {
-        path: Vec<String>,
-        value: serde_json::Value,
-        seen: Vec<linli_sync_core::conflicts::ConflictValue>,
-        by: Principal,
-        reply: Done,
-    },
-    /// A supervisor accepts refused writes from quarantine: each value is checked against its
-    /// field's rule and written as their change; the reply comes once it is durable.
-    ApplyWrites {
-        writes: Vec<(Vec<String>, serde_json::Value)>,
-        by: Principal,
-        reply: Done,
-    },
-    /// The values a field holds now (several while it is in conflict).
-    Field {
-        path: Vec<String>,
-        reply: tokio::sync::oneshot::Sender<Vec<linli_sync_core::conflicts::ConflictValue>>,
     },
     /// Another node stored changes of this document (or its notices may have been missed):
     /// read those after the highest `seq` held here, apply them and sync them to the peers.
@@ -213,7 +158,7 @@ struct Actor {
     /// The wait before the next such request; doubles while storage keeps failing.
     resend_backoff: Duration,
     /// Settlements waiting for their commit.
-    settle_replies: Vec<Done>,
+    durable_replies: Vec<Done>,
     /// Why the last commit of the current batch failed, when storage failed.
     failure: Option<Arc<sqlx::Error>>,
     /// In-flight slots of the messages in the current batch.
@@ -246,7 +191,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         lost: false,
         resend_at: None,
         resend_backoff: FIRST_RESEND,
-        settle_replies: Vec::new(),
+        durable_replies: Vec::new(),
         failure: None,
         in_flight: Vec::new(),
     };
@@ -271,7 +216,7 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
                 actor.resend_at = None;
                 tracing::info!(document = %actor.key, "asking peers to send again what a storage failure dropped");
                 actor.sync.ask_peers_to_resend();
-                actor.settle().await;
+                actor.finish_batch().await;
                 continue;
             }
         };
@@ -284,10 +229,10 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
             actor.handle(cmd).await;
             handled += 1;
         }
-        actor.settle().await;
+        actor.finish_batch().await;
         let durable = actor.sync.is_durable() && !std::mem::take(&mut actor.lost);
         let failure = actor.failure.take();
-        for reply in actor.settle_replies.drain(..) {
+        for reply in actor.durable_replies.drain(..) {
             let _ = reply.send(match (durable, &failure) {
                 (true, _) => Ok(()),
                 (false, Some(e)) => Err(ActorError::Storage(e.clone())),
@@ -397,113 +342,18 @@ impl Actor {
             }
             DocCommand::Ephemeral { from, message } => self.relay(&from, message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
-            DocCommand::Review {
-                target,
-                decision,
-                by,
-                reply,
-            } => {
-                let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
-                let message = format!("linli: review by {}", by.user);
-                let kind = match self.sync.existence() {
-                    Existence::Stored(root) => Some(root.kind),
-                    Existence::Tentative => None,
-                };
-                let now = now_ms() / 1000;
-                let result = match (kind, &target) {
-                    (Some(Kind::Volunteer), ReviewTarget::Entries(ids)) => {
-                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
-                            review::review_entries(tx, ids, &decision)
-                        })
-                    }
-                    (Some(Kind::Household), ReviewTarget::Household) => {
-                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
-                            review::review_household(tx, &decision)
-                        })
-                    }
-                    (Some(Kind::Household), ReviewTarget::Visits(ids)) => {
-                        self.sync.server_edit(&actor, &by, now, &message, |tx| {
-                            review::review_visits(tx, ids, &decision)
-                        })
-                    }
-                    _ => Err(review::ReviewError::BadDecision(decision.status.clone())),
-                };
-                self.reply_when_durable(result, reply);
-            }
-            DocCommand::Read { reply } => {
-                let json = match self.sync.existence() {
-                    Existence::Stored(_) => {
-                        Some(linli_sync_core::contract::to_json(self.sync.doc()))
-                    }
-                    Existence::Tentative => None,
-                };
-                let _ = reply.send(json);
-            }
-            DocCommand::Merge { step, by, reply } => {
-                let result = self.merge_step(&step, &by);
-                self.reply_when_durable(result, reply);
-            }
-            DocCommand::Forward { from, household } => self.forward_in(&from, &household).await,
-            DocCommand::History { path, reply } => {
-                let _ = reply.send(linli_sync_core::conflicts::field_history(
-                    self.sync.doc(),
-                    &path,
-                ));
-            }
-            DocCommand::Settle {
-                path,
-                value,
-                seen,
-                by,
-                reply,
-            } => {
+            DocCommand::Edit { edit, by, reply } => {
                 let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
                 let result = self
                     .sync
-                    .settle(&path, &value, &seen, &actor, &by, now_ms() / 1000);
+                    .apply_server_edit(&edit, &actor, &by, now_ms() / 1000);
                 self.reply_when_durable(result, reply);
             }
-            DocCommand::ApplyWrites { writes, by, reply } => {
-                let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
-                let message = format!("linli: accepted from quarantine by {}", by.user);
-                let result = match self.sync.existence() {
-                    Existence::Stored(root) => {
-                        let kind = root.kind;
-                        writes
-                            .iter()
-                            .try_for_each(|(path, value)| {
-                                linli_sync_core::conflicts::check_value(kind, path, value)
-                            })
-                            .and_then(|()| {
-                                self.sync.server_edit(
-                                    &actor,
-                                    &by,
-                                    now_ms() / 1000,
-                                    &message,
-                                    |tx| {
-                                        writes.iter().try_for_each(|(path, value)| {
-                                            linli_sync_core::conflicts::write_value_making_maps(
-                                                tx, path, value,
-                                            )
-                                        })
-                                    },
-                                )
-                            })
-                    }
-                    Existence::Tentative => {
-                        Err(linli_sync_core::conflicts::ResolveError::NoSuchField(
-                            "(the document is not stored)".into(),
-                        ))
-                    }
-                };
-                self.reply_when_durable(result, reply);
-            }
-            DocCommand::Field { path, reply } => {
-                let _ = reply.send(linli_sync_core::conflicts::current_values(
-                    self.sync.doc(),
-                    &path,
-                ));
-            }
+            DocCommand::Read(read) => read(match self.sync.existence() {
+                Existence::Stored(_) => Some(self.sync.doc()),
+                Existence::Tentative => None,
+            }),
+            DocCommand::Forward { from, household } => self.forward_in(&from, &household).await,
             DocCommand::CatchUp => self.stale = true,
         }
     }
@@ -676,7 +526,7 @@ impl Actor {
 
     /// Catches up with other nodes if told to, commits what the last batch brought, then sends
     /// every reply that is now safe to send.
-    async fn settle(&mut self) {
+    async fn finish_batch(&mut self) {
         if std::mem::take(&mut self.stale) {
             self.catch_up().await;
         }
@@ -697,7 +547,7 @@ impl Actor {
     /// A server-side edit was made: answer once it is committed (or at once, if it failed).
     fn reply_when_durable<E: Into<ActorError>>(&mut self, result: Result<(), E>, reply: Done) {
         match result {
-            Ok(()) => self.settle_replies.push(reply),
+            Ok(()) => self.durable_replies.push(reply),
             Err(e) => {
                 let _ = reply.send(Err(e.into()));
             }
@@ -768,10 +618,10 @@ impl Actor {
                 )
                 .collect(),
             superseded: commit.superseded.iter().map(|p| p.join("/")).collect(),
-            settled: commit
-                .settled
+            resolved: commit
+                .resolved
                 .iter()
-                .map(|(path, by, value)| Settled {
+                .map(|(path, by, value)| Resolved {
                     path: path.join("/"),
                     by: by.user.clone(),
                     value: value.to_string(),
@@ -781,25 +631,6 @@ impl Actor {
     }
 
     /// Writes one merge step as `by`'s change (a household only).
-    fn merge_step(&mut self, step: &MergeStep, by: &Principal) -> Result<(), review::ReviewError> {
-        use linli_sync_core::merge;
-        let is_household = matches!(
-            self.sync.existence(),
-            Existence::Stored(root) if root.kind == Kind::Household
-        );
-        if !is_household {
-            return Err(review::ReviewError::BadDecision("merge".into()));
-        }
-        let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
-        let message = format!("linli: duplicate merge by {}", by.user);
-        self.sync
-            .server_edit(&actor, by, now_ms() / 1000, &message, |tx| match step {
-                MergeStep::Absorb { other, plan } => merge::apply(tx, other, plan),
-                MergeStep::Mark(into) => merge::mark(tx, into.as_deref()),
-                MergeStep::Undo(plan) => merge::undo(tx, plan),
-            })
-    }
-
     /// Moves what is new in a registration merged into this one (written to it after the
     /// merge, by a device that still held it) over here, and records it in the merge's plan.
     async fn forward_in(&mut self, from: &str, other: &linli_sync_core::contract::Household) {
@@ -838,7 +669,13 @@ impl Actor {
             other: Box::new(other.clone()),
             plan: more.clone(),
         };
-        if self.merge_step(&step, &by).is_err() {
+        let actor = person_actor(&self.hub.settings().actor_secret, &by.user);
+        let edit = ServerEdit::Merge(step);
+        if self
+            .sync
+            .apply_server_edit(&edit, &actor, &by, now_ms() / 1000)
+            .is_err()
+        {
             return;
         }
         let mut plan = before;

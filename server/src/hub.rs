@@ -314,8 +314,7 @@ mod tests {
     use linli_sync_core::automerge::ActorId;
 
     fn read() -> DocCommand {
-        let (reply, _answer) = tokio::sync::oneshot::channel();
-        DocCommand::Read { reply }
+        DocCommand::Read(Box::new(|_| {}))
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extract::{Caller, Reviewer, Supervisor};
-use crate::doc_actor::{ActorError, DocCommand};
+use crate::doc_actor::{ActorError, ServerEdit};
 use crate::error::AppError;
 use crate::review_api::ListQuery;
 use crate::store::quarantine::QuarantineRow;
@@ -215,26 +215,13 @@ pub async fn accept(
             )
         })
         .collect();
-    let doc = DocumentId::parse(&row.document_id).map_err(|_| AppError::NotFound)?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    app.hub
-        .send(
-            doc,
-            DocCommand::ApplyWrites {
-                writes,
-                by: who.clone(),
-                reply,
-            },
-        )
-        .await
-        .map_err(|_| ActorError::Gone)?;
-    match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(ActorError::Invalid(why) | ActorError::Changed(why)))) => {
+    let accept = ServerEdit::Accept { writes };
+    match crate::review_api::edit(&app, &row.document_id, accept, &who).await? {
+        Ok(()) => {}
+        Err(ActorError::Invalid(why) | ActorError::Changed(why)) => {
             return Err(AppError::BadRequest(format!("cannot accept: {why}")))
         }
-        Ok(Ok(Err(e))) => return Err(e.into()),
-        _ => return Err(ActorError::Gone.into()),
+        Err(e) => return Err(e.into()),
     }
     decide(&app, &who, &row, "accepted", &req.note).await
 }

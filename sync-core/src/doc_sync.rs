@@ -101,8 +101,8 @@ pub struct Commit {
     pub quarantine: Vec<Quarantined>,
     /// Reviewed fields this commit leaves with concurrent values (to open or refresh items).
     pub conflicts: Vec<FieldConflict>,
-    /// Fields a supervisor settled in this commit (to close their items), with who did.
-    pub settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
+    /// Fields a supervisor resolved in this commit (to close their items), with who did.
+    pub resolved: Vec<(Vec<String>, Principal, serde_json::Value)>,
     /// Accepted values that are unlikely to be right (to open review items for).
     pub flags: Vec<Implausible>,
     /// Reviewed fields this commit wrote that now hold one value (their open conflict items
@@ -144,7 +144,7 @@ pub struct DocumentSync {
     quarantine: Vec<Quarantined>,
     /// Who brought the first content of a tentative document (its creator).
     creator: Option<(PeerId, Option<Principal>)>,
-    settled: Vec<(Vec<String>, Principal, serde_json::Value)>,
+    resolved: Vec<(Vec<String>, Principal, serde_json::Value)>,
     /// Implausible values accepted since the last commit.
     flags: Vec<Implausible>,
     /// When the last message was received (milliseconds since the epoch, as the caller said).
@@ -200,7 +200,7 @@ impl DocumentSync {
             new_bindings: Vec::new(),
             quarantine: Vec::new(),
             creator: None,
-            settled: Vec::new(),
+            resolved: Vec::new(),
             flags: Vec::new(),
             received_ms: 0,
             server_actor,
@@ -513,18 +513,18 @@ impl DocumentSync {
             conflicts: detected.conflicts,
             superseded: detected.single,
             removed_while_edited: detected.removed_while_edited,
-            settled: std::mem::take(&mut self.settled),
+            resolved: std::mem::take(&mut self.resolved),
             flags: std::mem::take(&mut self.flags),
         })
     }
 
-    /// A supervisor settles a conflicted field: writes `value` at `path` as `actor` (theirs),
+    /// A supervisor resolves a conflicted field: writes `value` at `path` as `actor` (theirs),
     /// superseding every concurrent value. Committed with the next `take_commit`.
     ///
     /// `seen` are the values the supervisor was shown: if the field holds anything else now
     /// (someone changed it since), nothing is written and [`ResolveError::Changed`] says what
     /// it holds, so a stale resolution never overwrites a newer value.
-    pub fn settle(
+    pub fn resolve_conflict(
         &mut self,
         path: &[String],
         value: &serde_json::Value,
@@ -544,7 +544,7 @@ impl DocumentSync {
         self.server_edit(actor, by, time_secs, &message, |tx| {
             conflicts::write_value(tx, path, value)
         })?;
-        self.settled
+        self.resolved
             .push((path.to_vec(), by.clone(), value.clone()));
         Ok(())
     }
@@ -663,9 +663,9 @@ impl DocumentSync {
         let mut quarantine = commit.quarantine;
         quarantine.append(&mut self.quarantine);
         self.quarantine = quarantine;
-        let mut settled = commit.settled;
-        settled.append(&mut self.settled);
-        self.settled = settled;
+        let mut resolved = commit.resolved;
+        resolved.append(&mut self.resolved);
+        self.resolved = resolved;
         let mut flags = commit.flags;
         flags.append(&mut self.flags);
         self.flags = flags;
@@ -789,7 +789,7 @@ impl DocumentSync {
             self.actors.remove(&actor);
         }
         self.quarantine.clear();
-        self.settled.clear();
+        self.resolved.clear();
         self.flags.clear();
         self.doc = match self.existence {
             Existence::Tentative => Automerge::new(),

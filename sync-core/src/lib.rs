@@ -21,6 +21,7 @@ pub mod document_id;
 pub mod merge;
 pub mod message_cost;
 pub mod review;
+pub mod server_edit;
 pub mod wire;
 
 pub use automerge;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{fifty, MAX_PAGE};
 use crate::auth::extract::{Reviewer, Supervisor};
-use crate::doc_actor::{ActorError, DocCommand, ReviewTarget};
+use crate::doc_actor::{ActorError, DocCommand, ReviewTarget, ServerEdit};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -146,9 +146,11 @@ async fn decide(
         app.hub
             .send(
                 id,
-                DocCommand::Review {
-                    target: target.clone(),
-                    decision: decision.clone(),
+                DocCommand::Edit {
+                    edit: ServerEdit::Review {
+                        target: target.clone(),
+                        decision: decision.clone(),
+                    },
                     by: who.clone(),
                     reply,
                 },

@@ -6,9 +6,9 @@ use axum::Json;
 use linli_sync_core::access::Principal;
 use serde::{Deserialize, Serialize};
 
-use super::{ask, ListQuery, MAX_PAGE};
+use super::{edit, read, ListQuery, MAX_PAGE};
 use crate::auth::extract::{Reviewer, Supervisor};
-use crate::doc_actor::{DocCommand, MergeStep};
+use crate::doc_actor::{MergeStep, ServerEdit};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -103,9 +103,11 @@ async fn household_of(
     app: &AppState,
     id: &str,
 ) -> Result<linli_sync_core::contract::Household, AppError> {
-    let json = ask(app, id, |reply| DocCommand::Read { reply })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let json = read(app, id, |content| {
+        content.map(linli_sync_core::contract::to_json)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
     serde_json::from_value(json).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
@@ -179,17 +181,7 @@ pub async fn merge_duplicate(
     }
     let same: Vec<(String, String)> = matched.same.iter().chain(&req.same).cloned().collect();
     let plan = merge::plan(&keep, &merged, &same, None);
-    let absorb = MergeStep::Absorb {
-        other: Box::new(merged.clone()),
-        plan: plan.clone(),
-    };
-    merge_step(&app, &who, &req.keep, absorb).await?;
-    merge_step(&app, &who, &other, MergeStep::Mark(Some(req.keep.clone()))).await?;
-    let json = serde_json::to_string(&plan).unwrap_or_default();
-    store
-        .record_merge(id, &req.keep, &other, &json, &who.user)
-        .await?;
-    store.close_duplicate(id, &req.keep, &who.user).await?;
+    merge_households(&app, &who, id, &req.keep, &other, merged, &plan).await?;
     store
         .audit(
             Some(&who.user),
@@ -208,6 +200,49 @@ pub async fn merge_duplicate(
     })))
 }
 
+/// The merge's three steps: the plan written into the kept registration, the other marked
+/// merged into it, the merge recorded with the item closed (one transaction). Either all are
+/// made, or what was made is taken back (the same steps an undo takes) and the item stays
+/// open: a merge that failed half-way never leaves the kept registration with members a later
+/// undo would not know to remove. Should taking back fail as well (storage down), the error
+/// is still returned and the extra members stay until a supervisor removes them.
+async fn merge_households(
+    app: &AppState,
+    who: &Principal,
+    id: i64,
+    keep: &str,
+    other: &str,
+    merged: linli_sync_core::contract::Household,
+    plan: &linli_sync_core::merge::MergePlan,
+) -> Result<(), AppError> {
+    let absorb = MergeStep::Absorb {
+        other: Box::new(merged),
+        plan: plan.clone(),
+    };
+    merge_step(app, who, keep, absorb).await?;
+    let marked = merge_step(app, who, other, MergeStep::Mark(Some(keep.to_owned()))).await;
+    let was_marked = marked.is_ok();
+    let recorded = match marked {
+        Ok(()) => {
+            let json = serde_json::to_string(plan).unwrap_or_default();
+            app.store
+                .record_merge(id, keep, other, &json, &who.user)
+                .await
+                .map_err(AppError::from)
+                .and_then(|merge| merge.map(|_| ()).ok_or(AppError::NotFound))
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
+        if was_marked {
+            let _ = merge_step(app, who, other, MergeStep::Mark(None)).await;
+        }
+        let _ = merge_step(app, who, keep, MergeStep::Undo(plan.clone())).await;
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// Writes one merge step into `doc` as `who`'s change; answers once it is durable.
 async fn merge_step(
     app: &AppState,
@@ -215,10 +250,7 @@ async fn merge_step(
     doc: &str,
     step: MergeStep,
 ) -> Result<(), AppError> {
-    let by = who.clone();
-    ask(app, doc, |reply| DocCommand::Merge { step, by, reply })
-        .await?
-        .map_err(AppError::from)
+    Ok(edit(app, doc, ServerEdit::Merge(step), who).await??)
 }
 
 /// `POST /api/duplicates/{id}/dismiss`: "not a duplicate": the pair is never offered again.

@@ -5,9 +5,8 @@ use axum::Json;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::ask;
+use super::read;
 use crate::auth::extract::Reviewer;
-use crate::doc_actor::DocCommand;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -51,9 +50,10 @@ pub async fn history(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let entries = ask(&app, &q.document_id, |reply| DocCommand::History {
-        path,
-        reply,
+    let entries = read(&app, &q.document_id, move |content| {
+        content
+            .map(|d| linli_sync_core::conflicts::field_history(d, &path))
+            .unwrap_or_default()
     })
     .await?;
     let mut items = Vec::with_capacity(entries.len());

@@ -9,9 +9,9 @@ use linli_sync_core::access::Principal;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::{ask, ListQuery, MAX_PAGE};
+use super::{edit, field_values, ListQuery, MAX_PAGE};
 use crate::auth::extract::{Reviewer, Supervisor};
-use crate::doc_actor::{ActorError, DocCommand};
+use crate::doc_actor::{ActorError, ServerEdit};
 use crate::error::AppError;
 use crate::store::ConflictRow;
 use crate::AppState;
@@ -91,11 +91,7 @@ fn item_path(row: &ConflictRow) -> Vec<String> {
 
 async fn item(app: &AppState, row: ConflictRow) -> Result<ConflictItem, AppError> {
     let current = if row.status == "open" && row.item != "implausible" {
-        let values = ask(app, &row.document_id, |reply| DocCommand::Field {
-            path: item_path(&row),
-            reply,
-        })
-        .await?;
+        let values = field_values(app, &row.document_id, item_path(&row)).await?;
         candidates(app, &row.document_id, values).await?
     } else {
         Vec::new()
@@ -187,25 +183,19 @@ pub async fn resolve(
         .await);
     }
     let path = item_path(&row);
-    let written = ask(&app, &row.document_id, |reply| DocCommand::Settle {
+    let resolve = ServerEdit::Resolve {
         path: path.clone(),
         value: req.value.clone(),
         seen: stored_candidates(&row),
-        by: who.clone(),
-        reply,
-    })
-    .await?;
+    };
+    let written = edit(&app, &row.document_id, resolve, &who).await?;
     if let Err(e) = written {
         let why = match e {
             ActorError::Invalid(why) | ActorError::Changed(why) => why,
             // Storage failed or the actor is gone: nothing was written, the item stands.
             e => return Err(e.into()),
         };
-        let current = ask(&app, &row.document_id, |reply| DocCommand::Field {
-            path: path.clone(),
-            reply,
-        })
-        .await?;
+        let current = field_values(&app, &row.document_id, path).await?;
         if linli_sync_core::conflicts::same_values(&stored_candidates(&row), &current) {
             return Err(AppError::BadRequest(why));
         }

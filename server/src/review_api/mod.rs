@@ -7,7 +7,11 @@
 use linli_sync_core::DocumentId;
 use serde::Deserialize;
 
-use crate::doc_actor::{ActorError, DocCommand};
+use linli_sync_core::access::Principal;
+use linli_sync_core::automerge::Automerge;
+use linli_sync_core::conflicts::ConflictValue;
+
+use crate::doc_actor::{ActorError, DocCommand, ServerEdit};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -71,4 +75,45 @@ pub(crate) async fn ask<T>(
         .map_err(|_| ActorError::Gone)?
         .map_err(|_| ActorError::Gone)?;
     Ok(answer)
+}
+
+/// Asks the document's actor to make `edit` as `by`. The inner result says whether the edit
+/// was made and is durable (`ActorError::Invalid` or `Changed`: nothing was written).
+pub(crate) async fn edit(
+    app: &AppState,
+    doc: &str,
+    edit: ServerEdit,
+    by: &Principal,
+) -> Result<Result<(), ActorError>, AppError> {
+    let by = by.clone();
+    ask(app, doc, |reply| DocCommand::Edit { edit, by, reply }).await
+}
+
+/// Reads the document where its actor holds it: `f` sees its content (`None` while it does
+/// not exist).
+pub(crate) async fn read<T: Send + 'static>(
+    app: &AppState,
+    doc: &str,
+    f: impl FnOnce(Option<&Automerge>) -> T + Send + 'static,
+) -> Result<T, AppError> {
+    ask(app, doc, |reply| {
+        DocCommand::Read(Box::new(move |content| {
+            let _ = reply.send(f(content));
+        }))
+    })
+    .await
+}
+
+/// The values a field of the document holds now (several while it is in conflict).
+pub(crate) async fn field_values(
+    app: &AppState,
+    doc: &str,
+    path: Vec<String>,
+) -> Result<Vec<ConflictValue>, AppError> {
+    read(app, doc, move |content| {
+        content
+            .map(|d| linli_sync_core::conflicts::current_values(d, &path))
+            .unwrap_or_default()
+    })
+    .await
 }

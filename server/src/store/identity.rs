@@ -123,7 +123,9 @@ impl Store {
     pub async fn device(&self, id: &str) -> Result<Option<DeviceRow>, sqlx::Error> {
         let pool = self.pool();
         sqlx::query_as("SELECT id, user_name, name, revoked_at FROM devices WHERE id = $1")
-                .bind(id).fetch_optional(pool).await
+            .bind(id)
+            .fetch_optional(pool)
+            .await
     }
 
     /// A user's devices.

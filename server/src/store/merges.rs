@@ -16,7 +16,8 @@ pub struct MergeRow {
 }
 
 impl Store {
-    /// Records a merge; returns its id.
+    /// Records a merge and closes its duplicate item as merged, in one transaction; returns
+    /// the merge's id, or `None` (nothing written) when the item is not open any more.
     pub async fn record_merge(
         &self,
         duplicate_id: i64,
@@ -24,12 +25,20 @@ impl Store {
         merged: &str,
         plan: &str,
         by: &str,
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<Option<i64>, sqlx::Error> {
         let now = crate::clock::now_ms();
-        let pool = self.pool();
-        sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(duplicate_id).bind(kept).bind(merged).bind(plan).bind(by).bind(now)
-                .fetch_one(pool).await
+        let mut tx = self.begin_write().await?;
+        let closed = sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4 AND status = 'open'")
+            .bind(kept).bind(by).bind(now).bind(duplicate_id)
+            .execute(&mut *tx).await?;
+        if closed.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let id = sqlx::query_scalar("INSERT INTO merges (duplicate_id, kept, merged, plan, by_user, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(duplicate_id).bind(kept).bind(merged).bind(plan).bind(by).bind(now)
+            .fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     /// The merge in force of a registration merged away (not undone), if any.

@@ -132,7 +132,7 @@ pub struct CommitExtras {
     pub bindings: Vec<Binding>,
     pub quarantine: Vec<QuarantineEntry>,
     pub conflicts: Vec<NewConflict>,
-    pub settled: Vec<Settled>,
+    pub resolved: Vec<Resolved>,
     /// Reviewed fields this commit wrote that now hold one value: their open conflict items
     /// are closed as superseded (the field changed after the conflict was seen).
     pub superseded: Vec<String>,
@@ -162,9 +162,9 @@ pub struct NewConflict {
     pub note: Option<String>,
 }
 
-/// A field a supervisor settled.
+/// A conflicted field a supervisor resolved.
 #[derive(Debug, Clone)]
-pub struct Settled {
+pub struct Resolved {
     pub path: String,
     pub by: String,
     /// The chosen value, JSON.
@@ -299,7 +299,7 @@ async fn commit_statements(
     for q in &extras.quarantine {
         quarantine_insert(&mut *tx, q, now).await?;
     }
-    for s in &extras.settled {
+    for s in &extras.resolved {
         sqlx::query(
                         "UPDATE conflicts SET status = 'resolved', resolved_at = $1, resolved_by = $2, resolution = $3 \
                          WHERE document_id = $4 AND path = $5 AND status = 'open'",

@@ -7,4 +7,5 @@ mod codec_props;
 mod doc_policy;
 mod harness;
 mod message_cost;
+mod server_edits;
 mod two_writers;

@@ -252,3 +252,128 @@ async fn merged_households_count_each_person_once(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(merged_households_count_each_person_once);
+
+/// Makes every commit to `doc` fail in storage (a trigger on the change log), or, with
+/// `None`, lets commits through again.
+async fn refuse_commits_to(db: &crate::harness::TestDb, doc: Option<&str>) {
+    let store = db.store().await;
+    let pool = store.pool();
+    let postgres = db.url.is_some();
+    let statements: Vec<String> = match (doc, postgres) {
+        (Some(doc), true) => vec![
+            "CREATE OR REPLACE FUNCTION linli_test_refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' \
+             USING ERRCODE = 'disk_full'; END $$"
+                .into(),
+            format!(
+                "CREATE TRIGGER linli_test_refuse BEFORE INSERT ON changes FOR EACH ROW \
+                 WHEN (NEW.document_id = '{doc}') EXECUTE FUNCTION linli_test_refuse()"
+            ),
+        ],
+        (Some(doc), false) => vec![format!(
+            "CREATE TRIGGER linli_test_refuse BEFORE INSERT ON changes \
+             WHEN NEW.document_id = '{doc}' BEGIN SELECT RAISE(ABORT, 'disk is full'); END"
+        )],
+        (None, true) => vec!["DROP TRIGGER linli_test_refuse ON changes".into()],
+        (None, false) => vec!["DROP TRIGGER linli_test_refuse".into()],
+    };
+    for sql in statements {
+        sqlx::query(&sql).execute(pool).await.unwrap();
+    }
+    store.close().await;
+}
+
+/// A merge whose second step cannot be stored (the registration merged away refuses commits)
+/// fails as a whole: the kept registration gets back what the first step wrote, the item stays
+/// open, and the merge made again once storage works is undone exactly.
+async fn a_merge_that_cannot_be_stored_leaves_both_registrations_as_they_were(backend: Backend) {
+    let Some(Street {
+        db,
+        server,
+        tokens: [tz, tl, ts],
+        mut zhang,
+        mut li,
+    }) = Street::start(backend).await
+    else {
+        return;
+    };
+    let a = zhang
+        .create(&registration(
+            "幸福路 12号",
+            &[
+                ("h1", person("王建国", Some(1956), "head", "123X")),
+                ("c1", person("王小明", Some(1985), "child", "")),
+            ],
+            "va",
+        ))
+        .await
+        .unwrap();
+    let b = li
+        .create(&registration(
+            "幸福路12号",
+            &[
+                ("h2", person("王建国", Some(1956), "head", "")),
+                ("g2", person("王小宝", Some(2012), "grandchild", "")),
+            ],
+            "vb",
+        ))
+        .await
+        .unwrap();
+    sync_as(&mut zhang, &server, Some(&tz)).await;
+    sync_as(&mut li, &server, Some(&tl)).await;
+    let dup = get_json(&server, "/api/duplicates", &ts).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let merge = format!("/api/duplicates/{dup}/merge");
+    let both = ["王小宝", "王小明", "王建国", "王建国"];
+
+    refuse_commits_to(&db, Some(&b.to_string())).await;
+    let (status, body) = http_post_json(
+        &server.addr,
+        &merge,
+        &json!({"keep": a.to_string()}),
+        Some(&ts),
+    )
+    .await;
+    assert!(status >= 500, "{status} {body}");
+    assert_eq!(
+        names(&get_json(&server, "/api/records/residents?limit=500", &ts).await),
+        both,
+        "the kept registration got back what the merge's first step wrote"
+    );
+    assert_eq!(
+        get_json(&server, "/api/duplicates", &ts).await[0]["id"],
+        dup,
+        "still open"
+    );
+
+    refuse_commits_to(&db, None).await;
+    let (status, body) = http_post_json(
+        &server.addr,
+        &merge,
+        &json!({"keep": a.to_string()}),
+        Some(&ts),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        names(&get_json(&server, "/api/records/residents?limit=500", &ts).await),
+        ["王小宝", "王小明", "王建国"]
+    );
+    let (status, body) = http_post_json(
+        &server.addr,
+        &format!("/api/duplicates/{dup}/undo"),
+        &json!({}),
+        Some(&ts),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        names(&get_json(&server, "/api/records/residents?limit=500", &ts).await),
+        both,
+        "undone exactly: nothing of the failed attempt stays in the kept registration"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(a_merge_that_cannot_be_stored_leaves_both_registrations_as_they_were);

@@ -501,14 +501,6 @@ impl Store {
         sqlx::query_as(&format!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE id = $4 AND status = $5 AND {}", crate::indicators::in_scope("org")))
                 .bind(scope).bind(&under).bind(&past).bind(id).bind(status).fetch_optional(pool).await
     }
-
-    /// Marks a duplicate item merged.
-    pub async fn close_duplicate(&self, id: i64, kept: &str, by: &str) -> Result<(), sqlx::Error> {
-        let now = crate::clock::now_ms();
-        let pool = self.pool();
-        sqlx::query("UPDATE duplicates SET status = 'merged', merged_into = $1, merged_by = $2, merged_at = $3 WHERE id = $4")
-                .bind(kept).bind(by).bind(now).bind(id).execute(pool).await.map(|_| ())
-    }
 }
 
 /// A household as listed.

@@ -1,0 +1,138 @@
+//! Server edits ([`ServerEdit`]) as the document's actor applies them: one that fits the
+//! document becomes one change by the deciding person, bound to them; one that does not fit
+//! (wrong kind of record, a field changed since it was seen, a document not stored) is refused
+//! and writes nothing.
+
+use linli_sync_core::access::{Principal, Role};
+use linli_sync_core::automerge::{transaction::Transactable, ActorId, Automerge, ReadDoc, ROOT};
+use linli_sync_core::conflicts::{ConflictValue, ResolveError};
+use linli_sync_core::contract::{validate_root, OrgPath, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::doc_sync::{DocumentSync, Pending};
+use linli_sync_core::review::{Decision, ReviewError};
+use linli_sync_core::server_edit::{EditError, ReviewTarget, ServerEdit};
+
+fn volunteer() -> DocumentSync {
+    let record = Volunteer {
+        kind: "volunteer".into(),
+        schema: SCHEMA_VERSION,
+        org: "c01/s01/m01".into(),
+        user: "vol-1".into(),
+        name: "志愿者".into(),
+        ..Volunteer::default()
+    };
+    let mut doc = Automerge::new();
+    doc.set_actor(ActorId::from(vec![1; 16]));
+    let mut tx = doc.transaction();
+    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
+    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+    let entry = tx
+        .put_object(&entries, "e1", linli_sync_core::automerge::ObjType::Map)
+        .unwrap();
+    tx.put(&entry, "minutes", 30_i64).unwrap();
+    tx.put(&entry, "status", "submitted").unwrap();
+    tx.commit();
+    let root = validate_root(&doc).unwrap();
+    DocumentSync::stored(doc, root, Default::default(), ActorId::from(vec![9; 16]))
+}
+
+fn supervisor() -> Principal {
+    Principal {
+        user: "sup-1".into(),
+        role: Role::Supervisor,
+        org: OrgPath::parse("c01/s01/m01").unwrap(),
+        device: "desk".into(),
+        extra_read: Vec::new(),
+    }
+}
+
+fn decision(status: &str) -> Decision {
+    Decision {
+        status: status.into(),
+        note: String::new(),
+        by: "sup-1".into(),
+        at: "2026-12-02T09:00:00Z".into(),
+    }
+}
+
+const SUPERVISOR_ACTOR: [u8; 16] = [5; 16];
+
+#[test]
+fn a_review_that_fits_is_one_change_bound_to_the_supervisor() {
+    let mut doc = volunteer();
+    let edit = ServerEdit::Review {
+        target: ReviewTarget::Entries(vec!["e1".into()]),
+        decision: decision("approved"),
+    };
+    let actor = ActorId::from(SUPERVISOR_ACTOR);
+    doc.apply_server_edit(&edit, &actor, &supervisor(), 1_700_000_000)
+        .expect("the review fits a volunteer document");
+    let Pending::Commit(commit) = doc.take_commit() else {
+        panic!("the review is to be committed");
+    };
+    assert_eq!(commit.changes.len(), 1);
+    assert_eq!(commit.changes[0].actor_id(), &actor);
+    assert_eq!(commit.bindings.len(), 1);
+    assert_eq!(commit.bindings[0].1.user, "sup-1");
+}
+
+#[test]
+fn edits_that_do_not_fit_write_nothing() {
+    let mut doc = volunteer();
+    let heads = doc.doc().get_heads();
+    let actor = ActorId::from(SUPERVISOR_ACTOR);
+    let refused = [
+        // A household decision on a volunteer's record.
+        ServerEdit::Review {
+            target: ReviewTarget::Household,
+            decision: decision("approved"),
+        },
+        // A merge step on a volunteer's record.
+        ServerEdit::Merge(linli_sync_core::server_edit::MergeStep::Mark(None)),
+        // A decision this record does not know.
+        ServerEdit::Review {
+            target: ReviewTarget::Entries(vec!["e1".into()]),
+            decision: decision("merged"),
+        },
+        // A conflict settled on values the field no longer holds.
+        ServerEdit::Resolve {
+            path: vec!["name".into()],
+            value: serde_json::json!("新名字"),
+            seen: vec![ConflictValue {
+                value: serde_json::json!("另一个名字"),
+                actor: "01".repeat(16),
+                time: 0,
+            }],
+        },
+    ];
+    for edit in &refused {
+        let err = doc
+            .apply_server_edit(edit, &actor, &supervisor(), 1_700_000_000)
+            .expect_err("refused");
+        match (edit, &err) {
+            (ServerEdit::Resolve { .. }, EditError::Resolve(ResolveError::Changed(now))) => {
+                assert_eq!(now.len(), 1, "the value the field holds: {now:?}");
+            }
+            (ServerEdit::Resolve { .. }, other) => panic!("expected Changed, got {other:?}"),
+            (_, EditError::Review(ReviewError::BadDecision(_))) => {}
+            (_, other) => panic!("expected BadDecision, got {other:?}"),
+        }
+        assert_eq!(doc.doc().get_heads(), heads, "{edit:?} wrote nothing");
+    }
+    assert!(matches!(doc.take_commit(), Pending::Nothing));
+}
+
+#[test]
+fn writes_are_not_accepted_into_a_document_not_stored() {
+    let mut doc = DocumentSync::tentative(ActorId::from(vec![9; 16]));
+    let edit = ServerEdit::Accept {
+        writes: vec![(vec!["name".into()], serde_json::json!("名字"))],
+    };
+    let err = doc
+        .apply_server_edit(&edit, &ActorId::from(SUPERVISOR_ACTOR), &supervisor(), 0)
+        .expect_err("nothing to write into");
+    assert!(matches!(
+        err,
+        EditError::Resolve(ResolveError::NoSuchField(_))
+    ));
+    assert!(doc.doc().get_heads().is_empty());
+}
