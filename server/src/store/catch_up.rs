@@ -3,7 +3,7 @@
 use linli_sync_core::contract::RootInfo;
 use sqlx::Row;
 
-use super::{root_info, Store};
+use super::Store;
 
 /// A document's changes stored after some `seq`, with the document's root (for a node that
 /// only held it as tentative until now).
@@ -31,16 +31,9 @@ impl Store {
         after: i64,
     ) -> Result<Option<StoredSince>, sqlx::Error> {
         let pool = self.pool();
-        let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-        else {
+        let Some(root) = self.stored_root(id).await? else {
             return Ok(None);
         };
-        let kind: String = row.try_get("kind")?;
-        let org: String = row.try_get("org")?;
-        let root = root_info(&kind, &org)?;
         let rows = sqlx::query(
                 "SELECT seq, actor, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
             )

@@ -36,17 +36,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ConflictRow>, sqlx::Error> {
-        let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3) ORDER BY c.id LIMIT $4 OFFSET $5");
-        let pool = self.pool();
-        sqlx::query_as(&sql)
-            .bind(status)
-            .bind(scope)
-            .bind(&under)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
+        super::page_in_scope(self.pool(), &sql, status, scope, (limit, offset)).await
     }
 
     /// One conflict item.

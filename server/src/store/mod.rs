@@ -179,6 +179,28 @@ pub struct Origin {
     pub device: Option<String>,
 }
 
+/// One page of review items: `sql` binds the status as `$1`, the scope and the scope followed
+/// by `/` as `$2` and `$3`, the page's limit and offset as `$4` and `$5`.
+async fn page_in_scope<T>(
+    pool: &AnyPool,
+    sql: &str,
+    status: &str,
+    scope: &str,
+    (limit, offset): (i64, i64),
+) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(sql)
+        .bind(status)
+        .bind(scope)
+        .bind(format!("{scope}/"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+}
+
 /// Refused bytes to keep, with the reason.
 #[derive(Debug, Clone)]
 pub struct QuarantineEntry {
@@ -403,6 +425,16 @@ impl Store {
             .await
     }
 
+    /// A stored document's kind and org (`None`: not stored).
+    pub(crate) async fn stored_root(&self, id: &str) -> Result<Option<RootInfo>, sqlx::Error> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT kind, org FROM documents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|(kind, org)| root_info(&kind, &org)).transpose()
+    }
+
     /// Number of stored documents.
     pub async fn document_count(&self) -> Result<i64, sqlx::Error> {
         let pool = self.pool();
@@ -414,16 +446,9 @@ impl Store {
     /// Loads a document's root info, latest snapshot and the changes after it.
     pub async fn load_document(&self, id: &str) -> Result<Option<StoredDocument>, sqlx::Error> {
         let pool = self.pool();
-        let Some(row) = sqlx::query("SELECT kind, org FROM documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-        else {
+        let Some(root) = self.stored_root(id).await? else {
             return Ok(None);
         };
-        let kind: String = row.try_get("kind")?;
-        let org: String = row.try_get("org")?;
-        let root = root_info(&kind, &org)?;
         let snapshot = sqlx::query("SELECT upto_seq, bytes FROM snapshots WHERE document_id = $1")
             .bind(id)
             .fetch_optional(pool)

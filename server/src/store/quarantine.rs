@@ -38,17 +38,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<QuarantineRow>, sqlx::Error> {
-        let under = format!("{scope}/");
         let sql = format!("{SELECT} WHERE q.status = $1 AND (q.org = $2 OR substr(q.org, 1, length($3)) = $3) ORDER BY q.id LIMIT $4 OFFSET $5");
-        let pool = self.pool();
-        sqlx::query_as(&sql)
-            .bind(status)
-            .bind(scope)
-            .bind(&under)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
+        super::page_in_scope(self.pool(), &sql, status, scope, (limit, offset)).await
     }
 
     /// One quarantined item.
