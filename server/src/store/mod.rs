@@ -445,27 +445,26 @@ impl Store {
 
     /// Loads a document's root info, latest snapshot and the changes after it.
     pub async fn load_document(&self, id: &str) -> Result<Option<StoredDocument>, sqlx::Error> {
-        let pool = self.pool();
-        let Some(root) = self.stored_root(id).await? else {
+        // One connection and two queries: a first sync after a restart waits on this.
+        let mut conn = self.pool().acquire().await?;
+        let head: Option<(String, String, Option<i64>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT d.kind, d.org, s.upto_seq, s.bytes FROM documents d \
+             LEFT JOIN snapshots s ON s.document_id = d.id WHERE d.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((kind, org, upto, snapshot)) = head else {
             return Ok(None);
         };
-        let snapshot = sqlx::query("SELECT upto_seq, bytes FROM snapshots WHERE document_id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        let (upto, snapshot) = match snapshot {
-            Some(row) => (
-                row.try_get::<i64, _>("upto_seq")?,
-                Some(row.try_get::<Vec<u8>, _>("bytes")?),
-            ),
-            None => (0, None),
-        };
+        let root = root_info(&kind, &org)?;
+        let upto = upto.unwrap_or(0);
         let rows = sqlx::query(
             "SELECT seq, bytes FROM changes WHERE document_id = $1 AND seq > $2 ORDER BY seq",
         )
         .bind(id)
         .bind(upto)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         let mut last_seq = upto;
         let mut changes = Vec::with_capacity(rows.len());
