@@ -77,6 +77,9 @@ pub struct StoredDocument {
     pub last_seq: i64,
 }
 
+/// A stored document's kind, org and snapshot (`upto_seq` and bytes) if it has one.
+type DocumentHead = (String, String, Option<i64>, Option<Vec<u8>>);
+
 /// The `LISTEN`/`NOTIFY` channel on which commits announce new changes to other nodes.
 pub const CHANGES_CHANNEL: &str = "linli_changes";
 
@@ -447,7 +450,7 @@ impl Store {
     pub async fn load_document(&self, id: &str) -> Result<Option<StoredDocument>, sqlx::Error> {
         // One connection and two queries: a first sync after a restart waits on this.
         let mut conn = self.pool().acquire().await?;
-        let head: Option<(String, String, Option<i64>, Option<Vec<u8>>)> = sqlx::query_as(
+        let head: Option<DocumentHead> = sqlx::query_as(
             "SELECT d.kind, d.org, s.upto_seq, s.bytes FROM documents d \
              LEFT JOIN snapshots s ON s.document_id = d.id WHERE d.id = $1",
         )
