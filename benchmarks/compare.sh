@@ -88,7 +88,9 @@ pg_reset() {
 # Linli's flags for a benchmark: every connection comes from 127.0.0.1, so the per-address
 # cap is lifted; the rate limits stay at their defaults.
 linli_flags() {
-  echo --max-connections 30000 --max-connections-per-address 30000
+  # Every connection comes from 127.0.0.1: raise the per-address caps (sockets and sync
+  # connections; 256 sockets by default, which left the burst's 500 devices without a socket).
+  echo --max-connections 30000 --max-connections-per-address 30000 --max-sockets-per-address 30000
 }
 
 # Sets SERVER_PID, SYNC_URL, TOKENS (may be empty) for server $1 on data dir $2.
