@@ -430,12 +430,10 @@ impl Store {
 
     /// A stored document's kind and org (`None`: not stored).
     pub(crate) async fn stored_root(&self, id: &str) -> Result<Option<RootInfo>, sqlx::Error> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT kind, org FROM documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-        row.map(|(kind, org)| root_info(&kind, &org)).transpose()
+        self.document_root(id)
+            .await?
+            .map(|(kind, org)| root_info(&kind, &org))
+            .transpose()
     }
 
     /// Number of stored documents.

@@ -18,21 +18,17 @@ impl Store {
     /// meanwhile is left to that commit, which projects it itself. A document that does not
     /// load is logged and left as it is.
     pub async fn reproject_if_stale(&self, time_zone: &str) -> Result<u64, sqlx::Error> {
-        let version: Option<String> = {
-            let pool = self.pool();
+        let pool = self.pool();
+        let version: Option<String> =
             sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'projection_version'")
                 .fetch_optional(pool)
-                .await?
-        };
+                .await?;
         if version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) >= PROJECTION_VERSION {
             return Ok(0);
         }
-        let ids: Vec<String> = {
-            let pool = self.pool();
-            sqlx::query_scalar("SELECT id FROM documents ORDER BY id")
-                .fetch_all(pool)
-                .await?
-        };
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM documents ORDER BY id")
+            .fetch_all(pool)
+            .await?;
         if !ids.is_empty() {
             tracing::info!(
                 documents = ids.len(),
@@ -96,16 +92,13 @@ impl Store {
             };
             written += u64::from(done);
         }
-        {
-            let pool = self.pool();
-            sqlx::query(
-                "INSERT INTO server_meta (key, value) VALUES ('projection_version', $1) \
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(PROJECTION_VERSION.to_string())
-            .execute(pool)
-            .await?;
-        };
+        sqlx::query(
+            "INSERT INTO server_meta (key, value) VALUES ('projection_version', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(PROJECTION_VERSION.to_string())
+        .execute(pool)
+        .await?;
         Ok(written)
     }
 }

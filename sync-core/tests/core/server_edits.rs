@@ -4,35 +4,15 @@
 //! and writes nothing.
 
 use linli_sync_core::access::{Principal, Role};
-use linli_sync_core::automerge::{transaction::Transactable, ActorId, Automerge, ReadDoc, ROOT};
+use linli_sync_core::automerge::ActorId;
 use linli_sync_core::conflicts::{ConflictValue, ResolveError};
-use linli_sync_core::contract::{validate_root, OrgPath, Volunteer, SCHEMA_VERSION};
+use linli_sync_core::contract::OrgPath;
 use linli_sync_core::doc_sync::{DocumentSync, Pending};
 use linli_sync_core::review::{Decision, ReviewError};
 use linli_sync_core::server_edit::{EditError, ReviewTarget, ServerEdit};
 
 fn volunteer() -> DocumentSync {
-    let record = Volunteer {
-        kind: "volunteer".into(),
-        schema: SCHEMA_VERSION,
-        org: "c01/s01/m01".into(),
-        user: "vol-1".into(),
-        name: "志愿者".into(),
-        ..Volunteer::default()
-    };
-    let mut doc = Automerge::new();
-    doc.set_actor(ActorId::from(vec![1; 16]));
-    let mut tx = doc.transaction();
-    linli_sync_core::autosurgeon::reconcile(&mut tx, &record).unwrap();
-    let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
-    let entry = tx
-        .put_object(&entries, "e1", linli_sync_core::automerge::ObjType::Map)
-        .unwrap();
-    tx.put(&entry, "minutes", 30_i64).unwrap();
-    tx.put(&entry, "status", "submitted").unwrap();
-    tx.commit();
-    let root = validate_root(&doc).unwrap();
-    DocumentSync::stored(doc, root, Default::default(), ActorId::from(vec![9; 16]))
+    crate::two_writers::node(&crate::two_writers::base())
 }
 
 fn supervisor() -> Principal {

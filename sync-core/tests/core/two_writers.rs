@@ -11,7 +11,8 @@ use linli_sync_core::contract::{validate_root, Volunteer, SCHEMA_VERSION};
 use linli_sync_core::doc_sync::{Commit, DocumentSync, Pending, Received, StoredError};
 use linli_sync_core::wire::PeerId;
 
-fn base() -> Automerge {
+/// A volunteer's record with one entry, `e1` (30 minutes), as one change.
+pub(crate) fn base() -> Automerge {
     let record = Volunteer {
         kind: "volunteer".into(),
         schema: SCHEMA_VERSION,
@@ -33,7 +34,8 @@ fn base() -> Automerge {
     doc
 }
 
-fn node(doc: &Automerge) -> DocumentSync {
+/// A server node holding `doc` as stored.
+pub(crate) fn node(doc: &Automerge) -> DocumentSync {
     let root = validate_root(doc).unwrap();
     DocumentSync::stored(
         doc.clone(),
