@@ -11,7 +11,7 @@ const PASSWORD: &str = "browser-test-pw";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// False (and the test skips) when chromium is absent outside CI; in CI it must be there.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let path = std::env::var("LINLI_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
     if std::path::Path::new(&path).exists() {
         return true;
@@ -49,8 +49,20 @@ async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde
     run_scenario(name, server, backend, &people).await
 }
 
-/// Runs one browser scenario with these `--flag value` arguments.
+/// Runs one browser scenario of `web-e2e.mjs` with these `--flag value` arguments.
 async fn run_scenario(
+    name: &str,
+    server: &ServerProcess,
+    backend: Backend,
+    args: &[&str],
+) -> serde_json::Value {
+    run_script("web-e2e.mjs", name, server, backend, args).await
+}
+
+/// Runs scenario `name` of the browser script `script` (in `tests/js`, built on
+/// `browser.mjs`) with these `--flag value` arguments.
+pub(crate) async fn run_script(
+    script: &str,
     name: &str,
     server: &ServerProcess,
     backend: Backend,
@@ -64,7 +76,7 @@ async fn run_scenario(
     );
     let shots = shots.to_string_lossy().into_owned();
     let all = [&[name, "--base", &base, "--shots", &shots][..], args].concat();
-    node_script("web-e2e.mjs", &all, "playwright-core", 240).await
+    node_script(script, &all, "playwright-core", 240).await
 }
 
 /// A server with real authentication and the four people the scenarios need.

@@ -8,109 +8,9 @@
 //        --password PW --shots DIR [--volunteer NAME] [--supervisor NAME]
 //        [--worker NAME] [--worker2 NAME]
 
-import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
-
-const [scenario, ...rest] = process.argv.slice(2);
-const opt = {};
-for (let i = 0; i < rest.length; i += 2) opt[rest[i].replace(/^--/, "")] = rest[i + 1];
-const base = opt.base;
-const log = (...args) => console.error("[web]", ...args);
-mkdirSync(opt.shots, { recursive: true });
-
-const TIMEOUT = 30_000;
-let shotCount = 0;
-
-/** Saves a full-page screenshot as a test artifact. */
-async function shot(page, name) {
-  shotCount += 1;
-  const path = `${opt.shots}/${scenario}-${String(shotCount).padStart(2, "0")}-${name}.png`;
-  await page.screenshot({ path, fullPage: true });
-  log("screenshot", path);
-}
-
-async function launch() {
-  return chromium.launch({
-    executablePath: process.env.LINLI_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-    ],
-  });
-}
-
-/** A phone-sized browser (360 px wide), as volunteers and grid workers use. */
-const phone = browser =>
-  browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "zh-CN" });
-/** A desk-sized browser, as supervisors use. */
-const desk = browser => browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "zh-CN" });
-
-async function open(context, name) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  page.on("pageerror", e => log(name, "page error:", e.message));
-  await page.goto(base + "/");
-  await page.fill("input[name=name]", name);
-  await page.fill("input[name=password]", opt.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("[data-testid=sync-status]");
-  return page;
-}
-
-/** Waits until the service worker has cached the app (so it opens offline). */
-async function appCached(page) {
-  await page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.ready;
-    return !!registration.active;
-  });
-}
-
-const connection = (page, state) => page.waitForSelector(`[data-testid=connection][data-state=${state}]`);
-const pending = async page => Number(await page.getAttribute("[data-testid=pending]", "data-count"));
-const settled = page => page.waitForSelector("[data-testid=pending][data-count='0']");
-
-/** A bearer token for checking the server's state from outside the browser. */
-async function token(name) {
-  const r = await fetch(`${base}/api/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, password: opt.password, device_name: "web-e2e check" }),
-  });
-  if (!r.ok) throw new Error(`login ${name}: ${r.status}`);
-  return (await r.json()).access_token;
-}
-
-async function apiGet(tok, path) {
-  const r = await fetch(base + path, { headers: { authorization: `Bearer ${tok}` } });
-  if (!r.ok) throw new Error(`GET ${path}: ${r.status}`);
-  return r.json();
-}
-
-async function apiPost(tok, path, body) {
-  const r = await fetch(base + path, {
-    method: "POST",
-    headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
-
-async function until(what, check, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
+import {
+  launch, phone, desk, open, appCached, connection, pending, settled, token, apiGet, apiPost, until, shot, opt, base, log, TIMEOUT, runScenarios,
+} from "./browser.mjs";
 
 const tag = Date.now().toString(36);
 
@@ -575,22 +475,4 @@ async function refused(browser) {
   return out;
 }
 
-const scenarios = { volunteer, household, conflict, desk: desk_, renewal, revoked, refused };
-const browser = await launch();
-try {
-  const run = scenarios[scenario];
-  if (!run) throw new Error(`unknown scenario ${scenario}`);
-  const out = await run(browser);
-  console.log(JSON.stringify(out));
-} catch (e) {
-  log("failed:", e.stack ?? e);
-  const contexts = browser.contexts();
-  for (const [i, context] of contexts.entries()) {
-    for (const [j, page] of context.pages().entries()) {
-      await shot(page, `failure-${i}-${j}`).catch(() => {});
-    }
-  }
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+await runScenarios({ volunteer, household, conflict, desk: desk_, renewal, revoked, refused });
