@@ -409,6 +409,13 @@ impl Gen {
                     source: "县卫生健康局季度统计".into(),
                 },
             )]),
+            // Some communities visit those living alone twice a week; the rest keep the
+            // defaults.
+            follow_up_rules: if self.chance(0.3) {
+                BTreeMap::from([("living_alone".to_string(), 3)])
+            } else {
+                BTreeMap::new()
+            },
         };
         let created = self.ago(400..=900);
         self.document(&[(record, created)])
@@ -487,6 +494,7 @@ impl Gen {
             needs,
             follow_up,
             review: None,
+            location: None,
         }
     }
 

@@ -37,12 +37,14 @@ pub fn read_scope(who: &Principal) -> ReadScope {
     match who.role {
         Role::Admin => ReadScope::All,
         Role::Volunteer => ReadScope::Owner(who.user.clone()),
-        Role::Worker | Role::Supervisor => ReadScope::Orgs(
-            std::iter::once(&who.org)
+        Role::Worker | Role::Supervisor => ReadScope::Orgs {
+            orgs: std::iter::once(&who.org)
                 .chain(&who.extra_read)
                 .map(|o| o.as_str().to_owned())
                 .collect(),
-        ),
+            user: who.user.clone(),
+            community_of: (who.role == Role::Worker).then(|| who.org.as_str().to_owned()),
+        },
     }
 }
 

@@ -285,6 +285,8 @@ fn router(state: AppState) -> Router {
         .route("/api/history", get(review_api::history))
         .route("/api/duplicates", get(review_api::list_duplicates))
         .route("/api/households", get(review_api::list_households))
+        .route("/api/requests", get(review_api::list_requests))
+        .route("/api/follow-ups", get(review_api::follow_ups))
         .route("/api/documents", get(documents_api::list))
         .route("/api/records/{dataset}", get(review_api::records))
         .route(

@@ -41,6 +41,8 @@ use crate::{
         review_api::dismiss_duplicate,
         review_api::undo_merge,
         review_api::list_households,
+        review_api::list_requests,
+        review_api::follow_ups,
         review_api::records,
         documents_api::list,
         quarantine_api::hand_over,

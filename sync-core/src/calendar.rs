@@ -58,6 +58,12 @@ pub fn days_between(from: &str, to: &str) -> Option<i64> {
     Some(day_number(to)? - day_number(from)?)
 }
 
+/// The date `days` after the date `date` starts with (before it when negative); `None` when
+/// `date` is not a date.
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    Some(date_from_days(day_number(date)? + days))
+}
+
 /// The number of days in `month` (1–12) of `year`.
 pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {

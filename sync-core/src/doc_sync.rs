@@ -249,7 +249,7 @@ impl DocumentSync {
             (None, _) => true,
             (Some(_), Existence::Tentative) => true,
             (Some(who), Existence::Stored(root)) => {
-                access::can_read(who, root, root_string(&self.doc, "user").as_deref())
+                access::can_read(who, root, access::owner_of(&self.doc).as_deref())
             }
         }
     }
@@ -356,8 +356,9 @@ impl DocumentSync {
         };
         let mut judgement =
             access::judge_patches(&who, root.kind, &self.doc, &before, &patches, Some(now_ms));
-        if !access::may_write_in(&who, &root.org) {
-            // Read access by an emergency grant: every write is refused and undone.
+        if !access::may_write(&who, root, &self.doc, &before) {
+            // Read access by an emergency grant (or as a request's former assignee): every
+            // write is refused and undone.
             judgement.implausible.clear();
             judgement.refused = access::field_writes(&self.doc, &patches)
                 .into_iter()

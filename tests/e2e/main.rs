@@ -33,3 +33,4 @@ mod rust_clients;
 mod storage_errors;
 mod tls;
 mod web;
+mod web_worker_day;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::harness::{http_get_auth, node_script, workspace, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
-const PASSWORD: &str = "browser-test-pw";
+pub(crate) const PASSWORD: &str = "browser-test-pw";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// False (and the test skips) when chromium is absent outside CI; in CI it must be there.
@@ -80,7 +80,7 @@ pub(crate) async fn run_script(
 }
 
 /// A server with real authentication and the four people the scenarios need.
-async fn setup(backend: Backend) -> Option<(TestDb, ServerProcess)> {
+pub(crate) async fn setup(backend: Backend) -> Option<(TestDb, ServerProcess)> {
     setup_with(backend, &[]).await
 }
 

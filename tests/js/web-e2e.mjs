@@ -119,7 +119,8 @@ async function household(browser) {
   await w.click("[data-testid=register-household] button[type=submit]");
   await w.waitForSelector("[data-testid=household-detail]");
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-  await w.fill("[data-testid=visit-form] input[name=purpose]", "入户走访");
+  await w.selectOption("[data-testid=visit-form] select[name=purpose]", "routine");
+  await w.fill("[data-testid=visit-form] textarea[name=notes]", "腿脚不便，独自在家");
   await w.check("[data-testid=visit-form] input[name=need_elderly]");
   await w.fill("[data-testid=visit-form] input[name=follow_up]", yesterday);
   await w.click("[data-testid=visit-form] button[type=submit]");
@@ -157,7 +158,7 @@ async function household(browser) {
   const listed = `[data-testid=household][data-address="${address}"]`;
   await w.waitForSelector(listed);
   out.listedAfterOfflineReload = true;
-  out.overdueListed = (await w.textContent("[data-testid=overdue]")).includes(address);
+  out.overdueListed = (await w.textContent("[data-testid=due-group][data-group=overdue]")).includes(address);
   await shot(w, "worker-offline-after-reload");
 
   await w.context().setOffline(false);

@@ -1,9 +1,11 @@
 // The app's words, Chinese (zh-CN) first, English second. `t("key")` reads the current
 // language; the choice is kept on the device.
 
+import { workerWords } from "./words_worker";
+
 export type Lang = "zh" | "en";
 
-const words = {
+const common = {
   app_name: ["邻里", "Linli"],
   loading: ["正在加载…", "Loading…"],
   login_title: ["登录", "Sign in"],
@@ -266,6 +268,8 @@ const words = {
   needs_network: ["此功能需要联网", "This needs a network connection"],
   saved_locally: ["已保存在本机，联网后自动同步", "Saved on this device; it syncs when online"],
 } satisfies Record<string, [string, string]>;
+
+const words = { ...common, ...workerWords };
 
 export type Key = keyof typeof words;
 

@@ -31,6 +31,8 @@ export interface Member {
   willing_to_work?: boolean;
   /** Skills trainings received (就业技能培训). */
   trainings?: Record<string, { on: string; course: string }>;
+  /** A disability as its certificate states it. */
+  disability?: { kind: string; grade?: number | null } | null;
 }
 
 /** The members who live in the household now (those who left are kept, marked). */
@@ -47,6 +49,8 @@ export interface Visit {
   needs: string[];
   follow_up?: string;
   review?: Review;
+  /** Where the phone was, when the worker allowed it. */
+  location?: { lat: number; lon: number; accuracy_m?: number } | null;
 }
 
 export interface Household {
@@ -59,6 +63,8 @@ export interface Household {
   visits: Visit[];
   review?: Review;
   merged_into?: string;
+  /** Each change of a tag with its day (appended, never edited). */
+  tag_changes?: Record<string, { tag: string; on: string; set: boolean; by: string }>;
 }
 
 export interface Entry {
@@ -90,8 +96,15 @@ export interface ServiceRequest {
   household?: string;
   category: string;
   description: string;
-  status: "open" | "assigned" | "resolved" | "closed";
+  status: "open" | "assigned" | "in_progress" | "resolved" | "closed";
   assignee?: string;
+  /** "worker", "volunteer", "organization"; empty while unassigned. */
+  assignee_kind?: string;
+  urgency?: "" | "normal" | "urgent";
+  /** The day it is to be resolved by. */
+  due?: string | null;
+  /** What was done. */
+  outcome?: string;
   log: { at: string; by: string; text: string; status?: string }[];
   /** The requester's satisfaction when it was finished. */
   satisfaction?: "" | "satisfied" | "basically_satisfied" | "dissatisfied";
@@ -111,6 +124,8 @@ export interface Community {
   facilities: Record<string, { name: string; category: string }>;
   organizations: Record<string, { name: string; category: string; registered: boolean }>;
   health_figures?: Record<string, { as_of: string; coverage_permille?: number | null; outpatient_permille?: number | null; source: string }>;
+  /** Days between visits by tag, and `default`. */
+  follow_up_rules?: Record<string, number>;
 }
 
 /** The facilities every community must have (policy §八, §五), by category. */
@@ -122,9 +137,37 @@ export function newCommunity(org: string, name: string): Community {
   return { kind: "community", schema: 1, org, name, residents: 0, rural: false, facilities: {}, organizations: {}, health_figures: {} };
 }
 
+/** Categories of volunteer service. */
 export const CATEGORIES = ["elderly", "children", "disability", "environment", "safety", "culture", "other"];
-export const NEEDS = ["elderly", "medical", "employment", "financial", "housing", "education"];
-export const RELATIONS = ["head", "spouse", "child", "parent", "other"];
+/** Request categories with the days a request has to be resolved (sync-core's
+ * `REQUEST_CATEGORIES`, docs/data-contract.md "Requests"); a visit's needs are these too. */
+export const REQUEST_CATEGORIES: Record<string, number> = {
+  elderly: 5,
+  medical: 3,
+  employment: 10,
+  financial: 7,
+  housing: 15,
+  education: 10,
+  disability: 5,
+  children: 5,
+  environment: 7,
+  safety: 2,
+  dispute: 5,
+  other: 10,
+};
+/** The day a request is due: its category's days from `opened` (1 when urgent, 10 for a
+ * category not listed). */
+export function requestDue(category: string, urgency: string, opened: string): string {
+  const days = urgency === "urgent" ? 1 : (REQUEST_CATEGORIES[category] ?? 10);
+  const d = new Date(`${opened.slice(0, 10)}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+export const NEEDS = Object.keys(REQUEST_CATEGORIES);
+export const VISIT_PURPOSES = ["routine", "follow_up", "emergency", "policy", "mediation", "care", "other"];
+export const RELATIONS = ["head", "spouse", "child", "parent", "grandchild", "grandparent", "sibling", "other"];
+export const DISABILITY_KINDS = ["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"];
+export const REMOVAL_REASONS = ["moved_out", "deceased", "registered_elsewhere"];
 export const EMPLOYMENT = ["employed", "unemployed", "retired", "student", "unable"];
 
 /** A random id for members, visits and entries (works without a secure context). */
@@ -177,6 +220,7 @@ export function newHousehold(org: string, address: string, head: Member): Househ
     org,
     address,
     tags: {},
+    tag_changes: {},
     members: { [newId()]: { ...head, relation: "head" } },
     visits: [],
   };
@@ -186,7 +230,7 @@ export function newVolunteer(org: string, user: string, name: string): Volunteer
   return { kind: "volunteer", schema: 1, org, user, name, registered_on: today(), skills: [], entries: {} };
 }
 
-export function newRequest(org: string, household: string, category: string, description: string, by: string): ServiceRequest {
+export function newRequest(org: string, household: string, category: string, description: string, by: string, urgency: "normal" | "urgent" = "normal"): ServiceRequest {
   const at = nowIso();
   return {
     kind: "request",
@@ -195,6 +239,7 @@ export function newRequest(org: string, household: string, category: string, des
     household,
     category,
     description,
+    urgency,
     status: "open",
     log: [{ at, by, text: description, status: "open" }],
   };

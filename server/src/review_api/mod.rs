@@ -1,6 +1,7 @@
 //! The supervisors' API, one module per area: review items (`items`), decisions on what was
 //! submitted (`decisions`), duplicates and merges (`duplicates`), a field's history
-//! (`history`), the household list (`households`) and what supervisors read out: indicators,
+//! (`history`), the household list (`households`), requests (`requests`), follow-ups due
+//! per grid (`follow_ups`) and what supervisors read out: indicators,
 //! exports and records (`reports`). Who may call each is the extractor it takes
 //! (`auth::extract`).
 
@@ -17,17 +18,21 @@ use crate::AppState;
 
 mod decisions;
 mod duplicates;
+mod follow_ups;
 mod history;
 mod households;
 mod items;
 mod reports;
+mod requests;
 
 pub use decisions::*;
 pub use duplicates::*;
+pub use follow_ups::*;
 pub use history::*;
 pub use households::*;
 pub use items::*;
 pub use reports::*;
+pub use requests::*;
 
 /// Longest page a list returns.
 pub(crate) const MAX_PAGE: i64 = 500;

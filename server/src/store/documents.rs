@@ -1,8 +1,10 @@
 //! Which stored documents a caller may read, as one page of ids (`GET /api/documents`).
 //!
 //! The filter is the access policy's read scope (`access::can_read`) written as SQL: everything
-//! for admins, a volunteer's own volunteer document (by its projected `user`), and for workers
-//! and supervisors every document whose org lies at or under one of their scopes.
+//! for admins; a volunteer's own volunteer document (by its projected `user`); for workers
+//! and supervisors every document whose org lies at or under one of their scopes, and for
+//! workers their community's record; and for workers and volunteers the requests assigned to
+//! them (by the projected `assignee`), wherever those are.
 //!
 //! Org containment is tested with `substr`, not `LIKE`: `LIKE` treats `_` (allowed in org
 //! segments) as a wildcard and is case-insensitive in SQLite, so `c01/s_1` would match
@@ -26,11 +28,25 @@ pub struct DocumentRow {
 pub enum ReadScope {
     /// Every document (admins).
     All,
-    /// The volunteer documents whose `user` is this user (volunteers).
+    /// The volunteer documents whose `user` is this user, and the requests assigned to them
+    /// (volunteers).
     Owner(String),
     /// Documents at or under any of these org paths (workers and supervisors: their scope and
-    /// any emergency grants).
-    Orgs(Vec<String>),
+    /// any emergency grants), the requests assigned to `user`, and with `community_of` the
+    /// community records at or above that org (a worker's grid).
+    Orgs {
+        orgs: Vec<String>,
+        user: String,
+        community_of: Option<String>,
+    },
+}
+
+/// The condition "a request assigned to the user bound as `$n`", on `documents d`.
+fn assigned_to(n: usize) -> String {
+    format!(
+        "(d.kind = 'request' AND d.id IN (SELECT r.document_id FROM p_requests r \
+         WHERE r.assignee = ${n} AND r.assignee_kind IN ('worker', 'volunteer')))"
+    )
 }
 
 impl Store {
@@ -48,18 +64,19 @@ impl Store {
         match scope {
             ReadScope::All => {}
             ReadScope::Owner(user) => {
-                sql.push_str(" JOIN p_volunteers v ON v.document_id = d.id");
                 binds.push(user.clone());
+                let n = binds.len();
                 conditions.push(format!(
-                    "d.kind = 'volunteer' AND v.user_name = ${}",
-                    binds.len()
+                    "((d.kind = 'volunteer' AND d.id IN (SELECT v.document_id FROM p_volunteers v WHERE v.user_name = ${n})) OR {})",
+                    assigned_to(n)
                 ));
             }
-            ReadScope::Orgs(orgs) => {
-                if orgs.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut alternatives = Vec::with_capacity(orgs.len());
+            ReadScope::Orgs {
+                orgs,
+                user,
+                community_of,
+            } => {
+                let mut alternatives = Vec::with_capacity(orgs.len() + 2);
                 for org in orgs {
                     binds.push(org.clone());
                     let exact = binds.len();
@@ -67,6 +84,16 @@ impl Store {
                     let under = binds.len();
                     alternatives.push(format!(
                         "d.org = ${exact} OR substr(d.org, 1, length(${under})) = ${under}"
+                    ));
+                }
+                binds.push(user.clone());
+                alternatives.push(assigned_to(binds.len()));
+                if let Some(grid) = community_of {
+                    // The community records whose org is a prefix of the grid's (segment-wise).
+                    binds.push(format!("{grid}/"));
+                    alternatives.push(format!(
+                        "(d.kind = 'community' AND substr(${n}, 1, length(d.org) + 1) = d.org || '/')",
+                        n = binds.len()
                     ));
                 }
                 conditions.push(format!("({})", alternatives.join(" OR ")));

@@ -48,6 +48,7 @@ pub mod backup;
 mod catch_up;
 mod conflicts;
 mod documents;
+mod follow_ups;
 pub mod group_commit;
 mod identity;
 pub mod indicator_versions;
@@ -56,14 +57,17 @@ mod open;
 pub mod projection;
 pub mod quarantine;
 mod reproject;
+mod requests;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;
 
 pub use catch_up::{StoredChange, StoredSince};
 pub use conflicts::ConflictRow;
 pub use documents::{DocumentRow, ReadScope};
+pub use follow_ups::FollowUpFacts;
 pub use identity::{DeviceRow, RefreshUse, UserRow};
 pub use open::{open, SQLITE_FILE};
+pub use requests::{RequestFilter, RequestRow};
 
 /// A stored document, ready to be loaded into memory.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Projecting every stored document again, once, when the projection tables have gained
 //! facts that rows written by an older server do not hold (the indicator facts of migration
-//! 0013). The server does it at start, before it serves; `server_meta.projection_version`
+//! 0013: version 1; the worker's day of 0015, last visits, requests' assignment and
+//! communities' follow-up rules: version 2). The server does it at start, before it serves; `server_meta.projection_version`
 //! records that it is done.
 
 use linli_sync_core::automerge::Automerge;
@@ -10,7 +11,7 @@ use super::Store;
 
 /// The version of what the projection writes; raise it when a migration adds facts that
 /// documents already stored must be projected again to fill.
-pub const PROJECTION_VERSION: i64 = 1;
+pub const PROJECTION_VERSION: i64 = 2;
 
 impl Store {
     /// Projects every document again if the stored projections are older than
@@ -32,7 +33,7 @@ impl Store {
         if !ids.is_empty() {
             tracing::info!(
                 documents = ids.len(),
-                "projecting stored documents again (new indicator facts)"
+                "projecting stored documents again (the projection gained facts)"
             );
         }
         let mut written = 0;

@@ -77,13 +77,22 @@ impl Principal {
     }
 }
 
-/// May `who` read a stored document with this root? `owner` is a volunteer document's `user`.
+/// May `who` read a stored document with this root? `owner` is the user the document belongs
+/// to ([`owner_of`]): a volunteer document's `user`, or the person a request is assigned to.
+/// Grid workers also read their community's record (its follow-up rules, its
+/// organisations); what a worker may write in it is still nothing.
 pub fn can_read(who: &Principal, root: &RootInfo, owner: Option<&str>) -> bool {
+    let mine = owner == Some(who.user.as_str());
     match who.role {
         Role::Admin => true,
-        Role::Volunteer => root.kind == Kind::Volunteer && owner == Some(who.user.as_str()),
+        Role::Volunteer => matches!(root.kind, Kind::Volunteer | Kind::Request) && mine,
         Role::Worker | Role::Supervisor => {
-            who.in_scope(&root.org) || who.extra_read.iter().any(|o| o.contains(&root.org))
+            who.in_scope(&root.org)
+                || who.extra_read.iter().any(|o| o.contains(&root.org))
+                || (root.kind == Kind::Request && mine)
+                || (who.role == Role::Worker
+                    && root.kind == Kind::Community
+                    && root.org.contains(&who.org))
         }
     }
 }
@@ -117,6 +126,24 @@ pub enum Violation {
 /// grant opens (`extra_read`) is read-only, on every path.
 pub fn may_write_in(who: &Principal, org: &OrgPath) -> bool {
     who.in_scope(org)
+}
+
+/// May `who` write into this stored document at all: within their scope, or as the person
+/// a request was assigned to before these writes (`before`), who may then write only what
+/// [`rules::ASSIGNEE_RULES`] allows.
+pub fn may_write(who: &Principal, root: &RootInfo, doc: &Automerge, before: &[ChangeHash]) -> bool {
+    may_write_in(who, &root.org) || is_assignee(who, root.kind, doc, before)
+}
+
+/// Is `who` the person a request is assigned to, as it stood at `before`? Only workers and
+/// volunteers are assigned requests as people (an organisation is not a user).
+pub fn is_assignee(who: &Principal, kind: Kind, doc: &Automerge, before: &[ChangeHash]) -> bool {
+    if kind != Kind::Request || !matches!(who.role, Role::Worker | Role::Volunteer) {
+        return false;
+    }
+    let at = |key: &str| read_value(doc, &[key.to_owned()], Some(before));
+    matches!(at("assignee_kind").as_deref(), Some("worker" | "volunteer"))
+        && at("assignee").as_deref() == Some(who.user.as_str())
 }
 
 /// Reads `who` makes only through an emergency grant (the document is outside their own
@@ -214,21 +241,33 @@ impl FieldWrite {
 
 /// Judges one write by `role` to a `kind` document, given the document and the heads before
 /// the write.
+///
+/// `assignee`: the writer is the person the request is assigned to ([`is_assignee`]), who
+/// may also write what [`rules::ASSIGNEE_RULES`] allows.
 pub fn check_write(
     role: Role,
     kind: Kind,
     doc: &Automerge,
     before: &[ChangeHash],
     write: &FieldWrite,
+    assignee: bool,
 ) -> Result<(), Violation> {
     // A new field holding `null` says nothing (typed clients write absent optional fields so).
     if write.is_null() && !exists_at(doc, &write.path, before) {
         return Ok(());
     }
-    let allowed = RULES
+    let by_role = RULES
         .iter()
         .filter(|r| r.role == role && r.kind == kind && rules::path_matches(r.path, &write.path))
         .any(|r| guard_holds(r.guard, fixed_len(r.path), doc, before, write));
+    let as_assignee = || {
+        assignee
+            && rules::ASSIGNEE_RULES
+                .iter()
+                .filter(|(path, _)| rules::path_matches(path, &write.path))
+                .any(|(path, guard)| guard_holds(*guard, fixed_len(path), doc, before, write))
+    };
+    let allowed = by_role || as_assignee();
     if allowed {
         Ok(())
     } else if kind == Kind::Household
@@ -291,10 +330,11 @@ pub fn judge_patches(
     now_ms: Option<i64>,
 ) -> Judgement {
     let writes = field_writes(doc, patches);
+    let assignee = is_assignee(who, kind, doc, before);
     let mut refused: Vec<(FieldWrite, Violation)> = Vec::new();
     let mut accepted: Vec<FieldWrite> = Vec::new();
     for write in writes {
-        let verdict = check_write(who.role, kind, doc, before, &write)
+        let verdict = check_write(who.role, kind, doc, before, &write, assignee)
             .and_then(|()| fields::check(kind, &write).map_err(Violation::from));
         match verdict {
             Ok(()) => accepted.push(write),
@@ -610,7 +650,19 @@ fn read_string_at(
     read_value(doc, &path, heads)
 }
 
-/// A volunteer document's owner (`user`), if it has one.
+/// The user a document belongs to, if any: a volunteer document's `user`, or the worker or
+/// volunteer a request is assigned to (`assignee`, when `assignee_kind` says it is a person).
 pub fn owner_of(doc: &Automerge) -> Option<String> {
-    root_string(doc, "user")
+    match root_string(doc, "kind").as_deref() {
+        Some("volunteer") => root_string(doc, "user"),
+        Some("request")
+            if matches!(
+                root_string(doc, "assignee_kind").as_deref(),
+                Some("worker" | "volunteer")
+            ) =>
+        {
+            root_string(doc, "assignee").filter(|a| !a.is_empty())
+        }
+        _ => None,
+    }
 }

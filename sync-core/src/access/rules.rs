@@ -65,6 +65,10 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Household, "org", New),
     rule(Worker, Household, "address/**", Always),
     rule(Worker, Household, "tags/**", Always),
+    // A tag's changes with their days are appended, never edited: the map is made once (the
+    // apps make it with the household) and each entry is written when it is made.
+    rule(Worker, Household, "tag_changes", New),
+    rule(Worker, Household, "tag_changes/*/**", New),
     // Members are never deleted: a member who left is marked so (`removed_reason`,
     // `removed_on`), and the members map is made once, with the household.
     rule(Worker, Household, "members", New),
@@ -114,14 +118,23 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Household, "visits/*/notes/**", Always),
     rule(Worker, Household, "visits/*/needs/**", Always),
     rule(Worker, Household, "visits/*/follow_up/**", Always),
+    rule(Worker, Household, "visits/*/location/**", Always),
     rule(Worker, Request, "kind", New),
     rule(Worker, Request, "schema", New),
     rule(Worker, Request, "org", New),
     rule(Worker, Request, "household/**", Always),
     rule(Worker, Request, "category/**", Always),
     rule(Worker, Request, "description/**", Always),
-    rule(Worker, Request, "status", ValueIn(&["open", "resolved"])),
+    rule(
+        Worker,
+        Request,
+        "status",
+        ValueIn(&["open", "in_progress", "resolved"]),
+    ),
     rule(Worker, Request, "assignee", NewValueIn(&[""])),
+    rule(Worker, Request, "assignee_kind", NewValueIn(&[""])),
+    rule(Worker, Request, "urgency/**", Always),
+    rule(Worker, Request, "outcome/**", Always),
     rule(Worker, Request, "log/**", Always),
     rule(Worker, Request, "satisfaction/**", Always),
     // Volunteers: their own document; entries only while submitted or sent back; never
@@ -185,11 +198,15 @@ pub const RULES: &[Rule] = &[
     rule(Supervisor, Request, "category/**", New),
     rule(Supervisor, Request, "description/**", New),
     rule(Supervisor, Request, "assignee/**", Always),
+    rule(Supervisor, Request, "assignee_kind", Always),
+    rule(Supervisor, Request, "urgency/**", Always),
+    rule(Supervisor, Request, "due/**", Always),
+    rule(Supervisor, Request, "outcome/**", Always),
     rule(
         Supervisor,
         Request,
         "status",
-        ValueIn(&["open", "assigned", "resolved", "closed"]),
+        ValueIn(&["open", "assigned", "in_progress", "resolved", "closed"]),
     ),
     rule(Supervisor, Request, "log/**", Always),
     rule(Supervisor, Request, "satisfaction/**", Always),
@@ -203,6 +220,17 @@ pub const RULES: &[Rule] = &[
     rule(Supervisor, Community, "rural", Always),
     rule(Supervisor, Community, "demonstration_since/**", Always),
     rule(Supervisor, Community, "health_figures/**", Always),
+    rule(Supervisor, Community, "follow_up_rules/**", Always),
+];
+
+/// What the person a request is assigned to may write in it, whatever their role and
+/// wherever their own scope lies (a volunteer, or a worker of another grid): log entries
+/// appended, the status in progress or resolved, and the outcome. Kinds and roles in these
+/// lines are ignored: they apply to requests, to the assignee.
+pub const ASSIGNEE_RULES: &[(&str, Guard)] = &[
+    ("log/*/**", New),
+    ("status", ValueIn(&["in_progress", "resolved"])),
+    ("outcome/**", Always),
 ];
 
 /// The kinds of document each role may create.

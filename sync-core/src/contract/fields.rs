@@ -36,6 +36,11 @@ pub enum Rule {
     /// A phone number: up to 20 digits, spaces, `+`, `-`, `(` and `)`, and `*` for digits
     /// masked when it was recorded.
     Phone,
+    /// A whole number from the first to the second, both included.
+    Between(i64, i64),
+    /// Degrees of latitude (90) or longitude (180): a number, not necessarily whole, from
+    /// minus this to this.
+    Degrees(i64),
 }
 
 impl Rule {
@@ -60,6 +65,8 @@ impl Rule {
             Rule::Bool => "true or false".into(),
             Rule::IdTail => "up to 4 digits or X".into(),
             Rule::Phone => "a phone number (digits, spaces, + - ( ) *, at most 20)".into(),
+            Rule::Between(min, max) => format!("a whole number from {min} to {max}"),
+            Rule::Degrees(max) => format!("degrees from -{max} to {max}"),
         }
     }
 }
@@ -73,8 +80,88 @@ pub const REVIEW_STATES: &[&str] = &["received", "has_issues", "approved"];
 pub const ENTRY_STATES: &[&str] = &["submitted", "approved", "rejected", "has_issues"];
 /// Who logged a volunteer entry.
 pub const ENTRY_SOURCES: &[&str] = &["self", "checkin", "supervisor"];
-/// States of a service request.
-pub const REQUEST_STATES: &[&str] = &["open", "assigned", "resolved", "closed"];
+/// States of a service request: opened by a worker, assigned by a supervisor, in progress
+/// and resolved by whoever it is assigned to, closed by a supervisor.
+pub const REQUEST_STATES: &[&str] = &["open", "assigned", "in_progress", "resolved", "closed"];
+/// How urgent a request is (empty: normal).
+pub const URGENCY: &[&str] = &["", "normal", "urgent"];
+/// Who a request is assigned to (empty: nobody yet): a user who is a grid worker or a
+/// volunteer, or an organisation of the community record (by its id there).
+pub const ASSIGNEE_KINDS: &[&str] = &["", "worker", "volunteer", "organization"];
+/// The request categories the apps offer, with the days a request of each has from its
+/// opening to be resolved (**Linli's defaults**: the policy asks that needs be answered, not
+/// how fast; safety first, housing slowest). A category not listed has
+/// [`OTHER_REQUEST_DAYS`]; an urgent request has [`URGENT_REQUEST_DAYS`] whatever its
+/// category. The same codes are a visit's `needs`.
+pub const REQUEST_CATEGORIES: &[(&str, i64)] = &[
+    ("elderly", 5),
+    ("medical", 3),
+    ("employment", 10),
+    ("financial", 7),
+    ("housing", 15),
+    ("education", 10),
+    ("disability", 5),
+    ("children", 5),
+    ("environment", 7),
+    ("safety", 2),
+    ("dispute", 5),
+    ("other", 10),
+];
+/// Days to resolve a request of a category [`REQUEST_CATEGORIES`] does not list.
+pub const OTHER_REQUEST_DAYS: i64 = 10;
+/// Days to resolve an urgent request.
+pub const URGENT_REQUEST_DAYS: i64 = 1;
+
+/// The day a request of `category` and `urgency` opened on `opened` (a date or moment's
+/// first ten characters) is due.
+pub fn request_due(category: &str, urgency: &str, opened: &str) -> Option<String> {
+    let days = if urgency == "urgent" {
+        URGENT_REQUEST_DAYS
+    } else {
+        REQUEST_CATEGORIES
+            .iter()
+            .find(|(c, _)| *c == category)
+            .map_or(OTHER_REQUEST_DAYS, |(_, d)| *d)
+    };
+    calendar::add_days(opened.get(..10)?, days)
+}
+
+/// The tags a grid worker sets on a household, by code: 低保, 特困/三无, 五保, 残疾, 独居老人,
+/// 空巢老人, 留守儿童, 流动人口, 优抚对象. (零就业家庭, `zero_employment`, is derived from the
+/// members' employment and never set.)
+pub const HOUSEHOLD_TAGS: &[&str] = &[
+    "dibao",
+    "tekun",
+    "wubao",
+    "disabled",
+    "living_alone",
+    "empty_nest",
+    "left_behind",
+    "migrant",
+    "youfu",
+];
+/// Kinds of disability as a disability certificate names them: 视力, 听力, 言语, 肢体, 智力,
+/// 精神, 多重.
+pub const DISABILITY_KINDS: &[&str] = &[
+    "visual",
+    "hearing",
+    "speech",
+    "physical",
+    "intellectual",
+    "mental",
+    "multiple",
+];
+/// What a visit was for, as the apps offer it (a visit's `purpose` is text: older visits and
+/// other clients may hold free text): 日常走访, 回访, 紧急情况, 政策宣传, 矛盾调解, 关爱帮扶, 其他.
+pub const VISIT_PURPOSES: &[&str] = &[
+    "routine",
+    "follow_up",
+    "emergency",
+    "policy",
+    "mediation",
+    "care",
+    "other",
+];
 /// A member's employment.
 pub const EMPLOYMENT: &[&str] = &["", "employed", "unemployed", "retired", "student", "unable"];
 /// A dated employment status (never empty: unknown is no entry).
@@ -145,6 +232,19 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
         OneOf(REMOVAL_REASONS),
     ),
     (Household, "members/*/removed_on", Date),
+    (
+        Household,
+        "members/*/disability/kind",
+        OneOf(DISABILITY_KINDS),
+    ),
+    (Household, "members/*/disability/grade", Between(1, 4)),
+    (Household, "tag_changes/*/tag", OneOf(HOUSEHOLD_TAGS)),
+    (Household, "tag_changes/*/on", Date),
+    (Household, "tag_changes/*/set", Bool),
+    (Household, "tag_changes/*/by", ID),
+    (Household, "visits/*/location/lat", Degrees(90)),
+    (Household, "visits/*/location/lon", Degrees(180)),
+    (Household, "visits/*/location/accuracy_m", Count(100_000)),
     (Household, "visits/*/id", ID),
     (Household, "visits/*/at", Moment),
     (Household, "visits/*/by", ID),
@@ -179,6 +279,10 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Request, "description", NOTE),
     (Request, "status", OneOf(REQUEST_STATES)),
     (Request, "assignee", ID),
+    (Request, "assignee_kind", OneOf(ASSIGNEE_KINDS)),
+    (Request, "urgency", OneOf(URGENCY)),
+    (Request, "due", Date),
+    (Request, "outcome", NOTE),
     (Request, "log/*/at", Moment),
     (Request, "log/*/by", ID),
     (Request, "log/*/text", NOTE),
@@ -201,6 +305,7 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
         Count(1000),
     ),
     (Community, "health_figures/*/source", LABEL),
+    (Community, "follow_up_rules/*", Between(1, 366)),
 ];
 
 /// Fields that must hold a value whenever they are written (`null` breaks them); every other
@@ -260,6 +365,15 @@ fn holds(rule: Rule, write: &FieldWrite) -> bool {
             _ => None,
         }
     };
+    let degrees = || -> Option<f64> {
+        let v = write.value.as_deref()?;
+        match write.written {
+            Written::Int | Written::Uint | Written::F64 => {
+                v.parse().ok().filter(|f: &f64| f.is_finite())
+            }
+            _ => None,
+        }
+    };
     match rule {
         Text(max) => text().is_some_and(|s| s.chars().count() <= max),
         OneOf(values) => text().is_some_and(|s| values.contains(&s)),
@@ -276,8 +390,12 @@ fn holds(rule: Rule, write: &FieldWrite) -> bool {
                     .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
         }),
         Phone => text().is_some_and(|s| {
-            s.chars().count() <= 20 && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            s.chars().count() <= 20
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || " +-()*".contains(c))
         }),
+        Between(min, max) => number().is_some_and(|n| (min..=max).contains(&n)),
+        Degrees(max) => degrees().is_some_and(|d| d.abs() <= max as f64),
     }
 }
 
@@ -388,6 +506,68 @@ mod tests {
         assert!(check(Household, &write("tags/dibao", "yes", Written::Str)).is_err());
         // Unlisted paths (maps themselves) are the access rules' business.
         assert!(check(Household, &write("members/m", "", Written::Object)).is_ok());
+    }
+
+    #[test]
+    fn the_worker_s_day_vocabularies() {
+        let hh = |p: &str, v: &str, w| check(Household, &write(p, v, w)).is_ok();
+        // A masked phone as the contract allows it (the rule refused `*` before).
+        assert!(hh("members/m/phone", "138****5678", Written::Str));
+        assert!(!hh("members/m/phone", "138#5678", Written::Str));
+        assert!(hh("members/m/disability/kind", "physical", Written::Str));
+        assert!(!hh("members/m/disability/kind", "limb", Written::Str));
+        assert!(hh("members/m/disability/grade", "2", Written::Int));
+        assert!(!hh("members/m/disability/grade", "5", Written::Int));
+        assert!(!hh("members/m/disability/grade", "0", Written::Int));
+        assert!(hh("tag_changes/c1/tag", "living_alone", Written::Str));
+        assert!(
+            !hh("tag_changes/c1/tag", "zero_employment", Written::Str),
+            "derived, never set"
+        );
+        assert!(hh("tag_changes/c1/on", "2026-11-30", Written::Str));
+        assert!(hh("tag_changes/c1/set", "false", Written::Bool));
+        assert!(hh("visits/0/location/lat", "31.2304", Written::F64));
+        assert!(hh("visits/0/location/lon", "-121.47", Written::F64));
+        assert!(hh("visits/0/location/lon", "121", Written::Int));
+        assert!(!hh("visits/0/location/lat", "91.5", Written::F64));
+        assert!(!hh("visits/0/location/lat", "NaN", Written::F64));
+        assert!(!hh("visits/0/location/lat", "31.2", Written::Str));
+        assert!(hh("visits/0/location/accuracy_m", "25", Written::Int));
+        let rq = |p: &str, v: &str| check(Request, &write(p, v, Written::Str)).is_ok();
+        assert!(rq("status", "in_progress"));
+        assert!(rq("urgency", "urgent") && !rq("urgency", "asap"));
+        assert!(rq("assignee_kind", "organization") && !rq("assignee_kind", "team"));
+        assert!(rq("due", "2026-12-05") && !rq("due", "next week"));
+        let community = |v: &str| {
+            check(
+                Community,
+                &write("follow_up_rules/living_alone", v, Written::Int),
+            )
+            .is_ok()
+        };
+        assert!(community("7") && !community("0") && !community("400"));
+    }
+
+    #[test]
+    fn a_request_is_due_by_its_category_s_time_limit() {
+        assert_eq!(
+            request_due("medical", "", "2026-11-30T09:00:00+08:00").as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(
+            request_due("housing", "normal", "2026-12-20").as_deref(),
+            Some("2027-01-04")
+        );
+        assert_eq!(
+            request_due("就业", "", "2026-11-30").as_deref(),
+            Some("2026-12-10"),
+            "a category not listed"
+        );
+        assert_eq!(
+            request_due("housing", "urgent", "2026-11-30").as_deref(),
+            Some("2026-12-01")
+        );
+        assert_eq!(request_due("medical", "", "soon"), None);
     }
 
     #[test]

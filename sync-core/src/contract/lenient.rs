@@ -18,6 +18,19 @@ pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     }
 }
 
+/// Reads a map of integers, each of which may be a whole float; entries that are not whole
+/// numbers are left out (a reader never fails on one stray value).
+pub fn int_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, i64>, D::Error> {
+    let raw = Option::<std::collections::BTreeMap<String, serde_json::Value>>::deserialize(d)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| whole(v.as_f64()?).map(|n| (k, n)))
+        .collect())
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum NumRepr {

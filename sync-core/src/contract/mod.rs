@@ -2,6 +2,7 @@
 
 pub mod employment;
 pub mod fields;
+pub mod follow_up;
 mod lenient;
 pub mod org;
 pub mod records;

@@ -32,6 +32,23 @@ pub struct Household {
     pub review: Option<Review>,
     /// Set when a duplicate registration was merged into another household document.
     pub merged_into: Option<String>,
+    /// Every change of a tag with its day, keyed by an id the device makes up (append-only:
+    /// `tags` holds the state now, this when it changed).
+    pub tag_changes: BTreeMap<String, TagChange>,
+}
+
+/// A tag set or cleared on a day.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TagChange {
+    /// The tag's code (`dibao`, `living_alone`, …; [`HOUSEHOLD_TAGS`](super::fields::HOUSEHOLD_TAGS)).
+    pub tag: String,
+    /// The day it took effect.
+    pub on: String,
+    /// `true`: set from that day; `false`: cleared.
+    pub set: bool,
+    /// Who recorded it.
+    pub by: String,
 }
 
 /// One resident of a household.
@@ -67,6 +84,19 @@ pub struct Member {
     pub removed_reason: String,
     /// When the member left, a date, with `removed_reason`.
     pub removed_on: Option<String>,
+    /// A disability (残疾) as its certificate states it; absent when none is recorded.
+    pub disability: Option<Disability>,
+}
+
+/// A member's disability: its kind and grade (一级 to 四级).
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Disability {
+    /// One of [`DISABILITY_KINDS`](super::fields::DISABILITY_KINDS).
+    pub kind: String,
+    /// 1 (most severe) to 4; absent when not known.
+    #[serde(deserialize_with = "lenient::opt_int")]
+    pub grade: Option<i64>,
 }
 
 impl Member {
@@ -109,6 +139,18 @@ pub struct Visit {
     pub follow_up: Option<String>,
     /// A supervisor's review of this visit record (`received`, `has_issues`, `approved`).
     pub review: Option<Review>,
+    /// Where the phone was, when the worker allowed it to say.
+    pub location: Option<Location>,
+}
+
+/// A point the phone reported (WGS 84 degrees) and how sure it was, in metres.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(deserialize_with = "lenient::opt_int")]
+    pub accuracy_m: Option<i64>,
 }
 
 /// A supervisor's review of a household record.
@@ -177,9 +219,19 @@ pub struct Request {
     pub household: Option<String>,
     pub category: String,
     pub description: String,
-    /// "open", "assigned", "resolved" or "closed"
+    /// One of [`REQUEST_STATES`](super::fields::REQUEST_STATES).
     pub status: String,
+    /// Who the request is assigned to: a user name, or an organisation's id in the
+    /// community record (by [`assignee_kind`](Self::assignee_kind)).
     pub assignee: Option<String>,
+    /// `worker`, `volunteer` or `organization`; empty while unassigned.
+    pub assignee_kind: String,
+    /// `normal` or `urgent`; empty: normal.
+    pub urgency: String,
+    /// The day it is to be resolved by, set when it is assigned.
+    pub due: Option<String>,
+    /// What was done, written when it is resolved.
+    pub outcome: String,
     pub log: Vec<LogItem>,
     /// The requester's satisfaction when the request was closed: `satisfied`,
     /// `basically_satisfied`, `dissatisfied`, or empty when not asked.
@@ -217,6 +269,11 @@ pub struct Community {
     pub organizations: BTreeMap<String, Organization>,
     /// Figures of the health administration, entered by a supervisor, keyed by an id.
     pub health_figures: BTreeMap<String, HealthFigures>,
+    /// Days between visits by household tag (and `default` for the others), as the
+    /// community set them; Linli's defaults where it set none
+    /// ([`follow_up::DEFAULT_DAYS`](super::follow_up::DEFAULT_DAYS)).
+    #[serde(deserialize_with = "lenient::int_map")]
+    pub follow_up_rules: BTreeMap<String, i64>,
 }
 
 /// Health-service figures for a community as the health administration states them.

@@ -76,6 +76,15 @@ fn base(kind: Kind) -> Automerge {
                 at: "2026-11-01T09:00:00Z".into(),
                 ..Visit::default()
             }],
+            tag_changes: BTreeMap::from([(
+                "c1".to_string(),
+                linli_sync_core::contract::TagChange {
+                    tag: "dibao".into(),
+                    on: "2026-10-01".into(),
+                    set: true,
+                    by: "worker-1".into(),
+                },
+            )]),
             review: Some(linli_sync_core::contract::Review {
                 status: "has_issues".into(),
                 note: "请核对".into(),
@@ -207,6 +216,36 @@ fn cases() -> Vec<Case> {
             let new = tx.insert_object(&v, 1, ObjType::Map).unwrap();
             tx.put(&new, "id", "v2").unwrap();
         }),
+        case(Household, "record a tag change", "YNNN", |tx| {
+            let changes = obj(tx, &["tag_changes"]);
+            let c = tx.put_object(&changes, "c2", ObjType::Map).unwrap();
+            tx.put(&c, "tag", "living_alone").unwrap();
+            tx.put(&c, "on", "2026-11-30").unwrap();
+            tx.put(&c, "set", true).unwrap();
+        }),
+        case(
+            Household,
+            "edit a recorded tag change",
+            "NNNN",
+            put(&["tag_changes", "c1"], "on", "2026-09-01"),
+        ),
+        case(Household, "delete a recorded tag change", "NNNN", |tx| {
+            let changes = obj(tx, &["tag_changes"]);
+            tx.delete(&changes, "c1").unwrap();
+        }),
+        case(Household, "member disability", "YNNN", |tx| {
+            let m = obj(tx, &["members", "m1"]);
+            let d = tx.put_object(&m, "disability", ObjType::Map).unwrap();
+            tx.put(&d, "kind", "physical").unwrap();
+            tx.put(&d, "grade", 2).unwrap();
+        }),
+        case(Household, "a visit's location", "YNNN", |tx| {
+            let v = obj(tx, &["visits"]);
+            let first = tx.get(&v, 0).unwrap().unwrap().1;
+            let l = tx.put_object(&first, "location", ObjType::Map).unwrap();
+            tx.put(&l, "lat", 31.23).unwrap();
+            tx.put(&l, "lon", 121.47).unwrap();
+        }),
         case(Household, "review a visit", "NNYN", |tx| {
             let v = obj(tx, &["visits"]);
             let first = tx.get(&v, 0).unwrap().unwrap().1;
@@ -301,6 +340,26 @@ fn cases() -> Vec<Case> {
             put(&[], "status", "resolved"),
         ),
         case(Request, "close", "NNYN", put(&[], "status", "closed")),
+        case(
+            Request,
+            "mark in progress",
+            "YNYN",
+            put(&[], "status", "in_progress"),
+        ),
+        case(Request, "urgency", "YNYN", put(&[], "urgency", "urgent")),
+        case(
+            Request,
+            "outcome",
+            "YNYN",
+            put(&[], "outcome", "已安排助餐"),
+        ),
+        case(Request, "due date", "NNYN", put(&[], "due", "2026-12-05")),
+        case(
+            Request,
+            "assignee kind",
+            "NNYN",
+            put(&[], "assignee_kind", "volunteer"),
+        ),
         case(Request, "assign", "NNYN", put(&[], "assignee", "worker-2")),
         case(
             Request,
@@ -327,6 +386,10 @@ fn cases() -> Vec<Case> {
             let f = tx.put_object(ROOT, "organizations", ObjType::Map).unwrap();
             let x = tx.put_object(&f, "o1", ObjType::Map).unwrap();
             tx.put(&x, "name", "老年协会").unwrap();
+        }),
+        case(Community, "follow-up rule", "NNYN", |tx| {
+            let rules = obj(tx, &["follow_up_rules"]);
+            tx.put(&rules, "living_alone", 3).unwrap();
         }),
         case(Community, "org", "NNNN", put(&[], "org", "c01/s01/m02")),
     ]
@@ -404,6 +467,17 @@ fn read_scope_by_role() {
         "another volunteer's document"
     );
     assert!(!can_read(&volunteer, &grid_a, None), "no household");
+    let community = root(Kind::Community, COMMUNITY);
+    assert!(
+        can_read(&worker, &community, None),
+        "a worker reads the community's record (its follow-up rules)"
+    );
+    assert!(!can_read(
+        &worker,
+        &root(Kind::Community, "c01/s01/m02"),
+        None
+    ));
+    assert!(!can_read(&volunteer, &community, None));
     assert!(can_read(&principal(Role::Admin), &other_street, None));
 }
 

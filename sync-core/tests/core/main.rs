@@ -2,6 +2,7 @@
 //! client, codec property tests, and the deterministic in-memory harness.
 
 mod access_matrix;
+mod assignees;
 mod codec_fixtures;
 mod codec_props;
 mod doc_policy;

@@ -9,6 +9,7 @@ import { formValues, type Ctx } from "../context";
 import { code, t } from "../i18n";
 import { plain } from "../sync";
 import { FACILITIES, newCommunity, newId, type Community } from "../records";
+import { FOLLOW_UP_DEFAULTS } from "../follow_up";
 
 interface CommunityRow { org: string; name: string; document_id: string | null }
 
@@ -104,6 +105,15 @@ export function communityEditor(ctx: Ctx, pick: (org: string) => void) {
       <input name="name" placeholder=${t("organisation_name")} aria-label=${t("organisation_name")} />
       <label class="check"><input type="checkbox" name="registered" /> ${t("registered")}</label>
       <button>${t("add")}</button></form>
+    <h3>${t("follow_up_plan")}</h3>
+    <ul class="list" data-testid="follow-up-rules">${Object.entries(FOLLOW_UP_DEFAULTS).map(([tag, days]) => html`<li class="row spread">
+      <span>${tag === "default" ? t("follow_up_default") : code("tag", tag)}</span>
+      <label class="inline"><input type="number" min="1" max="366" inputmode="numeric" data-testid=${`rule-${tag}`} .value=${String(c.follow_up_rules?.[tag] ?? days)}
+        @change=${(e: Event) => change(ctx, d => {
+          const n = Math.trunc(Number(input(e).value));
+          d.follow_up_rules ??= {};
+          if (n >= 1 && n <= 366) d.follow_up_rules[tag] = n;
+        })} /> ${t("every_days")}</label></li>`)}</ul>
     <h3>${t("health_figures")}</h3>
     ${figures.length ? html`<ul class="list">${figures.map(([, f]) => html`<li data-testid="health-figures">${f.as_of} · ${t("ind_health_service_coverage")} ${pct(f.coverage_permille)} · ${t("ind_outpatient_share")} ${pct(f.outpatient_permille)} · ${f.source}</li>`)}</ul>` : nothing}
     <form data-testid="add-health-figures" @submit=${addFigures}>

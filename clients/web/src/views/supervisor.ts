@@ -1,12 +1,18 @@
 // The supervisor's desk: the review queue (conflicting edits side by side, hours to
 // approve in bulk, records sent back), possible duplicates to merge, the indicators as
-// charts against the policy's targets with drill-down, and the CSV/XLSX exports.
+// charts against the policy's targets with drill-down, service requests and follow-ups due
+// per grid, and the CSV/XLSX exports.
 // This part reads the server's API, so it needs a connection.
 import { html, nothing } from "lit-html";
 import { type Ctx } from "../context";
 import { code, currentLang, t, type Key } from "../i18n";
 import { indicatorsView, periodQuery, type Report } from "./indicators";
 import { communityEditor, loadCommunity } from "./community";
+import { loadRequests, requestsTab } from "./supervisor_requests";
+import { visitItem } from "./worker_visits";
+import { plain } from "../sync";
+import type { DocumentId } from "@automerge/automerge-repo/slim";
+import type { Household } from "../records";
 
 interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
 interface Conflict {
@@ -39,7 +45,7 @@ interface EntryRow { document_id: string; entry_id: string; org: string; user: s
 interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
 interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
 
-type Tab = "review" | "households" | "duplicates" | "indicators" | "community" | "exports";
+type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports";
 
 const state = {
   tab: "review" as Tab,
@@ -61,6 +67,8 @@ const state = {
   again: false,
   /** The tab the shown data was loaded for; until it is the current tab, the view is busy. */
   loadedTab: "" as Tab | "",
+  /** The household whose visits are shown. */
+  shown: "",
 };
 
 const key = (e: EntryRow) => `${e.document_id}/${e.entry_id}`;
@@ -87,6 +95,8 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       Object.assign(state, { conflicts, quarantine, waiting, issues, households });
     } else if (state.tab === "households") {
       state.households = await ctx.api.get<HouseholdRow[]>("/api/households?limit=500");
+    } else if (state.tab === "requests") {
+      await loadRequests(ctx);
     } else if (state.tab === "duplicates") {
       const [duplicates, households] = await Promise.all([
         ctx.api.get<Duplicate[]>("/api/duplicates?status=open"),
@@ -326,8 +336,24 @@ function householdsTab(ctx: Ctx) {
       <div class="row spread"><span><b>${h.address}</b> · ${h.head_name} · ${h.member_count} ${t("person_count")} <small>${h.org}</small></span>
       <span>${h.review_status ? html`<span class="badge ${h.review_status}">${code("st", h.review_status)}</span>` : nothing}
       <button data-testid="approve-household" @click=${() => review(h, "approved")}>${t("st_approved")}</button>
-      <button @click=${() => review(h, "has_issues")}>${t("sent_back")}</button></span></div></li>`)}</ul>
+      <button @click=${() => review(h, "has_issues")}>${t("sent_back")}</button>
+      <button data-testid="show-visits" @click=${() => showVisits(ctx, h.document_id)}>${t("visits")}</button></span></div>
+      ${state.shown === h.document_id ? householdVisits(ctx, h.document_id) : nothing}</li>`)}</ul>
   </section>`;
+}
+
+/** Opens a household's document (its visits are not in the lists) and shows them below it. */
+async function showVisits(ctx: Ctx, id: string) {
+  state.shown = state.shown === id ? "" : id;
+  if (state.shown) await ctx.sync.open(id as DocumentId);
+  ctx.refresh();
+}
+
+function householdVisits(ctx: Ctx, id: string) {
+  const handle = ctx.sync.open_handles<Household>().find(h => h.documentId === id && h.isReady());
+  if (!handle) return html`<p class="boot">${t("loading")}</p>`;
+  const visits = [...(plain(handle.doc()).visits ?? [])].sort((a, b) => b.at.localeCompare(a.at));
+  return html`<ul class="list small" data-testid="sv-visits">${visits.map(visitItem)}</ul>`;
 }
 
 function indicators(ctx: Ctx) {
@@ -358,7 +384,7 @@ function exportsTab(ctx: Ctx) {
 }
 
 export function supervisorView(ctx: Ctx) {
-  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"]];
+  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["requests", "requests"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"]];
   const pick = (tab: Tab) => {
     state.tab = tab;
     void loadSupervisor(ctx);
@@ -367,6 +393,7 @@ export function supervisorView(ctx: Ctx) {
   let body;
   if (state.tab === "review") body = html`${conflicts(ctx)}${quarantine(ctx)}${hoursQueue(ctx)}${issues()}`;
   else if (state.tab === "households") body = householdsTab(ctx);
+  else if (state.tab === "requests") body = html`<div aria-busy=${busy("requests")}>${requestsTab(ctx, () => { void loadSupervisor(ctx); })}</div>`;
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);
   else if (state.tab === "community") body = communityEditor(ctx, (org: string) => { state.org = org; void loadSupervisor(ctx); });

@@ -1,13 +1,14 @@
 // The volunteer's screens: log hours (offline too), edit them while submitted or sent
 // back, see the supervisor's decision and note, the totals, and a printable record of
-// approved service.
+// approved service; and the service requests assigned to the volunteer, updated offline.
 import { html, nothing } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { discover } from "../discover";
 import { plain } from "../sync";
 import { formValues, hours, type Ctx } from "../context";
 import { code, t } from "../i18n";
-import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type Volunteer } from "../records";
+import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type ServiceRequest, type Volunteer } from "../records";
+import { assignedToMe } from "./assigned";
 
 let editing: string | null = null;
 let discovered = false;
@@ -15,7 +16,7 @@ let discovery: Promise<void> | null = null;
 
 /** Finds the volunteer's own document: on this device, or listed by the server. */
 async function findMine(ctx: Ctx): Promise<void> {
-  await discover(ctx, ["volunteer"]);
+  await discover(ctx, ["volunteer", "request"]);
   discovered = true;
   ctx.refresh();
 }
@@ -104,6 +105,13 @@ function printable(v: Volunteer) {
   </section>`;
 }
 
+/** The requests on this device (a volunteer reads only those assigned to them). */
+function requests(ctx: Ctx): DocHandle<ServiceRequest>[] {
+  return ctx.sync
+    .open_handles<ServiceRequest>()
+    .filter(h => h.isReady() && (plain(h.doc()) as { kind?: string })?.kind === "request");
+}
+
 export function volunteerView(ctx: Ctx) {
   if (!discovered) {
     discovery ??= findMine(ctx);
@@ -134,6 +142,7 @@ export function volunteerView(ctx: Ctx) {
       </div>
     </section>
     ${editing ? nothing : entryForm(ctx, handle, null)}
+    ${assignedToMe(ctx, requests(ctx))}
     <section class="card">
       <h2>${t("my_hours")}</h2>
       ${entries.length === 0 ? html`<p>${t("no_entries")}</p>` : nothing}

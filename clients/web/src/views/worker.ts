@@ -1,16 +1,18 @@
-// The grid worker's screens: the grid's households, registering a household and its
-// members, logging visits with needs and a follow-up date, opening service requests, and
-// the follow-ups that are overdue. Everything here works offline.
+// The grid worker's screens: today's visits, the households due for a visit, requests
+// assigned to the worker, the grid's households; registering a household; one household
+// with its members, tags, visits and requests. Everything here works offline.
 import { html } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { discover } from "../discover";
 import { plain } from "../sync";
 import { formValues, type Ctx } from "../context";
 import { t } from "../i18n";
-import { newHousehold, type Household, type ServiceRequest } from "../records";
+import { newHousehold, type Community, type Household, type ServiceRequest } from "../records";
 import { memberFields, memberFrom } from "./worker_members";
-import { householdList, overdueList } from "./worker_list";
+import { householdList } from "./worker_list";
 import { householdDetail } from "./worker_household";
+import { dueForVisit, todaysVisits } from "./worker_home";
+import { assignedToMe } from "./assigned";
 import { nav } from "./worker_nav";
 
 let discovery: Promise<void> | null = null;
@@ -52,15 +54,25 @@ function registerForm(ctx: Ctx) {
   </form>`;
 }
 
+/** The follow-up rules of the worker's community (its record, which workers read), or none. */
+function communityRules(ctx: Ctx): Record<string, number> {
+  const mine = ready<Community>(ctx, "community")
+    .map(h => plain(h.doc()))
+    .filter(c => grid(ctx).startsWith(`${c.org}/`))
+    .sort((a, b) => b.org.length - a.org.length)[0];
+  return mine?.follow_up_rules ?? {};
+}
+
 export function workerView(ctx: Ctx) {
-  discovery ??= discover(ctx, ["household", "request"]);
+  discovery ??= discover(ctx, ["household", "request", "community"]);
   const households = ready<Household>(ctx, "household").filter(h => !plain(h.doc()).merged_into);
   const requests = ready<ServiceRequest>(ctx, "request");
+  const rules = communityRules(ctx);
   if (nav.selected) {
     const handle = households.find(h => h.documentId === nav.selected);
-    if (handle) return householdDetail(ctx, handle, requests);
+    if (handle) return householdDetail(ctx, handle, requests, rules);
     nav.selected = null;
   }
   if (nav.registering) return registerForm(ctx);
-  return html`${overdueList(ctx, households)}${householdList(ctx, households)}`;
+  return html`${todaysVisits(ctx, households)}${dueForVisit(ctx, households, rules)}${assignedToMe(ctx, requests)}${householdList(ctx, households)}`;
 }

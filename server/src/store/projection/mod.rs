@@ -59,14 +59,23 @@ impl Projection {
     }
 }
 
-/// The name of the head of household (relation `head` or 户主), or the first member's.
+/// The name of the head of household (relation `head` or 户主), or the first resident's;
+/// members who left are not heads.
 pub fn head_name(h: &Household) -> String {
+    let mut residents = h.members.values().filter(|m| !m.is_removed());
     h.members
         .values()
+        .filter(|m| !m.is_removed())
         .find(|m| m.relation == "head" || m.relation == "户主")
-        .or_else(|| h.members.values().next())
+        .or_else(|| residents.next())
         .map(|m| m.name.clone())
         .unwrap_or_default()
+}
+
+/// How many members live in the household (those who left are kept in the record, not
+/// counted).
+pub fn resident_count(h: &Household) -> i64 {
+    h.members.values().filter(|m| !m.is_removed()).count() as i64
 }
 
 /// The key two registrations of one household share: the address without spaces and
@@ -153,13 +162,23 @@ pub fn visits_by_id(h: &Household) -> HashMap<&str, &Visit> {
     by_id
 }
 
+/// The household's last visit: when, and the follow-up day it set (the visit with the latest
+/// `at`; what follow-up plans start from).
+pub fn last_visit(h: &Household) -> Option<(&str, Option<&str>)> {
+    h.visits
+        .iter()
+        .max_by(|a, b| a.at.cmp(&b.at))
+        .map(|v| (v.at.as_str(), v.follow_up.as_deref()))
+}
+
 /// Whether the household's own row (not its residents or visits) reads differently.
 pub fn household_row_differs(old: &Household, new: &Household) -> bool {
     old.address != new.address
+        || last_visit(old) != last_visit(new)
         || old.tags != new.tags
         || old.review != new.review
         || old.merged_into != new.merged_into
-        || old.members.len() != new.members.len()
+        || resident_count(old) != resident_count(new)
         || head_name(old) != head_name(new)
 }
 
@@ -171,10 +190,12 @@ async fn insert_household_row(
     h: &Household,
 ) -> Result<(), sqlx::Error> {
     let key = dedup_key(h);
-    sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+    let last = last_visit(h);
+    sqlx::query("INSERT INTO p_households (document_id, org, address, head_name, tags, review_status, merged_into, member_count, dedup_key, last_visit_at, last_follow_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(doc).bind(org).bind(&h.address).bind(head_name(h)).bind(tag_list(&h.tags))
-            .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(h.members.len() as i64)
-            .bind(&key)
+            .bind(h.review.as_ref().map(|r| r.status.clone())).bind(&h.merged_into).bind(resident_count(h))
+            .bind(&key).bind(last.map(|(at, _)| at))
+            .bind(last.and_then(|(_, f)| f).filter(|d| linli_sync_core::calendar::is_date(d)))
             .execute(&mut *conn).await?;
     // Another live household with the same key is a possible duplicate. Commits of
     // one key take turns (the lock row), so two registered at once still meet.
@@ -372,18 +393,22 @@ pub(crate) async fn apply_projection(
                 }
                 Projection::Request(r) => {
                     let (opened, answered) = request_times(r);
-                    sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at, finished_at, satisfaction) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                    sqlx::query("INSERT INTO p_requests (document_id, org, household, category, description, status, assignee, opened_at, answered_at, finished_at, satisfaction, assignee_kind, urgency, due, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
                             .bind(doc).bind(org).bind(&r.household).bind(&r.category).bind(&r.description).bind(&r.status)
                             .bind(&r.assignee).bind(opened).bind(answered).bind(request_finished(r)).bind(&r.satisfaction)
+                            .bind(&r.assignee_kind).bind(&r.urgency)
+                            .bind(r.due.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
+                            .bind(&r.outcome)
                             .execute(&mut *conn).await?;
                 }
                 Projection::Community(c) => {
-                    sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations, rural, demonstration_since, registered_organizations, facility_categories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                    sqlx::query("INSERT INTO p_communities (document_id, org, name, residents, facilities, organizations, rural, demonstration_since, registered_organizations, facility_categories, follow_up_rules) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                             .bind(doc).bind(org).bind(&c.name).bind(c.residents).bind(c.facilities.len() as i64).bind(c.organizations.len() as i64)
                             .bind(c.rural as i64)
                             .bind(c.demonstration_since.as_deref().filter(|d| linli_sync_core::calendar::is_date(d)))
                             .bind(c.organizations.values().filter(|o| o.registered).count() as i64)
                             .bind(facility_categories(c))
+                            .bind(serde_json::to_string(&c.follow_up_rules).unwrap_or_else(|_| "{}".into()))
                             .execute(&mut *conn).await?;
                     for (id, f) in c
                         .health_figures
