@@ -250,7 +250,7 @@ async fn two_devices_edit_one_household_offline_and_converge(backend: Backend) {
         ])
         .await;
     let spouse = str_of(&spouse["memberId"]).to_owned();
-    a.ok(&["visit", "log", "--doc", &doc, "--purpose", "入户走访"])
+    a.ok(&["visit", "log", "--doc", &doc, "--purpose", "routine"])
         .await;
     b.ok(&[
         "household",
@@ -279,9 +279,9 @@ async fn two_devices_edit_one_household_offline_and_converge(backend: Backend) {
         "--doc",
         &doc,
         "--purpose",
-        "回访",
+        "follow_up",
         "--need",
-        "助餐",
+        "elderly",
         "--follow-up",
         "2026-12-01",
     ])
@@ -319,10 +319,10 @@ async fn two_devices_edit_one_household_offline_and_converge(backend: Backend) {
     assert_eq!(visits.len(), 2);
     assert!(visits
         .iter()
-        .any(|v| v["by"] == "wang" && v["purpose"] == "入户走访"));
+        .any(|v| v["by"] == "wang" && v["purpose"] == "routine"));
     assert!(visits
         .iter()
-        .any(|v| v["by"] == "li" && v["needs"] == serde_json::json!(["助餐"])));
+        .any(|v| v["by"] == "li" && v["needs"] == serde_json::json!(["elderly"])));
 
     for device in [&a, &b] {
         let status = device.ok(&["status"]).await;

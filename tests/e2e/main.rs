@@ -19,6 +19,7 @@ mod crash;
 mod crash_burst;
 mod disk_full;
 mod field_cli;
+mod field_worker_day;
 mod js_interop;
 mod limits;
 mod multi_node;

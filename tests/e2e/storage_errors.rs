@@ -178,6 +178,8 @@ fn every_call(
             sup,
         ),
         get("/api/households", "/api/households?limit=10", sup),
+        get("/api/requests", "/api/requests?overdue=true", sup),
+        get("/api/follow-ups", "/api/follow-ups", sup),
         get(
             "/api/records/{dataset}",
             "/api/records/households?limit=10",

@@ -134,7 +134,7 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["household"] == Value::from(id.clone()))
+        .find(|r| r["household"] == id.as_str())
         .expect("the request is listed");
     assert_eq!(request["urgency"], "urgent");
     assert_eq!(request["category"], "employment");
@@ -194,6 +194,10 @@ async fn a_request_goes_from_worker_to_assignee_and_back(backend: Backend) {
     assert_eq!(out["overdueOnDesk"], true);
     assert_eq!(out["overdueOnPhone"], true, "{out}");
     assert_eq!(out["volunteerSees"], true);
+    assert_eq!(
+        out["volunteerSeesAddress"], true,
+        "where to go, though the household itself is not theirs to read"
+    );
     assert!(
         out["volunteerPendingOffline"].as_u64().unwrap() >= 1,
         "{out}"

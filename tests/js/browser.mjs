@@ -4,7 +4,7 @@
 // the browser, screenshots, and `runScenarios`, which runs the named scenario and prints the
 // JSON it observed for the Rust test to assert on.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 export const [scenario, ...rest] = process.argv.slice(2);
@@ -121,6 +121,8 @@ export async function runScenarios(scenarios) {
     console.log(JSON.stringify(out));
   } catch (e) {
     log("failed:", e.stack ?? e);
+    // Kept beside the screenshots, for when the runner does not show this process's stderr.
+    writeFileSync(`${opt.shots}/${scenario}-error.txt`, String(e.stack ?? e));
     const contexts = browser.contexts();
     for (const [i, context] of contexts.entries()) {
       for (const [j, page] of context.pages().entries()) {

@@ -39,7 +39,7 @@ async function register(w, address, head) {
 }
 
 async function backToList(w) {
-  await w.click("button.link");
+  await w.click("[data-testid=back]");
   await w.waitForSelector("[data-testid=todays-visits]");
 }
 
@@ -85,7 +85,7 @@ async function household(browser) {
 
   // A spouse out of work too, and a child.
   for (const [name, relation, year, employment] of [["钱二", "spouse", "1982", "unemployed"], ["赵小", "child", "2012", ""]]) {
-    await w.click("[data-testid=add-member] summary");
+    await w.$eval("[data-testid=add-member]", d => { d.open = true; });
     const form = "[data-testid=add-member] form";
     await w.fill(`${form} input[name=name]`, name);
     await w.selectOption(`${form} select[name=relation]`, relation);
@@ -154,7 +154,8 @@ async function household(browser) {
 
   out.pendingOffline = await pending(w);
   const sup = await token(opt.supervisor);
-  out.onServerWhileOffline = (await apiGet(sup, "/api/households?limit=500")).some(h => h.address === address);
+  // Registered online, changed offline: the server still has the old head.
+  out.onServerWhileOffline = (await apiGet(sup, "/api/households?limit=500")).some(h => h.address === address && h.head_name === "钱二");
 
   // Offline still after a reload: everything is on this phone.
   await w.reload();
@@ -224,6 +225,7 @@ async function requests(browser) {
   const mine = "[data-testid=assigned-request]";
   await v.waitForSelector(mine);
   out.volunteerSees = (await v.textContent(mine)).includes(described);
+  out.volunteerSeesAddress = (await v.textContent(`${mine} [data-testid=assigned-address]`)).includes(address);
   await connection(v, "online");
   await settled(v);
   await appCached(v);

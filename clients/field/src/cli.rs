@@ -93,6 +93,9 @@ pub enum Command {
     /// Volunteer documents and service hours (offline).
     #[command(subcommand)]
     Volunteer(VolunteerCommand),
+    /// Service requests: open, list, update, assign, close (offline).
+    #[command(subcommand)]
+    Request(RequestCommand),
 }
 
 #[derive(Args)]
@@ -121,7 +124,8 @@ pub enum HouseholdCommand {
         #[arg(long)]
         head: Option<String>,
     },
-    /// Change a household's address or tags.
+    /// Change a household's address or tags (each tag change is recorded with today's date;
+    /// `household tag` takes another day).
     Edit {
         #[arg(long)]
         doc: String,
@@ -133,6 +137,33 @@ pub enum HouseholdCommand {
         /// Clear a tag; repeatable.
         #[arg(long)]
         untag: Vec<String>,
+    },
+    /// Set or clear one tag from a day on; the change is kept with its day and who recorded
+    /// it. Tags: dibao, tekun, wubao, disabled, living_alone, empty_nest, left_behind,
+    /// migrant, youfu (zero_employment is derived from the members' employment).
+    Tag {
+        #[arg(long)]
+        doc: String,
+        /// The tag to set.
+        #[arg(long, conflicts_with = "clear", required_unless_present = "clear")]
+        set: Option<String>,
+        /// The tag to clear.
+        #[arg(long)]
+        clear: Option<String>,
+        /// The day the change took effect, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        on: Option<String>,
+        /// Who recorded it (default: the logged-in user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// The households on this device with their next visit (never visited, overdue, due
+    /// today, this week, later), late ones first, by the community's follow-up rules when its
+    /// record is on the device, else the defaults.
+    Due {
+        /// Only the households at or under this org (a grid, c01/s01/m01/g01).
+        #[arg(long)]
+        org: Option<String>,
     },
     /// Residents of a household.
     #[command(subcommand)]
@@ -160,6 +191,13 @@ pub struct MemberFields {
     /// Has a health record: true or false.
     #[arg(long)]
     pub health_record: Option<bool>,
+    /// Disability as the certificate states it: visual, hearing, speech, physical,
+    /// intellectual, mental or multiple.
+    #[arg(long)]
+    pub disability_kind: Option<String>,
+    /// The disability's grade, 1 to 4 (一级 to 四级).
+    #[arg(long)]
+    pub disability_grade: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -184,6 +222,41 @@ pub enum MemberCommand {
         name: Option<String>,
         #[command(flatten)]
         fields: MemberFields,
+        /// Clear the member's disability.
+        #[arg(long, conflicts_with_all = ["disability_kind", "disability_grade"])]
+        no_disability: bool,
+    },
+    /// Record a resident's employment from a day on (kept with its day; `employment` becomes
+    /// the latest status).
+    Employment {
+        #[arg(long)]
+        doc: String,
+        /// The member id (see `show`).
+        #[arg(long)]
+        member: String,
+        /// employed, unemployed, retired, student or unable.
+        #[arg(long)]
+        status: String,
+        /// The first day of that status, YYYY-MM-DD.
+        #[arg(long)]
+        since: String,
+        /// Able to work (有劳动能力): true or false.
+        #[arg(long)]
+        able: Option<bool>,
+        /// Wants work (有就业愿望): true or false.
+        #[arg(long)]
+        willing: Option<bool>,
+    },
+    /// Skills trainings a resident received (就业技能培训).
+    #[command(subcommand)]
+    Training(TrainingCommand),
+    /// Make a resident the head of household (the previous head's relation becomes `other`).
+    Head {
+        #[arg(long)]
+        doc: String,
+        /// The member id (see `show`).
+        #[arg(long)]
+        member: String,
     },
     /// Record that a resident left the household (members are never deleted).
     Remove {
@@ -202,18 +275,49 @@ pub enum MemberCommand {
 }
 
 #[derive(Subcommand)]
+pub enum TrainingCommand {
+    /// Record a training.
+    Add {
+        #[arg(long)]
+        doc: String,
+        /// The member id (see `show`).
+        #[arg(long)]
+        member: String,
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// The course (电工, 育婴师, …).
+        #[arg(long)]
+        course: String,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum VisitCommand {
     /// Log a visit to a household (by the logged-in user, now).
     Log {
         #[arg(long)]
         doc: String,
+        /// What the visit was for: routine, follow_up, emergency, policy, mediation, care or
+        /// other.
         #[arg(long)]
         purpose: String,
         #[arg(long, default_value = "")]
         notes: String,
-        /// A need recorded on the visit; repeatable.
+        /// A need found, as a request category (elderly, medical, employment, financial,
+        /// housing, education, disability, children, environment, safety, dispute, other);
+        /// repeatable.
         #[arg(long)]
         need: Vec<String>,
+        /// Where the phone was: latitude in degrees (WGS 84), with --lon.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: Option<f64>,
+        /// Longitude in degrees (WGS 84), with --lat.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: Option<f64>,
+        /// How sure the phone was of the location, whole metres.
+        #[arg(long)]
+        accuracy_m: Option<i64>,
         /// Follow up on this date (YYYY-MM-DD).
         #[arg(long)]
         follow_up: Option<String>,
@@ -266,4 +370,140 @@ pub enum VolunteerCommand {
         #[arg(long)]
         category: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum RequestCommand {
+    /// Open a service request for a household (a grid worker's); prints its id.
+    Open {
+        /// The household's document id.
+        #[arg(long)]
+        household: String,
+        /// elderly, medical, employment, financial, housing, education, disability, children,
+        /// environment, safety, dispute or other.
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        description: String,
+        /// normal or urgent.
+        #[arg(long, default_value = "normal")]
+        urgency: String,
+    },
+    /// The requests on this device: status, due day, who has them, overdue ones first.
+    List {
+        /// Only those assigned to me.
+        #[arg(long)]
+        mine: bool,
+    },
+    /// Log work on a request (the assignee's or the grid worker's): a note, in progress or
+    /// resolved, the outcome.
+    Update {
+        #[arg(long)]
+        doc: String,
+        /// What was done.
+        #[arg(long)]
+        note: Option<String>,
+        /// in_progress or resolved.
+        #[arg(long)]
+        status: Option<String>,
+        /// What was done in the end (with resolved).
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+    /// Assign a request (a supervisor's): to a worker, a volunteer or an organisation.
+    Assign {
+        #[arg(long)]
+        doc: String,
+        /// A user name, or an organisation's id in the community record.
+        #[arg(long)]
+        to: String,
+        /// worker, volunteer or organization.
+        #[arg(long)]
+        kind: String,
+        /// Due day, YYYY-MM-DD (default: the category's time limit from the day it opened).
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Close a request (a supervisor's).
+    Close {
+        #[arg(long)]
+        doc: String,
+        /// The resident's satisfaction: satisfied, basically_satisfied or dissatisfied.
+        #[arg(long)]
+        satisfaction: Option<String>,
+    },
+    /// Record the resident's satisfaction with a finished request (the grid worker's).
+    Satisfaction {
+        #[arg(long)]
+        doc: String,
+        /// satisfied, basically_satisfied or dissatisfied.
+        #[arg(long)]
+        value: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_tag_is_set_or_cleared_not_both() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from([&["linli-field", "household", "tag", "--doc", "d"], args].concat())
+        };
+        assert!(parse(&["--set", "dibao"]).is_ok());
+        assert!(parse(&["--clear", "dibao", "--on", "2026-11-01"]).is_ok());
+        assert!(parse(&["--set", "dibao", "--clear", "tekun"]).is_err());
+        assert!(parse(&[]).is_err());
+    }
+
+    #[test]
+    fn negative_coordinates_and_no_disability_alone() {
+        let visit = Cli::try_parse_from([
+            "linli-field",
+            "visit",
+            "log",
+            "--doc",
+            "d",
+            "--purpose",
+            "routine",
+            "--lat",
+            "-33.86",
+            "--lon",
+            "-70.5",
+        ])
+        .unwrap();
+        let Command::Visit(VisitCommand::Log { lat, lon, .. }) = visit.command else {
+            panic!("a visit");
+        };
+        assert_eq!((lat, lon), (Some(-33.86), Some(-70.5)));
+        let edit = |extra: &[&str]| {
+            Cli::try_parse_from(
+                [
+                    &[
+                        "linli-field",
+                        "household",
+                        "member",
+                        "edit",
+                        "--doc",
+                        "d",
+                        "--member",
+                        "m",
+                    ],
+                    extra,
+                ]
+                .concat(),
+            )
+        };
+        assert!(edit(&["--no-disability"]).is_ok());
+        assert!(edit(&["--no-disability", "--disability-kind", "visual"]).is_err());
+        assert!(edit(&["--disability-kind", "visual", "--disability-grade", "2"]).is_ok());
+    }
 }

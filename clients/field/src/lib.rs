@@ -5,23 +5,30 @@
 //! - `local_store.rs`: the SQLite file (documents, sync states, settings).
 //! - `crypto.rs`, `unlocked.rs`: encryption at rest (a key derived from the password) and the
 //!   unlocked-key file that spares later commands the password.
-//! - `household.rs`, `volunteer.rs`: offline edits of the contract's records.
+//! - `household.rs`, `volunteer.rs`, `requests.rs`: offline edits of the contract's records;
+//!   `checks.rs`: the values they take, checked before anything is written.
+//! - `due.rs`: which households are due a visit (follow-up plans), from the local documents.
 //! - `status.rs`: pending changes, last sync, login.
 //! - `session.rs`, `auth.rs`, `http.rs`, `remote.rs`: login, token renewal, the JSON API.
 //! - `net.rs`: one sync round over a websocket.
 
 mod auth;
+pub mod checks;
 mod crypto;
+mod due;
 mod error;
 mod household;
 mod http;
 mod local_store;
 mod net;
 mod remote;
+mod requests;
 mod session;
 mod status;
 mod unlocked;
 mod volunteer;
+#[cfg(test)]
+mod worker_day_tests;
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,11 +40,13 @@ use linli_sync_core::wire::{PeerId, PeerMetadata};
 use linli_sync_core::DocumentId;
 
 pub use crypto::{Encryption, KdfParams, StoreKey, KDF_PARAMS};
+pub use due::{DueReport, HouseholdDue};
 pub use error::FieldError;
-pub use household::{HouseholdEdit, MemberEdit, NewVisit};
+pub use household::{EmploymentChange, EmploymentRecorded, HouseholdEdit, MemberEdit, NewVisit};
 pub use local_store::{LocalStore, StoreState};
 pub use net::{SyncReport, Undeliverable};
 pub use remote::{PullReport, Remote, RemoteDocument, DEFAULT_SERVER};
+pub use requests::{Assignment, NewRequest, RequestSummary, RequestUpdate};
 pub use session::{ServerUrl, Session};
 pub use status::{LoginInfo, Status};
 pub use unlocked::UnlockedKey;
@@ -304,6 +313,13 @@ impl FieldClient {
         }
         Ok(())
     }
+}
+
+/// A document id as given on the command line (with or without `automerge:`); `what` names
+/// the option in the error.
+pub fn parse_doc_id(what: &str, s: &str) -> Result<DocumentId, FieldError> {
+    DocumentId::parse(s.trim().trim_start_matches("automerge:"))
+        .map_err(|e| FieldError::Invalid(format!("{what}: `{s}` is not a document id: {e}")))
 }
 
 /// A fresh random id for an item in a document (member, visit, entry).

@@ -4,6 +4,7 @@
 
 mod cli;
 mod output;
+mod worker_day;
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -11,14 +12,13 @@ use std::time::Duration;
 
 use clap::Parser;
 use linli_field::{
-    EntryEdit, FieldClient, FieldError, HouseholdEdit, KeyChange, LocalStore, MemberEdit, NewVisit,
-    Session, StoreState, UnlockedKey, KDF_PARAMS,
+    checks, EntryEdit, FieldClient, FieldError, KeyChange, LocalStore, NewVisit, Session,
+    StoreState, UnlockedKey, KDF_PARAMS,
 };
-use linli_sync_core::contract::{Member, Tags};
 use linli_sync_core::DocumentId;
 use serde_json::{json, Value};
 
-use cli::{Cli, Command, HouseholdCommand, MemberCommand, VisitCommand, VolunteerCommand};
+use cli::{Cli, Command, VisitCommand, VolunteerCommand};
 use output::{status_text, sync_output, to_json, Output};
 
 /// Exit status of a sync that did not complete (clap uses 2 for usage errors).
@@ -51,7 +51,7 @@ async fn main() -> ExitCode {
     }
 }
 
-fn doc_id(s: &str) -> Result<DocumentId, FieldError> {
+pub(crate) fn doc_id(s: &str) -> Result<DocumentId, FieldError> {
     DocumentId::parse(s.trim_start_matches("automerge:"))
         .map_err(|e| FieldError::Invalid(format!("`{s}` is not a document id: {e}")))
 }
@@ -338,115 +338,44 @@ async fn command(cli: &Cli, client: &mut FieldClient) -> Result<Output, FieldErr
             client.set_field(&doc_id(doc)?, key, value).await?;
             Output::new(json!({ "ok": true }), "Saved (offline).")
         }
-        Command::Household(cmd) => household(client, cmd).await?,
+        Command::Household(cmd) => worker_day::household(client, cmd).await?,
         Command::Visit(VisitCommand::Log {
             doc,
             purpose,
             notes,
             need,
+            lat,
+            lon,
+            accuracy_m,
             follow_up,
             by,
         }) => {
+            // The apps write codes: a purpose from the list, needs as request categories.
+            checks::visit_codes(purpose, need)?;
+            let location = checks::visit_location(*lat, *lon, *accuracy_m)?;
             let by = match by {
                 Some(by) => by.clone(),
                 None => logged_in_user(client, "--by").await?,
             };
             let visit = NewVisit {
-                purpose: purpose.clone(),
+                purpose: purpose.trim().to_owned(),
                 notes: notes.clone(),
                 needs: need.clone(),
                 follow_up: follow_up.clone(),
                 by,
                 at: None,
             };
-            let id = client.log_visit(&doc_id(doc)?, &visit).await?;
-            Output::new(
-                json!({ "visitId": id }),
-                format!("Logged visit {id} (offline)."),
-            )
+            let id = client
+                .log_visit_at(&doc_id(doc)?, &visit, location.clone())
+                .await?;
+            let mut text = format!("Logged visit {id} (offline).");
+            if let Some(at) = &location {
+                text.push_str(&format!("\nLocation: {}, {}.", at.lat, at.lon));
+            }
+            Output::new(json!({ "visitId": id, "location": location }), text)
         }
         Command::Volunteer(cmd) => volunteer(client, cmd).await?,
-    })
-}
-
-async fn household(client: &mut FieldClient, cmd: &HouseholdCommand) -> Result<Output, FieldError> {
-    Ok(match cmd {
-        HouseholdCommand::Create { org, address, head } => {
-            let (id, head_id) = client
-                .create_household(org, address, head.as_deref())
-                .await?;
-            let mut text = format!("Created household {id} (offline).");
-            if let Some(m) = &head_id {
-                text.push_str(&format!("\nHead of household: member {m}."));
-            }
-            Output::new(
-                json!({ "documentId": id.to_string(), "url": id.url(), "memberId": head_id }),
-                text,
-            )
-        }
-        HouseholdCommand::Edit {
-            doc,
-            address,
-            tag,
-            untag,
-        } => {
-            let edit = HouseholdEdit {
-                address: address.clone(),
-                tag: tag.clone(),
-                untag: untag.clone(),
-            };
-            client.edit_household(&doc_id(doc)?, &edit).await?;
-            Output::new(json!({ "ok": true }), "Saved (offline).")
-        }
-        HouseholdCommand::Member(MemberCommand::Add { doc, name, fields }) => {
-            let member = Member {
-                name: name.clone(),
-                gender: fields.gender.clone().unwrap_or_default(),
-                birth_year: fields.birth_year,
-                relation: fields.relation.clone().unwrap_or_default(),
-                id_tail: fields.id_tail.clone().unwrap_or_default(),
-                phone: fields.phone.clone().unwrap_or_default(),
-                employment: fields.employment.clone().unwrap_or_default(),
-                health_record: fields.health_record.unwrap_or(false),
-                tags: Tags::new(),
-                ..Member::default()
-            };
-            let id = client.add_member(&doc_id(doc)?, &member).await?;
-            Output::new(
-                json!({ "memberId": id }),
-                format!("Added member {id} (offline)."),
-            )
-        }
-        HouseholdCommand::Member(MemberCommand::Edit {
-            doc,
-            member,
-            name,
-            fields,
-        }) => {
-            let edit = MemberEdit {
-                name: name.clone(),
-                gender: fields.gender.clone(),
-                birth_year: fields.birth_year,
-                relation: fields.relation.clone(),
-                phone: fields.phone.clone(),
-                id_tail: fields.id_tail.clone(),
-                employment: fields.employment.clone(),
-                health_record: fields.health_record,
-            };
-            client.edit_member(&doc_id(doc)?, member, &edit).await?;
-            Output::new(json!({ "ok": true }), "Saved (offline).")
-        }
-        HouseholdCommand::Member(MemberCommand::Remove {
-            doc,
-            member,
-            reason,
-            date,
-        }) => {
-            client
-                .remove_member(&doc_id(doc)?, member, reason, date)
-                .await?;
-            Output::new(json!({ "ok": true }), "Marked as left (offline).")
-        }
+        Command::Request(cmd) => worker_day::request(client, cmd).await?,
     })
 }
 
@@ -529,7 +458,7 @@ async fn list(client: &FieldClient) -> Result<Output, FieldError> {
     Ok(Output::new(Value::Array(rows), text.join("\n")))
 }
 
-async fn logged_in_user(client: &FieldClient, flag: &str) -> Result<String, FieldError> {
+pub(crate) async fn logged_in_user(client: &FieldClient, flag: &str) -> Result<String, FieldError> {
     match client.session().await? {
         Some(s) => Ok(s.user),
         None => Err(FieldError::Invalid(format!(

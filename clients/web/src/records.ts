@@ -94,6 +94,8 @@ export interface ServiceRequest {
   schema: 1;
   org: string;
   household?: string;
+  /** Where the service is needed (the household's address). */
+  address?: string;
   category: string;
   description: string;
   status: "open" | "assigned" | "in_progress" | "resolved" | "closed";
@@ -194,10 +196,18 @@ export function dayOf(at: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(when);
 }
 
-/** Today as YYYY-MM-DD in the device's time zone. */
+/** The local time HH:MM of a stored time in {@link TIME_ZONE}. */
+export function timeOf(at: string): string {
+  const when = new Date(at);
+  if (Number.isNaN(when.getTime())) return "";
+  return new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit", hour12: false }).format(when);
+}
+
+/** Today as YYYY-MM-DD in {@link TIME_ZONE}, the zone every stored time is read in (so that
+ * "today's visits" and what is due agree with the server's reports, whatever the phone's
+ * own clock zone). */
 export function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  return dayOf(new Date().toISOString());
 }
 
 export function newMember(fields: Partial<Member> & { name: string }): Member {
@@ -230,13 +240,14 @@ export function newVolunteer(org: string, user: string, name: string): Volunteer
   return { kind: "volunteer", schema: 1, org, user, name, registered_on: today(), skills: [], entries: {} };
 }
 
-export function newRequest(org: string, household: string, category: string, description: string, by: string, urgency: "normal" | "urgent" = "normal"): ServiceRequest {
+export function newRequest(org: string, household: string, category: string, description: string, by: string, urgency: "normal" | "urgent" = "normal", address = ""): ServiceRequest {
   const at = nowIso();
   return {
     kind: "request",
     schema: 1,
     org,
     household,
+    address,
     category,
     description,
     urgency,

@@ -123,6 +123,7 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Request, "schema", New),
     rule(Worker, Request, "org", New),
     rule(Worker, Request, "household/**", Always),
+    rule(Worker, Request, "address/**", Always),
     rule(Worker, Request, "category/**", Always),
     rule(Worker, Request, "description/**", Always),
     rule(
@@ -195,6 +196,7 @@ pub const RULES: &[Rule] = &[
     rule(Supervisor, Request, "schema", New),
     rule(Supervisor, Request, "org", New),
     rule(Supervisor, Request, "household/**", New),
+    rule(Supervisor, Request, "address/**", Always),
     rule(Supervisor, Request, "category/**", New),
     rule(Supervisor, Request, "description/**", New),
     rule(Supervisor, Request, "assignee/**", Always),

@@ -275,6 +275,7 @@ pub const FIELDS: &[(Kind, &str, Rule)] = &[
     (Volunteer, "entries/*/review/at", MomentOrEmpty),
     (Volunteer, "entries/*/review/note", NOTE),
     (Request, "household", ID),
+    (Request, "address", Text(200)),
     (Request, "category", LABEL),
     (Request, "description", NOTE),
     (Request, "status", OneOf(REQUEST_STATES)),

@@ -217,6 +217,9 @@ pub struct Request {
     pub org: String,
     /// The household's document id, when the request is about one.
     pub household: Option<String>,
+    /// Where the service is needed (the household's address when it was opened): the
+    /// person it is assigned to may not read the household itself.
+    pub address: String,
     pub category: String,
     pub description: String,
     /// One of [`REQUEST_STATES`](super::fields::REQUEST_STATES).

@@ -44,7 +44,7 @@ async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
     phone.sync().await;
 
     // Offline, two visits; meanwhile the worker is moved to another grid.
-    for purpose in ["入户走访", "回访"] {
+    for purpose in ["routine", "follow_up"] {
         phone
             .ok(&["visit", "log", "--doc", &id, "--purpose", purpose])
             .await;

@@ -40,6 +40,7 @@ export function assignedToMe(ctx: Ctx, requests: DocHandle<ServiceRequest>[]) {
       const done = d.status === "resolved" || d.status === "closed";
       return html`<li data-testid="assigned-request" data-status=${d.status}>
         <b>${code("rq", d.category)}</b> ${d.description} ${requestBadges(d)}
+        ${d.address ? html`<p data-testid="assigned-address">${t("address")}: ${d.address}</p>` : nothing}
         <ul class="list small">${(d.log ?? []).map(l => html`<li>${when(l.at)} ${l.by}: ${l.text}</li>`)}</ul>
         ${done
           ? d.outcome ? html`<p>${t("outcome")}: ${d.outcome}</p>` : nothing

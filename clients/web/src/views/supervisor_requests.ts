@@ -7,7 +7,7 @@ import { html, nothing } from "lit-html";
 import type { DocumentId } from "@automerge/automerge-repo/slim";
 import { formValues, when, type Ctx } from "../context";
 import { code, t } from "../i18n";
-import { SATISFACTION, nowIso, requestDue, type ServiceRequest } from "../records";
+import { SATISFACTION, dayOf, nowIso, requestDue, type ServiceRequest } from "../records";
 
 export interface RequestRow {
   document_id: string;
@@ -106,7 +106,7 @@ function requestItem(ctx: Ctx, r: RequestRow, reload: () => void) {
         : html`<form class="row wrap" data-testid="assign-request" @submit=${assign}>
             <select name="kind" aria-label=${t("assignee_kind")}>${["worker", "volunteer", "organization"].map(k => html`<option value=${k} ?selected=${r.assignee_kind === k}>${code("ak", k)}</option>`)}</select>
             <input name="assignee" required maxlength="64" placeholder=${t("assignee_name")} aria-label=${t("assignee_name")} .value=${r.assignee ?? ""} />
-            <label>${t("due_by")}<input type="date" name="due" required .value=${r.due ?? requestDue(r.category, r.urgency, opened)} /></label>
+            <label>${t("due_by")}<input type="date" name="due" required .value=${r.due ?? requestDue(r.category, r.urgency, dayOf(opened))} /></label>
             <button class="primary">${t("assign")}</button></form>`}
   </li>`;
 }

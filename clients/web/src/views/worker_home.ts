@@ -6,7 +6,7 @@ import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { plain } from "../sync";
 import type { Ctx } from "../context";
 import { code, t } from "../i18n";
-import { dayOf, headName, today, type Household } from "../records";
+import { dayOf, headName, timeOf, today, type Household } from "../records";
 import { followUpOf, type FollowUpState } from "../follow_up";
 import { purposeText } from "./worker_visits";
 import { nav } from "./worker_nav";
@@ -30,7 +30,7 @@ export function todaysVisits(ctx: Ctx, households: DocHandle<Household>[]) {
     ${visits.length === 0 ? html`<p>${t("no_visits_today")}</p>` : nothing}
     <ul class="list">${visits.map(
       ({ h, v }) => html`<li data-testid="todays-visit"><button class="row-link" @click=${open(ctx, h)}>
-        <b>${plain(h.doc()).address}</b> <span>${purposeText(v.purpose)}</span> <small>${v.at.slice(11, 16)}</small></button></li>`,
+        <b>${plain(h.doc()).address}</b> <span>${purposeText(v.purpose)}</span> <small>${timeOf(v.at)}</small></button></li>`,
     )}</ul>
   </section>`;
 }

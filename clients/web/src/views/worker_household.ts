@@ -44,13 +44,14 @@ export function householdDetail(
     if (!v.name) return;
     handle.change(x => { x.members[newId()] = memberFrom(v); });
     form.reset();
+    (form.closest("details") as HTMLDetailsElement | null)?.removeAttribute("open");
     if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
     ctx.refresh();
   };
   const resubmit = () => handle.change(x => { if (x.review && String(x.review.status) === "has_issues") x.review.status = "received"; });
   const mine = requests.filter(r => plain(r.doc()).household === handle.documentId);
   return html`
-    <button class="link" @click=${() => { nav.selected = null; ctx.refresh(); }}>← ${t("back")}</button>
+    <button class="link" data-testid="back" @click=${() => { nav.selected = null; ctx.refresh(); }}>← ${t("back")}</button>
     <section class="card" data-testid="household-detail">
       <form class="row" @submit=${editAddress}>
         <input name="address" aria-label=${t("address")} data-testid="address" .value=${d.address} required maxlength="200" />

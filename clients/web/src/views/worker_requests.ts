@@ -31,7 +31,7 @@ export function requestForm(ctx: Ctx, handle: DocHandle<Household>, d: Household
     const error = form.querySelector<HTMLElement>("[data-testid=request-error]")!;
     error.textContent = v.description ? "" : t("required_description");
     if (!v.description) return;
-    ctx.sync.create(newRequest(d.org, handle.documentId, v.category, v.description, ctx.session.user, v.urgency === "urgent" ? "urgent" : "normal"));
+    ctx.sync.create(newRequest(d.org, handle.documentId, v.category, v.description, ctx.session.user, v.urgency === "urgent" ? "urgent" : "normal", d.address));
     form.reset();
     ctx.toast(t("request_saved"));
     ctx.refresh();

@@ -18,8 +18,12 @@ export function setTag(handle: DocHandle<Household>, tag: string, set: boolean, 
   });
 }
 
+/** The day the next taps on one household take effect, as the worker picked it (kept across
+ * re-renders; another household starts from today again). */
+const picked = { doc: "", day: "" };
+
 export function tagPanel(ctx: Ctx, handle: DocHandle<Household>, d: Household) {
-  let on = today();
+  const on = (picked.doc === handle.documentId && picked.day) || today();
   const tap = (tag: string) => {
     setTag(handle, tag, !d.tags?.[tag], on, ctx.session.user);
     if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
@@ -38,7 +42,7 @@ export function tagPanel(ctx: Ctx, handle: DocHandle<Household>, d: Household) {
         title=${t("derived")}>${code("tag", ZERO_EMPLOYMENT)} · ${t("derived")}</span>
     </div>
     <label class="inline">${t("tag_on")}<input type="date" data-testid="tag-on" .value=${on} max=${today()}
-      @change=${(e: Event) => { on = (e.target as HTMLInputElement).value || today(); }} /></label>
+      @change=${(e: Event) => { Object.assign(picked, { doc: handle.documentId, day: (e.target as HTMLInputElement).value }); ctx.refresh(); }} /></label>
     ${history.length
       ? html`<details><summary>${t("tag_history")} (${history.length})</summary><ul class="list small">${history.map(
           c => html`<li data-testid="tag-change">${c.on} · ${code("tag", c.tag)} ${c.set ? t("tag_set") : t("tag_cleared")} <small>${c.by}</small></li>`,
