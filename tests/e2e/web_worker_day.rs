@@ -63,7 +63,13 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
     let Some((db, server)) = setup(backend).await else {
         return;
     };
+    db.cli(
+        &["org", "add", "--path", "c01/s01/m01", "--name", "安康社区"],
+        None,
+    )
+    .await;
     let out = scenario("household", &server, backend).await;
+    assert_eq!(out["defaultRule"], "30", "Linli's default for 低保: {out}");
     assert!(text(&out, "disabilityShown").contains("肢体"), "{out}");
     assert!(text(&out, "disabilityShown").contains("二级"), "{out}");
     assert_eq!(out["zeroEmploymentShown"], true);
@@ -81,10 +87,10 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
     );
     assert!(text(&out, "visitLocation").contains("31.2304"), "{out}");
     assert_eq!(
-        out["plan"], "later",
-        "visited today, next in 30 days: {out}"
+        out["plan"], "week",
+        "visited today, 低保 every 3 days by the community's rule: {out}"
     );
-    assert!(text(&out, "planText").contains("30"), "{out}");
+    assert!(text(&out, "planText").contains("3 天一访"), "{out}");
     assert_eq!(out["requestRefusal"], "请填写需求内容");
     assert!(
         text(&out, "requestToast").contains("需求已保存在本机"),
@@ -179,6 +185,10 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
     assert_eq!(grid["households"], 1);
     assert_eq!(grid["never"], 0);
     assert_eq!(grid["overdue"], 0);
+    assert_eq!(
+        grid["week"], 1,
+        "the community's rule, on the server too: {grids}"
+    );
     server.stop().await;
     db.cleanup().await;
 }

@@ -48,10 +48,27 @@ async function openHousehold(w, address) {
   await w.waitForSelector("[data-testid=household-detail]");
 }
 
+/** The supervisor sets the community's rule: households on 低保 visited every 3 days. */
+async function communityRule(browser, out) {
+  const s = await open(await desk(browser), opt.supervisor);
+  await s.click("[data-testid=tab-community]");
+  await s.waitForSelector("[data-testid=community-create]");
+  await s.click("[data-testid=community-create]");
+  await s.waitForSelector("[data-testid=rule-dibao]");
+  out.defaultRule = await s.inputValue("[data-testid=rule-dibao]");
+  await s.fill("[data-testid=rule-dibao]", "3");
+  await s.dispatchEvent("[data-testid=rule-dibao]", "change");
+  await s.waitForFunction(() => document.querySelector("[data-testid=rule-dibao]")?.value === "3");
+  await settled(s);
+  await shot(s, "community-follow-up-rules");
+  await s.context().close();
+}
+
 /** A worker keeps one household up to date with no signal, then syncs. */
 async function household(browser) {
   const out = { address: `安康路${tag}号` };
   const address = out.address;
+  await communityRule(browser, out);
   const w = await open(await phoneWithLocation(browser), opt.worker);
   await connection(w, "online");
   await appCached(w);
