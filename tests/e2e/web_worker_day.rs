@@ -86,6 +86,10 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
         "{out}"
     );
     assert!(text(&out, "visitLocation").contains("31.2304"), "{out}");
+    assert!(
+        text(&out, "supervisorSeesLocation").contains("121.4737"),
+        "shown to the supervisor on the visit: {out}"
+    );
     assert_eq!(
         out["plan"], "week",
         "visited today, 低保 every 3 days by the community's rule: {out}"

@@ -187,6 +187,16 @@ async function household(browser) {
   );
   out.serverHousehold = row;
   out.documentId = row.document_id;
+
+  // The supervisor sees the visit, with where the phone was.
+  const s = await open(await desk(browser), opt.supervisor);
+  await s.click("[data-testid=tab-households]");
+  const listed = `[data-testid=sv-household][data-address="${address}"]`;
+  await s.waitForSelector(listed);
+  await s.click(`${listed} [data-testid=show-visits]`);
+  await s.waitForSelector(`${listed} [data-testid=visit-location]`);
+  out.supervisorSeesLocation = (await s.textContent(`${listed} [data-testid=visit-location]`)).trim();
+  await shot(s, "supervisor-visit-location");
   return out;
 }
 
