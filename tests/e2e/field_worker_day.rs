@@ -52,6 +52,23 @@ async fn grid_follow_ups(server: &ServerProcess, token: &str) -> Value {
         .clone()
 }
 
+/// Registers a household in the grid with `household create`; returns what it printed (its
+/// `documentId` and the head's `memberId`).
+async fn register(worker: &Device, address: &str, head: &str) -> Value {
+    worker
+        .ok(&[
+            "household",
+            "create",
+            "--org",
+            GRID,
+            "--address",
+            address,
+            "--head",
+            head,
+        ])
+        .await
+}
+
 /// Adds a member with `household member add`; returns their id.
 async fn add_member(
     worker: &Device,
@@ -108,18 +125,7 @@ async fn worker_day(backend: Backend) {
     vol.login(&server, VOLUNTEER, PASSWORD).await;
 
     // ---- The worker, offline: a household and its members.
-    let created = worker
-        .ok(&[
-            "household",
-            "create",
-            "--org",
-            GRID,
-            "--address",
-            "幸福路 5号",
-            "--head",
-            "王芳",
-        ])
-        .await;
+    let created = register(&worker, "幸福路 5号", "王芳").await;
     let house = s(&created["documentId"]).to_owned();
     let mother = s(&created["memberId"]).to_owned();
     let son = add_member(
@@ -284,18 +290,7 @@ async fn worker_day(backend: Backend) {
         .await;
     assert_eq!(visit["location"]["lat"], 31.2304);
     // A second household, never visited.
-    let second = worker
-        .ok(&[
-            "household",
-            "create",
-            "--org",
-            GRID,
-            "--address",
-            "幸福路 6号",
-            "--head",
-            "赵兰",
-        ])
-        .await;
+    let second = register(&worker, "幸福路 6号", "赵兰").await;
     let second = s(&second["documentId"]).to_owned();
     // An urgent request for the first.
     let opened = worker

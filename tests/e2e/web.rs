@@ -30,23 +30,25 @@ fn screenshots(backend: Backend) -> PathBuf {
         .join(format!("{backend:?}").to_lowercase())
 }
 
+/// The scenarios' people (made by [`setup`]) as `--flag value` arguments.
+pub(crate) const PEOPLE: [&str; 12] = [
+    "--password",
+    PASSWORD,
+    "--volunteer",
+    "vol-web",
+    "--supervisor",
+    "sup-web",
+    "--worker",
+    "worker-web-1",
+    "--worker2",
+    "worker-web-2",
+    "--admin",
+    "admin-web",
+];
+
 /// Runs one browser scenario as the test's own users and returns what it observed.
 async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> serde_json::Value {
-    let people = [
-        "--password",
-        PASSWORD,
-        "--volunteer",
-        "vol-web",
-        "--supervisor",
-        "sup-web",
-        "--worker",
-        "worker-web-1",
-        "--worker2",
-        "worker-web-2",
-        "--admin",
-        "admin-web",
-    ];
-    run_scenario(name, server, backend, &people).await
+    run_scenario(name, server, backend, &PEOPLE).await
 }
 
 /// Runs one browser scenario of `web-e2e.mjs` with these `--flag value` arguments.

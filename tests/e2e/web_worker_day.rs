@@ -7,23 +7,11 @@ use linli_sync_core::automerge::Automerge;
 use serde_json::Value;
 
 use crate::harness::{http_get_auth, Backend, ServerProcess, TestDb};
-use crate::web::{run_script, setup, PASSWORD};
+use crate::web::{run_script, setup, PEOPLE};
 
 /// Runs one scenario of `worker-day.mjs` as the web tests' people.
 async fn scenario(name: &str, server: &ServerProcess, backend: Backend) -> Value {
-    let people = [
-        "--password",
-        PASSWORD,
-        "--volunteer",
-        "vol-web",
-        "--supervisor",
-        "sup-web",
-        "--worker",
-        "worker-web-1",
-        "--worker2",
-        "worker-web-2",
-    ];
-    run_script("worker-day.mjs", name, server, backend, &people).await
+    run_script("worker-day.mjs", name, server, backend, &PEOPLE).await
 }
 
 async fn api(server: &ServerProcess, token: &str, path: &str) -> Value {

@@ -6,7 +6,7 @@ use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::automerge::sync::{self, SyncDoc};
 use linli_sync_core::automerge::transaction::Transactable;
 use linli_sync_core::automerge::{ActorId, Automerge, ObjType, ReadDoc, ROOT};
-use linli_sync_core::contract::{validate_root, OrgPath, Request, SCHEMA_VERSION};
+use linli_sync_core::contract::{OrgPath, Request, SCHEMA_VERSION};
 use linli_sync_core::doc_sync::{DocumentSync, Pending, Received};
 use linli_sync_core::wire::PeerId;
 
@@ -42,16 +42,10 @@ fn assigned(assignee: &str, kind: &str) -> Automerge {
     doc
 }
 
+/// A server node holding `doc` as stored.
 fn server(doc: &Automerge) -> DocumentSync {
-    let root = validate_root(doc).unwrap();
-    DocumentSync::stored(
-        doc.clone(),
-        root,
-        Default::default(),
-        ActorId::from(vec![9; 16]),
-    )
+    crate::two_writers::node(doc)
 }
-
 /// Syncs `device` with the server as `who` until quiet; returns the server's answers.
 fn sync_as(server: &mut DocumentSync, who: &Principal, device: &mut Automerge) -> Vec<Received> {
     let peer = PeerId(format!("peer-{}", who.user));
