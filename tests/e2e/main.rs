@@ -34,4 +34,5 @@ mod rust_clients;
 mod storage_errors;
 mod tls;
 mod web;
+mod web_search;
 mod web_worker_day;

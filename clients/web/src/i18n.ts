@@ -122,6 +122,17 @@ const common = {
   need_financial: ["生活困难", "Financial hardship"],
   need_housing: ["住房", "Housing"],
   need_education: ["教育", "Education"],
+  // worker: finding a household (search, chips by tag, households due a visit)
+  find_household: ["查找住户", "Find a household"],
+  search_hint: ["姓名、地址或电话尾号", "Name, address or last digits of a phone"],
+  filter_tags: ["按标签筛选", "Filter by tag"],
+  filter_due: ["待走访", "Due a visit"],
+  found: ["找到", "Found"],
+  hh_unit: ["户", "households"],
+  no_matches: ["没有符合条件的住户", "No household matches"],
+  clear_filters: ["清除筛选", "Clear"],
+  show_more: ["显示更多", "Show more"],
+  n_left: ["还有 {n} 户", "{n} more"],
   // supervisor
   review_queue: ["审核", "Review"],
   conflicts: ["冲突的修改", "Conflicting edits"],

@@ -45,10 +45,30 @@ export class Sync {
   private wantOnline = true;
   private listeners = new Set<() => void>();
   private prefix: string;
+  /** The ids of `knownIds`, in memory; written to localStorage once per task. */
+  private known: DocumentId[];
+  private knownSet: Set<DocumentId>;
+  private knownDirty = false;
+  /** The heads the server acknowledged, per document (mirrored in localStorage). */
+  private acked = new Map<DocumentId, A.Heads>();
+  /** Local changes the server has not acknowledged, per document, and their sum: kept up to
+   * date on each document's events, so `status()` reads a number instead of scanning. */
+  private pendingBy = new Map<DocumentId, number>();
+  private pendingTotal = 0;
+  private lastSync: number | null;
+  /** Each open document's current version, kept from its events: reading it is a map
+   * lookup, where `handle.doc()` asks the handle's state machine every time. */
+  private current = new Map<DocumentId, unknown>();
 
   constructor(user: string, token: string) {
     this.prefix = `linli.${user}.`;
     this.serverStorage = (localStorage.getItem(this.prefix + "server") as StorageId) || null;
+    this.known = this.readKnown();
+    this.knownSet = new Set(this.known);
+    const last = localStorage.getItem(this.prefix + "last-sync");
+    this.lastSync = last ? Number(last) : null;
+    // A write still queued when the page goes away is written now.
+    addEventListener("pagehide", () => this.flushKnown());
     this.adapter = new WebSocketClientAdapter(socketUrl(token), 2000);
     this.repo = new Repo({
       storage: new IndexedDBStorageAdapter(`linli-${user}`),
@@ -111,43 +131,72 @@ export class Sync {
     if (this.handles.has(handle.documentId)) return handle;
     this.handles.set(handle.documentId, handle as DocHandle<unknown>);
     this.remember(handle.documentId);
-    handle.on("change", () => this.notify());
+    const h = handle as DocHandle<unknown>;
+    if (handle.isReady()) this.current.set(handle.documentId, handle.doc());
+    // Every new version (local, from the server, or loaded), with or without visible patches.
+    handle.on("heads-changed", ({ doc }) => {
+      this.current.set(handle.documentId, doc);
+      this.countPending(h);
+      this.notify();
+    });
     handle.on("remote-heads", ({ storageId, heads }) => {
-      if (storageId === this.serverStorage) this.serverHas(handle, heads);
+      if (storageId === this.serverStorage) this.serverHas(h, heads);
     });
     // A document fetched from the server may have heard its heads before we listened.
     const known = this.serverStorage ? handle.getSyncInfo(this.serverStorage) : undefined;
-    if (known) this.serverHas(handle, known.lastHeads);
+    if (known) this.serverHas(h, known.lastHeads);
+    else this.countPending(h);
     return handle;
   }
 
   /** Records the heads the server has acknowledged (it advertises only durable heads). */
   private serverHas(handle: DocHandle<unknown>, heads: UrlHeads): void {
-    localStorage.setItem(this.prefix + "heads." + handle.documentId, JSON.stringify(decodeHeads(heads)));
-    if (this.pendingIn(handle) === 0) localStorage.setItem(this.prefix + "last-sync", String(Date.now()));
+    const decoded = decodeHeads(heads);
+    this.acked.set(handle.documentId, decoded);
+    localStorage.setItem(this.prefix + "heads." + handle.documentId, JSON.stringify(decoded));
+    if (this.countPending(handle) === 0) {
+      this.lastSync = Date.now();
+      localStorage.setItem(this.prefix + "last-sync", String(this.lastSync));
+    }
     this.notify();
   }
 
   private remember(id: DocumentId): void {
-    const known = this.knownIds();
-    if (!known.includes(id)) {
-      known.push(id);
-      localStorage.setItem(this.prefix + "docs", JSON.stringify(known));
+    if (this.knownSet.has(id)) return;
+    this.knownSet.add(id);
+    this.known.push(id);
+    // Opening 2,000 documents must not write the whole list 2,000 times: once per task.
+    if (!this.knownDirty) {
+      this.knownDirty = true;
+      setTimeout(() => this.flushKnown(), 0);
     }
   }
 
-  /** Every document this device has opened (kept across reloads, for offline start). */
-  knownIds(): DocumentId[] {
+  private flushKnown(): void {
+    if (!this.knownDirty) return;
+    this.knownDirty = false;
+    localStorage.setItem(this.prefix + "docs", JSON.stringify(this.known));
+  }
+
+  private readKnown(): DocumentId[] {
     try {
-      return JSON.parse(localStorage.getItem(this.prefix + "docs") ?? "[]") as DocumentId[];
+      const ids = JSON.parse(localStorage.getItem(this.prefix + "docs") ?? "[]") as DocumentId[];
+      return Array.isArray(ids) ? ids : [];
     } catch {
       return [];
     }
   }
 
+  /** Every document this device has opened (kept across reloads, for offline start). */
+  knownIds(): DocumentId[] {
+    return [...this.known];
+  }
+
   /** Creates a document; it reaches the server at the next sync. */
   create<T>(initial: T): DocHandle<T> {
     const handle = this.track(this.repo.create<T>(initial));
+    // Written at once: a document made offline must be found again after a reload.
+    this.flushKnown();
     this.notify();
     return handle;
   }
@@ -169,26 +218,46 @@ export class Sync {
     return [...this.handles.values()] as DocHandle<T>[];
   }
 
-  private pendingIn(handle: DocHandle<unknown>): number {
-    if (!handle.isReady()) return 0;
-    const doc = handle.doc() as A.Doc<unknown>;
-    let heads: A.Heads = [];
+  /** The document's current version, as `handle.doc()` returns it, without asking the
+   * handle (cheap enough to call for 2,000 documents on every render). */
+  docOf<T>(handle: DocHandle<T>): T {
+    const doc = this.current.get(handle.documentId);
+    return doc === undefined ? handle.doc() : (doc as T);
+  }
+
+  /** The heads the server acknowledged for `id` (read from localStorage once). */
+  private ackedHeads(id: DocumentId): A.Heads {
+    let heads = this.acked.get(id);
+    if (heads) return heads;
     try {
-      heads = JSON.parse(localStorage.getItem(this.prefix + "heads." + handle.documentId) ?? "[]");
+      heads = JSON.parse(localStorage.getItem(this.prefix + "heads." + id) ?? "[]") as A.Heads;
     } catch {
       heads = [];
     }
+    this.acked.set(id, heads);
+    return heads;
+  }
+
+  private pendingIn(handle: DocHandle<unknown>): number {
+    if (!handle.isReady()) return 0;
+    const doc = handle.doc() as A.Doc<unknown>;
+    const heads = this.ackedHeads(handle.documentId);
     const missing = new Set(A.getMissingDeps(doc, heads));
     const known = heads.filter(h => !missing.has(h));
     return A.getChangesMetaSince(doc, known).length;
   }
 
+  /** Counts the document's unacknowledged changes again and updates the total. */
+  private countPending(handle: DocHandle<unknown>): number {
+    const n = this.pendingIn(handle);
+    this.pendingTotal += n - (this.pendingBy.get(handle.documentId) ?? 0);
+    this.pendingBy.set(handle.documentId, n);
+    return n;
+  }
+
   /** Online state, changes not yet acknowledged by the server, the last full sync. */
   status(): SyncStatus {
-    let pending = 0;
-    for (const handle of this.handles.values()) pending += this.pendingIn(handle);
-    const last = localStorage.getItem(this.prefix + "last-sync");
-    return { connected: this.connected, pending, lastSync: last ? Number(last) : null };
+    return { connected: this.connected, pending: this.pendingTotal, lastSync: this.lastSync };
   }
 }
 

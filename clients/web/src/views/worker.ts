@@ -74,5 +74,5 @@ export function workerView(ctx: Ctx) {
     nav.selected = null;
   }
   if (nav.registering) return registerForm(ctx);
-  return html`${todaysVisits(ctx, households)}${dueForVisit(ctx, households, rules)}${assignedToMe(ctx, requests)}${householdList(ctx, households)}`;
+  return html`${todaysVisits(ctx, households)}${dueForVisit(ctx, households, rules)}${assignedToMe(ctx, requests)}${householdList(ctx, households, rules)}`;
 }
