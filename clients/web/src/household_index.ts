@@ -93,12 +93,18 @@ export function matcher(q: Query): (s: Summary) => boolean {
   };
 }
 
+/** Where the documents' current versions come from (the app's `Sync`). */
+export interface Documents {
+  docOf<T>(handle: DocHandle<T>): T;
+  /** Changes whenever any document is opened or changes. */
+  version(): number;
+}
+
 const collator = new Intl.Collator("zh-CN", { numeric: true });
 
 /** The households in order of address, and their search, cached between renders. */
 export class HouseholdIndex {
   /** What the last update was given and made, to tell when nothing changed. */
-  private lastHandles: DocHandle<Household>[] | null = null;
   private lastKey = "";
   private lastInput: Summary[] = [];
   private all: Summary[] = [];
@@ -107,16 +113,15 @@ export class HouseholdIndex {
   private lastResult: Summary[] = [];
   private tally = new Map<string, number>();
 
-  /** Brings the index up to date with these handles, whose current documents `docOf`
-   * gives (cheap when nothing changed: one lookup per household). */
-  update(handles: DocHandle<Household>[], docOf: (h: DocHandle<Household>) => Household, day: string, rules: Record<string, number>): void {
+  /** Brings the index up to date with these handles, whose current documents `docs`
+   * gives; free when no document changed since the last call, and one lookup per household
+   * otherwise (only the changed ones are summarised again). */
+  update(handles: DocHandle<Household>[], docs: Documents, day: string, rules: Record<string, number>): void {
     const rulesKey = JSON.stringify(rules);
-    const key = `${day}\n${rulesKey}`;
-    // The same list in the same render (the overdue card and the list share it).
-    if (handles === this.lastHandles && key === this.lastKey) return;
-    this.lastHandles = handles;
+    const key = `${day}\n${rulesKey}\n${docs.version()}\n${handles.length}`;
+    if (key === this.lastKey) return;
     this.lastKey = key;
-    const next = handles.map(h => summarize(h, docOf(h), day, rules, rulesKey));
+    const next = handles.map(h => summarize(h, docs.docOf(h), day, rules, rulesKey));
     // The same summaries in the same order: no household changed since the last render.
     if (next.length === this.lastInput.length && next.every((s, i) => s === this.lastInput[i])) return;
     this.lastInput = next;

@@ -59,6 +59,8 @@ export class Sync {
   /** Each open document's current version, kept from its events: reading it is a map
    * lookup, where `handle.doc()` asks the handle's state machine every time. */
   private current = new Map<DocumentId, unknown>();
+  /** Counts every document opened or changed: the same count means the same documents. */
+  private changes = 0;
 
   constructor(user: string, token: string) {
     this.prefix = `linli.${user}.`;
@@ -133,9 +135,11 @@ export class Sync {
     this.remember(handle.documentId);
     const h = handle as DocHandle<unknown>;
     if (handle.isReady()) this.current.set(handle.documentId, handle.doc());
+    this.changes += 1;
     // Every new version (local, from the server, or loaded), with or without visible patches.
     handle.on("heads-changed", ({ doc }) => {
       this.current.set(handle.documentId, doc);
+      this.changes += 1;
       this.countPending(h);
       this.notify();
     });
@@ -223,6 +227,12 @@ export class Sync {
   docOf<T>(handle: DocHandle<T>): T {
     const doc = this.current.get(handle.documentId);
     return doc === undefined ? handle.doc() : (doc as T);
+  }
+
+  /** Grows whenever a document is opened or changes: screens that derive something from
+   * every document redo it only when this moved. */
+  version(): number {
+    return this.changes;
   }
 
   /** The heads the server acknowledged for `id` (read from localStorage once). */

@@ -32,7 +32,7 @@ function open(ctx: Ctx, s: Summary) {
 }
 
 export function overdueList(ctx: Ctx, households: DocHandle<Household>[]) {
-  index.update(households, h => ctx.sync.docOf(h), today(), lastRules);
+  index.update(households, ctx.sync, today(), lastRules);
   const due = index.overdue();
   const shown = due.slice(0, search.overdueShown);
   return html`<section class="card" data-testid="overdue">
@@ -68,7 +68,7 @@ function row(ctx: Ctx, s: Summary) {
  * (days between visits per tag, and `default`), which decide who is due. */
 export function householdList(ctx: Ctx, households: DocHandle<Household>[], rules: Record<string, number>) {
   lastRules = rules;
-  index.update(households, h => ctx.sync.docOf(h), today(), rules);
+  index.update(households, ctx.sync, today(), rules);
   const query = { text: search.text, tags: search.tags, due: search.due };
   const filtering = query.text.trim() !== "" || query.tags.length > 0 || query.due;
   const found = index.search(query);
