@@ -6,7 +6,7 @@ import type { DocHandle, DocumentId } from "@automerge/automerge-repo/slim";
 import { plain } from "./sync";
 import { followUpOf, type FollowUpState } from "./follow_up";
 import { tagsOf } from "./tags";
-import { dayOf, headName, overdueFollowUp, residentsOf, type Household } from "./records";
+import { dayOf, headName, residentsOf, type Household } from "./records";
 
 /** One household as the list shows and searches it. */
 export interface Summary {
@@ -25,8 +25,10 @@ export interface Summary {
   tags: string[];
   /** Its follow-up state on `day` under the rules it was computed with. */
   follow: FollowUpState;
-  /** The follow-up date it still owes (the last visit's, when passed), or null. */
-  overdue: string | null;
+  /** The day its next visit is due ("" when never visited). */
+  due: string;
+  /** The visits made on `day`. */
+  visitsToday: { at: string; purpose: string }[];
 }
 
 /** What a summary depends on besides the document. */
@@ -47,6 +49,7 @@ function summarize(handle: DocHandle<Household>, doc: Household, day: string, ru
   const residents = residentsOf(d);
   const visits = d.visits ?? [];
   const last = visits[visits.length - 1];
+  const follow = followUpOf(d, day, rules);
   const summary: Summary = {
     id: handle.documentId,
     address: d.address ?? "",
@@ -57,8 +60,9 @@ function summarize(handle: DocHandle<Household>, doc: Household, day: string, ru
     text: [d.address ?? "", ...residents.map(m => m.name ?? "")].join("\n").toLowerCase(),
     phones: residents.map(m => (m.phone ?? "").replace(/\D/g, "")).filter(p => p.length > 0),
     tags: tagsOf(d, day),
-    follow: followUpOf(d, day, rules).state,
-    overdue: overdueFollowUp(d, day),
+    follow: follow.state,
+    due: follow.due,
+    visitsToday: visits.filter(v => dayOf(v.at) === day).map(v => ({ at: v.at, purpose: v.purpose })),
   };
   cache.set(doc, { day, rules: rulesKey, summary });
   return summary;
@@ -108,7 +112,6 @@ export class HouseholdIndex {
   private lastKey = "";
   private lastInput: Summary[] = [];
   private all: Summary[] = [];
-  private byDue: Summary[] = [];
   private lastQuery = "";
   private lastResult: Summary[] = [];
   private tally = new Map<string, number>();
@@ -126,7 +129,6 @@ export class HouseholdIndex {
     if (next.length === this.lastInput.length && next.every((s, i) => s === this.lastInput[i])) return;
     this.lastInput = next;
     this.all = [...next].sort((a, b) => collator.compare(a.address, b.address) || (a.id < b.id ? -1 : 1));
-    this.byDue = next.filter(s => s.overdue).sort((a, b) => a.overdue!.localeCompare(b.overdue!));
     this.tally = new Map();
     for (const s of next) {
       for (const tag of s.tags) this.tally.set(tag, (this.tally.get(tag) ?? 0) + 1);
@@ -138,11 +140,6 @@ export class HouseholdIndex {
   /** Every household, in order of address. */
   households(): Summary[] {
     return this.all;
-  }
-
-  /** Households owing a follow-up date that has passed, oldest first. */
-  overdue(): Summary[] {
-    return this.byDue;
   }
 
   /** The households matching `q`, in order of address. */

@@ -262,14 +262,6 @@ export function headName(h: Household): string {
   return (members.find(m => m.relation === "head") ?? members[0])?.name ?? "";
 }
 
-/** The follow-up a household still owes: the latest visit's date, when it has passed. */
-export function overdueFollowUp(h: Household, on: string): string | null {
-  const visits = [...(h.visits ?? [])].sort((a, b) => a.at.localeCompare(b.at));
-  const last = visits[visits.length - 1];
-  if (!last?.follow_up) return null;
-  return last.follow_up < on ? last.follow_up : null;
-}
-
 /** Entries that count toward a volunteer's totals, in hours. */
 export function hoursOf(entries: Entry[], status: Entry["status"]): number {
   return entries.filter(e => e.status === status).reduce((sum, e) => sum + (e.minutes || 0), 0) / 60;

@@ -9,7 +9,7 @@ import { formValues, type Ctx } from "../context";
 import { t } from "../i18n";
 import { newHousehold, type Community, type Household, type ServiceRequest } from "../records";
 import { memberFields, memberFrom } from "./worker_members";
-import { householdList } from "./worker_list";
+import { householdIndex, householdList } from "./worker_list";
 import { householdDetail } from "./worker_household";
 import { dueForVisit, todaysVisits } from "./worker_home";
 import { assignedToMe } from "./assigned";
@@ -22,10 +22,12 @@ export function rediscoverWorker(): void {
   discovery = null;
 }
 
+/** The documents of one kind on the device, read without copying them (a grid holds up to
+ * 2,000 households; this runs on every render). */
 function ready<T>(ctx: Ctx, kind: string): DocHandle<T>[] {
   return ctx.sync
     .open_handles<T>()
-    .filter(h => h.isReady() && (plain(h.doc()) as { kind?: string })?.kind === kind);
+    .filter(h => h.isReady() && (ctx.sync.docOf(h) as { kind?: unknown } | undefined)?.kind === kind);
 }
 
 /** The grid a new household belongs to: the worker's own grid. */
@@ -65,7 +67,7 @@ function communityRules(ctx: Ctx): Record<string, number> {
 
 export function workerView(ctx: Ctx) {
   discovery ??= discover(ctx, ["household", "request", "community"]);
-  const households = ready<Household>(ctx, "household").filter(h => !plain(h.doc()).merged_into);
+  const households = ready<Household>(ctx, "household").filter(h => !ctx.sync.docOf(h).merged_into);
   const requests = ready<ServiceRequest>(ctx, "request");
   const rules = communityRules(ctx);
   if (nav.selected) {
@@ -74,5 +76,6 @@ export function workerView(ctx: Ctx) {
     nav.selected = null;
   }
   if (nav.registering) return registerForm(ctx);
-  return html`${todaysVisits(ctx, households)}${dueForVisit(ctx, households, rules)}${assignedToMe(ctx, requests)}${householdList(ctx, households, rules)}`;
+  const index = householdIndex(ctx, households, rules);
+  return html`${todaysVisits(ctx, index)}${dueForVisit(ctx, index)}${assignedToMe(ctx, requests)}${householdList(ctx, households, rules)}`;
 }

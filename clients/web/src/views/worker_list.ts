@@ -1,5 +1,4 @@
-// The grid worker's first screen: the follow-ups that are overdue and the grid's households,
-// with one search box (a name, an address, the last digits of a phone) and chips by tag and
+// The grid's households on the worker's first screen, with one search box (a name, an address, the last digits of a phone) and chips by tag and
 // for the households due a visit. A grid holds up to 2,000 households on a cheap phone:
 // each is summarised once per version of its document (household_index.ts), the search
 // runs over the summaries, and only a page of rows is drawn.
@@ -14,39 +13,24 @@ import { nav } from "./worker_nav";
 
 /** Rows drawn at first, and added by each "show more". */
 const PAGE = 50;
-/** Overdue follow-ups shown before "show more". */
-const OVERDUE_PAGE = 3;
 /** The chips, in the order shown: the tags a worker sets, the derived one (a tag no
  * household carries has no chip, unless it is on). */
 const CHIPS: string[] = [...HOUSEHOLD_TAGS, ZERO_EMPLOYMENT];
 
 const index = new HouseholdIndex();
 /** The search, kept while the worker opens a household and comes back. */
-const search = { text: "", tags: [] as string[], due: false, shown: PAGE, overdueShown: OVERDUE_PAGE };
-/** The community's follow-up rules last given to {@link householdList}. */
-let lastRules: Record<string, number> = {};
+const search = { text: "", tags: [] as string[], due: false, shown: PAGE };
 
 function open(ctx: Ctx, s: Summary) {
   nav.selected = s.id;
   ctx.refresh();
 }
 
-export function overdueList(ctx: Ctx, households: DocHandle<Household>[]) {
-  index.update(households, ctx.sync, today(), lastRules);
-  const due = index.overdue();
-  const shown = due.slice(0, search.overdueShown);
-  return html`<section class="card" data-testid="overdue">
-    <h2>${t("overdue")} <span class="count">${due.length}</span></h2>
-    ${due.length === 0 ? html`<p>${t("no_overdue")}</p>` : nothing}
-    <ul class="list">${shown.map(
-      s => html`<li><button class="row-link" @click=${() => open(ctx, s)}>
-        <b>${s.address}</b> <span>${s.head}</span> <span class="badge has_issues">${t("due")} ${s.overdue}</span></button></li>`,
-    )}</ul>
-    ${due.length > shown.length
-      ? html`<button class="more" data-testid="overdue-more" @click=${() => { search.overdueShown += PAGE; ctx.refresh(); }}>
-          ${t("show_more")} · ${t("n_left").replace("{n}", String(due.length - shown.length))}</button>`
-      : nothing}
-  </section>`;
+/** The grid's households summarised for this render (the one index the first screen's
+ * sections share; cheap when no document changed). */
+export function householdIndex(ctx: Ctx, households: DocHandle<Household>[], rules: Record<string, number>): HouseholdIndex {
+  index.update(households, ctx.sync, today(), rules);
+  return index;
 }
 
 function chip(ctx: Ctx, tag: string, on: boolean, count: number, toggle: () => void) {
@@ -67,7 +51,6 @@ function row(ctx: Ctx, s: Summary) {
 /** The grid's households with the search; `rules` are the community's follow-up rules
  * (days between visits per tag, and `default`), which decide who is due. */
 export function householdList(ctx: Ctx, households: DocHandle<Household>[], rules: Record<string, number>) {
-  lastRules = rules;
   index.update(households, ctx.sync, today(), rules);
   const query = { text: search.text, tags: search.tags, due: search.due };
   const filtering = query.text.trim() !== "" || query.tags.length > 0 || query.due;
