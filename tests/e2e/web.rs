@@ -397,3 +397,27 @@ async fn revoked_device_erases_the_web_app(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(revoked_device_erases_the_web_app);
+
+/// Signing out with changes not yet on the server: offline it is refused with why (signing
+/// in again would need the network); online the app signs out once they are synced, and the
+/// household is on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_never_strands_unsynced_changes() {
+    let Some((db, server)) = setup(Backend::Sqlite).await else {
+        return;
+    };
+    let out = scenario("signout", &server, Backend::Sqlite).await;
+    assert!(out["pendingOffline"].as_u64().unwrap() >= 1, "{out}");
+    assert!(
+        out["offlineText"]
+            .as_str()
+            .unwrap()
+            .contains("没有同步到服务器"),
+        "{out}"
+    );
+    assert_eq!(out["stillSignedIn"], true);
+    assert_eq!(out["signedOut"], true);
+    assert_eq!(out["onServer"], true, "synced before signing out: {out}");
+    server.stop().await;
+    db.cleanup().await;
+}

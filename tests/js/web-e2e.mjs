@@ -476,4 +476,41 @@ async function refused(browser) {
   return out;
 }
 
-await runScenarios({ volunteer, household, conflict, desk: desk_, renewal, revoked, refused });
+/** Signing out with changes not yet on the server: refused offline with why, done once synced. */
+async function signout(browser) {
+  const out = {};
+  const address = `退出路${tag}号`;
+  const w = await open(await phone(browser), opt.worker);
+  await connection(w, "online");
+  await appCached(w);
+  await w.context().setOffline(true);
+  await connection(w, "offline");
+  await w.click("[data-testid=new-household]");
+  await w.fill("[data-testid=register-household] input[name=address]", address);
+  await w.fill("[data-testid=register-household] input[name=name]", "钱阿姨");
+  await w.click("[data-testid=register-household] button[type=submit]");
+  await w.waitForSelector("[data-testid=household-detail]");
+  out.pendingOffline = await pending(w);
+
+  await w.click("[data-testid=logout]");
+  await w.waitForSelector("[data-testid=sign-out-offline]");
+  out.offlineText = (await w.textContent("[data-testid=sign-out-pending]")).replace(/\s+/g, " ").trim();
+  out.stillSignedIn = !!(await w.$("[data-testid=sync-status]"));
+  await shot(w, "sign-out-refused-offline");
+  await w.click("[data-testid=sign-out-cancel]");
+  await w.waitForSelector("[data-testid=sign-out-pending]", { state: "detached" });
+
+  // Back online: sign out once synced.
+  await w.click("[data-testid=logout]");
+  await w.context().setOffline(false);
+  await w.waitForSelector("[data-testid=sign-out-after-sync]");
+  await w.click("[data-testid=sign-out-after-sync]");
+  await w.waitForSelector("input[name=password]");
+  out.signedOut = true;
+  const sup = await token(opt.supervisor);
+  out.onServer = (await apiGet(sup, "/api/households?limit=500")).some(h => h.address === address);
+  await shot(w, "signed-out-after-sync");
+  return out;
+}
+
+await runScenarios({ volunteer, household, conflict, desk: desk_, renewal, revoked, refused, signout });

@@ -9,6 +9,7 @@ import { t } from "./i18n";
 import { Sync, initAutomerge } from "./sync";
 import { loginView } from "./views/login";
 import { statusBar } from "./views/status";
+import { askSignOut, signOutPanel } from "./views/sign_out";
 import { loadSupervisor, supervisorView } from "./views/supervisor";
 import { volunteerView } from "./views/volunteer";
 import { rediscoverWorker, workerView } from "./views/worker";
@@ -45,7 +46,7 @@ function draw(): void {
   const body =
     role === "volunteer" ? volunteerView(c) : role === "worker" ? workerView(c) : supervisorView(c);
   render(
-    html`${statusBar(c, logout)}<main class="content">${body}</main>
+    html`${statusBar(c, () => askSignOut(c, logout))}<main class="content">${signOutPanel(c, logout)}${body}</main>
       ${toastText ? html`<div class="toast" role="status">${toastText}</div>` : ""}`,
     root,
   );
@@ -127,6 +128,7 @@ function start(session: Session): void {
   schedule();
 }
 
+/** Signs out now (`askSignOut` decides when: never over unsynced changes). */
 function logout(): void {
   forget();
   location.reload();

@@ -118,4 +118,9 @@ export const workerWords = {
   grid: ["网格", "Grid"],
   follow_up_default: ["其他住户", "Everyone else"],
   saved: ["已保存", "Saved"],
+  // signing out
+  sign_out_pending: ["本机还有 {n} 项更改没有同步到服务器。", "{n} changes on this device are not on the server yet."],
+  sign_out_after_sync: ["同步后退出", "Sign out once synced"],
+  sign_out_waiting: ["正在同步，完成后自动退出…", "Syncing; you will be signed out when it is done…"],
+  sign_out_offline: ["现在离线：退出后重新登录需要联网，这些更改会留在本机无法同步。请联网同步后再退出。", "You are offline: signing in again needs the network, and these changes would wait on this device until then. Sync first, then sign out."],
 } satisfies Record<string, [string, string]>;
