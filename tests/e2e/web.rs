@@ -421,3 +421,17 @@ async fn signing_out_never_strands_unsynced_changes() {
     server.stop().await;
     db.cleanup().await;
 }
+
+/// A volunteer deletes an entry logged by mistake while it is still submitted, offline; once
+/// synced the server lists only the one kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volunteer_deletes_a_submitted_entry_offline() {
+    let Some((db, server)) = setup(Backend::Sqlite).await else {
+        return;
+    };
+    let out = scenario("deleteEntry", &server, Backend::Sqlite).await;
+    assert_eq!(out["before"].as_array().unwrap().len(), 2, "{out}");
+    assert_eq!(out["after"], serde_json::json!([out["kept"]]), "{out}");
+    server.stop().await;
+    db.cleanup().await;
+}

@@ -513,4 +513,43 @@ async function signout(browser) {
   return out;
 }
 
-await runScenarios({ volunteer, household, conflict, desk: desk_, renewal, revoked, refused, signout });
+/** A volunteer deletes an entry logged by mistake, offline, while it is still submitted. */
+async function deleteEntry(browser) {
+  const out = {};
+  const kept = `助餐-${tag}`;
+  const mistake = `记错了-${tag}`;
+  const v = await open(await phone(browser), opt.volunteer);
+  await v.waitForSelector("[data-testid=create-volunteer]");
+  await v.fill("[data-testid=create-volunteer] input[name=name]", "李志愿");
+  await v.click("[data-testid=create-volunteer] button[type=submit]");
+  await v.waitForSelector("[data-testid=log-hours-form]");
+  for (const activity of [kept, mistake]) {
+    await v.fill("[data-testid=log-hours-form] input[name=hours]", "1");
+    await v.fill("[data-testid=log-hours-form] input[name=activity]", activity);
+    await v.click("[data-testid=log-hours-form] button[type=submit]");
+    await v.waitForSelector(`[data-testid=entry][data-activity="${activity}"]`);
+  }
+  await connection(v, "online");
+  await settled(v);
+  const sup = await token(opt.supervisor);
+  const listed = async () =>
+    (await apiGet(sup, "/api/volunteer-entries?status=submitted&limit=500")).map(e => e.activity).filter(a => a.endsWith(tag)).sort();
+  out.before = await until("both entries on the server", async () => ((await listed()).length === 2 ? listed() : null));
+
+  await appCached(v);
+  await v.context().setOffline(true);
+  await connection(v, "offline");
+  const row = `[data-testid=entry][data-activity="${mistake}"]`;
+  await v.click(`${row} [data-testid=entry-delete]`);
+  await shot(v, "volunteer-delete-asks");
+  await v.click(`${row} [data-testid=entry-delete-confirm]`);
+  await v.waitForSelector(row, { state: "detached" });
+  await v.context().setOffline(false);
+  await connection(v, "online");
+  await settled(v);
+  out.after = await until("the deletion on the server", async () => ((await listed()).length === 1 ? listed() : null));
+  out.kept = kept;
+  return out;
+}
+
+await runScenarios({ volunteer, household, conflict, desk: desk_, renewal, revoked, refused, signout, deleteEntry });

@@ -118,6 +118,9 @@ export const workerWords = {
   grid: ["网格", "Grid"],
   follow_up_default: ["其他住户", "Everyone else"],
   saved: ["已保存", "Saved"],
+  // a volunteer's entries
+  delete_entry: ["删除", "Delete"],
+  delete_entry_confirm: ["确认删除这条记录", "Delete this entry"],
   // signing out
   sign_out_pending: ["本机还有 {n} 项更改没有同步到服务器。", "{n} changes on this device are not on the server yet."],
   sign_out_after_sync: ["同步后退出", "Sign out once synced"],

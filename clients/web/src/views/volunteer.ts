@@ -11,6 +11,8 @@ import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type Servi
 import { assignedToMe } from "./assigned";
 
 let editing: string | null = null;
+/** The entry whose deletion waits for a second tap. */
+let deleting: string | null = null;
 let discovered = false;
 let discovery: Promise<void> | null = null;
 
@@ -86,7 +88,24 @@ function entryRow(ctx: Ctx, handle: DocHandle<Volunteer>, id: string, e: Entry) 
     </div>
     ${e.review?.note ? html`<p class="note">${t("supervisor_note")}: ${e.review.note}</p>` : nothing}
     ${editable ? html`<button class="link" @click=${() => { editing = id; ctx.refresh(); }}>${t("edit")}</button>` : nothing}
+    ${e.status === "submitted" ? deleteButton(ctx, handle, id) : nothing}
   </li>`;
+}
+
+/** Deleting an entry not yet reviewed (the access rules allow it while it is submitted):
+ * one tap asks, the second deletes. */
+function deleteButton(ctx: Ctx, handle: DocHandle<Volunteer>, id: string) {
+  if (deleting !== id) {
+    return html`<button class="link" data-testid="entry-delete" @click=${() => { deleting = id; ctx.refresh(); }}>${t("delete_entry")}</button>`;
+  }
+  const confirm = () => {
+    handle.change(x => { delete x.entries[id]; });
+    deleting = null;
+    if (!ctx.sync.status().connected) ctx.toast(t("saved_locally"));
+    ctx.refresh();
+  };
+  return html`<span class="row"><button class="danger" data-testid="entry-delete-confirm" @click=${confirm}>${t("delete_entry_confirm")}</button>
+    <button class="link" @click=${() => { deleting = null; ctx.refresh(); }}>${t("cancel")}</button></span>`;
 }
 
 function printable(v: Volunteer) {
