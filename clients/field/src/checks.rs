@@ -4,9 +4,10 @@
 
 use linli_sync_core::calendar;
 use linli_sync_core::contract::fields::{
-    DISABILITY_KINDS, EMPLOYMENT, EMPLOYMENT_STATUS, GENDERS, HOUSEHOLD_TAGS, REQUEST_CATEGORIES,
-    VISIT_PURPOSES,
+    rule_for, Rule, DISABILITY_KINDS, EMPLOYMENT, EMPLOYMENT_STATUS, GENDERS, HOUSEHOLD_TAGS,
+    REQUEST_CATEGORIES, VISIT_PURPOSES,
 };
+use linli_sync_core::contract::Kind;
 
 use crate::FieldError;
 
@@ -15,6 +16,14 @@ pub const DERIVED_TAG: &str = "zero_employment";
 
 fn invalid(message: String) -> FieldError {
     FieldError::Invalid(message)
+}
+
+/// The contract's rule for a household field (`path` as the data contract writes it, with
+/// any id in place of `*`): the one place that says what a field may hold.
+fn household_rule(path: &str) -> Rule {
+    let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+    rule_for(Kind::Household, &segments)
+        .unwrap_or_else(|| panic!("the data contract has a rule for `{path}`"))
 }
 
 /// The codes of a list as an error shows them (`""` for the empty one).
@@ -115,7 +124,7 @@ pub(crate) fn employment_status(value: &str) -> Result<(), FieldError> {
 
 /// A year of birth, 1900–2199.
 pub(crate) fn birth_year(year: i64) -> Result<(), FieldError> {
-    if (1900..2200).contains(&year) {
+    if household_rule("members/m/birth_year").accepts_number(year as f64) {
         Ok(())
     } else {
         Err(invalid(format!(
@@ -126,11 +135,7 @@ pub(crate) fn birth_year(year: i64) -> Result<(), FieldError> {
 
 /// The last characters of an ID card number: up to 4 digits or `X`.
 pub(crate) fn id_tail(value: &str) -> Result<(), FieldError> {
-    let ok = value.chars().count() <= 4
-        && value
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
-    if ok {
+    if household_rule("members/m/id_tail").accepts_text(value) {
         Ok(())
     } else {
         Err(invalid(
@@ -143,11 +148,7 @@ pub(crate) fn id_tail(value: &str) -> Result<(), FieldError> {
 
 /// A phone number: at most 20 digits, spaces, `+ - ( )` and `*` (a masked digit).
 pub(crate) fn phone(value: &str) -> Result<(), FieldError> {
-    let ok = value.chars().count() <= 20
-        && value
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()*".contains(c));
-    if ok {
+    if household_rule("members/m/phone").accepts_text(value) {
         Ok(())
     } else {
         Err(invalid(format!(
@@ -163,7 +164,7 @@ pub(crate) fn disability(kind: Option<&str>, grade: Option<i64>) -> Result<(), F
         one_of("--disability-kind", kind, DISABILITY_KINDS)?;
     }
     if let Some(grade) = grade {
-        if !(1..=4).contains(&grade) {
+        if !household_rule("members/m/disability/grade").accepts_number(grade as f64) {
             return Err(invalid(format!(
                 "--disability-grade must be 1 to 4 (一级 to 四级, as the certificate states; not {grade})"
             )));
@@ -172,13 +173,15 @@ pub(crate) fn disability(kind: Option<&str>, grade: Option<i64>) -> Result<(), F
     Ok(())
 }
 
-/// Degrees of latitude (`max` 90) or longitude (`max` 180).
-fn degrees(what: &str, value: f64, max: f64) -> Result<(), FieldError> {
-    if value.is_finite() && value.abs() <= max {
+/// Degrees of latitude (`axis` `lat`, up to 90) or longitude (`lon`, up to 180).
+fn degrees(what: &str, value: f64, axis: &str) -> Result<(), FieldError> {
+    let rule = household_rule(&format!("visits/0/location/{axis}"));
+    if rule.accepts_number(value) {
         Ok(())
     } else {
         Err(invalid(format!(
-            "{what} must be degrees from -{max} to {max} (not {value})"
+            "{what} must be {} (not {value})",
+            rule.describe()
         )))
     }
 }
@@ -204,8 +207,8 @@ pub fn visit_location(
             ))
         }
     };
-    degrees("--lat", lat, 90.0)?;
-    degrees("--lon", lon, 180.0)?;
+    degrees("--lat", lat, "lat")?;
+    degrees("--lon", lon, "lon")?;
     if let Some(m) = accuracy_m {
         if !(0..=100_000).contains(&m) {
             return Err(invalid(format!(

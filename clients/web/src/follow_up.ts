@@ -44,9 +44,10 @@ export function addDays(date: string, days: number): string {
 }
 
 /** The household's next visit: the date the last visit set (`follow_up`), else the last
- * visit's day plus the interval of its tags. */
-export function followUpOf(h: Household, on: string, rules: Record<string, number> = {}): FollowUp {
-  const every = intervalFor(tagsOf(h, on), rules);
+ * visit's day plus the interval of its tags (`tags`: those it carries on `on`, when the
+ * caller has them already). */
+export function followUpOf(h: Household, on: string, rules: Record<string, number> = {}, tags = tagsOf(h, on)): FollowUp {
+  const every = intervalFor(tags, rules);
   let last: { at: string; follow_up?: string } | undefined;
   for (const v of h.visits ?? []) if (!last || v.at.localeCompare(last.at) > 0) last = v;
   if (!last) return { state: "never", due: "", every };

@@ -49,7 +49,8 @@ function summarize(handle: DocHandle<Household>, doc: Household, day: string, ru
   const residents = residentsOf(d);
   const visits = d.visits ?? [];
   const last = visits[visits.length - 1];
-  const follow = followUpOf(d, day, rules);
+  const tags = tagsOf(d, day);
+  const follow = followUpOf(d, day, rules, tags);
   const summary: Summary = {
     id: handle.documentId,
     address: d.address ?? "",
@@ -59,7 +60,7 @@ function summarize(handle: DocHandle<Household>, doc: Household, day: string, ru
     sentBack: d.review?.status === "has_issues",
     text: [d.address ?? "", ...residents.map(m => m.name ?? "")].join("\n").toLowerCase(),
     phones: residents.map(m => (m.phone ?? "").replace(/\D/g, "")).filter(p => p.length > 0),
-    tags: tagsOf(d, day),
+    tags,
     follow: follow.state,
     due: follow.due,
     visitsToday: visits.filter(v => dayOf(v.at) === day).map(v => ({ at: v.at, purpose: v.purpose })),

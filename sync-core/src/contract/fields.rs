@@ -44,6 +44,43 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Whether a text value follows the rule (a number or a boolean never does for text
+    /// rules, nor text for the others).
+    pub fn accepts_text(self, s: &str) -> bool {
+        match self {
+            Text(max) => s.chars().count() <= max,
+            OneOf(values) => values.contains(&s),
+            Date => calendar::is_date(s),
+            Moment => calendar::when_ms(s).is_some(),
+            MomentOrEmpty => s.is_empty() || calendar::when_ms(s).is_some(),
+            IdTail => {
+                s.chars().count() <= 4
+                    && s.chars()
+                        .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+            }
+            Phone => {
+                s.chars().count() <= 20
+                    && s.chars()
+                        .all(|c| c.is_ascii_digit() || " +-()*".contains(c))
+            }
+            Minutes | BirthYear | Count(_) | Bool | Between(..) | Degrees(_) => false,
+        }
+    }
+
+    /// Whether a number follows the rule (whole where the rule counts: minutes, years,
+    /// counts, grades).
+    pub fn accepts_number(self, n: f64) -> bool {
+        let whole = (n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15).then_some(n as i64);
+        match self {
+            Minutes => whole.is_some_and(|m| (1..=MINUTES_PER_DAY).contains(&m)),
+            BirthYear => whole.is_some_and(|y| (1900..2200).contains(&y)),
+            Count(max) => whole.is_some_and(|c| (0..=max).contains(&c)),
+            Between(min, max) => whole.is_some_and(|c| (min..=max).contains(&c)),
+            Degrees(max) => n.is_finite() && n.abs() <= max as f64,
+            Text(_) | OneOf(_) | Date | Moment | MomentOrEmpty | Bool | IdTail | Phone => false,
+        }
+    }
+
     /// The rule as the refusal names it.
     pub fn describe(self) -> String {
         match self {
@@ -354,49 +391,16 @@ pub fn check(kind: Kind, write: &FieldWrite) -> Result<(), FieldError> {
 }
 
 fn holds(rule: Rule, write: &FieldWrite) -> bool {
-    let text = || write.value.as_deref().filter(|_| write.is_string());
-    let number = || -> Option<i64> {
-        let v = write.value.as_deref()?;
-        match write.written {
-            Written::Int | Written::Uint => v.parse().ok(),
-            Written::F64 => {
-                let f: f64 = v.parse().ok()?;
-                (f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64)
-            }
-            _ => None,
-        }
+    let Some(value) = write.value.as_deref() else {
+        return false;
     };
-    let degrees = || -> Option<f64> {
-        let v = write.value.as_deref()?;
-        match write.written {
-            Written::Int | Written::Uint | Written::F64 => {
-                v.parse().ok().filter(|f: &f64| f.is_finite())
-            }
-            _ => None,
+    match write.written {
+        Written::Bool => rule == Bool,
+        Written::Int | Written::Uint | Written::F64 => {
+            value.parse().is_ok_and(|n: f64| rule.accepts_number(n))
         }
-    };
-    match rule {
-        Text(max) => text().is_some_and(|s| s.chars().count() <= max),
-        OneOf(values) => text().is_some_and(|s| values.contains(&s)),
-        Date => text().is_some_and(calendar::is_date),
-        Moment => text().is_some_and(|s| calendar::when_ms(s).is_some()),
-        MomentOrEmpty => text().is_some_and(|s| s.is_empty() || calendar::when_ms(s).is_some()),
-        Minutes => number().is_some_and(|m| (1..=MINUTES_PER_DAY).contains(&m)),
-        BirthYear => number().is_some_and(|y| (1900..2200).contains(&y)),
-        Count(max) => number().is_some_and(|n| (0..=max).contains(&n)),
-        Bool => write.written == Written::Bool,
-        IdTail => text().is_some_and(|s| {
-            s.chars().count() <= 4
-                && s.chars()
-                    .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
-        }),
-        Phone => text().is_some_and(|s| {
-            s.chars().count() <= 20
-                && s.chars()
-                    .all(|c| c.is_ascii_digit() || " +-()*".contains(c))
-        }),
-        Between(min, max) => number().is_some_and(|n| (min..=max).contains(&n)),
-        Degrees(max) => degrees().is_some_and(|d| d.abs() <= max as f64),
+        _ if write.is_string() => rule.accepts_text(value),
+        _ => false,
     }
 }
 

@@ -28,9 +28,13 @@ function update(ctx: Ctx, r: DocHandle<ServiceRequest>) {
 }
 
 export function assignedToMe(ctx: Ctx, requests: DocHandle<ServiceRequest>[]) {
+  // Picked on the live documents (a grid's requests, every render), copied only when mine.
   const mine = requests
+    .filter(r => {
+      const d = ctx.sync.docOf(r);
+      return d.assignee === ctx.session.user && (d.assignee_kind === "worker" || d.assignee_kind === "volunteer");
+    })
     .map(r => ({ r, d: plain(r.doc()) }))
-    .filter(({ d }) => d.assignee === ctx.session.user && (d.assignee_kind === "worker" || d.assignee_kind === "volunteer"))
     .sort((a, b) => Number(isOverdue(b.d)) - Number(isOverdue(a.d)) || (a.d.due ?? "9").localeCompare(b.d.due ?? "9"));
   if (mine.length === 0 && ctx.session.role !== "volunteer") return nothing;
   return html`<section class="card" data-testid="assigned">
