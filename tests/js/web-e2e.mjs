@@ -118,7 +118,8 @@ async function household(browser) {
   await w.fill("[data-testid=register-household] input[name=birth_year]", "1948");
   await w.click("[data-testid=register-household] button[type=submit]");
   await w.waitForSelector("[data-testid=household-detail]");
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  // Yesterday in Beijing, the app's calendar (records.ts `today`).
+  const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
   await w.selectOption("[data-testid=visit-form] select[name=purpose]", "routine");
   await w.fill("[data-testid=visit-form] textarea[name=notes]", "腿脚不便，独自在家");
   await w.check("[data-testid=visit-form] input[name=need_elderly]");

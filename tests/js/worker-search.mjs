@@ -29,10 +29,10 @@ function rng(seed) {
   };
 }
 
-/** Today on this machine, as the app computes it (the device's local date). */
+/** Today as the app computes it: the date in Beijing (clients/web/src/records.ts `today`),
+ * whatever the machine's own time zone. */
 function localToday() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 }
 
 function addDays(date, days) {
