@@ -11,7 +11,8 @@ function serviceWorker(): Plugin {
     apply: "build",
     generateBundle(_options, bundle) {
       const files = Object.keys(bundle).filter(name => !name.endsWith(".map"));
-      const precache = ["./", "./manifest.webmanifest", "./icon.svg", ...files.map(f => `./${f}`)];
+      const icons = ["./icon.svg", "./icon-192.png", "./icon-512.png", "./icon-maskable-512.png"];
+      const precache = ["./", "./manifest.webmanifest", ...icons, ...files.map(f => `./${f}`)];
       const version = createHash("sha256").update(files.sort().join("\n")).digest("hex").slice(0, 12);
       const template = readFileSync(new URL("./src/service-worker.js", import.meta.url), "utf8");
       this.emitFile({

@@ -68,8 +68,8 @@ fn projection(c: &mut Criterion) {
         ),
     )
     .expect("first commit");
-    let listed = rt
-        .block_on(store.households(&org, 10, 0))
+    let (listed, _) = rt
+        .block_on(store.household_page(&org, &Default::default(), (10, 0)))
         .expect("list households");
     assert_eq!(listed.len(), 1, "the projection was written");
 

@@ -21,15 +21,32 @@ pub async fn add_org(store: &Store, path: &str, name: &str, by: &str) -> Result<
     Ok(())
 }
 
-/// Creates a user with a role and a scope; `password` may be absent (token-only users).
-pub async fn add_user(
-    store: &Store,
-    name: &str,
-    role: &str,
-    org: &str,
-    password: Option<&str>,
-    by: &str,
-) -> Result<(), AppError> {
+/// A new user: login name, role, scope, and optionally a password (without one, a token-only
+/// user) and the name others see (without one, the login name).
+#[derive(Clone, Copy)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub role: &'a str,
+    pub org: &'a str,
+    pub password: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+}
+
+/// Creates a user with a role and a scope.
+pub async fn add_user(store: &Store, user: &NewUser<'_>, by: &str) -> Result<(), AppError> {
+    let NewUser {
+        name,
+        role,
+        org,
+        password,
+        display_name,
+    } = *user;
+    let display_name = display_name.map(str::trim).filter(|d| !d.is_empty());
+    if display_name.is_some_and(|d| d.chars().count() > 100 || d.chars().any(char::is_control)) {
+        return Err(AppError::BadRequest(
+            "display names are at most 100 characters".into(),
+        ));
+    }
     let role =
         Role::parse(role).ok_or_else(|| AppError::BadRequest(format!("unknown role `{role}`")))?;
     let org = OrgPath::parse(org).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -53,7 +70,13 @@ pub async fn add_user(
         None => None,
     };
     if !store
-        .add_user(name, role.as_str(), org.as_str(), hash.as_deref())
+        .add_user(
+            name,
+            role.as_str(),
+            org.as_str(),
+            hash.as_deref(),
+            display_name,
+        )
         .await?
     {
         return Err(AppError::BadRequest(format!("user `{name}` exists")));

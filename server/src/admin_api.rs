@@ -68,6 +68,8 @@ pub struct NewUser {
     pub role: String,
     pub org: String,
     pub password: Option<String>,
+    /// The name others see (default: the login name).
+    pub display_name: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -86,15 +88,14 @@ pub async fn add_user(
 ) -> Result<Json<User>, AppError> {
     within_scope(&who, &req.org)?;
     let store = app.store.clone();
-    admin::add_user(
-        &store,
-        &req.name,
-        &req.role,
-        &req.org,
-        req.password.as_deref(),
-        &who.user,
-    )
-    .await?;
+    let user = admin::NewUser {
+        name: &req.name,
+        role: &req.role,
+        org: &req.org,
+        password: req.password.as_deref(),
+        display_name: req.display_name.as_deref(),
+    };
+    admin::add_user(&store, &user, &who.user).await?;
     Ok(Json(User {
         name: req.name,
         role: req.role,

@@ -106,8 +106,8 @@ const SKILLS: &str = "陪护 助餐 心理疏导 法律咨询 文体活动 维�
 /// (category, weight, activities) of volunteer service.
 const ACTIVITIES: &[(&str, u32, &str)] = &[
     ("elderly", 4, "探访独居老人 为老人助餐送餐 陪同老人就医"),
-    ("disabled", 1, "助残上门服务 协助残疾人康复训练"),
-    ("youth", 2, "四点半课堂作业辅导 青少年防溺水安全教育"),
+    ("disability", 1, "助残上门服务 协助残疾人康复训练"),
+    ("children", 2, "四点半课堂作业辅导 青少年防溺水安全教育"),
     ("environment", 2, "清理楼道杂物 垃圾分类宣传 河道巡查保洁"),
     ("culture", 2, "组织广场舞活动 社区读书会 书法兴趣班"),
 ];
@@ -128,6 +128,22 @@ const REQUESTS: &[(&str, &str, &str)] = &[
     ("救助", "家庭收入低，申请低保", "低保申请已受理，入户核查完成"),
     ("救助", "突发疾病导致生活困难，申请临时救助", "临时救助金已发放"),
 ];
+
+/// A plausible Chinese name for a demo staff account (grid worker, supervisor, admin), the
+/// same for the same login on every demo server.
+pub fn staff_name(login: &str) -> String {
+    // FNV-1a: a fixed hash, so the name does not change between builds.
+    let h = login.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let surnames: Vec<&str> = SURNAMES.split_whitespace().collect();
+    let given: Vec<&str> = if h & 1 == 0 { GIVEN_NEW_F } else { GIVEN_NEW_M }
+        .split_whitespace()
+        .collect();
+    let s = surnames[(h >> 8) as usize % surnames.len()];
+    let g = given[(h >> 32) as usize % given.len()];
+    format!("{s}{g}")
+}
 
 /// Generates the whole county deterministically from `seed`, with `today` as "YYYY-MM-DD"
 /// (visits, hours and follow-ups are dated in the months before it).

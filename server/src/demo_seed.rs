@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use linli_sync_core::contract::{read_record, root_string, validate_root, Community, Kind};
+use linli_sync_core::contract::{read_record, validate_root, Community, Kind, Volunteer};
 
 use crate::admin;
 use crate::demo::{self, DemoSize};
@@ -52,15 +52,32 @@ pub async fn seed_if_empty(store: &Store, time_zone: &str) -> Result<(), AppErro
     Ok(())
 }
 
+/// Names of the demo's streets and grids, by number (`s01`, `g01`).
+const STREETS: &[&str] = &["城关街道", "东城街道", "西城街道", "南湖街道"];
+const GRIDS: &[&str] = &["第一网格", "第二网格", "第三网格", "第四网格", "第五网格"];
+
+/// The name of unit `code` (`s02`: the second of `names`), or the code and `suffix`.
+fn unit_name(code: &str, names: &[&str], suffix: &str) -> String {
+    code.get(1..)
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| names.get(n.checked_sub(1)?))
+        .map_or_else(|| format!("{code}{suffix}"), |n| (*n).to_owned())
+}
+
 /// The demo accounts' password (README lists the accounts).
 pub const DEMO_PASSWORD: &str = "linli-demo";
 
-/// Org units for every level the demo documents use, and one account per role.
+/// Org units for every level the demo documents use; one account per role that signs in
+/// with [`DEMO_PASSWORD`]; and every other person the documents name (grid workers, community
+/// supervisors, volunteers) as a user without a password, so that lists and exports show
+/// them by name.
 async fn seed_orgs_and_users(
     store: &Store,
     documents: &[demo::DemoDocument],
 ) -> Result<(), AppError> {
     let mut orgs: BTreeMap<String, String> = BTreeMap::new();
+    // login → (role, org, display name)
+    let mut people: BTreeMap<String, (&str, String, String)> = BTreeMap::new();
     let mut volunteer = None;
     for d in documents {
         let root = validate_root(&d.doc).map_err(|e| AppError::Demo(e.to_string()))?;
@@ -70,9 +87,9 @@ async fn seed_orgs_and_users(
             let prefix = segments[..depth].join("/");
             let default_name = match depth {
                 1 => "示范县".to_owned(),
-                2 => format!("{}街道", segments[1]),
+                2 => unit_name(segments[1], STREETS, "街道"),
                 3 => format!("社区 {}", segments[2]),
-                _ => format!("{}网格", segments[3]),
+                _ => unit_name(segments[3], GRIDS, "网格"),
             };
             orgs.entry(prefix).or_insert(default_name);
         }
@@ -82,8 +99,13 @@ async fn seed_orgs_and_users(
                     orgs.insert(path.clone(), c.name);
                 }
             }
-            Kind::Volunteer if volunteer.is_none() && path == "c01/s01/m01" => {
-                volunteer = root_string(&d.doc, "user").map(|u| (u, path.clone()));
+            Kind::Volunteer => {
+                if let Ok(v) = read_record::<Volunteer>(&d.doc) {
+                    if volunteer.is_none() && path == "c01/s01/m01" {
+                        volunteer = Some(v.user.clone());
+                    }
+                    people.insert(v.user, ("volunteer", path.clone(), v.name));
+                }
             }
             _ => {}
         }
@@ -91,21 +113,42 @@ async fn seed_orgs_and_users(
     for (path, name) in &orgs {
         admin::add_org(store, path, name, "demo").await?;
     }
-    let mut accounts = vec![
-        ("admin".to_owned(), "admin", "c01".to_owned()),
-        ("sup-c01-s01".to_owned(), "supervisor", "c01/s01".to_owned()),
-        (
-            "worker-c01-s01-m01-g01".to_owned(),
-            "worker",
-            "c01/s01/m01/g01".to_owned(),
-        ),
-    ];
-    if let Some((user, org)) = volunteer {
-        accounts.push((user, "volunteer", org));
+    // The staff the documents name: a worker per grid, a supervisor per community.
+    for path in orgs.keys() {
+        let role = match path.split('/').count() {
+            4 => "worker",
+            3 => "supervisor",
+            _ => continue,
+        };
+        let prefix = if role == "worker" { "worker" } else { "sup" };
+        let login = format!("{prefix}-{}", path.replace('/', "-"));
+        let name = demo::staff_name(&login);
+        people.insert(login, (role, path.clone(), name));
     }
-    for (name, role, org) in &accounts {
-        admin::add_user(store, name, role, org, Some(DEMO_PASSWORD), "demo").await?;
-        tracing::info!(user = %name, role, org = %org, "demo account (password {DEMO_PASSWORD})");
+    for (login, role, org) in [
+        ("admin", "admin", "c01"),
+        ("sup-c01-s01", "supervisor", "c01/s01"),
+    ] {
+        people.insert(login.into(), (role, org.into(), demo::staff_name(login)));
+    }
+    let accounts = ["admin", "sup-c01-s01", "worker-c01-s01-m01-g01"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(volunteer)
+        .collect::<Vec<_>>();
+    for (login, (role, org, name)) in &people {
+        let signs_in = accounts.contains(login);
+        let user = admin::NewUser {
+            name: login,
+            role,
+            org,
+            password: signs_in.then_some(DEMO_PASSWORD),
+            display_name: Some(name),
+        };
+        admin::add_user(store, &user, "demo").await?;
+        if signs_in {
+            tracing::info!(user = %login, role, org = %org, "demo account (password {DEMO_PASSWORD})");
+        }
     }
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! Exports for supervisors: households, residents, visits, volunteer hours and indicators as
 //! CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese correctly) or XLSX,
-//! scoped to the caller, with column headers in Chinese or English.
+//! scoped to the caller, in Chinese or English: headers, codes as words (`labels.rs`), units
+//! and people by name (`export_words.rs`). What a file covers is `export_scope.rs`.
 
 use rust_xlsxwriter::{Format, Workbook};
 use sqlx::Row;
 
+pub use crate::export_words::{Show, Words};
 use crate::indicators::Report;
 use crate::store::Store;
 
@@ -24,7 +26,11 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Float(f) => format!("{f}"),
+            // Rounded for reading: at most three decimals, no trailing zeros.
+            Cell::Float(f) => {
+                let t = format!("{f:.3}");
+                t.trim_end_matches('0').trim_end_matches('.').to_owned()
+            }
             Cell::Date(d) => d.clone(),
             Cell::Empty => String::new(),
         }
@@ -71,134 +77,202 @@ impl Dataset {
         })
     }
 
-    /// Column headers: (Chinese, English).
-    fn columns(self) -> &'static [(&'static str, &'static str)] {
+    /// Columns: Chinese header, English header, how the stored value is shown.
+    fn columns(self) -> &'static [(&'static str, &'static str, Show)] {
+        use Show::*;
         match self {
             Dataset::Households => &[
-                ("文档编号", "document id"),
-                ("组织", "org"),
-                ("地址", "address"),
-                ("户主", "head of household"),
-                ("标签", "tags"),
-                ("审核状态", "review status"),
-                ("人数", "members"),
+                ("文档编号", "document id", As),
+                ("单位", "unit", Unit),
+                ("组织代码", "org", As),
+                ("地址", "address", As),
+                ("户主", "head of household", As),
+                ("标签", "tags", Tags),
+                ("审核状态", "review status", Review),
+                ("人数", "members", As),
             ],
             Dataset::Residents => &[
-                ("文档编号", "document id"),
-                ("成员编号", "member id"),
-                ("组织", "org"),
-                ("姓名", "name"),
-                ("性别", "gender"),
-                ("出生年份", "birth year"),
-                ("与户主关系", "relation"),
-                ("就业状况", "employment"),
-                ("健康档案", "health record"),
+                ("文档编号", "document id", As),
+                ("成员编号", "member id", As),
+                ("单位", "unit", Unit),
+                ("组织代码", "org", As),
+                ("姓名", "name", As),
+                ("性别", "gender", Gender),
+                ("出生年份", "birth year", As),
+                ("与户主关系", "relation", Relation),
+                ("就业状况", "employment", Employment),
+                ("健康档案", "health record", YesNo),
             ],
             Dataset::Visits => &[
-                ("文档编号", "document id"),
-                ("走访编号", "visit id"),
-                ("组织", "org"),
-                ("日期", "date"),
-                ("时间", "at"),
-                ("走访人", "by"),
-                ("目的", "purpose"),
-                ("需求", "needs"),
-                ("回访日期", "follow-up"),
+                ("文档编号", "document id", As),
+                ("走访编号", "visit id", As),
+                ("单位", "unit", Unit),
+                ("组织代码", "org", As),
+                ("日期", "date", As),
+                ("时间", "at", As),
+                ("走访人", "by", Person),
+                ("目的", "purpose", Purpose),
+                ("需求", "needs", Needs),
+                ("回访日期", "follow-up", As),
             ],
             Dataset::VolunteerHours => &[
-                ("文档编号", "document id"),
-                ("记录编号", "entry id"),
-                ("组织", "org"),
-                ("志愿者", "volunteer"),
-                ("日期", "date"),
-                ("分钟", "minutes"),
-                ("活动", "activity"),
-                ("类别", "category"),
-                ("状态", "status"),
+                ("文档编号", "document id", As),
+                ("记录编号", "entry id", As),
+                ("单位", "unit", Unit),
+                ("组织代码", "org", As),
+                ("志愿者", "volunteer", Person),
+                ("日期", "date", As),
+                ("分钟", "minutes", As),
+                ("活动", "activity", As),
+                ("类别", "category", Activity),
+                ("状态", "status", Entry),
             ],
-            Dataset::Indicators => crate::report_table::COLUMNS,
+            Dataset::Indicators => &[],
         }
+    }
+
+    /// Whether the dataset covers a period (visits and hours by their date, indicators); the
+    /// others are registers as of today.
+    pub fn dated(self) -> bool {
+        matches!(
+            self,
+            Dataset::Visits | Dataset::VolunteerHours | Dataset::Indicators
+        )
     }
 }
 
-/// Builds a dataset's table for everything at or under `scope`.
-pub async fn table(
-    store: &Store,
-    dataset: Dataset,
-    scope: &str,
-    english: bool,
-    indicators: Option<&Report>,
-) -> Result<Table, sqlx::Error> {
-    page(store, dataset, scope, english, indicators, i64::MAX, 0).await
+/// What a table holds: a dataset at or under a unit, for visits and hours within dates.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection<'a> {
+    pub dataset: Dataset,
+    /// The unit's org path.
+    pub scope: &'a str,
+    /// First and last day (both included); `None`: every day.
+    pub dates: Option<(&'a str, &'a str)>,
 }
 
-/// Like [`table`], one page of rows.
+/// A dataset's table as a file shows it: headers in the reader's language, codes as words,
+/// units and people by name. `indicators` is the report of an `indicators` selection.
+pub async fn table(
+    store: &Store,
+    selection: &Selection<'_>,
+    words: &Words,
+    indicators: Option<&Report>,
+) -> Result<Table, sqlx::Error> {
+    if selection.dataset == Dataset::Indicators {
+        let pick = |(zh, en): &(&str, &str)| if words.english { *en } else { *zh }.to_owned();
+        return Ok(Table {
+            headers: crate::report_table::COLUMNS.iter().map(pick).collect(),
+            rows: indicators
+                .map(|r| crate::report_table::rows(r, words.english))
+                .unwrap_or_default(),
+        });
+    }
+    let columns = selection.dataset.columns();
+    let rows = query_rows(store, selection, i64::MAX, 0).await?;
+    Ok(Table {
+        headers: columns
+            .iter()
+            .map(|(zh, en, _)| if words.english { *en } else { *zh }.to_owned())
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(columns)
+                    .map(|(cell, (_, _, show))| words.show(*show, cell))
+                    .collect()
+            })
+            .collect(),
+    })
+}
+
+/// One page of a dataset's rows as stored (codes, login names, org paths; English headers),
+/// for `GET /api/records`: the unit-name columns are left out.
 pub async fn page(
     store: &Store,
-    dataset: Dataset,
-    scope: &str,
-    english: bool,
-    indicators: Option<&Report>,
+    selection: &Selection<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<Table, sqlx::Error> {
-    let headers = dataset
-        .columns()
-        .iter()
-        .map(|(zh, en)| if english { *en } else { *zh }.to_owned())
-        .collect();
-    let rows = match dataset {
-        Dataset::Indicators => indicators
-            .map(|r| crate::report_table::rows(r, english))
-            .unwrap_or_default(),
-        _ => query_rows(store, dataset, scope, limit, offset).await?,
-    };
-    Ok(Table { headers, rows })
+    let columns = selection.dataset.columns();
+    let keep: Vec<bool> = columns.iter().map(|(_, _, s)| *s != Show::Unit).collect();
+    let rows = query_rows(store, selection, limit, offset).await?;
+    Ok(Table {
+        headers: columns
+            .iter()
+            .filter(|(_, _, s)| *s != Show::Unit)
+            .map(|(_, en, _)| (*en).to_owned())
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c)
+                    .collect()
+            })
+            .collect(),
+    })
 }
 
 async fn query_rows(
     store: &Store,
-    dataset: Dataset,
-    scope: &str,
+    selection: &Selection<'_>,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
+    let scope = selection.scope;
     let (under, past) = crate::indicators::scope_bounds(scope);
-    let (sql, kinds): (&str, &[char]) = match dataset {
+    let in_scope = crate::indicators::in_scope("org");
+    let dated = selection.dates.is_some()
+        && matches!(selection.dataset, Dataset::Visits | Dataset::VolunteerHours);
+    // The first and last day, `$6` and `$7`.
+    let within = |col: &str| {
+        if dated {
+            format!(" AND {col} >= $6 AND {col} <= $7")
+        } else {
+            String::new()
+        }
+    };
+    let (sql, kinds): (String, &[char]) = match selection.dataset {
         Dataset::Households => (
-            &format!("SELECT document_id, org, address, head_name, tags, review_status, member_count FROM p_households \
-             WHERE {} AND merged_into IS NULL ORDER BY org, address", crate::indicators::in_scope("org")),
-            &['t', 't', 't', 't', 't', 'o', 'i'],
+            format!("SELECT document_id, org, org, address, head_name, tags, review_status, member_count FROM p_households \
+             WHERE {in_scope} AND merged_into IS NULL ORDER BY org, address"),
+            &['t', 't', 't', 't', 't', 't', 'o', 'i'],
         ),
         Dataset::Residents => (
-            &format!("SELECT document_id, member_id, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
-             WHERE {} ORDER BY org, document_id, member_id", crate::indicators::in_scope("org")),
-            &['t', 't', 't', 't', 't', 'j', 't', 't', 'i'],
+            format!("SELECT document_id, member_id, org, org, name, gender, birth_year, relation, employment, health_record FROM p_residents \
+             WHERE {in_scope} ORDER BY org, document_id, member_id"),
+            &['t', 't', 't', 't', 't', 't', 'j', 't', 't', 'i'],
         ),
         Dataset::Visits => (
             // `at` is the local time in the server's time zone (`--time-zone`), with its
             // offset: its first ten characters are the visit's local date.
-            &format!("SELECT document_id, visit_id, org, substr(at, 1, 10), at, by_user, purpose, needs, follow_up FROM p_visits \
-             WHERE {} ORDER BY at, document_id", crate::indicators::in_scope("org")),
-            &['t', 't', 't', 'd', 't', 't', 't', 't', 'D'],
+            format!("SELECT document_id, visit_id, org, org, substr(at, 1, 10), at, by_user, purpose, needs, follow_up FROM p_visits \
+             WHERE {in_scope}{} ORDER BY at, document_id", within("substr(at, 1, 10)")),
+            &['t', 't', 't', 't', 'd', 't', 't', 't', 't', 'D'],
         ),
         Dataset::VolunteerHours => (
-            &format!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
-             WHERE {} ORDER BY date, document_id, entry_id", crate::indicators::in_scope("org")),
-            &['t', 't', 't', 't', 'd', 'i', 't', 't', 't'],
+            format!("SELECT document_id, entry_id, org, org, user_name, date, minutes, activity, category, status FROM p_volunteer_entries \
+             WHERE {in_scope}{} ORDER BY date, document_id, entry_id", within("date")),
+            &['t', 't', 't', 't', 't', 'd', 'i', 't', 't', 't'],
         ),
         Dataset::Indicators => return Ok(Vec::new()),
     };
     let pool = store.pool();
     let sql = format!("{sql} LIMIT $4 OFFSET $5");
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(scope)
         .bind(&under)
         .bind(&past)
         .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?;
+        .bind(offset);
+    if let Some((from, to)) = selection.dates.filter(|_| dated) {
+        query = query.bind(from.to_owned()).bind(to.to_owned());
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|r| {
             kinds
@@ -262,13 +336,19 @@ fn xlsx_text(s: &str) -> std::borrow::Cow<'_, str> {
     cut.into()
 }
 
-/// The table as an XLSX workbook with one sheet.
-pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The table as an XLSX workbook: the table's sheet, then `about` (a sheet name and rows of
+/// two cells: what the file covers).
+pub fn to_xlsx(
+    table: &Table,
+    sheet: &str,
+    about: (&str, &[(String, String)]),
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name(sheet)?;
-    let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let decimals = Format::new().set_num_format("0.0##");
     for (c, h) in table.headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &bold)?;
     }
@@ -284,7 +364,7 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
                     ws.write_number(r, c, *i as f64)?;
                 }
                 Cell::Float(f) => {
-                    ws.write_number(r, c, *f)?;
+                    ws.write_number_with_format(r, c, *f, &decimals)?;
                 }
                 Cell::Date(d) => {
                     let day = rust_xlsxwriter::ExcelDateTime::parse_from_str(d)?;
@@ -294,6 +374,15 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
             }
         }
     }
+    let (name, rows) = about;
+    let ws = book.add_worksheet();
+    ws.set_name(name)?;
+    for (r, (key, value)) in rows.iter().enumerate() {
+        ws.write_string_with_format(r as u32, 0, key, &bold)?;
+        ws.write_string(r as u32, 1, xlsx_text(value).as_ref())?;
+    }
+    ws.set_column_width(0, 14)?;
+    ws.set_column_width(1, 48)?;
     book.save_to_buffer()
 }
 

@@ -11,12 +11,16 @@ mod communities_api;
 pub mod config;
 pub mod demo;
 mod demo_seed;
+mod directory_api;
 mod doc_actor;
 mod documents_api;
 pub mod error;
 pub mod export;
+pub mod export_scope;
+pub mod export_words;
 mod hub;
 pub mod indicators;
+pub mod labels;
 pub mod limits;
 mod openapi;
 mod outbox;
@@ -242,6 +246,7 @@ fn router(state: AppState) -> Router {
             get(admin_api::list_orgs).post(admin_api::add_org),
         )
         .route("/api/users", axum::routing::post(admin_api::add_user))
+        .route("/api/directory", get(directory_api::directory))
         .route(
             "/api/devices/revoke",
             axum::routing::post(admin_api::revoke_device),

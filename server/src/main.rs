@@ -94,6 +94,9 @@ enum UserCommand {
         /// The org path the user's scope covers, e.g. c01/s01/m01/g01.
         #[arg(long)]
         org: String,
+        /// The name others see in lists and exports, e.g. 王芳 (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
         /// Read the password from standard input (otherwise the user can only get tokens from
         /// `linli-server token`).
         #[arg(long)]
@@ -163,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
             name,
             role,
             org,
+            display_name,
             password_stdin,
         }) => {
             let password = if password_stdin {
@@ -173,7 +177,14 @@ async fn main() -> anyhow::Result<()> {
                 None
             };
             let store = store.open().await?;
-            admin::add_user(&store, &name, &role, &org, password.as_deref(), "cli").await?;
+            let user = admin::NewUser {
+                name: &name,
+                role: &role,
+                org: &org,
+                password: password.as_deref(),
+                display_name: display_name.as_deref(),
+            };
+            admin::add_user(&store, &user, "cli").await?;
             println!("added user {name} ({role}, {org})");
         }
         Command::Token {

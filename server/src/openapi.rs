@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin_api, audit_api, auth, communities_api, documents_api, quarantine_api, review_api,
+    admin_api, audit_api, auth, communities_api, directory_api, documents_api, quarantine_api,
+    review_api,
 };
 
 /// The API description.
@@ -24,6 +25,7 @@ use crate::{
         admin_api::list_orgs,
         admin_api::add_user,
         admin_api::revoke_device,
+        directory_api::directory,
         review_api::list,
         review_api::resolve,
         review_api::accept,

@@ -6,6 +6,16 @@
 
 use crate::export::Cell;
 use crate::indicators::{Indicator, Report, UnitReport};
+use crate::labels::{self, Code};
+
+/// A figure for reading: whole numbers as they are, others to one decimal.
+fn rounded(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
 
 /// Column headers: (Chinese, English).
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -95,8 +105,7 @@ pub fn value_text(i: &Indicator, english: bool) -> String {
         (None, _) => if english { "no data" } else { "无数据" }.to_owned(),
         (Some(v), "percent") => format!("{:.1}%", v * 100.0),
         (Some(v), "flag") => if v > 0.0 { yes(english) } else { no(english) }.to_owned(),
-        (Some(v), _) if v.fract() == 0.0 => format!("{v:.0}"),
-        (Some(v), _) => format!("{v:.1}"),
+        (Some(v), _) => rounded(v),
     }
 }
 
@@ -127,23 +136,31 @@ fn notes(i: &Indicator, english: bool) -> String {
         if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
             continue;
         }
+        let key = labels::word(Code::Detail, k, english);
         let v = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n
-                .as_f64()
-                .map(|f| {
-                    if f.fract() == 0.0 {
-                        format!("{f:.0}")
-                    } else {
-                        format!("{f:.1}")
+            // A flag such as "entered": the word alone.
+            serde_json::Value::Bool(true) => {
+                parts.push(key.into_owned());
+                continue;
+            }
+            serde_json::Value::Bool(false) => labels::yes_no(false, english).to_owned(),
+            serde_json::Value::String(s) => labels::word(Code::Source, s, english).into_owned(),
+            serde_json::Value::Number(n) => n.as_f64().map(rounded).unwrap_or_default(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    serde_json::Value::String(s) => {
+                        labels::word(Code::Facility, s, english).into_owned()
                     }
+                    other => other.to_string(),
                 })
-                .unwrap_or_default(),
+                .collect::<Vec<_>>()
+                .join(if english { ", " } else { "、" }),
             other => other.to_string(),
         };
-        parts.push(format!("{k}: {v}"));
+        parts.push(format!("{key}{}{v}", if english { ": " } else { "：" }));
     }
-    parts.join("; ")
+    parts.join(if english { "; " } else { "；" })
 }
 
 fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cell>>) {
@@ -210,8 +227,7 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
         let mut row = head(pick(key));
         row.push(Cell::Text(match value {
             None => if english { "no data" } else { "无数据" }.to_owned(),
-            Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
-            Some(v) => format!("{v:.1}"),
+            Some(v) => rounded(v),
         }));
         row.extend(std::iter::repeat_n(Cell::Empty, COLUMNS.len() - 6));
         rows.push(row);

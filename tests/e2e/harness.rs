@@ -358,6 +358,27 @@ async fn http_request(
     body: Option<&serde_json::Value>,
     bearer: Option<&str>,
 ) -> Option<(u16, Vec<u8>)> {
+    http_exchange(addr, method, path, body, bearer)
+        .await
+        .map(|(status, _, body)| (status, body))
+}
+
+/// A GET with a bearer token; returns the status code, the response's header lines and the
+/// raw body.
+pub async fn http_get_with_head(addr: &str, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+    http_exchange(addr, "GET", path, None, Some(token))
+        .await
+        .expect("server reachable")
+}
+
+/// [`http_request`], with the response's header lines.
+async fn http_exchange(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    bearer: Option<&str>,
+) -> Option<(u16, String, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -374,7 +395,7 @@ async fn http_request(
     let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&buf[..split]).to_string();
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, buf[split + 4..].to_vec()))
+    Some((status, head, buf[split + 4..].to_vec()))
 }
 
 fn text((status, body): (u16, Vec<u8>)) -> (u16, String) {

@@ -206,25 +206,31 @@ async fn indicators_known_composition(backend: Backend) {
     assert_eq!(street["children"][0]["org"], COMMUNITY);
     assert_eq!(street["children"][0]["residents"], 5);
 
-    // Exports: CSV in Chinese, XLSX in English, the same rows.
+    // Exports: CSV in Chinese, XLSX in English with the English CSV's rows.
     let (code, csv_bytes) = http_get_bytes(&server.addr, "/api/export/residents.csv", &ts).await;
     assert_eq!(code, 200);
     let csv_rows = read_csv(&csv_bytes);
     assert_eq!(csv_rows[0][0], "文档编号");
     assert_eq!(csv_rows.len(), 1 + 5);
+    let (_, en_csv) = http_get_bytes(&server.addr, "/api/export/residents.csv?lang=en", &ts).await;
+    let en_rows = read_csv(&en_csv);
     let (code, xlsx_bytes) =
         http_get_bytes(&server.addr, "/api/export/residents.xlsx?lang=en", &ts).await;
     assert_eq!(code, 200);
     let xlsx_rows = read_xlsx(&xlsx_bytes, "residents");
     assert_eq!(xlsx_rows[0][0], "document id");
-    assert_eq!(xlsx_rows[0][5], "birth year");
+    assert_eq!(xlsx_rows[0][6], "birth year");
     assert_eq!(
         xlsx_rows[1..],
-        csv_rows[1..],
+        en_rows[1..],
         "the XLSX holds exactly the CSV's rows"
     );
-    let (_, hours) =
-        http_get_bytes(&server.addr, "/api/export/volunteer-hours.csv?lang=en", &ts).await;
+    let (_, hours) = http_get_bytes(
+        &server.addr,
+        "/api/export/volunteer-hours.csv?lang=en&period=2026-11",
+        &ts,
+    )
+    .await;
     assert_eq!(read_csv(&hours).len(), 1 + 2);
     let (code, ind) = http_get_bytes(
         &server.addr,

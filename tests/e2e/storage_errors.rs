@@ -143,6 +143,7 @@ fn every_call(
             sup,
         ),
         get("/api/communities", "/api/communities", sup),
+        get("/api/directory", "/api/directory", worker),
         get(
             "/api/export/{file}",
             "/api/export/households.csv?org=c01/s01",

@@ -269,19 +269,32 @@ async fn supervisor_desk_on_demo_data(backend: Backend) {
     let drilled = out["drilledOrg"].as_str().unwrap();
     assert!(drilled.starts_with("c01/s01/") && drilled.len() > "c01/s01/".len());
     assert_eq!(out["backUp"], true);
-    assert_eq!(out["csvName"], "households.csv");
+    // Files named after what they cover: dataset, unit and the day a register is as of.
+    let csv_name = out["csvName"].as_str().unwrap();
+    assert!(
+        csv_name.starts_with(&format!("住户-{}-截至", out["unitName"].as_str().unwrap()))
+            && csv_name.ends_with(".csv"),
+        "{csv_name}"
+    );
     assert!(
         out["csvHead"].as_str().unwrap().starts_with('\u{feff}'),
         "CSV has a BOM for Excel"
     );
-    assert_eq!(out["xlsxName"], "households.xlsx");
+    assert_eq!(
+        out["xlsxName"].as_str().unwrap(),
+        csv_name.replace(".csv", ".xlsx")
+    );
     assert_eq!(out["xlsxHead"], "PK", "XLSX is a zip");
     assert_eq!(out["english"], true);
     // Screen and report agree for one period: every value the screen showed for this year is
     // the value the downloaded report to the county holds for the same unit and indicator.
     assert_eq!(
         out["reportName"],
-        format!("report-{}.xlsx", out["period"].as_str().unwrap())
+        format!(
+            "指标-{}-{}.xlsx",
+            out["unitName"].as_str().unwrap(),
+            out["period"].as_str().unwrap()
+        )
     );
     assert!(
         out["periodLine"].as_str().unwrap().contains("-01-01"),

@@ -74,7 +74,7 @@ async function volunteer(browser) {
   await s.click("[data-testid=approve-selected]");
   await s.waitForSelector(row, { state: "detached" });
   await s.check(`${row2} input[type=checkbox]`);
-  await s.fill("[data-testid=hours-queue] input[aria-label]", "请补充服务对象");
+  await s.fill("[data-testid=hours-note]", "请补充服务对象");
   await s.click("[data-testid=send-back-selected]");
   await s.waitForSelector(row2, { state: "detached" });
 

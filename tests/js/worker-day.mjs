@@ -192,8 +192,9 @@ async function household(browser) {
   const s = await open(await desk(browser), opt.supervisor);
   await s.click("[data-testid=tab-households]");
   const listed = `[data-testid=sv-household][data-address="${address}"]`;
+  await s.fill("[data-testid=sv-search]", address);
   await s.waitForSelector(listed);
-  await s.click(`${listed} [data-testid=show-visits]`);
+  await s.click(`${listed} [data-testid=show-details]`);
   await s.waitForSelector(`${listed} [data-testid=visit-location]`);
   out.supervisorSeesLocation = (await s.textContent(`${listed} [data-testid=visit-location]`)).trim();
   await shot(s, "supervisor-visit-location");
@@ -228,11 +229,11 @@ async function requests(browser) {
   );
   out.suggestedDue = await s.inputValue(`${row(described)} input[name=due]`);
   await s.selectOption(`${row(described)} select[name=kind]`, "volunteer");
-  await s.fill(`${row(described)} input[name=assignee]`, opt.volunteer);
+  await s.selectOption(`${row(described)} select[name=assignee]`, opt.volunteer);
   await s.click(`${row(described)} [data-testid=assign-request] button`);
   await s.waitForSelector(`${row(described)}[data-status=assigned]`, { timeout: TIMEOUT });
   await s.selectOption(`${row(late)} select[name=kind]`, "worker");
-  await s.fill(`${row(late)} input[name=assignee]`, opt.worker2);
+  await s.selectOption(`${row(late)} select[name=assignee]`, opt.worker2);
   await s.fill(`${row(late)} input[name=due]`, daysFromToday(-2));
   await s.click(`${row(late)} [data-testid=assign-request] button`);
   await s.waitForSelector(`${row(late)}[data-overdue=true]`, { timeout: TIMEOUT });

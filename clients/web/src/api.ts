@@ -46,9 +46,12 @@ export class Api {
     return (await (await this.fetch(path, { method: "POST", body })).json()) as T;
   }
 
-  /** Downloads a file (exports) with the bearer token and hands it to the browser. */
+  /** Downloads a file (exports) with the bearer token and hands it to the browser, under
+   * the name the server gives it (which says the unit and period), else `filename`. */
   async download(path: string, filename: string): Promise<void> {
-    const blob = await (await this.fetch(path)).blob();
+    const response = await this.fetch(path);
+    filename = dispositionName(response.headers.get("content-disposition")) ?? filename;
+    const blob = await response.blob();
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;
@@ -56,4 +59,19 @@ export class Api {
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+}
+
+/** The file name of a `Content-Disposition` header: RFC 5987's `filename*=UTF-8''…` first. */
+export function dispositionName(header: string | null): string | null {
+  if (!header) return null;
+  const star = header.match(/filename\*\s*=\s*UTF-8''([^;]+)/i);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // a malformed encoding: fall back to the plain name
+    }
+  }
+  const plain = header.match(/filename\s*=\s*"?([^";]+)"?/i);
+  return plain ? plain[1].trim() : null;
 }

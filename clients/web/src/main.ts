@@ -1,176 +1,55 @@
-// Boots the app: the service worker, automerge, the session, and the screen for the
-// signed-in person's role.
+// The first thing a phone runs: small on purpose. It draws the login form at once and
+// fetches the rest of the app (automerge and its 1 MB of wasm, the screens) meanwhile, so on
+// a slow link the user types while the app arrives (issue #18: the form within 3 s at
+// 400 kbps). A signed-in device goes straight to the app, from the service worker's cache.
 import { html, render } from "lit-html";
 import "./style.css";
-import { Api } from "./api";
-import { AuthError, expiresSoon, finishWipe, forget, loadSession, refresh, scheduleWipe, type Session } from "./auth";
-import type { Ctx } from "./context";
+import { finishWipe, loadSession, type Session } from "./auth";
 import { t } from "./i18n";
-import { Sync, initAutomerge } from "./sync";
 import { loginView } from "./views/login";
-import { statusBar } from "./views/status";
-import { askSignOut, signOutPanel } from "./views/sign_out";
-import { loadSupervisor, supervisorView } from "./views/supervisor";
-import { volunteerView } from "./views/volunteer";
-import { rediscoverWorker, workerView } from "./views/worker";
+import wasmUrl from "@automerge/automerge/automerge.wasm?url";
 
 const root = document.getElementById("app")!;
-let ctx: Ctx | null = null;
-let toastText = "";
-let scheduled = false;
-/** The server refused the refresh token (expired, or the device was signed out). */
-let sessionLost = false;
+/** The rest of the app, requested now and awaited only when it is needed. */
+const app = import("./app");
+/** Automerge's wasm, fetched alongside (the app would only ask for it once it runs). */
+const wasm = fetch(wasmUrl).then(async r => {
+  if (!r.ok) throw new Error(`wasm: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+});
+wasm.catch(() => {
+  // offline and not cached, or refused: the app asks for it again itself
+});
+
 /** This device was revoked and has just erased its data. */
 let wipedNotice = false;
+/** Signed in: waiting for the app to arrive. */
+let opening = false;
 
-function draw(): void {
-  scheduled = false;
-  if (!ctx) {
-    render(
-      html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${loginView(start, schedule)}`,
-      root,
-    );
-    return;
-  }
-  const c = ctx;
-  if (sessionLost) {
-    // Sign in again; the documents on this device stay. A new sign-in is a new device, so
-    // the page reloads to start fresh automerge actors for it.
-    render(
-      html`<p class="note">${t("session_lost")}</p>${loginView(() => location.reload(), schedule)}`,
-      root,
-    );
-    return;
-  }
-  const role = c.session.role;
-  const body =
-    role === "volunteer" ? volunteerView(c) : role === "worker" ? workerView(c) : supervisorView(c);
+/** Whether lit has drawn into the page (the static "loading" line is gone). */
+let drawn = false;
+
+function drawLogin(): void {
+  if (!drawn) root.textContent = "";
+  drawn = true;
   render(
-    html`${statusBar(c, () => askSignOut(c, logout))}<main class="content">${signOutPanel(c, logout)}${body}</main>
-      ${toastText ? html`<div class="toast" role="status">${toastText}</div>` : ""}`,
+    html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${loginView(signedIn, drawLogin)}
+      ${opening ? html`<p class="loading" role="status" data-testid="app-loading">${t("loading")}</p>` : ""}`,
     root,
   );
 }
 
-function schedule(): void {
-  if (scheduled) return;
-  scheduled = true;
-  requestAnimationFrame(draw);
+async function signedIn(session: Session): Promise<void> {
+  opening = true;
+  drawLogin();
+  await (await app).startApp(session, wasm, false);
 }
-
-function toast(text: string): void {
-  toastText = text;
-  schedule();
-  setTimeout(() => {
-    if (toastText === text) {
-      toastText = "";
-      schedule();
-    }
-  }, 4000);
-}
-
-/** Renews the access token when it is about to expire and the device is online. */
-async function keepFresh(): Promise<void> {
-  if (!ctx || !navigator.onLine || !expiresSoon(ctx.session)) return;
-  try {
-    const renewed = await refresh(ctx.session);
-    ctx.session = renewed;
-    ctx.sync.setToken(renewed.access_token);
-  } catch (err) {
-    refused(err);
-  }
-}
-
-/**
- * What a refusal from the server means: a revoked device erases its data; an ended session
- * asks to sign in again; anything else (no network) is tried again later.
- */
-function refused(err: unknown): void {
-  if (!(err instanceof AuthError) || !ctx) return;
-  if (err.wipe) {
-    scheduleWipe(ctx.session.user);
-    location.reload();
-  } else if (err.status === 401) {
-    sessionLost = true;
-    schedule();
-  }
-}
-
-/** While online but not connected, asks the API why (a revoked device learns it here). */
-async function probe(): Promise<void> {
-  if (!ctx || !navigator.onLine || ctx.sync.status().connected) return;
-  try {
-    await ctx.api.fetch("/api/documents?limit=1");
-  } catch (err) {
-    refused(err);
-  }
-}
-
-function start(session: Session): void {
-  const sync = new Sync(session.user, session.access_token);
-  const c: Ctx = {
-    session,
-    sync,
-    api: new Api(
-      () => c.session,
-      renewed => {
-        c.session = renewed;
-        sync.setToken(renewed.access_token);
-      },
-    ),
-    refresh: schedule,
-    toast,
-  };
-  ctx = c;
-  sync.subscribe(schedule);
-  if (!navigator.onLine) sync.goOffline();
-  void keepFresh();
-  schedule();
-}
-
-/** Signs out now (`askSignOut` decides when: never over unsynced changes). */
-function logout(): void {
-  forget();
-  location.reload();
-}
-
-window.addEventListener("offline", () => {
-  ctx?.sync.goOffline();
-  schedule();
-});
-window.addEventListener("online", () => {
-  void keepFresh().then(() => {
-    ctx?.sync.goOnline();
-    rediscoverWorker();
-    if (ctx?.session.role === "supervisor") void loadSupervisor(ctx);
-    schedule();
-  });
-});
-setInterval(() => void keepFresh().then(probe), 5_000);
-// The supervisor's lists come from the server: keep them current while on screen.
-setInterval(() => {
-  if (ctx && navigator.onLine && ctx.session.role !== "volunteer" && ctx.session.role !== "worker") {
-    void loadSupervisor(ctx);
-  }
-}, 5_000);
 
 async function boot(): Promise<void> {
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("./sw.js").catch(() => {
-      // no service worker (an insecure origin other than localhost): the app still works online
-    });
-  }
-  const wiped = await finishWipe();
-  await initAutomerge();
-  root.textContent = "";
-  if (wiped) wipedNotice = true;
+  wipedNotice = await finishWipe();
   const session = loadSession();
-  if (session) {
-    start(session);
-    if (session.role === "supervisor" || session.role === "admin") void loadSupervisor(ctx!);
-  } else {
-    schedule();
-  }
+  if (session) await (await app).startApp(session, wasm);
+  else drawLogin();
 }
 
 boot().catch(err => {

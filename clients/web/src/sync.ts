@@ -20,8 +20,9 @@ import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websoc
 export type { DocumentId };
 
 /** Loads automerge's WebAssembly (a file of the app, precached by the service worker). */
-export async function initAutomerge(): Promise<void> {
-  await initializeWasm(wasmUrl);
+export async function initAutomerge(prefetched?: Promise<Uint8Array>): Promise<void> {
+  const bytes = await prefetched?.catch(() => undefined);
+  await initializeWasm(bytes ?? wasmUrl);
 }
 
 function socketUrl(token: string): string {
@@ -283,6 +284,13 @@ function toPlain(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** A field read from a live document as a JavaScript string: a scalar string written by the
+ * server or the Rust client (`ImmutableString`) compares unequal to a JS string until
+ * converted; absent is "". */
+export function str(value: unknown): string {
+  return value === undefined || value === null ? "" : typeof value === "string" ? value : String(value);
 }
 
 /**

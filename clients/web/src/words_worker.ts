@@ -57,7 +57,7 @@ export const workerWords = {
   purpose_mediation: ["矛盾调解", "Dispute mediation"],
   purpose_care: ["关爱帮扶", "Care and support"],
   purpose_other: ["其他", "Other"],
-  choose: ["请选择", "Choose"],
+  please_choose: ["请选择", "Choose"],
   required_purpose: ["请选择走访事由", "Choose the purpose of the visit"],
   required_notes: ["请填写走访情况", "Write what you found"],
   visit_saved: ["走访已保存在本机", "Visit saved on this phone"],

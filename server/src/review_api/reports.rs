@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{PageQuery, MAX_PAGE};
 use crate::auth::extract::Reviewer;
 use crate::error::AppError;
+use crate::indicators::Period;
 use crate::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -35,8 +36,25 @@ fn unit_of(who: &Principal, org: Option<&str>) -> Result<OrgPath, AppError> {
     }
 }
 
-/// The report of `org` for the period a request names (`period`, or `from` and `to`;
-/// default: this month, in the server's time zone).
+/// Today, in the server's time zone.
+fn today(app: &AppState) -> String {
+    let zone = &app.hub.settings().time_zone;
+    linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
+        .unwrap_or_else(crate::clock::today_utc)
+}
+
+/// The period a request names (`period`, or `from` and `to`; default: this month, in the
+/// server's time zone).
+fn period_of(
+    app: &AppState,
+    period: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Period, AppError> {
+    Period::parse(period, from, to, &today(app)).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// The report of `org` for the period a request names.
 async fn report_of(
     app: &AppState,
     org: &OrgPath,
@@ -44,11 +62,7 @@ async fn report_of(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<crate::indicators::Report, AppError> {
-    let zone = &app.hub.settings().time_zone;
-    let today = linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
-        .unwrap_or_else(crate::clock::today_utc);
-    let period = crate::indicators::Period::parse(period, from, to, &today)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let period = period_of(app, period, from, to)?;
     Ok(crate::indicators::report(&app.store, &app.kept_totals, org.as_str(), &period).await?)
 }
 
@@ -68,45 +82,82 @@ pub async fn indicators(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ExportQuery {
+    /// The unit (default: the caller's scope).
     pub org: Option<String>,
+    /// `zh` (default) or `en`: headers, codes as words, the file's name.
     #[serde(default)]
     pub lang: Option<String>,
-    /// For `indicators`: the period, as for `GET /api/indicators`.
+    /// For `visits`, `volunteer-hours` and `indicators`: the period, as for
+    /// `GET /api/indicators` (default: this month). Households and residents are the
+    /// register as of today.
     pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
-/// `GET /api/export/{dataset}.{csv|xlsx}?lang=zh|en&org=…`: households, residents, visits,
-/// volunteer-hours or indicators, scoped to the caller.
-#[utoipa::path(get, path = "/api/export/{file}", tag = "reports", params(("file" = String, Path, description = "households|residents|visits|volunteer-hours|indicators, then .csv or .xlsx"), ExportQuery), security(("bearer" = [])), responses((status = 200, description = "the file")))]
+/// `GET /api/export/{dataset}.{csv|xlsx}?lang=zh|en&org=…&period=…`: households, residents,
+/// visits, volunteer-hours or indicators of a unit in the caller's scope, every code as a word
+/// and units and people by name. The file's name (`Content-Disposition`) says the dataset,
+/// unit and period; an XLSX's second sheet (说明 / About) says them too.
+#[utoipa::path(get, path = "/api/export/{file}", tag = "reports", params(("file" = String, Path, description = "households|residents|visits|volunteer-hours|indicators, then .csv or .xlsx"), ExportQuery), security(("bearer" = [])), responses((status = 200, description = "the file; Content-Disposition names dataset, unit and period"), (status = 400, description = "a malformed period"), (status = 404, description = "unknown file, or a unit outside the caller's scope")))]
 pub async fn export(
     State(app): State<AppState>,
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
     Reviewer(who): Reviewer,
 ) -> Result<axum::response::Response, AppError> {
-    use crate::export::{self, Dataset};
+    use crate::export::{self, Dataset, Selection, Words};
+    use crate::export_scope::Cover;
     use axum::response::IntoResponse;
     let (name, format) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     let dataset = Dataset::parse(name).ok_or(AppError::NotFound)?;
+    if !matches!(format, "csv" | "xlsx") {
+        return Err(AppError::NotFound);
+    }
     let org = unit_of(&who, q.org.as_deref())?;
     let english = q.lang.as_deref() == Some("en");
     let store = &app.store;
-    let report = if dataset == Dataset::Indicators {
-        let (period, from, to) = (q.period.as_deref(), q.from.as_deref(), q.to.as_deref());
-        Some(report_of(&app, &org, period, from, to).await?)
+    let (period, from, to) = (q.period.as_deref(), q.from.as_deref(), q.to.as_deref());
+    let period = if dataset.dated() {
+        Some(period_of(&app, period, from, to)?)
     } else {
         None
     };
-    let table = export::table(store, dataset, org.as_str(), english, report.as_ref()).await?;
-    let (bytes, content_type) = match format {
-        "csv" => (export::to_csv(&table), "text/csv; charset=utf-8"),
-        "xlsx" => (
-            export::to_xlsx(&table, name).map_err(|e| AppError::BadRequest(e.to_string()))?,
+    let report = match (&period, dataset) {
+        (Some(p), Dataset::Indicators) => {
+            Some(crate::indicators::report(store, &app.kept_totals, org.as_str(), p).await?)
+        }
+        _ => None,
+    };
+    let words = Words::load(store, org.as_str(), english).await?;
+    let selection = Selection {
+        dataset,
+        scope: org.as_str(),
+        dates: period.as_ref().map(|p| (p.from.as_str(), p.to.as_str())),
+    };
+    let table = export::table(store, &selection, &words, report.as_ref()).await?;
+    let today = today(&app);
+    let zone = &app.hub.settings().time_zone;
+    let generated = linli_sync_core::calendar::local_moment(&crate::clock::iso_now(), zone)
+        .replacen('T', " ", 1);
+    let cover = Cover {
+        dataset,
+        english,
+        org: org.as_str(),
+        unit: words.unit_name(org.as_str()),
+        period: period.as_ref(),
+        today: &today,
+        generated: &generated,
+    };
+    let (bytes, content_type) = if format == "csv" {
+        (export::to_csv(&table), "text/csv; charset=utf-8")
+    } else {
+        let (sheet, about) = cover.about();
+        (
+            export::to_xlsx(&table, name, (sheet, &about))
+                .map_err(|e| AppError::BadRequest(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => return Err(AppError::NotFound),
+        )
     };
     store
         .audit(
@@ -122,7 +173,7 @@ pub async fn export(
             (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
+                cover.content_disposition(name, format),
             ),
         ],
         bytes,
@@ -131,7 +182,8 @@ pub async fn export(
 }
 
 /// `GET /api/records/{dataset}?limit=50&offset=0`: households, residents, visits or
-/// volunteer-hours in the caller's scope, as JSON objects (the export's columns).
+/// volunteer-hours in the caller's scope, as JSON objects of the values as stored (codes,
+/// login names, org paths; the exports' columns without the unit names).
 #[utoipa::path(get, path = "/api/records/{dataset}", tag = "records", params(("dataset" = String, Path, description = "households|residents|visits|volunteer-hours"), PageQuery), security(("bearer" = [])), responses((status = 200, description = "one page of rows")))]
 pub async fn records(
     State(app): State<AppState>,
@@ -139,16 +191,18 @@ pub async fn records(
     Query(q): Query<PageQuery>,
     Reviewer(who): Reviewer,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    use crate::export::{self, Dataset};
+    use crate::export::{self, Dataset, Selection};
     let dataset = Dataset::parse(&dataset)
         .filter(|d| *d != Dataset::Indicators)
         .ok_or(AppError::NotFound)?;
+    let selection = Selection {
+        dataset,
+        scope: who.org.as_str(),
+        dates: None,
+    };
     let table = export::page(
         &app.store,
-        dataset,
-        who.org.as_str(),
-        true,
-        None,
+        &selection,
         q.limit.clamp(1, MAX_PAGE),
         q.offset.max(0),
     )

@@ -66,20 +66,22 @@ impl Store {
             .collect()
     }
 
-    /// Creates a user; false if the name is taken.
+    /// Creates a user (`display_name`: the name others see, if not the login name); false if
+    /// the name is taken.
     pub async fn add_user(
         &self,
         name: &str,
         role: &str,
         org: &str,
         password_hash: Option<&str>,
+        display_name: Option<&str>,
     ) -> Result<bool, sqlx::Error> {
         let now = now_ms();
         let pool = self.pool();
         let r = sqlx::query(
-                "INSERT INTO users (name, role, org, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+                "INSERT INTO users (name, role, org, password_hash, created_at, display_name) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
             )
-            .bind(name).bind(role).bind(org).bind(password_hash).bind(now)
+            .bind(name).bind(role).bind(org).bind(password_hash).bind(now).bind(display_name)
             .execute(pool).await?;
         Ok(r.rows_affected() == 1)
     }

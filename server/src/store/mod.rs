@@ -50,6 +50,7 @@ mod conflicts;
 mod documents;
 mod follow_ups;
 pub mod group_commit;
+mod household_list;
 mod identity;
 pub mod indicator_versions;
 pub mod merges;
@@ -58,6 +59,7 @@ pub mod projection;
 pub mod quarantine;
 mod reproject;
 mod requests;
+pub use household_list::HouseholdFilter;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;
 

@@ -77,7 +77,12 @@ async fn field_changes_carry_time_and_visits_local_dates(backend: Backend) {
     let row = &rows[0];
     assert_eq!(row["date"], "2026-11-20", "{rows:#}");
     assert_eq!(row["at"], "2026-11-20T05:30:00+08:00", "{rows:#}");
-    let (status, csv) = http_get_bytes(&server.addr, "/api/export/visits.csv?lang=en", &ts).await;
+    let (status, csv) = http_get_bytes(
+        &server.addr,
+        "/api/export/visits.csv?lang=en&period=2026-11",
+        &ts,
+    )
+    .await;
     assert_eq!(status, 200);
     let csv = String::from_utf8_lossy(&csv);
     assert!(
@@ -86,7 +91,12 @@ async fn field_changes_carry_time_and_visits_local_dates(backend: Backend) {
     );
 
     // In XLSX the visit's date and follow-up are date cells.
-    let (status, xlsx) = http_get_bytes(&server.addr, "/api/export/visits.xlsx?lang=en", &ts).await;
+    let (status, xlsx) = http_get_bytes(
+        &server.addr,
+        "/api/export/visits.xlsx?lang=en&period=2026-11",
+        &ts,
+    )
+    .await;
     assert_eq!(status, 200);
     use calamine::{Data, Reader};
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("a valid XLSX");

@@ -3,11 +3,12 @@
 // it in progress or resolved with its outcome. Works offline like every other record.
 import { html, nothing } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
-import { plain } from "../sync";
+import { plain, str } from "../sync";
 import { formValues, when, type Ctx } from "../context";
 import { code, t } from "../i18n";
 import { nowIso, type ServiceRequest } from "../records";
 import { isOverdue, requestBadges } from "./worker_requests";
+import { personName } from "../directory";
 
 function update(ctx: Ctx, r: DocHandle<ServiceRequest>) {
   return (e: SubmitEvent) => {
@@ -32,7 +33,8 @@ export function assignedToMe(ctx: Ctx, requests: DocHandle<ServiceRequest>[]) {
   const mine = requests
     .filter(r => {
       const d = ctx.sync.docOf(r);
-      return d.assignee === ctx.session.user && (d.assignee_kind === "worker" || d.assignee_kind === "volunteer");
+      const kind = str(d.assignee_kind);
+      return str(d.assignee) === ctx.session.user && (kind === "worker" || kind === "volunteer");
     })
     .map(r => ({ r, d: plain(r.doc()) }))
     .sort((a, b) => Number(isOverdue(b.d)) - Number(isOverdue(a.d)) || (a.d.due ?? "9").localeCompare(b.d.due ?? "9"));
@@ -45,7 +47,7 @@ export function assignedToMe(ctx: Ctx, requests: DocHandle<ServiceRequest>[]) {
       return html`<li data-testid="assigned-request" data-status=${d.status}>
         <b>${code("rq", d.category)}</b> ${d.description} ${requestBadges(d)}
         ${d.address ? html`<p data-testid="assigned-address">${t("address")}: ${d.address}</p>` : nothing}
-        <ul class="list small">${(d.log ?? []).map(l => html`<li>${when(l.at)} ${l.by}: ${l.text}</li>`)}</ul>
+        <ul class="list small">${(d.log ?? []).map(l => html`<li>${when(l.at)} ${personName(l.by)}: ${l.text}</li>`)}</ul>
         ${done
           ? d.outcome ? html`<p>${t("outcome")}: ${d.outcome}</p>` : nothing
           : html`<form class="form" data-testid="assigned-update" @submit=${update(ctx, r)}>

@@ -16,8 +16,17 @@ export function show(value: number | null, ratio: boolean): string {
   return ratio ? `${(value * 100).toFixed(1)}%` : `${Math.round(value * 10) / 10}`;
 }
 
-/** Bars for `rows`, scaled to the largest value (or 100% for ratios), target as a line. */
-export function barChart(rows: BarRow[], ratio: boolean, target: number | null) {
+/** The chart in words, for screen readers and anyone who cannot see it: every bar's unit,
+ * value and whether it meets the target. */
+export function chartText(title: string, rows: BarRow[], ratio: boolean, target: number | null): string {
+  const bars = rows.map(r => `${r.label} ${show(r.value, ratio)}${r.met === null ? "" : `（${t(r.met ? "met" : "not_met")}）`}`);
+  const goal = target === null ? "" : `；${t("target")} ${show(target, ratio)}`;
+  return `${title}：${bars.join("；")}${goal}`;
+}
+
+/** Bars for `rows`, scaled to the largest value (or 100% for ratios), target as a line;
+ * `title` names what is measured, for the chart's text alternative. */
+export function barChart(title: string, rows: BarRow[], ratio: boolean, target: number | null) {
   const width = 320;
   const labelW = 110;
   const barW = width - labelW - 56;
@@ -25,7 +34,7 @@ export function barChart(rows: BarRow[], ratio: boolean, target: number | null) 
   const max = Math.max(ratio ? 1 : 0, target ?? 0, ...rows.map(r => r.value ?? 0), 1e-9);
   const x = (v: number) => labelW + (barW * v) / max;
   const height = rows.length * rowH + 8;
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img">
+  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label=${chartText(title, rows, ratio, target)} data-testid="chart">
     ${rows.map((r, i) => svg`<g transform="translate(0 ${i * rowH + 4})" class=${r.onClick ? "drill" : ""} @click=${() => r.onClick?.()}>
       <rect x="0" y="0" width=${width} height=${rowH - 2} class="hit"></rect>
       <text x="0" y="16" class="label">${r.label.length > 14 ? `…${r.label.slice(-13)}` : r.label}</text>

@@ -110,23 +110,23 @@ function detailText(key: string, v: unknown): string | null {
   return `${code("detail", key)} ${shown}`;
 }
 
-function periodPicker(ctx: Ctx, reload: () => void) {
+export function periodPicker(ctx: Ctx, reload: () => void) {
   const kinds: Kind[] = ["month", "quarter", "year", "range"];
   const set = (f: () => void) => (e: Event) => { f.call(e.target); ctx.refresh(); };
   const input = (e: Event) => (e.target as HTMLInputElement).value;
   let fields;
   if (picker.kind === "month") {
-    fields = html`<input type="month" data-testid="period-month" .value=${picker.month} @change=${(e: Event) => { picker.month = input(e); }} />`;
+    fields = html`<input type="month" aria-label=${t("period_month")} data-testid="period-month" .value=${picker.month} @change=${(e: Event) => { picker.month = input(e); }} />`;
   } else if (picker.kind === "quarter" || picker.kind === "year") {
-    fields = html`<input type="number" min="2000" max="2199" data-testid="period-year" .value=${String(picker.year)}
+    fields = html`<input type="number" min="2000" max="2199" aria-label=${t("period_year")} data-testid="period-year" .value=${String(picker.year)}
         @change=${(e: Event) => { picker.year = Number(input(e)); }} />
       ${picker.kind === "quarter"
-        ? html`<select data-testid="period-quarter" @change=${(e: Event) => { picker.quarter = Number(input(e)); }}>
+        ? html`<select aria-label=${t("period_quarter")} data-testid="period-quarter" @change=${(e: Event) => { picker.quarter = Number(input(e)); }}>
             ${[1, 2, 3, 4].map(q => html`<option value=${q} ?selected=${picker.quarter === q}>Q${q}</option>`)}</select>`
         : nothing}`;
   } else {
-    fields = html`<input type="date" data-testid="period-from" .value=${picker.from} @change=${(e: Event) => { picker.from = input(e); }} />
-      ${t("to_date")} <input type="date" data-testid="period-to" .value=${picker.to} @change=${(e: Event) => { picker.to = input(e); }} />`;
+    fields = html`<input type="date" aria-label=${t("period")} data-testid="period-from" .value=${picker.from} @change=${(e: Event) => { picker.from = input(e); }} />
+      ${t("to_date")} <input type="date" aria-label=${t("to_date")} data-testid="period-to" .value=${picker.to} @change=${(e: Event) => { picker.to = input(e); }} />`;
   }
   return html`<div class="row period" data-testid="period-picker">
     <select aria-label=${t("period")} data-testid="period-kind" @change=${set(function (this: EventTarget) { picker.kind = (this as HTMLSelectElement).value as Kind; })}>
@@ -159,6 +159,7 @@ function indicatorCard(i: Indicator, r: Report, drill: (org: string) => void) {
     ${notes.length ? html`<p class="small">${notes.join(" · ")}</p>` : nothing}
     ${kids.length > 1 || (kids.length === 1 && r.indicators.level !== "community")
       ? barChart(
+          t(`ind_${i.key}` as Key),
           kids.map(k => ({ label: k.unit.name, value: k.ind!.value, met: k.ind!.met, onClick: () => drill(k.unit.org) })),
           ratio,
           ratio ? targetShare(i.target) : targetCount(i.target),

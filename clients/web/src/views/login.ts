@@ -2,9 +2,10 @@
 import { html } from "lit-html";
 import { AuthError, login, type Session } from "../auth";
 import { formValues } from "../context";
-import { t, toggleLang } from "../i18n";
+import { t, toggleLang, type Key } from "../i18n";
 
-let error = "";
+/** Why the last sign-in failed, as a word's key (so it follows the language switch). */
+let error: Key | null = null;
 
 export function loginView(done: (s: Session) => void, rerender: () => void) {
   const submit = async (e: SubmitEvent) => {
@@ -12,10 +13,10 @@ export function loginView(done: (s: Session) => void, rerender: () => void) {
     const v = formValues(e.target as HTMLFormElement);
     try {
       done(await login(v.name, v.password));
-      error = "";
+      error = null;
     } catch (err) {
       const status = err instanceof AuthError ? err.status : 0;
-      error = status === 401 ? t("login_failed") : status === 429 ? t("too_many") : t("login_offline");
+      error = status === 401 ? "login_failed" : status === 429 ? "too_many" : "login_offline";
       rerender();
     }
   };
@@ -24,9 +25,9 @@ export function loginView(done: (s: Session) => void, rerender: () => void) {
     <form @submit=${submit} data-testid="login-form">
       <label>${t("user_name")}<input name="name" autocomplete="username" required /></label>
       <label>${t("password")}<input name="password" type="password" autocomplete="current-password" required /></label>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : ""}
+      ${error ? html`<p class="error" role="alert" data-testid="login-error">${t(error)}</p>` : ""}
       <button type="submit" class="primary">${t("login")}</button>
     </form>
-    <button class="link" @click=${() => { toggleLang(); rerender(); }}>${t("language")}</button>
+    <button class="link" data-testid="language" lang=${t("language") === "English" ? "en" : "zh-CN"} @click=${() => { toggleLang(); rerender(); }}>${t("language")}</button>
   </main>`;
 }

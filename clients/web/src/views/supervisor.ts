@@ -4,15 +4,16 @@
 // per grid, and the CSV/XLSX exports.
 // This part reads the server's API, so it needs a connection.
 import { html, nothing } from "lit-html";
-import { type Ctx } from "../context";
-import { code, currentLang, t, type Key } from "../i18n";
+import { live } from "lit-html/directives/live.js";
+import { type Ctx, when } from "../context";
+import { deviceName, loadDirectory, orgLabel, personName } from "../directory";
+import { exportsView } from "./exports";
+import { fieldLabel } from "../field_words";
+import { code, t, type Key } from "../i18n";
 import { indicatorsView, periodQuery, type Report } from "./indicators";
 import { communityEditor, loadCommunity } from "./community";
 import { loadRequests, requestsTab } from "./supervisor_requests";
-import { visitItem } from "./worker_visits";
-import { plain } from "../sync";
-import type { DocumentId } from "@automerge/automerge-repo/slim";
-import type { Household } from "../records";
+import { householdsView, loadHouseholds, type HouseholdRow } from "./supervisor_households";
 
 interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
 interface Conflict {
@@ -42,7 +43,6 @@ interface QuarantineItem {
   can_accept: boolean;
 }
 interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
-interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number }
 interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
 
 type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports";
@@ -58,18 +58,28 @@ const state = {
   report: null as Report | null,
   org: "",
   chosen: new Set<string>(),
+  /** The note for the hours chosen to be sent back together. */
   note: "",
+  /** The hours queue's search, unit and how many rows it shows. */
+  hoursFilter: "",
+  hoursOrg: "",
+  hoursShown: 50,
+
   /** Why the last resolution was not written (the field changed since it was shown). */
   stale: "",
-  error: "",
+  /** When each tab's data last arrived (ms), and whether its last load failed: a list
+   * shows "loading" until its data has arrived, never a count of zero it has not seen. */
+  loadedAt: {} as Partial<Record<Tab, number>>,
+  failed: {} as Partial<Record<Tab, boolean>>,
   loading: false,
   /** A load was asked for while another ran (a tab or org picked meanwhile): run once more. */
   again: false,
   /** The tab the shown data was loaded for; until it is the current tab, the view is busy. */
   loadedTab: "" as Tab | "",
-  /** The household whose visits are shown. */
-  shown: "",
 };
+
+/** Rows a list shows at a time. */
+const PAGE = 50;
 
 const key = (e: EntryRow) => `${e.document_id}/${e.entry_id}`;
 
@@ -83,6 +93,7 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
   state.again = false;
   state.org ||= ctx.session.org;
   const tab = state.tab;
+  if (await loadDirectory(ctx.api.get.bind(ctx.api))) ctx.refresh();
   try {
     if (state.tab === "review") {
       const [conflicts, quarantine, waiting, issues, households] = await Promise.all([
@@ -94,7 +105,7 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       ]);
       Object.assign(state, { conflicts, quarantine, waiting, issues, households });
     } else if (state.tab === "households") {
-      state.households = await ctx.api.get<HouseholdRow[]>("/api/households?limit=500");
+      await loadHouseholds(ctx);
     } else if (state.tab === "requests") {
       await loadRequests(ctx);
     } else if (state.tab === "duplicates") {
@@ -108,10 +119,11 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
     } else if (state.tab === "community") {
       await loadCommunity(ctx, state.org);
     }
-    state.error = "";
+    state.failed[tab] = false;
+    state.loadedAt[tab] = Date.now();
     state.loadedTab = tab;
   } catch {
-    state.error = t("needs_network");
+    state.failed[tab] = true;
   } finally {
     state.loading = false;
     if (state.again) void loadSupervisor(ctx);
@@ -122,11 +134,38 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
 /** `aria-busy` for a tab's section: true until its own data has arrived. */
 const busy = (tab: Tab) => String(state.loadedTab !== tab || state.again);
 
+/** Whether the current tab shows data that arrived for it (else counts are not shown). */
+const loaded = (tab: Tab) => state.loadedAt[tab] !== undefined;
+
+/** A count in a heading: the number once the list has arrived, "…" until then. */
+const count = (tab: Tab, n: number) => html`<span class="count">${loaded(tab) ? n : "…"}</span>`;
+
+/** What the lists of the current tab are: loading, or not loadable (with how old the shown
+ * data is). Words are looked up at each draw, so they follow the language switch. */
+function listStatus(ctx: Ctx, tab: Tab) {
+  const at = state.loadedAt[tab];
+  if (state.failed[tab]) {
+    return html`<div class="error" role="alert" data-testid="list-failed">
+      <p>${t("list_failed")}</p>
+      <p>${at ? html`${t("list_stale")} <b data-testid="list-age">${when(at)}</b>` : t("list_never_loaded")}</p>
+      <button @click=${() => void loadSupervisor(ctx)}>${t("try_again")}</button></div>`;
+  }
+  if (at === undefined) return html`<p class="loading" role="status" data-testid="list-loading">${t("list_loading")}</p>`;
+  return nothing;
+}
+
 /** An item's note: a code the app words (`date_in_future`), optionally followed by details
  * (`removed_while_edited: phone`). */
 function noteText(note: string): string {
   const [head, ...rest] = note.split(": ");
   return rest.length ? `${code("why", head)}: ${rest.join(": ")}` : code("why", note);
+}
+
+/** The record a review item belongs to, as a person finds it: a household's address and head. */
+function recordLine(documentId: string) {
+  const h = state.households.find(x => x.document_id === documentId);
+  if (!h) return nothing;
+  return html`<p data-testid="conflict-record">${t("record_of")}: <b>${h.address}</b> · ${t("head_name")} ${h.head_name}</p>`;
 }
 
 function show_value(v: unknown): string {
@@ -141,7 +180,7 @@ function conflicts(ctx: Ctx) {
       state.stale = "";
     } catch (e) {
       // 409: the field changed after this card was shown; nothing was written.
-      state.stale = (e as { status?: number }).status === 409 ? t("conflict_changed") : t("error");
+      state.stale = (e as { status?: number }).status === 409 ? "conflict_changed" : "error";
     }
     await loadSupervisor(ctx);
   };
@@ -155,13 +194,14 @@ function conflicts(ctx: Ctx) {
     if (input.value) void resolve(c, input.value);
   };
   const who = (v: Candidate) =>
-    html`<small>${t("by_who")} ${v.user ?? "?"} (${v.device ?? "?"}) · ${v.time ? new Date(v.time * 1000).toLocaleString() : "—"}</small>`;
-  return html`<section class="card" data-testid="conflicts">
-    <h2>${t("conflicts")} <span class="count">${state.conflicts.length}</span></h2>
-    ${state.stale ? html`<p class="warning" data-testid="conflict-stale">${state.stale}</p>` : nothing}
-    ${state.conflicts.length === 0 ? html`<p>${t("no_conflicts")}</p>` : nothing}
+    html`<small>${t("by_who")} <span data-testid="candidate-author">${personName(v.user)}</span> (<span data-testid="candidate-device">${deviceName(v.device)}</span>) · ${v.time ? when(v.time * 1000) : "—"}</small>`;
+  return html`<section class="card" data-testid="conflicts" aria-busy=${busy("review")}>
+    <h2>${t("conflicts")} ${count("review", state.conflicts.length)}</h2>
+    ${state.stale ? html`<p class="warning" data-testid="conflict-stale">${t(state.stale as Key)}</p>` : nothing}
+    ${loaded("review") && state.conflicts.length === 0 ? html`<p data-testid="no-conflicts">${t("no_conflicts")}</p>` : nothing}
     ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path} data-item=${c.item}>
-      <p><b>${code("item", c.item)}</b> · ${c.kind} · ${c.org} · ${t("field")} <code>${c.path}</code></p>
+      <p><b>${code("item", c.item)}</b> · ${code("kind", c.kind)} · <span data-testid="conflict-unit">${orgLabel(c.org, ctx.session.org)}</span> · ${t("field")} <b data-testid="conflict-field">${fieldLabel(c.path)}</b></p>
+      ${recordLine(c.document_id)}
       ${c.note ? html`<p class="note" data-testid="item-note">${noteText(c.note)}</p>` : nothing}
       ${c.item === "conflict" && c.current.length > 0
         ? html`<p data-testid="current-value">${t("current_value")}: <b>${c.current.map(v => show_value(v.value)).join(" / ")}</b></p>`
@@ -194,13 +234,13 @@ function quarantine(ctx: Ctx) {
     await loadSupervisor(ctx);
   };
   return html`<section class="card" data-testid="quarantine">
-    <h2>${t("refused_changes")} <span class="count">${state.quarantine.length}</span></h2>
-    ${state.quarantine.length === 0 ? html`<p>${t("no_refused_changes")}</p>` : nothing}
+    <h2>${t("refused_changes")} ${count("review", state.quarantine.length)}</h2>
+    ${loaded("review") && state.quarantine.length === 0 ? html`<p>${t("no_refused_changes")}</p>` : nothing}
     ${state.quarantine.map(q => html`<article class="conflict" data-testid="quarantined">
-      <p><b>${q.user ?? "?"}</b> (${q.device ?? "?"}) · ${new Date(q.received_at).toLocaleString()} · ${q.kind ?? t("document")} ${q.org ?? ""}</p>
+      <p><b>${personName(q.user)}</b> (${deviceName(q.device)}) · ${when(q.received_at)} · ${q.kind ? code("kind", q.kind) : t("document")} ${orgLabel(q.org, ctx.session.org)}</p>
       <p class="note">${q.reason}</p>
       ${q.writes.length > 0
-        ? html`<ul class="list">${q.writes.map(w => html`<li><code>${w.path}</code> → <b>${show_value(w.value)}</b></li>`)}</ul>`
+        ? html`<ul class="list">${q.writes.map(w => html`<li>${fieldLabel(w.path)} → <b>${show_value(w.value)}</b></li>`)}</ul>`
         : nothing}
       <div class="row">
         ${q.can_accept ? html`<button class="primary" data-testid="quarantine-accept" @click=${() => decide(q, "accept")}>${t("accept_apply")}</button>` : nothing}
@@ -214,7 +254,11 @@ function hoursQueue(ctx: Ctx) {
   const decide = async (status: "approved" | "has_issues") => {
     const items = state.waiting.filter(e => state.chosen.has(key(e))).map(e => ({ document_id: e.document_id, entry_id: e.entry_id }));
     if (items.length === 0) return;
-    await ctx.api.post("/api/review/entries", { items, status, note: status === "has_issues" ? state.note : "" });
+    if (status === "has_issues" && !state.note.trim()) {
+      ctx.toast(t("note_required"));
+      return;
+    }
+    await ctx.api.post("/api/review/entries", { items, status, note: status === "has_issues" ? state.note.trim() : "" });
     state.chosen.clear();
     state.note = "";
     await loadSupervisor(ctx);
@@ -224,35 +268,57 @@ function hoursQueue(ctx: Ctx) {
     else state.chosen.add(key(e));
     ctx.refresh();
   };
+  // Search (volunteer, activity, date) and unit narrow the queue; it shows a page at a time.
+  const needle = state.hoursFilter.trim().toLowerCase();
+  const matching = state.waiting.filter(
+    e => (!state.hoursOrg || e.org === state.hoursOrg || e.org.startsWith(`${state.hoursOrg}/`)) &&
+      (!needle || `${personName(e.user)} ${e.user} ${e.activity} ${e.date}`.toLowerCase().includes(needle)),
+  );
+  const shown = matching.slice(0, state.hoursShown);
   const all = () => {
-    if (state.chosen.size === state.waiting.length) state.chosen.clear();
-    else state.waiting.forEach(e => state.chosen.add(key(e)));
+    if (shown.every(e => state.chosen.has(key(e)))) shown.forEach(e => state.chosen.delete(key(e)));
+    else shown.forEach(e => state.chosen.add(key(e)));
     ctx.refresh();
   };
+  const units = [...new Set(state.waiting.map(e => e.org))].sort();
   return html`<section class="card" data-testid="hours-queue">
-    <h2>${t("hours_to_approve")} <span class="count">${state.waiting.length}</span></h2>
-    ${state.waiting.length === 0 ? html`<p>${t("nothing_waiting")}</p>` : html`
+    <h2>${t("hours_to_approve")} ${count("review", state.waiting.length)}</h2>
+    ${!loaded("review") ? nothing : state.waiting.length === 0 ? html`<p>${t("nothing_waiting")}</p>` : html`
+      <div class="filters">
+        <input type="search" data-testid="hours-search" aria-label=${t("hours_search_hint")} placeholder=${t("hours_search_hint")}
+          .value=${live(state.hoursFilter)} @input=${(e: Event) => { state.hoursFilter = (e.target as HTMLInputElement).value; state.hoursShown = PAGE; ctx.refresh(); }} />
+        ${units.length > 1
+          ? html`<label>${t("export_unit")}<select data-testid="hours-org" @change=${(e: Event) => { state.hoursOrg = (e.target as HTMLSelectElement).value; state.hoursShown = PAGE; ctx.refresh(); }}>
+              <option value="" ?selected=${!state.hoursOrg}>${t("all")}</option>
+              ${units.map(u => html`<option value=${u} ?selected=${state.hoursOrg === u}>${orgLabel(u, ctx.session.org)}</option>`)}</select></label>`
+          : nothing}
+      </div>
+      <p class="small" data-testid="hours-shown">${shown.length} / ${matching.length}</p>
       <div class="row">
-        <button @click=${all}>${t("select_all")}</button>
+        <button @click=${all}>${t("select_page")}</button>
         <button class="primary" data-testid="approve-selected" @click=${() => decide("approved")}>${t("approve_selected")} (${state.chosen.size})</button>
       </div>
       <div class="row">
-        <input placeholder=${t("note")} aria-label=${t("note")} .value=${state.note} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
+        <input placeholder=${t("note")} aria-label=${t("note")} data-testid="hours-note" .value=${live(state.note)} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
         <button data-testid="send-back-selected" @click=${() => decide("has_issues")}>${t("send_back_selected")}</button>
       </div>
-      <ul class="list">${state.waiting.map(e => html`<li data-testid="waiting-entry" data-activity=${e.activity}>
+      <ul class="list">${shown.map(e => html`<li data-testid="waiting-entry" data-activity=${e.activity}>
         <label class="check"><input type="checkbox" .checked=${state.chosen.has(key(e))} @change=${() => toggle(e)} />
-        <b>${e.date}</b> ${e.user} · ${e.activity} · ${Math.round(e.minutes / 6) / 10} ${t("hours")}</label></li>`)}</ul>`}
+        <span><b>${e.date}</b> ${personName(e.user)} · ${e.activity} · ${code("cat", e.category)} · ${Math.round(e.minutes / 6) / 10} ${t("hours")}
+        <small>${orgLabel(e.org, ctx.session.org)}</small></span></label></li>`)}</ul>
+      ${matching.length > shown.length
+        ? html`<button class="more" data-testid="hours-more" @click=${() => { state.hoursShown += PAGE; ctx.refresh(); }}>${t("show_more")} (${matching.length - shown.length})</button>`
+        : nothing}`}
   </section>`;
 }
 
-function issues() {
+function issues(ctx: Ctx) {
   const households = state.households.filter(h => h.review_status === "has_issues");
   return html`<section class="card">
-    <h2>${t("with_issues")} <span class="count">${state.issues.length + households.length}</span></h2>
+    <h2>${t("with_issues")} ${count("review", state.issues.length + households.length)}</h2>
     <ul class="list">
-      ${state.issues.map(e => html`<li>${t("volunteer")} ${e.user} · ${e.date} ${e.activity} <small>${e.review_note ?? ""}</small></li>`)}
-      ${households.map(h => html`<li>${h.address} · ${h.head_name} <small>${h.org}</small></li>`)}
+      ${state.issues.map(e => html`<li>${t("volunteer")} ${personName(e.user)} · ${e.date} ${e.activity} <small>${e.review_note ?? ""}</small></li>`)}
+      ${households.map(h => html`<li>${h.address} · ${h.head_name} <small>${orgLabel(h.org, ctx.session.org)}</small></li>`)}
     </ul>
   </section>`;
 }
@@ -314,46 +380,13 @@ function duplicates(ctx: Ctx) {
       <button @click=${() => { preparing = null; ctx.refresh(); }}>${t("cancel")}</button></div>
   </div>`;
   return html`<section class="card" data-testid="duplicates" aria-busy=${busy("duplicates")}>
-    <h2>${t("duplicates")} <span class="count">${state.duplicates.length}</span></h2>
-    ${state.duplicates.length === 0 ? html`<p>${t("no_duplicates")}</p>` : nothing}
-    ${state.duplicates.map(d => html`<article class="conflict" data-testid="duplicate"><p>${d.org}</p>
+    <h2>${t("duplicates")} ${count("duplicates", state.duplicates.length)}</h2>
+    ${loaded("duplicates") && state.duplicates.length === 0 ? html`<p>${t("no_duplicates")}</p>` : nothing}
+    ${state.duplicates.map(d => html`<article class="conflict" data-testid="duplicate"><p>${orgLabel(d.org, ctx.session.org)}</p>
       <div class="side-by-side">${side(d, d.first_id)}${side(d, d.second_id)}</div>
       ${preparing?.dup === d.id ? planView(preparing.plan, preparing.confirmed) : nothing}
       <button data-testid="not-duplicate" @click=${() => notDuplicate(d)}>${t("not_duplicate")}</button></article>`)}
   </section>`;
-}
-
-function householdsTab(ctx: Ctx) {
-  const review = async (h: HouseholdRow, status: "approved" | "has_issues") => {
-    await ctx.api.post("/api/review/households", { document_ids: [h.document_id], status, note: status === "has_issues" ? state.note : "" });
-    state.note = "";
-    await loadSupervisor(ctx);
-  };
-  return html`<section class="card" data-testid="household-list">
-    <h2>${t("ds_households")} <span class="count">${state.households.length}</span></h2>
-    <input placeholder=${t("note")} aria-label=${t("note")} .value=${state.note} @input=${(e: Event) => { state.note = (e.target as HTMLInputElement).value; }} />
-    <ul class="list">${state.households.map(h => html`<li data-testid="sv-household" data-address=${h.address}>
-      <div class="row spread"><span><b>${h.address}</b> · ${h.head_name} · ${h.member_count} ${t("person_count")} <small>${h.org}</small></span>
-      <span>${h.review_status ? html`<span class="badge ${h.review_status}">${code("st", h.review_status)}</span>` : nothing}
-      <button data-testid="approve-household" @click=${() => review(h, "approved")}>${t("st_approved")}</button>
-      <button @click=${() => review(h, "has_issues")}>${t("sent_back")}</button>
-      <button data-testid="show-visits" @click=${() => showVisits(ctx, h.document_id)}>${t("visits")}</button></span></div>
-      ${state.shown === h.document_id ? householdVisits(ctx, h.document_id) : nothing}</li>`)}</ul>
-  </section>`;
-}
-
-/** Opens a household's document (its visits are not in the lists) and shows them below it. */
-async function showVisits(ctx: Ctx, id: string) {
-  state.shown = state.shown === id ? "" : id;
-  if (state.shown) await ctx.sync.open(id as DocumentId);
-  ctx.refresh();
-}
-
-function householdVisits(ctx: Ctx, id: string) {
-  const handle = ctx.sync.open_handles<Household>().find(h => h.documentId === id && h.isReady());
-  if (!handle) return html`<p class="boot">${t("loading")}</p>`;
-  const visits = [...(plain(handle.doc()).visits ?? [])].sort((a, b) => b.at.localeCompare(a.at));
-  return html`<ul class="list small" data-testid="sv-visits">${visits.map(visitItem)}</ul>`;
 }
 
 function indicators(ctx: Ctx) {
@@ -372,15 +405,16 @@ function indicators(ctx: Ctx) {
 }
 
 function exportsTab(ctx: Ctx) {
-  const lang = currentLang() === "zh" ? "zh" : "en";
-  const datasets = ["households", "residents", "visits", "volunteer-hours", "indicators"];
-  const get = (ds: string, fmt: string) =>
-    ctx.api.download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(state.org)}&${periodQuery()}`, `${ds}.${fmt}`).catch(() => ctx.toast(t("needs_network")));
-  return html`<section class="card" data-testid="exports">
-    <h2>${t("exports")} · ${state.org}</h2>
-    <ul class="list">${datasets.map(ds => html`<li class="row spread"><span>${code("ds", ds)}</span>
-      <span><button data-testid=${`export-${ds}-csv`} @click=${() => get(ds, "csv")}>CSV</button> <button data-testid=${`export-${ds}-xlsx`} @click=${() => get(ds, "xlsx")}>XLSX</button></span></li>`)}</ul>
-  </section>`;
+  const reload = () => {
+    state.report = null;
+    void loadSupervisor(ctx);
+    ctx.refresh();
+  };
+  const pickUnit = (org: string) => {
+    state.org = org;
+    reload();
+  };
+  return exportsView(ctx, state.org, state.report, pickUnit, reload);
 }
 
 export function supervisorView(ctx: Ctx) {
@@ -391,14 +425,14 @@ export function supervisorView(ctx: Ctx) {
     ctx.refresh();
   };
   let body;
-  if (state.tab === "review") body = html`${conflicts(ctx)}${quarantine(ctx)}${hoursQueue(ctx)}${issues()}`;
-  else if (state.tab === "households") body = householdsTab(ctx);
+  if (state.tab === "review") body = html`${conflicts(ctx)}${quarantine(ctx)}${hoursQueue(ctx)}${issues(ctx)}`;
+  else if (state.tab === "households") body = html`<div aria-busy=${busy("households")}>${householdsView(ctx, () => loadSupervisor(ctx), loaded("households"))}</div>`;
   else if (state.tab === "requests") body = html`<div aria-busy=${busy("requests")}>${requestsTab(ctx, () => { void loadSupervisor(ctx); })}</div>`;
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);
   else if (state.tab === "community") body = communityEditor(ctx, (org: string) => { state.org = org; void loadSupervisor(ctx); });
   else body = exportsTab(ctx);
   return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
-    ${state.error ? html`<p class="error">${state.error}</p>` : nothing}
+    ${listStatus(ctx, state.tab)}
     ${body}`;
 }

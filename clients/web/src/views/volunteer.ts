@@ -9,6 +9,7 @@ import { formValues, hours, type Ctx } from "../context";
 import { code, t } from "../i18n";
 import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type ServiceRequest, type Volunteer } from "../records";
 import { assignedToMe } from "./assigned";
+import { orgLabel, personName } from "../directory";
 
 let editing: string | null = null;
 /** The entry whose deletion waits for a second tap. */
@@ -114,10 +115,10 @@ function printable(v: Volunteer) {
     .sort((a, b) => a.date.localeCompare(b.date));
   return html`<section class="card printable" data-testid="service-record">
     <h2>${t("record_title")}</h2>
-    <p>${t("your_name")}: <b>${v.name}</b> · ${v.org}</p>
+    <p>${t("your_name")}: <b>${v.name}</b> · ${orgLabel(v.org)}</p>
     <table>
       <thead><tr><th>${t("date")}</th><th>${t("activity")}</th><th>${t("hours")}</th><th>${t("approver")}</th></tr></thead>
-      <tbody>${approved.map(e => html`<tr><td>${e.date}</td><td>${e.activity}</td><td>${hours(e.minutes)}</td><td>${e.review?.by ?? ""}</td></tr>`)}</tbody>
+      <tbody>${approved.map(e => html`<tr><td>${e.date}</td><td>${e.activity}</td><td>${hours(e.minutes)}</td><td>${e.review?.by ? personName(e.review.by) : ""}</td></tr>`)}</tbody>
     </table>
     <p>${t("record_total")}: <b>${hours(hoursOf(approved, "approved"), false)}</b> ${t("hours")}</p>
     <button class="no-print" @click=${() => window.print()}>${t("print")}</button>

@@ -4,7 +4,7 @@
 import { html } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { discover } from "../discover";
-import { plain } from "../sync";
+import { plain, str } from "../sync";
 import { formValues, type Ctx } from "../context";
 import { t } from "../i18n";
 import { newHousehold, type Community, type Household, type ServiceRequest } from "../records";
@@ -27,7 +27,7 @@ export function rediscoverWorker(): void {
 function ready<T>(ctx: Ctx, kind: string): DocHandle<T>[] {
   return ctx.sync
     .open_handles<T>()
-    .filter(h => h.isReady() && (ctx.sync.docOf(h) as { kind?: unknown } | undefined)?.kind === kind);
+    .filter(h => h.isReady() && str((ctx.sync.docOf(h) as { kind?: unknown } | undefined)?.kind) === kind);
 }
 
 /** The grid a new household belongs to: the worker's own grid. */
@@ -67,7 +67,7 @@ function communityRules(ctx: Ctx): Record<string, number> {
 
 export function workerView(ctx: Ctx) {
   discovery ??= discover(ctx, ["household", "request", "community"]);
-  const households = ready<Household>(ctx, "household").filter(h => !ctx.sync.docOf(h).merged_into);
+  const households = ready<Household>(ctx, "household").filter(h => !str(ctx.sync.docOf(h).merged_into));
   const requests = ready<ServiceRequest>(ctx, "request");
   const rules = communityRules(ctx);
   if (nav.selected) {

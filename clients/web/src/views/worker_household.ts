@@ -59,6 +59,9 @@ export function householdDetail(
       </form>
       ${plan(d, rules)}
       ${d.review?.status === "has_issues" ? html`<p class="note">${t("sent_back")}: ${d.review.note} <button @click=${resubmit}>${t("resubmit")}</button></p>` : nothing}
+    </section>
+    ${visitForm(ctx, handle)}
+    <section class="card" data-testid="household-members">
       <h3>${t("members")}</h3>
       <ul class="list">${Object.entries(d.members).filter(([, m]) => !m.removed_reason).map(([id, m]) => memberRow(ctx, handle, id, m))}</ul>
       ${formerMembers(d)}
@@ -69,7 +72,6 @@ export function householdDetail(
           <button class="primary" type="submit">${t("add")}</button>
         </form></details>
     </section>
-    ${visitForm(ctx, handle)}
     ${tagPanel(ctx, handle, d)}
     ${visitList(d)}
     ${requestForm(ctx, handle, d)}

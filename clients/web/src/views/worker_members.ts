@@ -127,7 +127,7 @@ function memberEditing(ctx: Ctx, handle: DocHandle<Household>, id: string, m: Me
     ${m.relation === "head" ? nothing : html`<button type="button" data-testid="make-head" @click=${makeHead}>${t("make_head")}</button>`}
     <details><summary data-testid="member-remove-open">${t("remove_member")}</summary>
       <form class="form" data-testid="member-remove" @submit=${remove}>
-        <label>${t("removed_reason")}<select name="reason" required><option value="">${t("choose")}</option>${REMOVAL_REASONS.map(r => html`<option value=${r}>${code("why", r)}</option>`)}</select></label>
+        <label>${t("removed_reason")}<select name="reason" required><option value="">${t("please_choose")}</option>${REMOVAL_REASONS.map(r => html`<option value=${r}>${code("why", r)}</option>`)}</select></label>
         <label>${t("removed_on")}<input type="date" name="on" required .value=${today()} max=${today()} /></label>
         <button class="danger" type="submit">${t("remove_member")}</button>
       </form>

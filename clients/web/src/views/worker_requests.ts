@@ -8,6 +8,8 @@ import { plain } from "../sync";
 import { formValues, when, type Ctx } from "../context";
 import { code, t } from "../i18n";
 import { NEEDS, SATISFACTION, newRequest, nowIso, today, type Household, type ServiceRequest } from "../records";
+import { personName } from "../directory";
+import { formError, setFormError } from "../form_errors";
 
 /** Whether a request is past its due day and not finished. */
 export function isOverdue(r: ServiceRequest, on = today()): boolean {
@@ -20,7 +22,7 @@ export function requestBadges(r: ServiceRequest) {
     ${r.urgency === "urgent" ? html`<span class="badge has_issues">${t("urg_urgent")}</span>` : nothing}
     ${r.due ? html`<small>${t("due_by")} ${r.due}</small>` : nothing}
     ${isOverdue(r) ? html`<span class="badge has_issues" data-testid="request-overdue">${t("request_overdue")}</span>` : nothing}
-    ${r.assignee ? html`<small>${t("assigned_to")} ${r.assignee}${r.assignee_kind ? ` (${code("ak", r.assignee_kind)})` : ""}</small>` : nothing}`;
+    ${r.assignee ? html`<small>${t("assigned_to")} ${personName(r.assignee)}${r.assignee_kind ? ` (${code("ak", r.assignee_kind)})` : ""}</small>` : nothing}`;
 }
 
 export function requestForm(ctx: Ctx, handle: DocHandle<Household>, d: Household) {
@@ -28,8 +30,8 @@ export function requestForm(ctx: Ctx, handle: DocHandle<Household>, d: Household
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const v = formValues(form);
-    const error = form.querySelector<HTMLElement>("[data-testid=request-error]")!;
-    error.textContent = v.description ? "" : t("required_description");
+    setFormError("request", v.description ? null : "required_description");
+    ctx.refresh();
     if (!v.description) return;
     ctx.sync.create(newRequest(d.org, handle.documentId, v.category, v.description, ctx.session.user, v.urgency === "urgent" ? "urgent" : "normal", d.address));
     form.reset();
@@ -41,7 +43,7 @@ export function requestForm(ctx: Ctx, handle: DocHandle<Household>, d: Household
     <label>${t("category")}<select name="category">${NEEDS.map(c => html`<option value=${c}>${code("rq", c)}</option>`)}</select></label>
     <label>${t("description")}<textarea name="description" rows="2" maxlength="2000"></textarea></label>
     <label>${t("urgency")}<select name="urgency"><option value="normal">${t("urg_normal")}</option><option value="urgent">${t("urg_urgent")}</option></select></label>
-    <p class="error" data-testid="request-error" role="alert"></p>
+    <p class="error" data-testid="request-error" role="alert">${formError("request")}</p>
     <button class="primary" type="submit">${t("save")}</button>
   </form>`;
 }
@@ -66,10 +68,10 @@ export function requestRow(ctx: Ctx, r: DocHandle<ServiceRequest>) {
     ${code("rq", d.category)} · ${d.description} ${requestBadges(d)} <small>${when(d.log?.[0]?.at)}</small>
     ${d.outcome ? html`<p>${t("outcome")}: ${d.outcome}</p>` : nothing}
     ${d.satisfaction ? html`<span class="badge" data-testid="request-satisfaction">${code("sat", d.satisfaction)}</span>` : nothing}
-    ${(d.log ?? []).length > 1 ? html`<details><summary>${t("log_entry")} (${d.log.length})</summary><ul class="list small">${d.log.map(l => html`<li>${when(l.at)} ${l.by}: ${l.text}</li>`)}</ul></details>` : nothing}
+    ${(d.log ?? []).length > 1 ? html`<details><summary>${t("log_entry")} (${d.log.length})</summary><ul class="list small">${d.log.map(l => html`<li>${when(l.at)} ${personName(l.by)}: ${l.text}</li>`)}</ul></details>` : nothing}
     ${askable
       ? html`<form class="form" data-testid="satisfaction-form" @submit=${record}>
-          <label>${t("record_satisfaction")}<select name="satisfaction" required><option value="">${t("choose")}</option>${SATISFACTION.map(s => html`<option value=${s}>${code("sat", s)}</option>`)}</select></label>
+          <label>${t("record_satisfaction")}<select name="satisfaction" required><option value="">${t("please_choose")}</option>${SATISFACTION.map(s => html`<option value=${s}>${code("sat", s)}</option>`)}</select></label>
           <button class="primary" type="submit">${t("save")}</button>
         </form>`
       : nothing}

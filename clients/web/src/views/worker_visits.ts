@@ -7,6 +7,8 @@ import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { formValues, type Ctx } from "../context";
 import { code, t } from "../i18n";
 import { NEEDS, VISIT_PURPOSES, dayOf, newId, nowIso, type Household, type Visit } from "../records";
+import { personName } from "../directory";
+import { formError, setFormError } from "../form_errors";
 
 /** The phone's position, or null when the worker said no, it is unavailable or too slow. */
 function position(): Promise<Visit["location"]> {
@@ -30,9 +32,10 @@ export function visitForm(ctx: Ctx, handle: DocHandle<Household>) {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const v = formValues(form);
-    const error = form.querySelector<HTMLElement>("[data-testid=visit-error]")!;
-    error.textContent = !v.purpose ? t("required_purpose") : !v.notes ? t("required_notes") : "";
-    if (error.textContent) return;
+    const missing = !v.purpose ? "required_purpose" : !v.notes ? "required_notes" : null;
+    setFormError("visit", missing);
+    ctx.refresh();
+    if (missing) return;
     const needs = NEEDS.filter(n => (form.elements.namedItem(`need_${n}`) as HTMLInputElement)?.checked);
     const wantsLocation = (form.elements.namedItem("location") as HTMLInputElement)?.checked;
     const location = wantsLocation ? await position() : null;
@@ -54,12 +57,12 @@ export function visitForm(ctx: Ctx, handle: DocHandle<Household>) {
   };
   return html`<form class="card form" data-testid="visit-form" novalidate @submit=${save}>
     <h3>${t("log_visit")}</h3>
-    <label>${t("purpose")}<select name="purpose" data-testid="visit-purpose"><option value="">${t("choose")}</option>${VISIT_PURPOSES.map(p => html`<option value=${p}>${code("purpose", p)}</option>`)}</select></label>
+    <label>${t("purpose")}<select name="purpose" data-testid="visit-purpose"><option value="">${t("please_choose")}</option>${VISIT_PURPOSES.map(p => html`<option value=${p}>${code("purpose", p)}</option>`)}</select></label>
     <label>${t("notes")}<textarea name="notes" rows="3" maxlength="2000"></textarea></label>
     <fieldset class="chips"><legend>${t("needs")}</legend>${NEEDS.map(n => html`<label class="check"><input type="checkbox" name=${`need_${n}`} /> ${code("rq", n)}</label>`)}</fieldset>
     <label>${t("follow_up")}<input name="follow_up" type="date" /></label>
     <label class="check"><input type="checkbox" name="location" /> ${t("share_location")}</label>
-    <p class="error" data-testid="visit-error" role="alert"></p>
+    <p class="error" data-testid="visit-error" role="alert">${formError("visit")}</p>
     <button class="primary" type="submit">${t("save")}</button>
   </form>`;
 }
@@ -67,7 +70,7 @@ export function visitForm(ctx: Ctx, handle: DocHandle<Household>) {
 /** One visit as listed. */
 export function visitItem(v: Visit) {
   return html`<li data-testid="visit">
-    <b>${dayOf(v.at)}</b> ${purposeText(v.purpose)} <small>${v.by}</small>
+    <b>${dayOf(v.at)}</b> ${purposeText(v.purpose)} <small>${personName(v.by)}</small>
     ${v.notes ? html`<p>${v.notes}</p>` : nothing}
     ${(v.needs ?? []).map(n => html`<span class="badge">${code("rq", n)}</span>`)}
     ${v.follow_up ? html`<small>${t("follow_up")} ${v.follow_up}</small>` : nothing}

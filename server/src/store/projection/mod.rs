@@ -540,34 +540,3 @@ pub struct HouseholdRow {
     pub merged_into: Option<String>,
     pub member_count: i64,
 }
-
-impl Store {
-    /// Households at or under `scope`, by org and address, one page.
-    pub async fn households(
-        &self,
-        scope: &str,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<HouseholdRow>, sqlx::Error> {
-        use sqlx::Row;
-        let (under, past) = crate::indicators::scope_bounds(scope);
-        let pool = self.pool();
-        let rows = sqlx::query(&format!("SELECT document_id, org, address, head_name, tags, review_status, merged_into, member_count FROM p_households \
-                 WHERE {} AND merged_into IS NULL ORDER BY org, address, document_id LIMIT $4 OFFSET $5", crate::indicators::in_scope("org")))
-            .bind(scope).bind(&under).bind(&past).bind(limit).bind(offset).fetch_all(pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(HouseholdRow {
-                    document_id: r.try_get("document_id")?,
-                    org: r.try_get("org")?,
-                    address: r.try_get("address")?,
-                    head_name: r.try_get("head_name")?,
-                    tags: r.try_get("tags")?,
-                    review_status: r.try_get("review_status")?,
-                    merged_into: r.try_get("merged_into")?,
-                    member_count: r.try_get("member_count")?,
-                })
-            })
-            .collect()
-    }
-}
