@@ -145,18 +145,24 @@ impl Cover<'_> {
     }
 }
 
+/// Bytes `filename*` must percent-encode: all but RFC 5987's `attr-char`.
+const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// Percent-encodes a value for `filename*` (RFC 5987 `attr-char` stays as it is).
 fn rfc5987(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(value, NOT_ATTR_CHAR).to_string()
 }
 
 #[cfg(test)]

@@ -187,6 +187,15 @@ pub fn word(kind: Code, code: &str, english: bool) -> Cow<'_, str> {
     }
 }
 
+/// What separates the items of a list: `、` in Chinese, `, ` in English.
+pub fn list_separator(english: bool) -> &'static str {
+    if english {
+        ", "
+    } else {
+        "、"
+    }
+}
+
 /// A comma-separated list of codes (tags, needs) as words: `低保、残疾` or
 /// `Minimum living allowance, Disability`.
 pub fn words(kind: Code, codes: &str, english: bool) -> String {
@@ -195,7 +204,7 @@ pub fn words(kind: Code, codes: &str, english: bool) -> String {
         .filter(|c| !c.is_empty())
         .map(|c| word(kind, c, english))
         .collect::<Vec<_>>()
-        .join(if english { ", " } else { "、" })
+        .join(list_separator(english))
 }
 
 /// 是 / 否, yes / no.

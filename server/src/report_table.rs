@@ -104,24 +104,8 @@ pub fn value_text(i: &Indicator, english: bool) -> String {
         }
         (None, _) => if english { "no data" } else { "无数据" }.to_owned(),
         (Some(v), "percent") => format!("{:.1}%", v * 100.0),
-        (Some(v), "flag") => if v > 0.0 { yes(english) } else { no(english) }.to_owned(),
+        (Some(v), "flag") => labels::yes_no(v > 0.0, english).to_owned(),
         (Some(v), _) => rounded(v),
-    }
-}
-
-fn yes(english: bool) -> &'static str {
-    if english {
-        "yes"
-    } else {
-        "是"
-    }
-}
-
-fn no(english: bool) -> &'static str {
-    if english {
-        "no"
-    } else {
-        "否"
     }
 }
 
@@ -155,7 +139,7 @@ fn notes(i: &Indicator, english: bool) -> String {
                     other => other.to_string(),
                 })
                 .collect::<Vec<_>>()
-                .join(if english { ", " } else { "、" }),
+                .join(labels::list_separator(english)),
             other => other.to_string(),
         };
         parts.push(format!("{key}{}{v}", if english { ": " } else { "：" }));
@@ -192,7 +176,7 @@ fn unit_rows(r: &UnitReport, period: &str, english: bool, rows: &mut Vec<Vec<Cel
                 .map(|t| Cell::Text(t.to_owned()))
                 .unwrap_or(Cell::Empty),
             match i.met {
-                Some(m) => Cell::Text(if m { yes(english) } else { no(english) }.to_owned()),
+                Some(m) => Cell::Text(labels::yes_no(m, english).to_owned()),
                 None => Cell::Empty,
             },
             match &i.communities {

@@ -1,6 +1,6 @@
 // The supervisor's exports: which unit and which period the files cover is said on screen
-// and chosen here (not inherited silently from the last unit drilled into), and the server
-// names each file after them.
+// and chosen here (not inherited silently from the last unit drilled into); the server
+// names each file after them (`Content-Disposition`, which the download keeps).
 import { html } from "lit-html";
 import { type Ctx } from "../context";
 import { code, currentLang, t } from "../i18n";
@@ -15,10 +15,9 @@ export function exportsView(ctx: Ctx, org: string, report: Report | null, pickUn
   const period = report?.period;
   const unit = report?.indicators.org === org ? report.indicators.name : orgLabel(org);
   const periodText = period ? `${period.label}（${period.from} ${t("to_date")} ${period.to}）` : t("loading");
-  const fallbackName = (ds: string, fmt: string) => `${code("ds", ds)}-${unit}-${period?.label ?? ""}.${fmt}`;
   const get = (ds: string, fmt: string) =>
     ctx.api
-      .download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(org)}&${periodQuery()}`, fallbackName(ds, fmt))
+      .download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(org)}&${periodQuery()}`, `${ds}.${fmt}`)
       .catch(() => ctx.toast(t("needs_network")));
   const units = unitsUnder(ctx.session.org);
   if (!units.some(u => u.path === org)) units.unshift({ path: org, name: unit });
