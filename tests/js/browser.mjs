@@ -109,6 +109,22 @@ export async function until(what, check, ms = TIMEOUT) {
   }
 }
 
+/** The text of `selector` once it is no longer `before` (the app draws on the next frame, so
+ * a read straight after a click can see the previous text); after `ms` without a change,
+ * whatever it is then, so that the caller's assertion says what was shown. */
+export async function textOnceChanged(page, selector, before, ms = 5_000) {
+  await page
+    .waitForFunction(
+      ([sel, old]) => {
+        const now = document.querySelector(sel)?.textContent.trim() ?? "";
+        return now !== "" && now !== old;
+      },
+      [selector, before],
+      { timeout: ms },
+    )
+    .catch(() => {});
+  return ((await page.textContent(selector)) ?? "").trim();
+}
 
 /** Runs the scenario named on the command line and prints what it observed as JSON; on
  * failure, screenshots every open page and exits non-zero. */

@@ -11,7 +11,7 @@
 
 import { readFileSync } from "node:fs";
 import {
-  launch, desk, open, settled, token, apiGet, until, shot, opt, base, log, TIMEOUT, runScenarios,
+  launch, desk, open, settled, token, apiGet, until, textOnceChanged, shot, opt, base, log, TIMEOUT, runScenarios,
 } from "./browser.mjs";
 import { audit } from "./a11y.mjs";
 
@@ -303,7 +303,7 @@ async function field(browser) {
   await login.waitForSelector("[data-testid=login-error]");
   out.loginErrorZh = (await login.textContent("[data-testid=login-error]")).trim();
   await switchLanguage(login, "en");
-  out.loginErrorEn = (await login.textContent("[data-testid=login-error]")).trim();
+  out.loginErrorEn = await textOnceChanged(login, "[data-testid=login-error]", out.loginErrorZh);
   out.problems.push(...(await audit(login, "login en")));
   await shot(login, "login-error-en");
   await switchLanguage(login, "zh");
@@ -345,7 +345,7 @@ async function field(browser) {
   await w.waitForFunction(() => document.querySelector("[data-testid=visit-error]")?.textContent.trim());
   out.visitErrorZh = (await w.textContent("[data-testid=visit-error]")).trim();
   await switchLanguage(w, "en");
-  out.visitErrorEn = (await w.textContent("[data-testid=visit-error]")).trim();
+  out.visitErrorEn = await textOnceChanged(w, "[data-testid=visit-error]", out.visitErrorZh);
   await shot(w, "visit-error-en");
   await switchLanguage(w, "zh");
   await w.click("[data-testid=back]");

@@ -12,7 +12,7 @@
 //        --worker NAME --worker2 NAME --supervisor NAME --volunteer NAME
 
 import {
-  phone, desk, open, appCached, connection, pending, settled, token, apiGet, until, shot, opt, log, TIMEOUT, runScenarios,
+  phone, desk, open, appCached, connection, pending, settled, token, apiGet, until, textOnceChanged, shot, opt, log, TIMEOUT, runScenarios,
 } from "./browser.mjs";
 
 const tag = Date.now().toString(36);
@@ -136,10 +136,10 @@ async function household(browser) {
 
   // A visit: nothing filled in is refused with a reason; then saved with its location.
   await w.click("[data-testid=visit-form] button[type=submit]");
-  out.visitRefusal = (await w.textContent("[data-testid=visit-error]")).trim();
+  out.visitRefusal = await textOnceChanged(w, "[data-testid=visit-error]", "");
   await w.selectOption("[data-testid=visit-purpose]", "routine");
   await w.click("[data-testid=visit-form] button[type=submit]");
-  out.visitRefusalNotes = (await w.textContent("[data-testid=visit-error]")).trim();
+  out.visitRefusalNotes = await textOnceChanged(w, "[data-testid=visit-error]", out.visitRefusal);
   await w.fill("[data-testid=visit-form] textarea[name=notes]", "夫妻二人均失业，申请低保中");
   await w.check("[data-testid=visit-form] input[name=need_employment]");
   await w.check("[data-testid=visit-form] input[name=location]");
@@ -153,7 +153,7 @@ async function household(browser) {
 
   // A request, checked before it is saved.
   await w.click("[data-testid=request-form] button[type=submit]");
-  out.requestRefusal = (await w.textContent("[data-testid=request-error]")).trim();
+  out.requestRefusal = await textOnceChanged(w, "[data-testid=request-error]", "");
   await w.selectOption("[data-testid=request-form] select[name=category]", "employment");
   await w.fill("[data-testid=request-form] textarea[name=description]", `夫妻失业求职-${tag}`);
   await w.selectOption("[data-testid=request-form] select[name=urgency]", "urgent");
