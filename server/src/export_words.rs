@@ -173,7 +173,7 @@ mod tests {
             show(Show::Tags, "dibao,living_alone"),
             Cell::Text("低保、独居老人".into())
         );
-        assert_eq!(show(Show::Review, "approved"), Cell::Text("已认定".into()));
+        assert_eq!(show(Show::Review, "approved"), Cell::Text("已通过".into()));
         assert_eq!(w.show(Show::YesNo, Cell::Int(1)), Cell::Text("是".into()));
         assert_eq!(w.show(Show::Review, Cell::Empty), Cell::Empty);
     }

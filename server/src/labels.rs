@@ -50,10 +50,11 @@ const TAGS: Words = &[
     ("zero_employment", "零就业家庭", "Zero-employment household"),
 ];
 
+/// A household's or visit's review: "认定" is kept for volunteer hours (时长认定).
 const REVIEW: Words = &[
     ("received", "已接收", "Received"),
-    ("has_issues", "需修改", "Has issues"),
-    ("approved", "已认定", "Approved"),
+    ("has_issues", "已退回", "Sent back"),
+    ("approved", "已通过", "Approved"),
 ];
 
 const ENTRY: Words = &[

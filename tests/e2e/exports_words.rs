@@ -231,7 +231,7 @@ async fn exports_are_in_words(backend: Backend) {
     assert!(name.starts_with("住户-幸福社区-截至"), "{name}");
     no_codes("households", &rows[1..]);
     let row = &rows[1];
-    for word in ["低保、独居老人", "已认定", "第一网格"] {
+    for word in ["低保、独居老人", "已通过", "第一网格"] {
         assert!(row.iter().any(|c| c == word), "{word} in {row:?}");
     }
 

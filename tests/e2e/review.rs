@@ -6,7 +6,8 @@ use linli_sync_core::automerge::{transaction::Transactable, ReadDoc, ROOT};
 use linli_sync_core::contract::{Household, Member, SCHEMA_VERSION};
 
 use crate::harness::{
-    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, Street, TestDb,
+    field_client, http_get_auth, http_get_with_head, http_post_json, sync_as, Backend,
+    ServerProcess, Street, TestDb,
 };
 use crate::on_both_backends;
 
@@ -104,6 +105,38 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
     let item = &items[0];
     assert_eq!(item["path"], "members/m1/birth_year");
     assert_eq!(item["document_id"], house.to_string());
+    assert_eq!(item["record"]["address"], "幸福社区 2栋301室", "{item}");
+    assert_eq!(item["record"]["head_name"], "王秀英", "{item}");
+    // The list by unit, with its total: the grid's community has it, another has none, and
+    // a unit outside the supervisor's street does not exist for them.
+    let (status, head, _) = http_get_with_head(&server.addr, "/api/conflicts", &ts).await;
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase().contains("x-total-count: 1"),
+        "{head}"
+    );
+    let in_unit = |org: &str| format!("/api/conflicts?org={org}");
+    let (status, body) = http_get_auth(&server.addr, &in_unit("c01/s01/m01"), &ts).await;
+    assert_eq!(
+        (
+            status,
+            serde_json::from_str::<Vec<serde_json::Value>>(&body)
+                .unwrap()
+                .len()
+        ),
+        (200, 1)
+    );
+    let (status, head, body) = http_get_with_head(&server.addr, &in_unit("c01/s01/m02"), &ts).await;
+    assert_eq!((status, body.as_slice()), (200, b"[]".as_slice()));
+    assert!(
+        head.to_ascii_lowercase().contains("x-total-count: 0"),
+        "{head}"
+    );
+    let (status, _) = http_get_auth(&server.addr, &in_unit("c01/s02"), &ts).await;
+    assert_eq!(
+        status, 404,
+        "another street's unit is not the supervisor's to list"
+    );
     let mut pairs: Vec<(i64, String)> = item["candidates"]
         .as_array()
         .unwrap()
@@ -143,6 +176,11 @@ async fn concurrent_edits_open_one_item_that_settles_everywhere(backend: Backend
     assert_eq!(settled["status"], "resolved");
     assert_eq!(settled["resolved_by"], "sup");
     assert!(open_conflicts(&server, &ts).await.is_empty());
+    let (_, body) = http_get_auth(&server.addr, "/api/conflicts?status=resolved", &ts).await;
+    let closed: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(closed.len(), 1, "{body}");
+    assert_eq!(closed[0]["resolution"], 1950);
+    assert_eq!(closed[0]["record"]["address"], "幸福社区 2栋301室");
 
     // Both devices converge on the choice, with no conflict left.
     for (client, token) in [(&mut zhang, &tz), (&mut li, &tl)] {
@@ -415,6 +453,22 @@ async fn duplicate_households_are_found_and_merged(backend: Backend) {
         items[0]["second_id"].as_str().unwrap(),
     ];
     assert!(pair.contains(&a.to_string().as_str()) && pair.contains(&b.to_string().as_str()));
+    // Each side as a supervisor finds it: address, head, size.
+    let mut addresses = [
+        items[0]["first_address"].as_str().unwrap_or_default(),
+        items[0]["second_address"].as_str().unwrap_or_default(),
+    ];
+    addresses.sort();
+    assert_eq!(
+        addresses,
+        ["幸福社区 1栋 101室", "幸福社区1栋101室"],
+        "{items:?}"
+    );
+    assert!(
+        items[0]["first_members"].as_i64().unwrap() >= 1,
+        "{items:?}"
+    );
+    assert!(items[0]["first_head"].is_string(), "{items:?}");
 
     let merge = format!("/api/duplicates/{}/merge", items[0]["id"]);
     let (code, body) = http_post_json(

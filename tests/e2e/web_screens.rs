@@ -14,6 +14,7 @@ const SUPERVISOR: &str = "sup-c01-s01";
 const WORKER: &str = "worker-c01-s01-m01-g01";
 const VOLUNTEER: &str = "vol-c01-s01-m01-01";
 const GRID: &str = "c01/s01/m01/g01";
+const COMMUNITY: &str = "c01/s01/m01";
 /// The target for the login form on a 400 kbps link with 400 ms round trips.
 const LOGIN_FORM_TARGET_MS: u64 = 3000;
 
@@ -149,8 +150,29 @@ async fn supervisor_screens_say_what_they_show() {
     sync_as(&mut phone, &server, Some(&token)).await;
     sync_as(&mut other, &server, Some(&token)).await;
 
+    // More hours waiting than a page shows: a volunteer of the community logs 40 entries.
+    db.add_user("vol-screens", "volunteer", COMMUNITY, None)
+        .await;
+    let vol_token = db.token("vol-screens").await;
+    let mut vol_phone = field_client(db.dir.path(), "screens-vol").await;
+    let vol_doc = vol_phone
+        .create_volunteer(COMMUNITY, "vol-screens", "屏幕志愿者")
+        .await
+        .unwrap();
+    let today = linli_server::clock::today_utc();
+    for i in 0..40 {
+        let day = linli_sync_core::calendar::add_days(&today, -1 - i / 2).unwrap();
+        let activity = format!("屏幕活动{i:02}");
+        vol_phone
+            .log_hours(&vol_doc, &day, 30, &activity, "elderly")
+            .await
+            .unwrap();
+    }
+    sync_as(&mut vol_phone, &server, Some(&vol_token)).await;
+
     let mut args = people();
     args.extend(["--sendBackA", a, "--sendBackB", b, "--conflictAddress", c]);
+    args.extend(["--conflictUnit", COMMUNITY]);
     let out = run_script("screens.mjs", "supervisor", &server, Backend::Sqlite, &args).await;
 
     // Loading, then the truth: never "no conflicts 0" before the list has arrived.
@@ -197,6 +219,86 @@ async fn supervisor_screens_say_what_they_show() {
         out["codesEn"],
         serde_json::json!([]),
         "codes on the English pages: {out}"
+    );
+
+    // Review items by unit and status.
+    let filters = &out["conflictFilters"];
+    let all = filters["all"].as_u64().unwrap();
+    let in_unit = filters["inUnit"].as_u64().unwrap();
+    assert!(in_unit >= 1 && in_unit <= all, "{filters}");
+    assert_eq!(
+        filters["otherUnitCards"], 0,
+        "another community lists it: {filters}"
+    );
+    assert_eq!(
+        filters["resolvedChoices"], 0,
+        "closed items cannot be settled: {filters}"
+    );
+    assert_eq!(filters["back"], all, "{filters}");
+
+    // The hours queue: 50 at a time, searched, by unit, counted as the server counts.
+    let hours = &out["hours"];
+    let waiting = hours["waiting"].as_u64().unwrap();
+    assert!(
+        waiting > 50,
+        "the demo street has more than a page of hours: {hours}"
+    );
+    assert_eq!(hours["firstPage"], format!("50 / {waiting}"), "{hours}");
+    assert_eq!(hours["rowsFirst"], 50, "{hours}");
+    let more = waiting.min(100);
+    assert_eq!(hours["afterMore"], format!("{more} / {waiting}"), "{hours}");
+    assert_eq!(hours["rowsAfterMore"], more, "{hours}");
+    let search = &hours["search"];
+    let expected = search["expected"].as_u64().unwrap();
+    assert!(expected >= 1 && expected < waiting, "{search}");
+    assert_eq!(
+        search["shown"],
+        format!("{} / {expected}", expected.min(50)),
+        "{search}"
+    );
+    assert_eq!(search["rowsNotMatching"], 0, "{search}");
+    let unit = &hours["unit"];
+    let expected = unit["expected"].as_u64().unwrap();
+    assert_eq!(
+        unit["shown"],
+        format!("{} / {expected}", expected.min(50)),
+        "{unit}"
+    );
+    assert_eq!(
+        unit["rowUnits"],
+        serde_json::json!([unit["label"]]),
+        "{unit}"
+    );
+
+    // In English too.
+    let english = &out["english"];
+    assert_eq!(english["conflictField"], "Address", "{english}");
+    assert!(
+        english["conflictRecord"]
+            .as_str()
+            .unwrap()
+            .starts_with("Record"),
+        "{english}"
+    );
+    let scope = english["exportScope"].as_str().unwrap();
+    assert!(
+        scope.contains("Unit") && scope.contains("Period"),
+        "{scope}"
+    );
+    assert!(
+        !english["exportPeriod"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)
+                || ('\u{ff00}'..='\u{ffef}').contains(&c)),
+        "the period in English: {english}"
+    );
+    assert_eq!(english["loading"], "Loading the list…", "{english}");
+    assert_eq!(
+        english["countsWhileLoading"],
+        serde_json::json!(["…"]),
+        "{english}"
     );
 
     // A note per item.

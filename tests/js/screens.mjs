@@ -151,6 +151,72 @@ async function supervisor(browser) {
   out.reviewCodes = codesIn(await mainText(page));
   await shot(page, "review-words");
 
+  // The review items by unit and status: the conflict's community lists it, another
+  // community does not, closed items are a status away.
+  const conflictTotal = () => page.getAttribute("[data-testid=conflicts]", "data-total").then(Number);
+  const notBusy = () => page.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+  out.conflictFilters = { all: await conflictTotal() };
+  const conflictUnit = opt.conflictUnit;
+  const otherUnit = await page.$eval("[data-testid=conflict-filter-org]", (el, keep) =>
+    [...el.options].map(o => o.value).find(v => v && !keep.startsWith(v) && !v.startsWith(keep)), conflictUnit);
+  await page.selectOption("[data-testid=conflict-filter-org]", conflictUnit);
+  await page.waitForSelector(card);
+  out.conflictFilters.inUnit = await conflictTotal();
+  out.conflictFilters.unitsShown = await page.$$eval("[data-testid=conflict-unit]", els => [...new Set(els.map(e => e.textContent.trim()))]);
+  await page.selectOption("[data-testid=conflict-filter-org]", otherUnit);
+  await page.waitForSelector(card, { state: "detached" });
+  await notBusy();
+  out.conflictFilters.otherUnit = otherUnit;
+  out.conflictFilters.otherUnitCards = (await page.$$(card)).length;
+  await page.selectOption("[data-testid=conflict-filter-org]", "");
+  await page.selectOption("[data-testid=conflict-filter-status]", "resolved");
+  await page.waitForSelector(card, { state: "detached" });
+  out.conflictFilters.resolvedChoices = (await page.$$("[data-testid=conflict] [data-testid^=choose-]")).length;
+  await page.selectOption("[data-testid=conflict-filter-status]", "open");
+  await page.waitForSelector(card);
+  out.conflictFilters.back = await conflictTotal();
+
+  // The hours queue: a page at a time, searched, by unit; the counts against the server's.
+  const waiting = await apiGet(supToken, "/api/volunteer-entries?status=submitted&limit=500");
+  const shown = async () => (await page.textContent("[data-testid=hours-shown]")).trim();
+  const rows = () => page.$$eval("[data-testid=waiting-entry]", els => els.map(e => ({ activity: e.dataset.activity, text: e.textContent.replace(/\s+/g, " ").trim() })));
+  out.hours = { waiting: waiting.length, firstPage: await shown(), rowsFirst: (await rows()).length };
+  if (await page.$("[data-testid=hours-more]")) {
+    await page.click("[data-testid=hours-more]");
+    await page.waitForFunction(n => document.querySelectorAll("[data-testid=waiting-entry]").length > n, out.hours.rowsFirst);
+  }
+  out.hours.afterMore = await shown();
+  out.hours.rowsAfterMore = (await rows()).length;
+  const needle = (await rows())[0].activity;
+  const expected = waiting.filter(e => `${e.activity} ${e.date} ${e.user}`.toLowerCase().includes(needle.toLowerCase())).length;
+  await page.fill("[data-testid=hours-search]", needle);
+  // Drawn on the next frame: wait for the expected count a while, then say what is shown.
+  const shownTotal = n => page
+    .waitForFunction(n => document.querySelector("[data-testid=hours-shown]")?.textContent.trim().endsWith(` / ${n}`), n, { timeout: 5_000 })
+    .catch(() => {});
+  await shownTotal(expected);
+  out.hours.search = {
+    needle,
+    shown: await shown(),
+    expected,
+    rowsNotMatching: (await rows()).filter(r => !r.text.toLowerCase().includes(needle.toLowerCase())).length,
+  };
+  await page.fill("[data-testid=hours-search]", "");
+  await shownTotal(waiting.length);
+  if (await page.$("[data-testid=hours-org]")) {
+    const unit = await page.$eval("[data-testid=hours-org] option:nth-child(2)", o => o.value);
+    out.hours.unit = {
+      label: (await page.textContent("[data-testid=hours-org] option:nth-child(2)")).trim(),
+      expected: waiting.filter(e => e.org === unit || e.org.startsWith(`${unit}/`)).length,
+    };
+    await page.selectOption("[data-testid=hours-org]", unit);
+    await shownTotal(out.hours.unit.expected);
+    out.hours.unit.shown = await shown();
+    out.hours.unit.rowUnits = await page.$$eval("[data-testid=waiting-entry] small", els => [...new Set(els.map(e => e.textContent.trim()))]);
+    await page.selectOption("[data-testid=hours-org]", "");
+  }
+  await shot(page, "hours-queue");
+
   // Hours sent back with a note: the note goes with them and the box empties; sending the
   // next ones back needs a note of their own.
   const note = "时长与签到记录不符，请核对";
@@ -263,6 +329,32 @@ async function supervisor(browser) {
       }
     }
   }
+
+  // The same checks in English: the conflict card's words, what the exports cover, and a
+  // list loading on a fresh page.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await tabLoaded(page, "review");
+  await page.waitForSelector(card);
+  out.english = {
+    conflictField: (await page.textContent(`${card} [data-testid=conflict-field]`)).trim(),
+    conflictRecord: (await page.textContent(`${card} [data-testid=conflict-record]`)).replace(/\s+/g, " ").trim(),
+    hoursShown: (await page.textContent("[data-testid=hours-shown]")).trim(),
+  };
+  await tabLoaded(page, "exports");
+  out.english.exportScope = (await page.textContent("[data-testid=export-scope]")).replace(/\s+/g, " ").trim();
+  out.english.exportPeriod = (await page.textContent("[data-testid=export-period]")).trim();
+  const fresh = await context.newPage();
+  fresh.setDefaultTimeout(TIMEOUT);
+  await fresh.route("**/api/conflicts?*", async route => {
+    await sleep(2500);
+    await route.continue();
+  });
+  await fresh.goto(base + "/");
+  await fresh.waitForSelector("[data-testid=list-loading]");
+  out.english.loading = (await fresh.textContent("[data-testid=list-loading]")).trim();
+  out.english.countsWhileLoading = await fresh.$$eval("[data-testid=conflicts] .count", els => els.map(e => e.textContent.trim()));
+  await shot(fresh, "review-loading-en");
+  await fresh.close();
 
   // Offline: the lists say they cannot be loaded and how old what is shown is; in English too.
   await page.setViewportSize(PHONE.viewport);

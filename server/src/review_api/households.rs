@@ -6,10 +6,9 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use linli_sync_core::access::Role;
-use linli_sync_core::contract::OrgPath;
 use serde::Deserialize;
 
-use super::MAX_PAGE;
+use super::{unit_of, MAX_PAGE};
 use crate::auth::extract::Caller;
 use crate::error::AppError;
 use crate::store::HouseholdFilter;
@@ -50,16 +49,7 @@ pub async fn list_households(
     if who.role == Role::Volunteer {
         return Err(AppError::Forbidden);
     }
-    let scope = match q.org.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => {
-            let unit = OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?;
-            if !who.org.contains(&unit) {
-                return Err(AppError::NotFound);
-            }
-            unit
-        }
-        None => who.org.clone(),
-    };
+    let scope = unit_of(&who, q.org.as_deref())?;
     if let Some(day) = q.not_visited_since.as_deref() {
         if !day.is_empty() && !linli_sync_core::calendar::is_date(day) {
             return Err(AppError::BadRequest(format!(

@@ -4,12 +4,14 @@
 //! device; `POST /api/conflicts/{id}/accept` keeps a flagged value.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use linli_sync_core::access::Principal;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::{edit, field_values, ListQuery, MAX_PAGE};
+use super::{edit, field_values, fifty, unit_of, MAX_PAGE};
 use crate::auth::extract::{Reviewer, Supervisor};
 use crate::doc_actor::{ActorError, ServerEdit};
 use crate::error::AppError;
@@ -54,6 +56,34 @@ pub struct ConflictItem {
     pub note: Option<String>,
     pub resolved_by: Option<String>,
     pub resolution: Option<serde_json::Value>,
+    /// The record as a person finds it: a household's address and head, a volunteer's name.
+    pub record: RecordLabel,
+}
+
+/// What names the record an item belongs to (each part only where the record has it).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecordLabel {
+    pub address: Option<String>,
+    pub head_name: Option<String>,
+    pub volunteer_name: Option<String>,
+}
+
+/// What `GET /api/conflicts` takes.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ConflictQuery {
+    /// `open` (default), `resolved`, `accepted` or `superseded`.
+    #[serde(default = "open")]
+    pub status: String,
+    #[serde(default = "fifty")]
+    pub limit: i64,
+    #[serde(default)]
+    pub offset: i64,
+    /// A unit at or under the caller's own (default: the caller's).
+    pub org: Option<String>,
+}
+
+fn open() -> String {
+    "open".into()
 }
 
 async fn candidates(
@@ -110,30 +140,43 @@ async fn item(app: &AppState, row: ConflictRow) -> Result<ConflictItem, AppError
         note: row.note,
         resolved_by: row.resolved_by,
         resolution: row.resolution.and_then(|r| serde_json::from_str(&r).ok()),
+        record: RecordLabel {
+            address: row.address,
+            head_name: row.head_name,
+            volunteer_name: row.volunteer_name,
+        },
     })
 }
 
-/// `GET /api/conflicts?status=open&limit=50&offset=0`
-#[utoipa::path(get, path = "/api/conflicts", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = [ConflictItem])))]
+/// `GET /api/conflicts?status=open&org=&limit=50&offset=0`: a page of items, oldest first,
+/// with how many match over all pages in `X-Total-Count`.
+#[utoipa::path(get, path = "/api/conflicts", tag = "review", params(ConflictQuery), security(("bearer" = [])),
+    responses((status = 200, body = [ConflictItem], headers(("X-Total-Count" = i64, description = "how many items match, over all pages")))))]
 pub async fn list(
     State(app): State<AppState>,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<ConflictQuery>,
     Reviewer(who): Reviewer,
-) -> Result<Json<Vec<ConflictItem>>, AppError> {
+) -> Result<Response, AppError> {
+    let scope = unit_of(&who, q.org.as_deref())?;
     let rows = app
         .store
         .conflicts(
-            who.org.as_str(),
+            scope.as_str(),
             &q.status,
             q.limit.clamp(1, MAX_PAGE),
             q.offset.max(0),
         )
         .await?;
+    let total = app.store.conflict_count(scope.as_str(), &q.status).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(item(&app, row).await?);
     }
-    Ok(Json(items))
+    let mut response = Json(items).into_response();
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    Ok(response)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

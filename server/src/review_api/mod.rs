@@ -11,6 +11,7 @@ use serde::Deserialize;
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::Automerge;
 use linli_sync_core::conflicts::ConflictValue;
+use linli_sync_core::contract::OrgPath;
 
 use crate::doc_actor::{ActorError, DocCommand, ServerEdit};
 use crate::error::AppError;
@@ -61,6 +62,20 @@ pub struct PageQuery {
     pub limit: i64,
     #[serde(default)]
     pub offset: i64,
+}
+
+/// The unit a request names (default, also for `""`: the caller's scope); outside the
+/// caller's scope it is not found.
+pub(crate) fn unit_of(who: &Principal, org: Option<&str>) -> Result<OrgPath, AppError> {
+    let org = match org.filter(|o| !o.is_empty()) {
+        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
+        None => who.org.clone(),
+    };
+    if who.org.contains(&org) {
+        Ok(org)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Sends `cmd` to the document's actor and waits for its answer (30 s at most).

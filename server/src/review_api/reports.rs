@@ -3,11 +3,10 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use linli_sync_core::access::Principal;
 use linli_sync_core::contract::OrgPath;
 use serde::Deserialize;
 
-use super::{PageQuery, MAX_PAGE};
+use super::{unit_of, PageQuery, MAX_PAGE};
 use crate::auth::extract::Reviewer;
 use crate::error::AppError;
 use crate::indicators::Period;
@@ -20,20 +19,6 @@ pub struct IndicatorQuery {
     pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-}
-
-/// The unit a request names (default: the caller's scope); outside the caller's scope it is
-/// not found.
-fn unit_of(who: &Principal, org: Option<&str>) -> Result<OrgPath, AppError> {
-    let org = match org {
-        Some(o) => OrgPath::parse(o).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => who.org.clone(),
-    };
-    if who.org.contains(&org) {
-        Ok(org)
-    } else {
-        Err(AppError::NotFound)
-    }
 }
 
 /// Today, in the server's time zone.

@@ -22,10 +22,21 @@ pub struct ConflictRow {
     pub item: String,
     /// Why the item was opened, or how it was closed.
     pub note: Option<String>,
+    /// A household's address, as its projection holds it (households only).
+    pub address: Option<String>,
+    /// A household's head (households only).
+    pub head_name: Option<String>,
+    /// A volunteer's name (volunteer records only).
+    pub volunteer_name: Option<String>,
 }
 
-const SELECT: &str = "SELECT c.id, c.document_id, d.kind, d.org, c.path, c.candidates, c.status, c.resolved_by, c.resolution, c.item, c.note \
-                      FROM conflicts c JOIN documents d ON d.id = c.document_id";
+const SELECT: &str = "SELECT c.id, c.document_id, d.kind, d.org, c.path, c.candidates, c.status, c.resolved_by, c.resolution, c.item, c.note, \
+                      h.address, h.head_name, v.name AS volunteer_name \
+                      FROM conflicts c JOIN documents d ON d.id = c.document_id \
+                      LEFT JOIN p_households h ON h.document_id = c.document_id \
+                      LEFT JOIN p_volunteers v ON v.document_id = c.document_id";
+
+const IN_SCOPE: &str = "c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3)";
 
 impl Store {
     /// Conflict items with `status` in documents at or under `scope`, oldest first.
@@ -36,8 +47,21 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<ConflictRow>, sqlx::Error> {
-        let sql = format!("{SELECT} WHERE c.status = $1 AND (d.org = $2 OR substr(d.org, 1, length($3)) = $3) ORDER BY c.id LIMIT $4 OFFSET $5");
+        let sql = format!("{SELECT} WHERE {IN_SCOPE} ORDER BY c.id LIMIT $4 OFFSET $5");
         super::page_in_scope(self.pool(), &sql, status, scope, (limit, offset)).await
+    }
+
+    /// How many conflict items with `status` there are at or under `scope`.
+    pub async fn conflict_count(&self, scope: &str, status: &str) -> Result<i64, sqlx::Error> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM conflicts c JOIN documents d ON d.id = c.document_id WHERE {IN_SCOPE}"
+        );
+        sqlx::query_scalar(&sql)
+            .bind(status)
+            .bind(scope)
+            .bind(format!("{scope}/"))
+            .fetch_one(self.pool())
+            .await
     }
 
     /// One conflict item.

@@ -14,7 +14,8 @@ export function exportsView(ctx: Ctx, org: string, report: Report | null, pickUn
   const lang = currentLang() === "zh" ? "zh" : "en";
   const period = report?.period;
   const unit = report?.indicators.org === org ? report.indicators.name : orgLabel(org);
-  const periodText = period ? `${period.label}（${period.from} ${t("to_date")} ${period.to}）` : t("loading");
+  const [open, close, colon] = lang === "zh" ? ["（", "）", "："] : [" (", ")", ": "];
+  const periodText = period ? `${period.label}${open}${period.from} ${t("to_date")} ${period.to}${close}` : t("loading");
   const get = (ds: string, fmt: string) =>
     ctx.api
       .download(`/api/export/${ds}.${fmt}?lang=${lang}&org=${encodeURIComponent(org)}&${periodQuery()}`, `${ds}.${fmt}`)
@@ -23,7 +24,7 @@ export function exportsView(ctx: Ctx, org: string, report: Report | null, pickUn
   if (!units.some(u => u.path === org)) units.unshift({ path: org, name: unit });
   return html`<section class="card" data-testid="exports" data-org=${org} data-period=${period?.label ?? ""}>
     <h2>${t("exports")}</h2>
-    <p data-testid="export-scope"><b>${t("export_scope")}</b>：${t("export_unit")} <b data-testid="export-unit">${unit}</b> · ${t("export_period")}
+    <p data-testid="export-scope"><b>${t("export_scope")}</b>${colon}${t("export_unit")} <b data-testid="export-unit">${unit}</b> · ${t("export_period")}
       <b data-testid="export-period">${periodText}</b></p>
     <label>${t("export_change_unit")}
       <select data-testid="export-unit-select" @change=${(e: Event) => pickUnit((e.target as HTMLSelectElement).value)}>

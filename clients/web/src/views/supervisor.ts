@@ -14,20 +14,8 @@ import { indicatorsView, periodQuery, type Report } from "./indicators";
 import { communityEditor, loadCommunity } from "./community";
 import { loadRequests, requestsTab } from "./supervisor_requests";
 import { householdsView, loadHouseholds, type HouseholdRow } from "./supervisor_households";
+import { conflictsView, loadConflicts, showValue } from "./supervisor_conflicts";
 
-interface Candidate { value: unknown; user: string | null; device: string | null; time: number }
-interface Conflict {
-  id: number;
-  item: "conflict" | "implausible" | "removed_edited";
-  document_id: string;
-  kind: string;
-  org: string;
-  path: string;
-  candidates: Candidate[];
-  current: Candidate[];
-  version: string;
-  note: string | null;
-}
 interface QuarantineItem {
   id: number;
   document_id: string;
@@ -43,17 +31,21 @@ interface QuarantineItem {
   can_accept: boolean;
 }
 interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
-interface Duplicate { id: number; first_id: string; second_id: string; org: string; status: string }
+interface Duplicate {
+  id: number; first_id: string; second_id: string; org: string; status: string;
+  first_address: string | null; first_head: string | null; first_members: number | null;
+  second_address: string | null; second_head: string | null; second_members: number | null;
+}
 
 type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports";
 
 const state = {
   tab: "review" as Tab,
-  conflicts: [] as Conflict[],
   quarantine: [] as QuarantineItem[],
   waiting: [] as EntryRow[],
   issues: [] as EntryRow[],
-  households: [] as HouseholdRow[],
+  /** Households sent back (the review tab). */
+  sentBack: [] as HouseholdRow[],
   duplicates: [] as Duplicate[],
   report: null as Report | null,
   org: "",
@@ -65,8 +57,6 @@ const state = {
   hoursOrg: "",
   hoursShown: 50,
 
-  /** Why the last resolution was not written (the field changed since it was shown). */
-  stale: "",
   /** When each tab's data last arrived (ms), and whether its last load failed: a list
    * shows "loading" until its data has arrived, never a count of zero it has not seen. */
   loadedAt: {} as Partial<Record<Tab, number>>,
@@ -96,24 +86,20 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
   if (await loadDirectory(ctx.api.get.bind(ctx.api))) ctx.refresh();
   try {
     if (state.tab === "review") {
-      const [conflicts, quarantine, waiting, issues, households] = await Promise.all([
-        ctx.api.get<Conflict[]>("/api/conflicts?status=open&limit=200"),
+      const [, quarantine, waiting, issues, sentBack] = await Promise.all([
+        loadConflicts(ctx),
         ctx.api.get<QuarantineItem[]>("/api/quarantine?status=open&limit=200"),
         ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=submitted&limit=500"),
         ctx.api.get<EntryRow[]>("/api/volunteer-entries?status=has_issues&limit=500"),
-        ctx.api.get<HouseholdRow[]>("/api/households?limit=500"),
+        ctx.api.get<HouseholdRow[]>("/api/households?review=has_issues&limit=200"),
       ]);
-      Object.assign(state, { conflicts, quarantine, waiting, issues, households });
+      Object.assign(state, { quarantine, waiting, issues, sentBack });
     } else if (state.tab === "households") {
       await loadHouseholds(ctx);
     } else if (state.tab === "requests") {
       await loadRequests(ctx);
     } else if (state.tab === "duplicates") {
-      const [duplicates, households] = await Promise.all([
-        ctx.api.get<Duplicate[]>("/api/duplicates?status=open"),
-        ctx.api.get<HouseholdRow[]>("/api/households?limit=500"),
-      ]);
-      Object.assign(state, { duplicates, households });
+      state.duplicates = await ctx.api.get<Duplicate[]>("/api/duplicates?status=open&limit=200");
     } else if (state.tab === "indicators" || state.tab === "exports") {
       state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}&${periodQuery()}`);
     } else if (state.tab === "community") {
@@ -154,75 +140,6 @@ function listStatus(ctx: Ctx, tab: Tab) {
   return nothing;
 }
 
-/** An item's note: a code the app words (`date_in_future`), optionally followed by details
- * (`removed_while_edited: phone`). */
-function noteText(note: string): string {
-  const [head, ...rest] = note.split(": ");
-  return rest.length ? `${code("why", head)}: ${rest.join(": ")}` : code("why", note);
-}
-
-/** The record a review item belongs to, as a person finds it: a household's address and head. */
-function recordLine(documentId: string) {
-  const h = state.households.find(x => x.document_id === documentId);
-  if (!h) return nothing;
-  return html`<p data-testid="conflict-record">${t("record_of")}: <b>${h.address}</b> · ${t("head_name")} ${h.head_name}</p>`;
-}
-
-function show_value(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-function conflicts(ctx: Ctx) {
-  const resolve = async (c: Conflict, value: unknown) => {
-    try {
-      await ctx.api.post(`/api/conflicts/${c.id}/resolve`, { value, version: c.version });
-      state.stale = "";
-    } catch (e) {
-      // 409: the field changed after this card was shown; nothing was written.
-      state.stale = (e as { status?: number }).status === 409 ? "conflict_changed" : "error";
-    }
-    await loadSupervisor(ctx);
-  };
-  const accept = async (c: Conflict) => {
-    await ctx.api.post(`/api/conflicts/${c.id}/accept`, { note: "" }).catch(() => ctx.toast(t("error")));
-    await loadSupervisor(ctx);
-  };
-  const typed = (c: Conflict) => (e: SubmitEvent) => {
-    e.preventDefault();
-    const input = (e.target as HTMLFormElement).elements.namedItem("value") as HTMLInputElement;
-    if (input.value) void resolve(c, input.value);
-  };
-  const who = (v: Candidate) =>
-    html`<small>${t("by_who")} <span data-testid="candidate-author">${personName(v.user)}</span> (<span data-testid="candidate-device">${deviceName(v.device)}</span>) · ${v.time ? when(v.time * 1000) : "—"}</small>`;
-  return html`<section class="card" data-testid="conflicts" aria-busy=${busy("review")}>
-    <h2>${t("conflicts")} ${count("review", state.conflicts.length)}</h2>
-    ${state.stale ? html`<p class="warning" data-testid="conflict-stale">${t(state.stale as Key)}</p>` : nothing}
-    ${loaded("review") && state.conflicts.length === 0 ? html`<p data-testid="no-conflicts">${t("no_conflicts")}</p>` : nothing}
-    ${state.conflicts.map(c => html`<article class="conflict" data-testid="conflict" data-path=${c.path} data-item=${c.item}>
-      <p><b>${code("item", c.item)}</b> · ${code("kind", c.kind)} · <span data-testid="conflict-unit">${orgLabel(c.org, ctx.session.org)}</span> · ${t("field")} <b data-testid="conflict-field">${fieldLabel(c.path)}</b></p>
-      ${recordLine(c.document_id)}
-      ${c.note ? html`<p class="note" data-testid="item-note">${noteText(c.note)}</p>` : nothing}
-      ${c.item === "conflict" && c.current.length > 0
-        ? html`<p data-testid="current-value">${t("current_value")}: <b>${c.current.map(v => show_value(v.value)).join(" / ")}</b></p>`
-        : nothing}
-      <div class="side-by-side">${c.candidates.map(
-        (v, i) => html`<div class="candidate" data-testid="candidate">
-          <div class="value">${show_value(v.value)}</div>
-          ${who(v)}
-          ${c.item === "implausible"
-            ? html`<button class="primary" data-testid="accept-flag" @click=${() => accept(c)}>${t("value_is_right")}</button>`
-            : html`<button class="primary" data-testid=${`choose-${i}`} @click=${() => resolve(c, v.value)}>${t(c.item === "removed_edited" ? "keep_removed" : "choose")}</button>`}
-        </div>`,
-      )}</div>
-      ${c.item === "removed_edited"
-        ? html`<button data-testid="restore-member" @click=${() => resolve(c, "")}>${t("restore_member")}</button>`
-        : nothing}
-      <form class="row" @submit=${typed(c)}><input name="value" placeholder=${t("type_value")} /><button type="submit">${t("use_typed")}</button></form>
-    </article>`)}
-  </section>`;
-}
-
 /** Changes the server refused (kept in quarantine): who, which device, when, what, why. */
 function quarantine(ctx: Ctx) {
   const decide = async (q: QuarantineItem, action: "accept" | "dismiss") => {
@@ -240,7 +157,7 @@ function quarantine(ctx: Ctx) {
       <p><b>${personName(q.user)}</b> (${deviceName(q.device)}) · ${when(q.received_at)} · ${q.kind ? code("kind", q.kind) : t("document")} ${orgLabel(q.org, ctx.session.org)}</p>
       <p class="note">${q.reason}</p>
       ${q.writes.length > 0
-        ? html`<ul class="list">${q.writes.map(w => html`<li>${fieldLabel(w.path)} → <b>${show_value(w.value)}</b></li>`)}</ul>`
+        ? html`<ul class="list">${q.writes.map(w => html`<li>${fieldLabel(w.path)} → <b>${showValue(w.value)}</b></li>`)}</ul>`
         : nothing}
       <div class="row">
         ${q.can_accept ? html`<button class="primary" data-testid="quarantine-accept" @click=${() => decide(q, "accept")}>${t("accept_apply")}</button>` : nothing}
@@ -313,7 +230,7 @@ function hoursQueue(ctx: Ctx) {
 }
 
 function issues(ctx: Ctx) {
-  const households = state.households.filter(h => h.review_status === "has_issues");
+  const households = state.sentBack;
   return html`<section class="card">
     <h2>${t("with_issues")} ${count("review", state.issues.length + households.length)}</h2>
     <ul class="list">
@@ -331,7 +248,6 @@ interface MergePlan { keep: string; merged: string; same: [PlanMember, PlanMembe
 let preparing: { dup: number; plan: MergePlan; confirmed: Set<string> } | null = null;
 
 function duplicates(ctx: Ctx) {
-  const byId = new Map(state.households.map(h => [h.document_id, h]));
   const prepare = async (d: Duplicate, keep: string) => {
     try {
       const plan = await ctx.api.get<MergePlan>(`/api/duplicates/${d.id}/plan?keep=${encodeURIComponent(keep)}`);
@@ -359,9 +275,11 @@ function duplicates(ctx: Ctx) {
   };
   const who = (m: PlanMember) => `${m.name}${m.birth_year ? ` (${m.birth_year})` : ""} · ${code("rel", m.relation)}`;
   const side = (d: Duplicate, id: string) => {
-    const h = byId.get(id);
-    return html`<div class="candidate"><div class="value">${h?.address ?? id}</div>
-      <small>${h ? `${h.head_name} · ${h.member_count} ${t("person_count")}` : ""}</small>
+    const [address, head, members] = id === d.first_id
+      ? [d.first_address, d.first_head, d.first_members]
+      : [d.second_address, d.second_head, d.second_members];
+    return html`<div class="candidate"><div class="value">${address ?? id}</div>
+      <small>${head !== null ? `${head} · ${members ?? 0} ${t("person_count")}` : ""}</small>
       <button class="primary" data-testid="keep-this" @click=${() => prepare(d, id)}>${t("keep_this")}</button></div>`;
   };
   const planView = (p: MergePlan, confirmed: Set<string>) => html`<div class="merge-plan" data-testid="merge-plan">
@@ -425,7 +343,7 @@ export function supervisorView(ctx: Ctx) {
     ctx.refresh();
   };
   let body;
-  if (state.tab === "review") body = html`${conflicts(ctx)}${quarantine(ctx)}${hoursQueue(ctx)}${issues(ctx)}`;
+  if (state.tab === "review") body = html`${conflictsView(ctx, () => loadSupervisor(ctx), loaded("review"), busy("review"))}${quarantine(ctx)}${hoursQueue(ctx)}${issues(ctx)}`;
   else if (state.tab === "households") body = html`<div aria-busy=${busy("households")}>${householdsView(ctx, () => loadSupervisor(ctx), loaded("households"))}</div>`;
   else if (state.tab === "requests") body = html`<div aria-busy=${busy("requests")}>${requestsTab(ctx, () => { void loadSupervisor(ctx); })}</div>`;
   else if (state.tab === "duplicates") body = duplicates(ctx);

@@ -149,9 +149,9 @@ function row(
         .checked=${h.chosen.has(id)} @change=${() => toggle(id)} />
         <span><b>${r.address}</b> · ${r.head_name} · ${r.member_count} ${t("person_count")} <small>${orgLabel(r.org, ctx.session.org)}</small></span></label>
       <span class="row">
-        ${r.review_status ? html`<span class="badge ${r.review_status}">${code("st", r.review_status)}</span>` : nothing}
+        ${r.review_status ? html`<span class="badge ${r.review_status}">${code("review", r.review_status)}</span>` : nothing}
         <button data-testid="show-details" aria-expanded=${String(h.open === id)} @click=${openDetails}>${t("details")}</button>
-        <button data-testid="approve-household" @click=${() => review([id], "approved")}>${t("st_approved")}</button>
+        <button data-testid="approve-household" @click=${() => review([id], "approved")}>${t("approve_household")}</button>
         <button data-testid="send-back-household" @click=${() => { h.sendingBack = h.sendingBack === id ? "" : id; ctx.refresh(); }}>${t("send_back")}</button>
       </span>
     </div>

@@ -497,7 +497,22 @@ pub struct DuplicateRow {
     pub org: String,
     pub status: String,
     pub merged_into: Option<String>,
+    /// Each household as a person finds it (absent while it has no projection row).
+    pub first_address: Option<String>,
+    pub first_head: Option<String>,
+    pub first_members: Option<i64>,
+    pub second_address: Option<String>,
+    pub second_head: Option<String>,
+    pub second_members: Option<i64>,
 }
+
+/// A duplicate pair with both households' address, head and size.
+const DUPLICATE_SELECT: &str =
+    "SELECT d.id, d.first_id, d.second_id, d.org, d.status, d.merged_into, \
+     a.address AS first_address, a.head_name AS first_head, a.member_count AS first_members, \
+     b.address AS second_address, b.head_name AS second_head, b.member_count AS second_members \
+     FROM duplicates d LEFT JOIN p_households a ON a.document_id = d.first_id \
+     LEFT JOIN p_households b ON b.document_id = d.second_id";
 
 impl Store {
     /// Duplicate items with `status` at or under `scope`.
@@ -510,8 +525,18 @@ impl Store {
     ) -> Result<Vec<DuplicateRow>, sqlx::Error> {
         let (under, past) = crate::indicators::scope_bounds(scope);
         let pool = self.pool();
-        sqlx::query_as(&format!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE status = $4 AND {} ORDER BY id LIMIT $5 OFFSET $6", crate::indicators::in_scope("org")))
-                .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset).fetch_all(pool).await
+        sqlx::query_as(&format!(
+            "{DUPLICATE_SELECT} WHERE d.status = $4 AND {} ORDER BY d.id LIMIT $5 OFFSET $6",
+            crate::indicators::in_scope("d.org")
+        ))
+        .bind(scope)
+        .bind(&under)
+        .bind(&past)
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
     }
 
     /// Duplicate item `id` if it has `status` and lies at or under `scope`.
@@ -523,8 +548,17 @@ impl Store {
     ) -> Result<Option<DuplicateRow>, sqlx::Error> {
         let (under, past) = crate::indicators::scope_bounds(scope);
         let pool = self.pool();
-        sqlx::query_as(&format!("SELECT id, first_id, second_id, org, status, merged_into FROM duplicates WHERE id = $4 AND status = $5 AND {}", crate::indicators::in_scope("org")))
-                .bind(scope).bind(&under).bind(&past).bind(id).bind(status).fetch_optional(pool).await
+        sqlx::query_as(&format!(
+            "{DUPLICATE_SELECT} WHERE d.id = $4 AND d.status = $5 AND {}",
+            crate::indicators::in_scope("d.org")
+        ))
+        .bind(scope)
+        .bind(&under)
+        .bind(&past)
+        .bind(id)
+        .bind(status)
+        .fetch_optional(pool)
+        .await
     }
 }
 
