@@ -116,7 +116,9 @@ fn start() -> Target {
         .expect("runtime");
     let tokens = runtime.block_on(async {
         let store = store::open(None, &dir).await.expect("open the store");
-        let keys = Keys::load(&dir, None).expect("the server's key");
+        let keys = Keys::for_deployment(&store, &dir, None)
+            .await
+            .expect("the server's key");
         let mut tokens = Vec::new();
         for user in USERS {
             let token = admin::issue_token(&store, &keys, user, 24 * 3600, "fuzz")

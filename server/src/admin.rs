@@ -50,6 +50,13 @@ pub async fn add_user(store: &Store, user: &NewUser<'_>, by: &str) -> Result<(),
     let role =
         Role::parse(role).ok_or_else(|| AppError::BadRequest(format!("unknown role `{role}`")))?;
     let org = OrgPath::parse(org).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if store
+        .org(org.as_str())
+        .await?
+        .is_some_and(|u| u.closed_at.is_some())
+    {
+        return Err(AppError::BadRequest(format!("the unit {org} is closed")));
+    }
     if name.is_empty()
         || name.len() > 64
         || name.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -1,6 +1,7 @@
 //! The admin API: org units, users and devices (`/api/orgs`, `/api/users`,
-//! `/api/devices/revoke`). Only admins may call it, except that any user may revoke their own
-//! device (a lost phone). Every action is audited through [`crate::admin`].
+//! `/api/devices/revoke`). Admins create units; admins and supervisors create the users they
+//! may manage ([`crate::people_admin`]); any user may revoke their own device (a lost phone).
+//! Every action is audited through [`crate::admin`].
 
 use axum::extract::State;
 use axum::Json;
@@ -8,7 +9,7 @@ use linli_sync_core::access::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::admin;
-use crate::auth::extract::{Admin, Caller};
+use crate::auth::extract::{Admin, Caller, Reviewer};
 use crate::error::AppError;
 use crate::AppState;
 
@@ -79,14 +80,20 @@ pub struct User {
     pub org: String,
 }
 
-/// `POST /api/users`: creates a user (admins).
+/// `POST /api/users`: creates a user (admins within their unit; supervisors, workers and
+/// volunteers within theirs).
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUser, security(("bearer" = [])), responses((status = 200, body = User), (status = 400), (status = 403)))]
 pub async fn add_user(
     State(app): State<AppState>,
-    Admin(who): Admin,
+    Reviewer(who): Reviewer,
     Json(req): Json<NewUser>,
 ) -> Result<Json<User>, AppError> {
     within_scope(&who, &req.org)?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| AppError::BadRequest(format!("unknown role `{}`", req.role)))?;
+    if who.role == Role::Supervisor && !matches!(role, Role::Worker | Role::Volunteer) {
+        return Err(AppError::Forbidden);
+    }
     let store = app.store.clone();
     let user = admin::NewUser {
         name: &req.name,
@@ -108,8 +115,8 @@ pub struct RevokeRequest {
     pub device: String,
 }
 
-/// `POST /api/devices/revoke`: revokes a device (admins, or the device's own user) and ends
-/// its connections at once.
+/// `POST /api/devices/revoke`: revokes a device (admins and supervisors for the users they
+/// manage, or the device's own user) and ends its connections at once.
 #[utoipa::path(post, path = "/api/devices/revoke", tag = "admin", request_body = RevokeRequest, security(("bearer" = [])), responses((status = 200), (status = 403)))]
 pub async fn revoke_device(
     State(app): State<AppState>,
@@ -121,8 +128,17 @@ pub async fn revoke_device(
         .device(&req.device)
         .await?
         .ok_or(AppError::Forbidden)?;
-    if who.role != Role::Admin && device.user_name != who.user {
-        return Err(AppError::Forbidden);
+    if device.user_name != who.user {
+        let owner = store
+            .user(&device.user_name)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        let role = Role::parse(&owner.role).ok_or(AppError::Forbidden)?;
+        let org = linli_sync_core::contract::OrgPath::parse(&owner.org)
+            .map_err(|_| AppError::Forbidden)?;
+        if !crate::people_admin::By::Person(&who).may_manage(role, &org) {
+            return Err(AppError::Forbidden);
+        }
     }
     admin::revoke(store, Some(&device.id), None, &who.user).await?;
     app.hub.revoke_device(&device.id);

@@ -72,6 +72,7 @@ impl From<EditError> for ActorError {
         match e {
             EditError::Resolve(e) => e.into(),
             EditError::Review(e) => ActorError::Invalid(e.to_string()),
+            e @ EditError::Deliver(_) => ActorError::Invalid(e.to_string()),
         }
     }
 }

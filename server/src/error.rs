@@ -15,6 +15,9 @@ pub enum AppError {
     DeviceRevoked,
     #[error("not allowed")]
     Forbidden,
+    /// The account was disabled by an administrator (403, said so: the password was right).
+    #[error("this account is disabled")]
+    AccountDisabled,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("too many attempts; wait a minute")]
@@ -125,6 +128,10 @@ impl IntoResponse for AppError {
             ),
             AppError::DeviceRevoked => (StatusCode::UNAUTHORIZED, String::new()),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "not allowed".to_string()),
+            AppError::AccountDisabled => (
+                StatusCode::FORBIDDEN,
+                "this account is disabled; ask your supervisor or administrator".to_string(),
+            ),
             AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, why.clone()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_string()),
             AppError::Changed(why, _) => (StatusCode::CONFLICT, why.clone()),

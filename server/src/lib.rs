@@ -24,6 +24,8 @@ pub mod labels;
 pub mod limits;
 mod openapi;
 mod outbox;
+pub mod people_admin;
+mod people_api;
 pub mod private_files;
 mod quarantine_api;
 pub mod report_table;
@@ -95,9 +97,14 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
+    // The data directory holds TLS keys (and, for older deployments, the JWT secret) whatever
+    // the database: readable by the server's user only.
+    private_files::private_dir(&config.data_dir)?;
     let tls_config = tls::config(&config).await?;
     let storage_id = store.storage_id().await?;
-    let keys = auth::Keys::load(&config.data_dir, config.jwt_secret_file.as_deref())?;
+    let keys =
+        auth::Keys::for_deployment(&store, &config.data_dir, config.jwt_secret_file.as_deref())
+            .await?;
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let settings = HubSettings {
@@ -210,8 +217,9 @@ fn server_actor(storage_id: &str) -> linli_sync_core::automerge::ActorId {
     linli_sync_core::automerge::ActorId::from(digest[..16].to_vec())
 }
 
-/// Ends the live connections of devices revoked elsewhere (the CLI, another node), checking
-/// the database every two seconds.
+/// Ends the live connections of devices revoked elsewhere (the CLI, another node) and of
+/// users whose role or unit changed or who were disabled (they reconnect, if they still may,
+/// under what the user is now), checking the database every two seconds.
 async fn revocation_sweeper(hub: Hub, shutdown: CancellationToken) {
     let mut since = clock::now_ms();
     loop {
@@ -220,14 +228,27 @@ async fn revocation_sweeper(hub: Hub, shutdown: CancellationToken) {
             _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
         }
         let checked_at = clock::now_ms();
-        match hub.store().revoked_since(since - 1).await {
+        let store = hub.store();
+        let ended = match store.revoked_since(since - 1).await {
+            Ok(mut devices) => match store.devices_of_users_changed_since(since - 1).await {
+                Ok(changed) => {
+                    devices.extend(changed);
+                    Ok(devices)
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match ended {
             Ok(devices) => {
                 for d in devices {
                     hub.revoke_device(&d);
                 }
                 since = checked_at;
             }
-            Err(e) => tracing::warn!(error = %e, "could not check revoked devices"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check revoked devices and changed users")
+            }
         }
     }
 }
@@ -236,6 +257,8 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/login", axum::routing::post(auth::api::login))
+        .route("/api/deployment", get(auth::api::deployment))
+        .route("/api/me", get(auth::api::me))
         .route("/api/refresh", axum::routing::post(auth::api::refresh))
         .route(
             "/api/emergency-access",
@@ -243,9 +266,32 @@ fn router(state: AppState) -> Router {
         )
         .route(
             "/api/orgs",
-            get(admin_api::list_orgs).post(admin_api::add_org),
+            get(admin_api::list_orgs)
+                .post(admin_api::add_org)
+                .patch(people_api::change_org),
         )
-        .route("/api/users", axum::routing::post(admin_api::add_user))
+        .route("/api/orgs/admin", get(people_api::list_units))
+        .route(
+            "/api/users",
+            get(people_api::list_users).post(admin_api::add_user),
+        )
+        .route(
+            "/api/users/change",
+            axum::routing::post(people_api::change_user),
+        )
+        .route(
+            "/api/users/password",
+            axum::routing::post(people_api::reset_password),
+        )
+        .route(
+            "/api/users/disable",
+            axum::routing::post(people_api::disable_user),
+        )
+        .route(
+            "/api/users/enable",
+            axum::routing::post(people_api::enable_user),
+        )
+        .route("/api/devices", get(people_api::list_devices))
         .route("/api/directory", get(directory_api::directory))
         .route(
             "/api/devices/revoke",

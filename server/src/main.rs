@@ -8,6 +8,8 @@ use linli_server::store::{self, backup};
 use linli_server::{admin, auth::Keys, ServeConfig};
 use tokio::net::TcpListener;
 
+mod people_cli;
+
 #[derive(Parser)]
 #[command(name = "linli-server", version, about = "Linli (邻里) sync server")]
 struct Cli {
@@ -102,6 +104,47 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Change a user's role, unit or shown name (their devices reconnect under the new scope).
+    Set {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a new password for a user (read from standard input).
+    Password {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+    },
+    /// Disable a user: no login, no token accepted, connections end.
+    Disable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the users at or under a unit (default: all).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value = "")]
+        org: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -113,6 +156,13 @@ enum DeviceCommand {
         store: StoreArgs,
         #[arg(long)]
         device: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List devices with when they last synced (of one user, or of everyone).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
         #[arg(long)]
         user: Option<String>,
     },
@@ -128,6 +178,34 @@ enum OrgCommand {
         path: String,
         #[arg(long)]
         name: String,
+    },
+    /// Rename an org unit.
+    Rename {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        path: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Close an org unit (once nobody active works in it); kept for history.
+    Close {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        path: String,
+    },
+    /// Reopen a closed org unit.
+    Reopen {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        path: String,
+    },
+    /// List the org units, with those closed marked.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -195,9 +273,10 @@ async fn main() -> anyhow::Result<()> {
             count,
             jwt_secret_file,
         } => {
-            let keys = Keys::load(&store.data_dir, jwt_secret_file.as_deref())?;
             let ttl = admin::parse_ttl(&ttl)?;
+            let data_dir = store.data_dir.clone();
             let store = store.open().await?;
+            let keys = Keys::for_deployment(&store, &data_dir, jwt_secret_file.as_deref()).await?;
             for _ in 0..count {
                 println!(
                     "{}",
@@ -220,6 +299,9 @@ async fn main() -> anyhow::Result<()> {
             admin::add_org(&store, &path, &name, "cli").await?;
             println!("added org {path} ({name})");
         }
+        Command::User(command) => people_cli::user(command).await?,
+        Command::Org(command) => people_cli::org(command).await?,
+        Command::Device(command) => people_cli::device(command).await?,
         Command::Backup { store, to } => {
             let summary =
                 backup::backup(store.database_url.as_deref(), &store.data_dir, &to, "cli").await?;

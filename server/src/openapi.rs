@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin_api, audit_api, auth, communities_api, directory_api, documents_api, quarantine_api,
-    review_api,
+    admin_api, audit_api, auth, communities_api, directory_api, documents_api, people_api,
+    quarantine_api, review_api,
 };
 
 /// The API description.
@@ -17,6 +17,8 @@ use crate::{
     ),
     paths(
         auth::api::login,
+        auth::api::deployment,
+        auth::api::me,
         auth::api::refresh,
         auth::api::emergency_access,
         auth::api::active_grants,
@@ -25,6 +27,14 @@ use crate::{
         admin_api::list_orgs,
         admin_api::add_user,
         admin_api::revoke_device,
+        people_api::list_users,
+        people_api::list_devices,
+        people_api::change_user,
+        people_api::reset_password,
+        people_api::disable_user,
+        people_api::enable_user,
+        people_api::change_org,
+        people_api::list_units,
         directory_api::directory,
         review_api::list,
         review_api::resolve,

@@ -28,6 +28,9 @@ pub struct Undelivered {
     pub changes: Vec<String>,
 }
 
+/// How the reason of handed-over changes begins.
+const UNDELIVERABLE_PREFIX: &str = "undeliverable:";
+
 /// Why such changes are kept.
 pub const UNDELIVERABLE: &str =
     "undeliverable: the server would not sync this document with the device (outside its user's scope, or never stored); the device handed its changes over";
@@ -45,7 +48,7 @@ pub async fn hand_over(
     if req.changes.is_empty() {
         return Err(AppError::BadRequest("no changes".into()));
     }
-    let mut bytes = Vec::new();
+    let mut raws = Vec::with_capacity(req.changes.len());
     for (i, change) in req.changes.iter().enumerate() {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(change)
@@ -53,8 +56,15 @@ pub async fn hand_over(
         linli_sync_core::automerge::Change::from_bytes(raw.clone()).map_err(|_| {
             AppError::BadRequest(format!("changes[{i}] is not an automerge change"))
         })?;
-        bytes.extend(raw);
+        raws.push(raw);
     }
+    // What delivering them would cost is bounded as for a sync message.
+    linli_sync_core::message_cost::count_ops(
+        raws.iter().map(Vec::as_slice),
+        linli_sync_core::message_cost::DEFAULT_MAX_OPS,
+    )
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let bytes = raws.concat();
     let org = match app.store.document_root(&id.to_string()).await? {
         Some((_, org)) => org,
         None => who.org.to_string(),
@@ -95,8 +105,9 @@ pub struct QuarantineItem {
     pub status: String,
     /// The refused values, `{path, value}`, when they can be written again.
     pub writes: Vec<serde_json::Value>,
-    /// Accepting writes `writes` as the supervisor's change (only items refused and undone
-    /// field by field; a document refused whole cannot be).
+    /// Accepting writes `writes` as the supervisor's change (items refused and undone field
+    /// by field; a document refused whole cannot be), or, for changes a device handed over,
+    /// delivers them as their author made them.
     pub can_accept: bool,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -116,11 +127,12 @@ fn item(row: QuarantineRow) -> QuarantineItem {
             .as_str()
             .is_some_and(|p| p.split('/').any(|s| s.parse::<usize>().is_ok()))
     };
+    let handed_over =
+        row.reason.starts_with(UNDELIVERABLE_PREFIX) && row.user.is_some() && row.device.is_some();
     QuarantineItem {
         can_accept: row.status == "open"
             && row.kind.is_some()
-            && !writes.is_empty()
-            && !writes.iter().any(into_list),
+            && (handed_over || (!writes.is_empty() && !writes.iter().any(into_list))),
         writes,
         id: row.id,
         document_id: row.document_id,
@@ -204,6 +216,55 @@ pub async fn accept(
             "this item cannot be written again (the document was refused whole, or the values are in a list); dismiss it and ask its author to enter it again".into(),
         ));
     }
+    let edit = if row.reason.starts_with(UNDELIVERABLE_PREFIX) {
+        deliver(&app, &row).await?
+    } else {
+        accept_writes(&shown)
+    };
+    match crate::review_api::edit(&app, &row.document_id, edit, &who).await? {
+        Ok(()) => {}
+        Err(ActorError::Invalid(why) | ActorError::Changed(why)) => {
+            return Err(AppError::BadRequest(format!("cannot accept: {why}")))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    decide(&app, &who, &row, "accepted", &req.note).await
+}
+
+/// Handed-over changes delivered as their author made them: judged by the rules for the
+/// author's role (as it is now) with the document's unit as their scope, since the accepting
+/// supervisor vouches that it was theirs when they made the changes.
+async fn deliver(app: &AppState, row: &QuarantineRow) -> Result<ServerEdit, AppError> {
+    let changes = app
+        .store
+        .quarantine_bytes(row.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (Some(user), Some(device), Some(org)) = (&row.user, &row.device, &row.org) else {
+        return Err(AppError::BadRequest(
+            "these changes do not say who made them; dismiss them".into(),
+        ));
+    };
+    let author = app.store.user(user).await?.ok_or_else(|| {
+        AppError::BadRequest(format!("their author {user} is not a user any more"))
+    })?;
+    let role = linli_sync_core::access::Role::parse(&author.role)
+        .ok_or_else(|| AppError::BadRequest(format!("unknown role of {user}")))?;
+    let org = OrgPath::parse(org).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(ServerEdit::Deliver {
+        changes,
+        author: Principal {
+            user: user.clone(),
+            role,
+            org,
+            device: device.clone(),
+            extra_read: Vec::new(),
+        },
+    })
+}
+
+/// Refused values written again as the supervisor's change.
+fn accept_writes(shown: &QuarantineItem) -> ServerEdit {
     let writes: Vec<(Vec<String>, serde_json::Value)> = shown
         .writes
         .iter()
@@ -215,15 +276,7 @@ pub async fn accept(
             )
         })
         .collect();
-    let accept = ServerEdit::Accept { writes };
-    match crate::review_api::edit(&app, &row.document_id, accept, &who).await? {
-        Ok(()) => {}
-        Err(ActorError::Invalid(why) | ActorError::Changed(why)) => {
-            return Err(AppError::BadRequest(format!("cannot accept: {why}")))
-        }
-        Err(e) => return Err(e.into()),
-    }
-    decide(&app, &who, &row, "accepted", &req.note).await
+    ServerEdit::Accept { writes }
 }
 
 /// `POST /api/quarantine/{id}/dismiss` `{note}`: the refusal stands; the item closes

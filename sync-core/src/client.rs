@@ -86,6 +86,12 @@ impl ClientSession {
         );
     }
 
+    /// Drops a local document (the server no longer shares it); returns it if it was held.
+    pub fn remove(&mut self, id: &DocumentId) -> Option<Automerge> {
+        self.unavailable.remove(id);
+        self.docs.remove(id).map(|d| d.doc)
+    }
+
     /// Asks the server for a document we have no copy of.
     pub fn request(&mut self, id: DocumentId) {
         self.unavailable.remove(&id);

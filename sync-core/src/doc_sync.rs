@@ -399,6 +399,75 @@ impl DocumentSync {
         Ok(Received::Compensated(reason))
     }
 
+    /// Applies changes a device handed over (see `ServerEdit::Deliver`): all of them, judged
+    /// as `author`'s and bound to their device, or none (the document stays as it was).
+    /// Committed with the next `take_commit`.
+    pub(crate) fn deliver(
+        &mut self,
+        changes: &[u8],
+        author: &Principal,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let Existence::Stored(root) = &self.existence else {
+            return Err("the document is not stored".into());
+        };
+        let root = root.clone();
+        let before = self.doc.get_heads();
+        let mut log = PatchLog::new(true);
+        let loaded = self.doc.load_incremental_log_patches(changes, &mut log);
+        let undo = |sync: &mut Self| {
+            sync.doc = sync
+                .doc
+                .fork_at(&before)
+                .unwrap_or_else(|_| Automerge::new());
+        };
+        if let Err(e) = loaded {
+            undo(self);
+            return Err(format!("the changes cannot be read: {e}"));
+        }
+        if !self.doc.get_missing_deps(&[]).is_empty() {
+            // Queued for changes the server never had: they would be applied unjudged when
+            // those arrived.
+            undo(self);
+            return Err("they build on changes the server does not have".into());
+        }
+        if self.doc.get_heads() == before {
+            return Ok(());
+        }
+        let patches = self.doc.make_patches(&mut log);
+        let judgement = access::judge_patches(
+            author,
+            root.kind,
+            &self.doc,
+            &before,
+            &patches,
+            Some(now_ms),
+        );
+        let mut refused: Vec<String> = judgement
+            .refused
+            .iter()
+            .map(|(_, v)| v.to_string())
+            .collect();
+        if !access::may_write(author, &root, &self.doc, &before) {
+            refused.push(format!("{} may not write this document", author.user));
+        }
+        if refused.is_empty() {
+            if let Some(reason) = self.bind_actors(&before, author) {
+                refused.push(reason);
+            }
+        }
+        if !refused.is_empty() {
+            undo(self);
+            refused.sort();
+            refused.dedup();
+            return Err(refused.join("; "));
+        }
+        let flags = stable_paths(&self.doc, judgement.implausible);
+        self.flags.extend(flags);
+        self.owed_patches = None;
+        Ok(())
+    }
+
     /// True when the document is still being created by another user than this peer's.
     fn foreign_to_tentative(&self, peer: &PeerId) -> bool {
         let Existence::Tentative = self.existence else {

@@ -60,6 +60,17 @@ pub enum ServerEdit {
     Accept {
         writes: Vec<(Vec<String>, serde_json::Value)>,
     },
+    /// Deliver changes a device could not sync (its user left the document's scope, so it
+    /// handed them to quarantine), once a supervisor accepts them: applied as `author` made
+    /// them, judged by the rules for `author`'s role, bound to `author`'s device. All or
+    /// nothing.
+    Deliver {
+        /// The changes, concatenated as `Change::raw_bytes`.
+        changes: Vec<u8>,
+        /// Who made them, with the document's unit as their scope (the supervisor vouches
+        /// that it was theirs when they made them).
+        author: Principal,
+    },
 }
 
 /// Why a server edit was not made (nothing was written).
@@ -69,6 +80,9 @@ pub enum EditError {
     Review(#[from] ReviewError),
     #[error(transparent)]
     Resolve(#[from] ResolveError),
+    /// Handed-over changes that cannot be delivered, and why.
+    #[error("cannot deliver: {0}")]
+    Deliver(String),
 }
 
 impl DocumentSync {
@@ -121,6 +135,9 @@ impl DocumentSync {
             ServerEdit::Resolve { path, value, seen } => {
                 self.resolve_conflict(path, value, seen, actor, by, time_secs)?
             }
+            ServerEdit::Deliver { changes, author } => self
+                .deliver(changes, author, time_secs.saturating_mul(1000))
+                .map_err(EditError::Deliver)?,
             ServerEdit::Accept { writes } => {
                 let Some(kind) = kind else {
                     return Err(

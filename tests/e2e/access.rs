@@ -301,7 +301,10 @@ async fn bad_tokens_are_refused(backend: Backend) {
     );
     assert_eq!(refused_status(&server, &none).await, 401, "alg none");
 
-    let keys = linli_server::auth::Keys::load(db.dir.path(), None).unwrap();
+    let store = db.store().await;
+    let keys = linli_server::auth::Keys::for_deployment(&store, db.dir.path(), None)
+        .await
+        .unwrap();
     let device = good_device(&keys, &good);
     let mut expired = claims(linli_server::clock::now_ms() / 1000 - 10);
     expired.device = device.clone();

@@ -405,7 +405,10 @@ async fn backup_while_serving_restores_every_document(backend: Backend) {
         };
         eprintln!("restoring a {backend:?} backup into {target_backend:?}");
         let printed = target.cli(&["restore", "--from", &file_arg], None).await;
-        assert!(printed.contains("JWT secret written"), "{printed}");
+        assert!(
+            printed.contains("JWT secret restored with the database"),
+            "{printed}"
+        );
         let restored_server = ServerProcess::start_with(&target, &[]).await;
 
         // A fresh device logs in with a password and pulls every document.

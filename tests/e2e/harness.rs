@@ -240,12 +240,22 @@ impl ServerProcess {
         Self::spawn(cmd, db, extra).await
     }
 
-    async fn spawn(mut cmd: Command, db: &TestDb, extra: &[&str]) -> Self {
+    /// Starts the server on `db` with a data directory of its own (`data_dir`), as a node on
+    /// another machine of the same deployment has.
+    pub async fn start_in(db: &TestDb, data_dir: &Path, extra: &[&str]) -> Self {
+        Self::spawn_in(Command::new(bin("linli-server")), db, data_dir, extra).await
+    }
+
+    async fn spawn(cmd: Command, db: &TestDb, extra: &[&str]) -> Self {
+        Self::spawn_in(cmd, db, db.dir.path(), extra).await
+    }
+
+    async fn spawn_in(mut cmd: Command, db: &TestDb, data_dir: &Path, extra: &[&str]) -> Self {
         cmd.arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--data-dir")
-            .arg(db.dir.path())
+            .arg(data_dir)
             .args(extra)
             .env("RUST_LOG", "info,sqlx=warn")
             .stdout(Stdio::piped())
@@ -410,6 +420,17 @@ pub async fn http_post_json(
     bearer: Option<&str>,
 ) -> (u16, String) {
     let response = http_request(addr, "POST", path, Some(body), bearer).await;
+    text(response.expect("server reachable"))
+}
+
+/// A PATCH with a JSON body and a bearer token; returns the status code and body.
+pub async fn http_patch_json(
+    addr: &str,
+    path: &str,
+    body: &serde_json::Value,
+    bearer: &str,
+) -> (u16, String) {
+    let response = http_request(addr, "PATCH", path, Some(body), Some(bearer)).await;
     text(response.expect("server reachable"))
 }
 

@@ -25,6 +25,7 @@ mod js_interop;
 mod limits;
 mod multi_node;
 mod outage;
+mod people_admin;
 mod projection;
 mod protocol;
 mod records;

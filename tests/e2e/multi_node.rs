@@ -244,3 +244,73 @@ async fn kept_indicator_totals_follow_the_other_nodes_commits() {
     b.stop().await;
     db.cleanup().await;
 }
+
+/// One deployment, one identity (issue #19): nodes with data directories of their own (on
+/// other machines) sign and accept the same tokens, kept in the database. A worker's phone
+/// logs in through node A, then syncs through node B with that session, renewing it there;
+/// an operator's token from the CLI is good on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_logged_in_through_one_node_syncs_through_another() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    db.add_user("wang", "worker", "c01/s01/m01/g01", Some("wang-pw"))
+        .await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let a = ServerProcess::start_with(&db, &[]).await;
+    let b = ServerProcess::start_in(&db, elsewhere.path(), &[]).await;
+
+    let mut phone = field_client(db.dir.path(), "phone").await;
+    phone
+        .login(
+            &format!("http://{}", a.addr),
+            "wang",
+            "wang-pw",
+            "phone",
+            false,
+        )
+        .await
+        .expect("log in through A");
+    let house = phone
+        .create_household("c01/s01/m01/g01", "幸福路8号", Some("王芳"))
+        .await
+        .unwrap()
+        .0;
+    // Node A is out of reach; the phone is pointed at B.
+    let on_b = format!("http://{}", b.addr);
+    let mut remote = phone.remote(Some(&on_b), None).await.unwrap();
+    let report = phone
+        .sync_remote(&mut remote, Duration::from_secs(30))
+        .await
+        .expect("B accepts A's session");
+    assert!(report.complete, "{report:?}");
+    let token = db.token("wang").await;
+    let (code, body) = http_get_auth(&b.addr, "/api/households", &token).await;
+    assert_eq!(code, 200, "the CLI's token on B: {body}");
+    assert!(body.contains("幸福路8号"), "{body}");
+    let (code, _) = http_get_auth(&a.addr, "/api/households", &token).await;
+    assert_eq!(code, 200, "and on A");
+
+    // The access token runs out: it is renewed at B, where the phone now syncs.
+    let mut session = phone.session().await.unwrap().unwrap();
+    session.expires_at = 0;
+    phone.set_session(&session).await.unwrap();
+    phone
+        .set_field(&house, "address", "幸福路8号甲")
+        .await
+        .unwrap();
+    let mut remote = phone.remote(Some(&on_b), None).await.unwrap();
+    let report = phone
+        .sync_remote(&mut remote, Duration::from_secs(30))
+        .await
+        .expect("renewed at B");
+    assert!(report.complete, "{report:?}");
+    let renewed = phone.session().await.unwrap().unwrap();
+    assert_eq!(renewed.server, on_b, "the session now lives at B");
+    assert!(renewed.expires_at > 0);
+    let (_, body) = http_get_auth(&a.addr, "/api/households", &token).await;
+    assert!(body.contains("幸福路8号甲"), "{body}");
+    a.stop().await;
+    b.stop().await;
+    db.cleanup().await;
+}

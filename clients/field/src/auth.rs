@@ -19,6 +19,8 @@ struct TokenPair {
     role: String,
     org: String,
     device: String,
+    #[serde(default)]
+    deployment: Option<String>,
 }
 
 impl TokenPair {
@@ -32,6 +34,7 @@ impl TokenPair {
             access_token: self.access_token,
             refresh_token: self.refresh_token,
             expires_at: self.expires_at,
+            deployment: self.deployment,
         }
     }
 }
@@ -57,6 +60,16 @@ pub async fn login(
         401 => Err(FieldError::LoginFailed),
         _ => Err(response.into_error()),
     }
+}
+
+/// The deployment `server` belongs to (`GET /api/deployment`); `None` when it does not say
+/// (an older server) or cannot be reached.
+pub async fn deployment_of(server: &ServerUrl) -> Option<String> {
+    let response = http::get(server, "/api/deployment", None).await.ok()?;
+    if response.status != 200 {
+        return None;
+    }
+    response.body["deployment"].as_str().map(str::to_owned)
 }
 
 /// Renews the access token of `stale` and stores the new pair; returns the session to use.

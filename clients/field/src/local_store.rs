@@ -307,6 +307,15 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Deletes one document and its sync state.
+    pub async fn delete_document(&self, id: &DocumentId) -> Result<(), FieldError> {
+        sqlx::query("DELETE FROM documents WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Erases everything the device holds (documents, sync states, session, actor, and the
     /// encryption's salt and verifier) and compacts the file so the erased pages do not linger
     /// in it or in the write-ahead log.

@@ -28,6 +28,21 @@ pub struct SyncReport {
     /// Documents holding local changes the server will not take (a sync that leaves any is
     /// never complete).
     pub undeliverable: Vec<Undeliverable>,
+    /// The user's role or unit changed since this device last knew it (an administrator
+    /// moved them): what it was and what it is.
+    pub scope: Option<ScopeChange>,
+    /// Documents removed from this device: the server no longer shares them with the user,
+    /// and any changes of theirs it held were handed to the server's quarantine first.
+    pub removed: Vec<String>,
+}
+
+/// A user's role and unit before and after an administrator changed them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScopeChange {
+    pub from_role: String,
+    pub from_org: String,
+    pub to_role: String,
+    pub to_org: String,
 }
 
 /// A document whose local changes cannot be delivered: the server answers that it does not

@@ -24,6 +24,12 @@ impl Output {
 /// A sync round's output, after `head`.
 pub fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
     let mut text = head;
+    if let Some(scope) = &report.scope {
+        text.push_str(&format!(
+            "Your account was changed: {} of {} before, {} of {} now.\n",
+            scope.from_role, scope.from_org, scope.to_role, scope.to_org
+        ));
+    }
     if report.complete {
         text.push_str(&format!(
             "Sync complete: {} documents updated from the server.",
@@ -46,9 +52,14 @@ pub fn sync_output(json: Value, report: &SyncReport, head: String) -> Output {
         ));
     }
     for id in &report.unavailable {
-        if !report.undeliverable.iter().any(|u| &u.document == id) {
+        if !report.undeliverable.iter().any(|u| &u.document == id) && !report.removed.contains(id) {
             text.push_str(&format!("\n  unavailable (unknown or not yours): {id}"));
         }
+    }
+    for id in &report.removed {
+        text.push_str(&format!(
+            "\n  removed from this device (no longer yours to read): {id}"
+        ));
     }
     for e in &report.errors {
         text.push_str(&format!("\n  server: {e}"));
@@ -93,4 +104,29 @@ pub fn status_text(s: &Status) -> String {
 /// Any serialisable value as JSON.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sync_says_the_account_moved_and_what_left_the_device() {
+        let report = SyncReport {
+            scope: Some(linli_field::ScopeChange {
+                from_role: "worker".into(),
+                from_org: "c01/s01/m01/g01".into(),
+                to_role: "worker".into(),
+                to_org: "c01/s01/m01/g02".into(),
+            }),
+            removed: vec!["doc-a".into()],
+            unavailable: vec!["doc-a".into()],
+            complete: true,
+            ..SyncReport::default()
+        };
+        let text = sync_output(Value::Null, &report, String::new()).text;
+        assert!(text.contains("worker of c01/s01/m01/g02 now"), "{text}");
+        assert!(text.contains("removed from this device"), "{text}");
+        assert!(!text.contains("unavailable (unknown"), "said once: {text}");
+    }
 }

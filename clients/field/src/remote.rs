@@ -20,11 +20,11 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
 
 /// Where commands talk to and with which credentials.
 pub struct Remote {
-    server: ServerUrl,
-    auth: Auth,
+    pub(crate) server: ServerUrl,
+    pub(crate) auth: Auth,
 }
 
-enum Auth {
+pub(crate) enum Auth {
     /// No token (development servers started with `--insecure-dev`).
     Anonymous,
     /// A token given on the command line; never renewed.
@@ -40,7 +40,10 @@ impl Remote {
     }
 
     /// The access token to present now, renewed first if it is about to expire.
-    async fn token(&mut self, client: &FieldClient) -> Result<Option<String>, FieldError> {
+    pub(crate) async fn token(
+        &mut self,
+        client: &FieldClient,
+    ) -> Result<Option<String>, FieldError> {
         if let Auth::Session(session) = &self.auth {
             if session.expires_within(local_store::now_ms() / 1000, RENEW_MARGIN_SECS) {
                 self.renew(client).await?;
@@ -62,7 +65,7 @@ impl Remote {
     }
 
     /// Renews the session's access token; false when there is no session to renew.
-    async fn renew(&mut self, client: &FieldClient) -> Result<bool, FieldError> {
+    pub(crate) async fn renew(&mut self, client: &FieldClient) -> Result<bool, FieldError> {
         let Auth::Session(session) = &self.auth else {
             return Ok(false);
         };
@@ -107,6 +110,15 @@ impl FieldClient {
         let auth = match (token, session) {
             (Some(token), _) => Auth::Token(token.to_owned()),
             (None, Some(session)) if session.server == server.base() => Auth::Session(session),
+            // Another node of the same deployment: the session is good there, and is renewed
+            // there from now on (the node it was made on may be the one that is down).
+            (None, Some(mut session))
+                if session.deployment.is_some()
+                    && auth::deployment_of(&server).await == session.deployment =>
+            {
+                session.server = server.base();
+                Auth::Session(session)
+            }
             (None, _) => Auth::Anonymous,
         };
         Ok(Remote { server, auth })
@@ -212,6 +224,7 @@ impl FieldClient {
         remote: &mut Remote,
         timeout: Duration,
     ) -> Result<SyncReport, FieldError> {
+        let scope = self.learn_scope(remote).await?;
         let url = remote.server.sync_url();
         let token = remote.token(self).await?;
         let mut report = match self.sync_with(&url, token.as_deref(), timeout).await {
@@ -223,6 +236,8 @@ impl FieldClient {
             result => result,
         }?;
         self.hand_over_undeliverable(remote, &mut report).await;
+        report.scope = scope;
+        self.remove_unshared(&mut report).await?;
         Ok(report)
     }
 

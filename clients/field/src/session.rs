@@ -24,6 +24,11 @@ pub struct Session {
     pub refresh_token: String,
     /// When the access token expires, seconds since the epoch.
     pub expires_at: i64,
+    /// The deployment the server named at login (its storage id): the session is good with
+    /// any server naming the same one (another node of the cluster). Absent for sessions
+    /// stored by older versions.
+    #[serde(default)]
+    pub deployment: Option<String>,
 }
 
 impl Session {

@@ -36,6 +36,7 @@ async fn log_in(client: &FieldClient, user: &str, role: &str) {
             access_token: "a".into(),
             refresh_token: "r".into(),
             expires_at: 0,
+            deployment: None,
         })
         .await
         .unwrap();

@@ -37,6 +37,7 @@ fn session() -> Session {
         access_token: "access-token-open-sesame".into(),
         refresh_token: REFRESH.into(),
         expires_at: 4_000_000_000,
+        deployment: None,
     }
 }
 

@@ -7,7 +7,7 @@ use axum::Json;
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Reviewer, Supervisor};
+use super::extract::{Caller, Reviewer, Supervisor};
 use super::{access_token, new_refresh_token, refresh_hash};
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -67,6 +67,47 @@ pub struct TokenPair {
     pub role: String,
     pub org: String,
     pub device: String,
+    /// The deployment the tokens belong to (its storage id, the same on every node of one
+    /// database): a client may use them with any server that names the same deployment.
+    pub deployment: String,
+}
+
+/// Which deployment a server belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Deployment {
+    /// The storage id, the same on every node of one database.
+    pub deployment: String,
+}
+
+/// `GET /api/deployment`: which deployment this server belongs to, so that a client logged
+/// in through one node knows its session is good on another (no token needed: the storage id
+/// is what every sync peer is told anyway).
+#[utoipa::path(get, path = "/api/deployment", tag = "auth", responses((status = 200, body = Deployment)))]
+pub async fn deployment(State(app): State<AppState>) -> Json<Deployment> {
+    Json(Deployment {
+        deployment: app.storage_id.clone(),
+    })
+}
+
+/// Who the caller is now: their role and unit as they stand (an administrator may have
+/// changed them since the access token was issued).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub user: String,
+    pub role: String,
+    pub org: String,
+    pub device: String,
+}
+
+/// `GET /api/me`: the caller's role and unit now, so that a device learns a new scope.
+#[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401), (status = 403, description = "the account is disabled")))]
+pub async fn me(Caller(who): Caller) -> Json<Me> {
+    Json(Me {
+        user: who.user,
+        role: who.role.as_str().to_owned(),
+        org: who.org.to_string(),
+        device: who.device,
+    })
 }
 
 /// Logs a user in on a new device.
@@ -105,6 +146,18 @@ pub async fn login(
             .await?;
         return Err(AppError::Unauthorized);
     };
+    if user.disabled() {
+        store
+            .audit(
+                Some(&user.name),
+                "login_disabled",
+                None,
+                None,
+                Some(&address),
+            )
+            .await?;
+        return Err(AppError::AccountDisabled);
+    }
     let device_name: String = req.device_name.chars().take(100).collect();
     let device = store.add_device(&user.name, &device_name).await?;
     store
@@ -145,6 +198,7 @@ async fn pair(
         role: role.into(),
         org: org.into(),
         device: device.into(),
+        deployment: app.storage_id.clone(),
     })
 }
 
@@ -174,6 +228,9 @@ pub async fn refresh(
                 .user(&device.user_name)
                 .await?
                 .ok_or(AppError::Unauthorized)?;
+            if user.disabled() {
+                return Err(AppError::AccountDisabled);
+            }
             store
                 .audit(
                     Some(&user.name),

@@ -1,13 +1,20 @@
-//! Access tokens: short-lived HS256 JWTs. The signing key is a random secret generated into
-//! the data directory on first start (or read from `--jwt-secret-file`, which several nodes
-//! share). Only HS256 is accepted, so `alg: none` and every other algorithm are refused.
+//! Access tokens: short-lived HS256 JWTs. The signing key is one random secret per
+//! deployment, kept in the database (`server_meta`), so that every node on one database signs
+//! and verifies alike and a device logged in through one node syncs through any other. A
+//! `--jwt-secret-file` overrides it; a secret an older version generated into the data
+//! directory is adopted into the database on first start. Only HS256 is accepted, so
+//! `alg: none` and every other algorithm are refused.
 
 use std::path::Path;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// The file the secret is generated into inside the data directory.
+use crate::error::AppError;
+use crate::store::Store;
+
+/// Where older versions generated the secret inside the data directory (adopted into the
+/// database when found there).
 pub const SECRET_FILE: &str = "jwt-secret";
 
 /// What an access token says.
@@ -43,28 +50,29 @@ impl Keys {
         }
     }
 
-    /// Reads the secret from `file`, or from the data directory, generating it there on first
-    /// use (readable by the owner only).
-    pub fn load(data_dir: &Path, file: Option<&Path>) -> std::io::Result<Self> {
+    /// The deployment's keys: from `file` when given; else the secret the database keeps,
+    /// made on first start (adopting one an older version left in the data directory). Nodes
+    /// starting together agree: the first to store a secret wins and all read it back.
+    pub async fn for_deployment(
+        store: &Store,
+        data_dir: &Path,
+        file: Option<&Path>,
+    ) -> Result<Self, AppError> {
         if let Some(file) = file {
             return Ok(Self::from_secret(&std::fs::read(file)?));
         }
-        crate::private_files::private_dir(data_dir)?;
-        let path = data_dir.join(SECRET_FILE);
-        match std::fs::read(&path) {
-            Ok(secret) => Ok(Self::from_secret(&secret)),
+        if let Some(secret) = store.jwt_secret().await? {
+            return Ok(Self::from_secret(&secret));
+        }
+        let candidate = match std::fs::read(data_dir.join(SECRET_FILE)) {
+            Ok(secret) => secret,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret: [u8; 32] = rand::random();
-                let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-                match crate::private_files::write_private(&path, hex.as_bytes()) {
-                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-                    _ => {}
-                }
-                // Another process may have won the race: read what is there.
-                Ok(Self::from_secret(&std::fs::read(&path)?))
+                hex::encode(secret).into_bytes()
             }
-            Err(e) => Err(e),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Self::from_secret(&store.keep_jwt_secret(&candidate).await?))
     }
 
     /// Signs claims.

@@ -55,6 +55,9 @@ pub async fn authenticate(
         .user(&claims.sub)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    if user.disabled() {
+        return Err(AppError::AccountDisabled);
+    }
     let role = Role::parse(&user.role).ok_or(AppError::Unauthorized)?;
     let org = OrgPath::parse(&user.org).map_err(|_| AppError::Unauthorized)?;
     let extra_read = store

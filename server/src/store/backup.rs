@@ -216,6 +216,8 @@ pub struct BackupSummary {
 pub enum SecretRestore {
     /// The backup had none (the server used `--jwt-secret-file`, or had not started yet).
     NotInBackup,
+    /// Restored with the database (`server_meta`), where the servers read it.
+    InDatabase,
     /// Written into the target data directory.
     Written(PathBuf),
     /// The target data directory already held the same secret.
@@ -288,6 +290,7 @@ impl fmt::Display for RestoreSummary {
                 "JWT secret: not in the backup; start the server with the --jwt-secret-file it \
                  used (or a new secret is generated and clients renew their access tokens)"
             ),
+            SecretRestore::InDatabase => write!(f, "JWT secret restored with the database"),
             SecretRestore::Written(path) => write!(f, "JWT secret written to {}", path.display()),
             SecretRestore::AlreadyThere => write!(f, "JWT secret: already in place"),
             SecretRestore::KeptDifferent(path) => write!(
@@ -368,10 +371,16 @@ async fn backup_store(
                     .await?;
             }
         }
+        // The database's secret travels in `server_meta`; the manifest names it too (or the
+        // data directory's, for a server that has not adopted it yet), for older restores.
         let secret = match std::fs::read(data_dir.join(SECRET_FILE)) {
             Ok(secret) => Some(secret),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io(data_dir.join(SECRET_FILE).display(), e)),
+        };
+        let secret = match store.jwt_secret().await? {
+            Some(kept) => Some(kept),
+            None => secret,
         };
         let jwt_secret_included = secret.is_some();
         let tables = seal(&partial, store.backend(), &created_at, secret).await?;
@@ -635,11 +644,17 @@ pub async fn restore(
         Ok(())
     }
     .await;
+    let in_database = match copied {
+        Ok(()) => store.jwt_secret().await.map(|s| s.is_some()),
+        Err(_) => Ok(false),
+    };
     store.close().await;
     source.close().await?;
     copied?;
+    let in_database = in_database?;
 
     let secret = match &manifest.jwt_secret {
+        _ if in_database => SecretRestore::InDatabase,
         None => SecretRestore::NotInBackup,
         Some(secret) => {
             let path = data_dir.join(SECRET_FILE);

@@ -13,6 +13,15 @@ pub struct UserRow {
     pub role: String,
     pub org: String,
     pub password_hash: Option<String>,
+    /// When the user was disabled (ms since the epoch): no login, no token is accepted.
+    pub disabled_at: Option<i64>,
+}
+
+impl UserRow {
+    /// Whether the user was disabled.
+    pub fn disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 /// A device as stored.
@@ -89,16 +98,19 @@ impl Store {
     /// Looks a user up by name.
     pub async fn user(&self, name: &str) -> Result<Option<UserRow>, sqlx::Error> {
         let pool = self.pool();
-        let row = sqlx::query("SELECT name, role, org, password_hash FROM users WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT name, role, org, password_hash, disabled_at FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(pool)
+        .await?;
         row.map(|r| {
             Ok(UserRow {
                 name: r.try_get("name")?,
                 role: r.try_get("role")?,
                 org: r.try_get("org")?,
                 password_hash: r.try_get("password_hash")?,
+                disabled_at: r.try_get("disabled_at")?,
             })
         })
         .transpose()

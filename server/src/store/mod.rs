@@ -55,10 +55,12 @@ mod identity;
 pub mod indicator_versions;
 pub mod merges;
 mod open;
+mod people;
 pub mod projection;
 pub mod quarantine;
 mod reproject;
 mod requests;
+mod signing_secret;
 pub use household_list::HouseholdFilter;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;
@@ -69,6 +71,7 @@ pub use documents::{DocumentRow, ReadScope};
 pub use follow_ups::FollowUpFacts;
 pub use identity::{DeviceRow, RefreshUse, UserRow};
 pub use open::{open, SQLITE_FILE};
+pub use people::{DeviceListing, OrgListing, UserChange, UserListing};
 pub use requests::{RequestFilter, RequestRow};
 
 /// A stored document, ready to be loaded into memory.

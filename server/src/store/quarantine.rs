@@ -49,6 +49,14 @@ impl Store {
         sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
     }
 
+    /// The bytes an item keeps (the refused or handed-over changes).
+    pub async fn quarantine_bytes(&self, id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+    }
+
     /// Records a supervisor's decision on an open item (`accepted` or `dismissed`); false
     /// when it was not open any more.
     pub async fn decide_quarantine(

@@ -47,6 +47,13 @@ pub async fn sync_handler(
         Ok(None) => return AppError::Unauthorized.into_response(),
         Err(e) => return e.into_response(),
     };
+    if let Some(auth) = &auth {
+        // When each device last synced, for the administrators' device list; a failure to
+        // note it does not hold up the sync.
+        if let Err(e) = app.store.device_seen(&auth.principal.device).await {
+            tracing::warn!(error = %e, "could not note a device's connection");
+        }
+    }
     let limit = app.config.max_frame_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)

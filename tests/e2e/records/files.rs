@@ -1,6 +1,7 @@
-//! Case 9: the data directory, the SQLite database and its WAL, the JWT secret and the TLS key
-//! are readable by the server's user only (they hold password hashes, refresh tokens and
-//! residents' records), as the backup file already was.
+//! Case 9: the data directory, the SQLite database and its WAL and the TLS key are readable
+//! by the server's user only (they hold password hashes, refresh tokens and residents'
+//! records), as the backup file already was. The JWT secret lives in the database (one per
+//! deployment, issue #19), not in a file beside it.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -36,7 +37,10 @@ async fn data_files_are_private(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(mode(&data), 0o700, "the data directory");
-    assert_eq!(mode(&data.join("jwt-secret")), 0o600, "the JWT secret");
+    assert!(
+        !data.join("jwt-secret").exists(),
+        "the JWT secret is kept in the database"
+    );
     assert_eq!(mode(&data.join("tls/key.pem")), 0o600, "the TLS key");
     if backend == Backend::Sqlite {
         let db_file = data.join("linli.sqlite3");

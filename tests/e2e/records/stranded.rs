@@ -1,22 +1,28 @@
 //! Case 7: a sync that leaves changes undelivered never says it is complete. After a worker's
 //! scope changed, `linli-field sync` exited 0 with `"complete": true` while `status` showed two
-//! pending changes that could never be delivered, and nobody was told. Now the sync reports
-//! which document holds them and why, exits 3, and hands them to the server's quarantine, so
-//! that no change made on the device is lost.
+//! pending changes that could never be delivered, and nobody was told. Now the sync says the
+//! account was moved, reports which document holds the changes and why, exits 3, and hands
+//! them to the server's quarantine; the document leaves the phone (it is not the worker's to
+//! read any more), and the supervisor's "accept" delivers the changes as the worker made them
+//! (issue #19: never lost).
 
 use super::GRID;
 use crate::field_cli::Device;
-use crate::harness::{Backend, ServerProcess, TestDb};
+use crate::harness::{field_client, http_post_json, sync_as, Backend, ServerProcess, TestDb};
 use crate::on_both_backends;
 
-/// Moves a user to another org unit, as an administrator would (no command does it yet).
-async fn move_user(db: &TestDb, user: &str, org: &str) {
-    sqlx::query("UPDATE users SET org = $1 WHERE name = $2")
-        .bind(org)
-        .bind(user)
-        .execute(db.store().await.pool())
-        .await
-        .unwrap();
+const NEW_GRID: &str = "c01/s01/m01/g02";
+
+/// Moves a user to another grid as their supervisor does (`POST /api/users/change`).
+async fn move_user(server: &ServerProcess, sup: &str, user: &str, org: &str) {
+    let (status, body) = http_post_json(
+        &server.addr,
+        "/api/users/change",
+        &serde_json::json!({"name": user, "org": org}),
+        Some(sup),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
@@ -50,7 +56,8 @@ async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
             .await;
     }
     assert_eq!(phone.pending().await, 2);
-    move_user(&db, "wang", "c01/s01/m01/g02").await;
+    let sup = db.token("sup").await;
+    move_user(&server, &sup, "wang", NEW_GRID).await;
 
     let run = phone.run(&["sync"]).await;
     assert_eq!(
@@ -67,8 +74,16 @@ async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
         .as_str()
         .unwrap()
         .contains("outside your scope"));
-    // Nothing is lost on the device either.
-    assert_eq!(phone.pending().await, 2);
+    // The phone learnt the new grid and let go of the household, its changes handed over.
+    assert_eq!(run.json["scope"]["from_org"], GRID, "{}", run.json);
+    assert_eq!(run.json["scope"]["to_org"], NEW_GRID, "{}", run.json);
+    assert_eq!(
+        run.json["removed"],
+        serde_json::json!([id.as_str()]),
+        "{}",
+        run.json
+    );
+    assert_eq!(phone.pending().await, 0);
 
     // The server keeps them, attributed to the device, for a supervisor.
     let kept: Vec<_> = db
@@ -94,8 +109,8 @@ async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
         "{login}"
     );
     assert!(!kept[0].bytes.is_empty());
-    // The supervisor sees them, and that they cannot simply be written again.
-    let listed = super::get_json(&server, "/api/quarantine", &db.token("sup").await).await;
+    // The supervisor sees them and delivers them: the household has both visits, by wang.
+    let listed = super::get_json(&server, "/api/quarantine", &sup).await;
     let item = listed
         .as_array()
         .unwrap()
@@ -105,9 +120,32 @@ async fn undeliverable_changes_are_reported_and_kept(backend: Backend) {
         .clone();
     assert_eq!(item["user"], "wang");
     assert_eq!(item["org"], GRID, "scoped by the household's grid");
-    assert_eq!(item["can_accept"], false, "{item}");
-    // A second sync reports them again and keeps one copy.
-    assert_eq!(phone.run(&["sync"]).await.code, 3);
+    assert_eq!(item["can_accept"], true, "{item}");
+    let accept = format!("/api/quarantine/{}/accept", item["id"]);
+    let (status, body) = http_post_json(
+        &server.addr,
+        &accept,
+        &serde_json::json!({"note": "王强家走访，调网格前所记"}),
+        Some(&sup),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut desk = field_client(db.dir.path(), "sup-desk").await;
+    desk.pull(linli_sync_core::DocumentId::parse(&id).unwrap());
+    sync_as(&mut desk, &server, Some(&sup)).await;
+    let house = desk
+        .show(&linli_sync_core::DocumentId::parse(&id).unwrap())
+        .unwrap();
+    let purposes: Vec<&str> = house["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["routine", "follow_up"], "{house}");
+    // The phone's next sync is complete, in the new grid, and hands nothing over again.
+    let next = phone.run(&["sync"]).await;
+    assert_eq!(next.code, 0, "{}", next.json);
     let copies = db
         .store()
         .await

@@ -1,0 +1,157 @@
+//! Administration in the API (issue #19): users listed, changed, their passwords reset,
+//! disabled and enabled (`/api/users…`); devices listed (`GET /api/devices`); org units
+//! renamed, closed and reopened (`PATCH /api/orgs`). Admins within their unit; supervisors
+//! for the workers and volunteers of theirs ([`crate::people_admin`] decides and audits).
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+use crate::auth::extract::Reviewer;
+use crate::error::AppError;
+use crate::people_admin::{self, By};
+use crate::review_api::unit_of;
+use crate::store::{DeviceListing, OrgListing, UserChange, UserListing};
+use crate::AppState;
+
+/// What the lists take.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PeopleQuery {
+    /// A unit at or under the caller's own (default: the caller's).
+    pub org: Option<String>,
+    /// One user's devices only (`GET /api/devices`).
+    pub user: Option<String>,
+}
+
+/// `GET /api/users?org=`: the users at or under a unit, with their devices and when they last
+/// synced (admins and supervisors, within their unit).
+#[utoipa::path(get, path = "/api/users", tag = "admin", params(PeopleQuery), security(("bearer" = [])), responses((status = 200, body = [UserListing])))]
+pub async fn list_users(
+    State(app): State<AppState>,
+    Query(q): Query<PeopleQuery>,
+    Reviewer(who): Reviewer,
+) -> Result<Json<Vec<UserListing>>, AppError> {
+    let unit = unit_of(&who, q.org.as_deref())?;
+    Ok(Json(app.store.users_in(unit.as_str()).await?))
+}
+
+/// `GET /api/devices?org=&user=`: devices of the users at or under a unit, newest first.
+#[utoipa::path(get, path = "/api/devices", tag = "admin", params(PeopleQuery), security(("bearer" = [])), responses((status = 200, body = [DeviceListing])))]
+pub async fn list_devices(
+    State(app): State<AppState>,
+    Query(q): Query<PeopleQuery>,
+    Reviewer(who): Reviewer,
+) -> Result<Json<Vec<DeviceListing>>, AppError> {
+    let unit = unit_of(&who, q.org.as_deref())?;
+    let user = q.user.as_deref().filter(|u| !u.is_empty());
+    Ok(Json(app.store.devices_in(unit.as_str(), user).await?))
+}
+
+/// A change of a user: what is left out stays as it is.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChangeUser {
+    pub name: String,
+    pub role: Option<String>,
+    pub org: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// `POST /api/users/change`: changes a user's role, unit or shown name. Their devices
+/// reconnect under the new scope.
+#[utoipa::path(post, path = "/api/users/change", tag = "admin", request_body = ChangeUser, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 403), (status = 404)))]
+pub async fn change_user(
+    State(app): State<AppState>,
+    Reviewer(who): Reviewer,
+    Json(req): Json<ChangeUser>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let change = UserChange {
+        role: req.role.filter(|r| !r.is_empty()),
+        org: req.org.filter(|o| !o.is_empty()),
+        display_name: req.display_name,
+    };
+    people_admin::change_user(&app.store, By::Person(&who), &req.name, &change).await?;
+    Ok(Json(serde_json::json!({ "changed": req.name })))
+}
+
+/// A new password for a user.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResetPassword {
+    pub name: String,
+    pub password: String,
+}
+
+/// `POST /api/users/password`: sets a new password for a user who forgot theirs.
+#[utoipa::path(post, path = "/api/users/password", tag = "admin", request_body = ResetPassword, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 403), (status = 404)))]
+pub async fn reset_password(
+    State(app): State<AppState>,
+    Reviewer(who): Reviewer,
+    Json(req): Json<ResetPassword>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    people_admin::reset_password(&app.store, By::Person(&who), &req.name, &req.password).await?;
+    Ok(Json(serde_json::json!({ "reset": req.name })))
+}
+
+/// A user named.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NamedUser {
+    pub name: String,
+}
+
+/// `POST /api/users/disable`: the user can no longer log in; their connections end.
+#[utoipa::path(post, path = "/api/users/disable", tag = "admin", request_body = NamedUser, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 403), (status = 404)))]
+pub async fn disable_user(
+    State(app): State<AppState>,
+    Reviewer(who): Reviewer,
+    Json(req): Json<NamedUser>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    people_admin::set_disabled(&app.store, By::Person(&who), &req.name, true).await?;
+    Ok(Json(serde_json::json!({ "disabled": req.name })))
+}
+
+/// `POST /api/users/enable`: the user may log in again.
+#[utoipa::path(post, path = "/api/users/enable", tag = "admin", request_body = NamedUser, security(("bearer" = [])), responses((status = 200), (status = 400), (status = 403), (status = 404)))]
+pub async fn enable_user(
+    State(app): State<AppState>,
+    Reviewer(who): Reviewer,
+    Json(req): Json<NamedUser>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    people_admin::set_disabled(&app.store, By::Person(&who), &req.name, false).await?;
+    Ok(Json(serde_json::json!({ "enabled": req.name })))
+}
+
+/// A change of an org unit: a new name, closed or reopened.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChangeOrg {
+    pub path: String,
+    pub name: Option<String>,
+    pub closed: Option<bool>,
+}
+
+/// `PATCH /api/orgs`: renames, closes or reopens an org unit (admins, within their unit).
+#[utoipa::path(patch, path = "/api/orgs", tag = "admin", request_body = ChangeOrg, security(("bearer" = [])), responses((status = 200, body = OrgListing), (status = 400), (status = 403), (status = 404)))]
+pub async fn change_org(
+    State(app): State<AppState>,
+    Reviewer(who): Reviewer,
+    Json(req): Json<ChangeOrg>,
+) -> Result<Json<OrgListing>, AppError> {
+    let by = By::Person(&who);
+    if let Some(name) = req.name.as_deref() {
+        people_admin::rename_org(&app.store, by, &req.path, name).await?;
+    }
+    if let Some(closed) = req.closed {
+        people_admin::set_org_closed(&app.store, by, &req.path, closed).await?;
+    }
+    let unit = app.store.org(&req.path).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(unit))
+}
+
+/// `GET /api/orgs/admin?org=`: the units at or under a unit with whether each is closed.
+#[utoipa::path(get, path = "/api/orgs/admin", tag = "admin", params(PeopleQuery), security(("bearer" = [])), responses((status = 200, body = [OrgListing])))]
+pub async fn list_units(
+    State(app): State<AppState>,
+    Query(q): Query<PeopleQuery>,
+    Reviewer(who): Reviewer,
+) -> Result<Json<Vec<OrgListing>>, AppError> {
+    let unit = unit_of(&who, q.org.as_deref())?;
+    Ok(Json(app.store.orgs_in(unit.as_str()).await?))
+}
