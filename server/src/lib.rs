@@ -26,12 +26,14 @@ mod openapi;
 mod outbox;
 pub mod people_admin;
 mod people_api;
+pub mod people_import;
 pub mod private_files;
 mod quarantine_api;
 pub mod report_table;
 mod review_api;
 mod sockets;
 pub mod store;
+pub mod table_file;
 pub mod tls;
 mod web;
 mod ws;
@@ -292,6 +294,10 @@ fn router(state: AppState) -> Router {
             axum::routing::post(people_api::enable_user),
         )
         .route("/api/devices", get(people_api::list_devices))
+        .route(
+            "/api/users/import",
+            axum::routing::post(people_api::import_users),
+        )
         .route("/api/directory", get(directory_api::directory))
         .route(
             "/api/devices/revoke",

@@ -35,6 +35,7 @@ use crate::{
         people_api::enable_user,
         people_api::change_org,
         people_api::list_units,
+        people_api::import_users,
         directory_api::directory,
         review_api::list,
         review_api::resolve,

@@ -3,6 +3,7 @@
 //! renamed, closed and reopened (`PATCH /api/orgs`). Admins within their unit; supervisors
 //! for the workers and volunteers of theirs ([`crate::people_admin`] decides and audits).
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use crate::auth::extract::Reviewer;
 use crate::error::AppError;
 use crate::people_admin::{self, By};
+use crate::people_import::{self, UsersImport};
 use crate::review_api::unit_of;
 use crate::store::{DeviceListing, OrgListing, UserChange, UserListing};
 use crate::AppState;
@@ -154,4 +156,30 @@ pub async fn list_units(
 ) -> Result<Json<Vec<OrgListing>>, AppError> {
     let unit = unit_of(&who, q.org.as_deref())?;
     Ok(Json(app.store.orgs_in(unit.as_str()).await?))
+}
+
+/// What `POST /api/users/import` takes besides the file.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// Check every row and create nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `POST /api/users/import?dry_run=true`: users from a sheet (the body: a CSV or XLSX file with
+/// the columns 登录名, 姓名, 角色, 单位, 初始密码), each row checked as `POST /api/users` would;
+/// a dry run creates nothing. Names that exist are refused, so a second import of the same
+/// file creates nothing more.
+#[utoipa::path(post, path = "/api/users/import", tag = "admin", params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "a CSV (UTF-8) or XLSX file"),
+    security(("bearer" = [])), responses((status = 200, body = UsersImport), (status = 400), (status = 403)))]
+pub async fn import_users(
+    State(app): State<AppState>,
+    Query(q): Query<ImportQuery>,
+    Reviewer(who): Reviewer,
+    body: Bytes,
+) -> Result<Json<UsersImport>, AppError> {
+    Ok(Json(
+        people_import::import_users(&app.store, By::Person(&who), &body, q.dry_run).await?,
+    ))
 }

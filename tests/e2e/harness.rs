@@ -389,17 +389,38 @@ async fn http_exchange(
     body: Option<&serde_json::Value>,
     bearer: Option<&str>,
 ) -> Option<(u16, String, Vec<u8>)> {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    http_raw(
+        addr,
+        method,
+        path,
+        "application/json",
+        body.as_bytes(),
+        bearer,
+    )
+    .await
+}
+
+/// One HTTP/1.1 exchange with a body of any type; `None` when the server cannot be reached.
+async fn http_raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    bearer: Option<&str>,
+) -> Option<(u16, String, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = bearer
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(req.as_bytes()).await.ok()?;
+    stream.write_all(head.as_bytes()).await.ok()?;
+    stream.write_all(body).await.ok()?;
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await.ok()?;
     let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
@@ -421,6 +442,20 @@ pub async fn http_post_json(
 ) -> (u16, String) {
     let response = http_request(addr, "POST", path, Some(body), bearer).await;
     text(response.expect("server reachable"))
+}
+
+/// A POST of a file (`content_type`) with a bearer token; returns the status code and body.
+pub async fn http_post_file(
+    addr: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    bearer: &str,
+) -> (u16, String) {
+    let (status, _, body) = http_raw(addr, "POST", path, content_type, body, Some(bearer))
+        .await
+        .expect("server reachable");
+    text((status, body))
 }
 
 /// A PATCH with a JSON body and a bearer token; returns the status code and body.

@@ -313,3 +313,161 @@ async fn administration_on_the_command_line(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(administration_on_the_command_line);
+
+/// A sheet of users: the dry run reports each row, accepted or refused with its reason, and
+/// creates nobody; the import creates what passed; the same file again creates nothing more.
+/// An XLSX with Chinese headers and role words reads the same.
+async fn users_imported_from_a_sheet(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    db.add_user("wang", "worker", GRID, None).await;
+    db.cli(
+        &[
+            "org",
+            "add",
+            "--path",
+            "c01/s01/m01/g09",
+            "--name",
+            "九网格",
+        ],
+        None,
+    )
+    .await;
+    db.cli(&["org", "close", "--path", "c01/s01/m01/g09"], None)
+        .await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let sup = db.token("sup").await;
+    let csv = "\u{feff}登录名,姓名,角色,单位,初始密码\n\
+               li-na,李娜,网格员,c01/s01/m01/g01,first-pass-1\n\
+               zhou,周敏,volunteer,c01/s01/m01,\n\
+               wang,王芳,网格员,c01/s01/m01/g01,\n\
+               li-na,李娜,网格员,c01/s01/m01/g01,\n\
+               boss,老板,管理员,c01/s01,\n\
+               far,远,网格员,c01/s02/m01/g01,\n\
+               shut,关,网格员,c01/s01/m01/g09,\n\
+               short,短,网格员,c01/s01/m01/g02,abc\n\
+               ,,,,\n\
+               sun,孙,网格员,c01/s01/m01/g02,\n";
+    let import = |dry: bool, body: Vec<u8>, kind: &'static str| {
+        let path = format!("/api/users/import?dry_run={dry}");
+        let (addr, sup) = (server.addr.clone(), sup.clone());
+        async move {
+            let (status, text) =
+                crate::harness::http_post_file(&addr, &path, kind, &body, &sup).await;
+            assert_eq!(status, 200, "{text}");
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let dry = import(true, csv.as_bytes().to_vec(), "text/csv").await;
+    assert_eq!(dry["rows"], 9, "the blank row is left out: {dry}");
+    assert_eq!(names(&dry["accepted"]), ["li-na", "zhou", "sun"], "{dry}");
+    let refused: Vec<(String, u64)> = dry["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                r["row"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("wang".to_owned(), 4),
+            ("li-na".to_owned(), 5),
+            ("boss".to_owned(), 6),
+            ("far".to_owned(), 7),
+            ("shut".to_owned(), 8),
+            ("short".to_owned(), 9)
+        ],
+        "{dry}"
+    );
+    let reasons = dry["refused"].to_string();
+    for why in ["已存在", "重复", "无权", "已撤销", "至少"] {
+        assert!(reasons.contains(why), "{why} in {reasons}");
+    }
+    assert_eq!(dry["created"], 0);
+    assert!(
+        find(&users(&server, &sup).await, "li-na").is_none(),
+        "a dry run creates nobody"
+    );
+
+    let done = import(false, csv.as_bytes().to_vec(), "text/csv").await;
+    assert_eq!(done["created"], 3, "{done}");
+    let listed = users(&server, &sup).await;
+    let li = find(&listed, "li-na").expect("created");
+    assert_eq!(
+        (li["role"].as_str(), li["display_name"].as_str()),
+        (Some("worker"), Some("李娜"))
+    );
+    assert_eq!(find(&listed, "zhou").unwrap()["role"], "volunteer");
+    assert_eq!(login(&server, "li-na", "first-pass-1").await.0, 200);
+    let again = import(false, csv.as_bytes().to_vec(), "text/csv").await;
+    assert_eq!(
+        again["created"], 0,
+        "the same file again creates nothing: {again}"
+    );
+    assert_eq!(again["accepted"], json!([]), "{again}");
+
+    // An XLSX workbook, as Excel or WPS saves it.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["登录名", "姓名", "角色", "单位"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["qian", "钱进", "网格员", GRID].iter().enumerate() {
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let xlsx = import(
+        false,
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await;
+    assert_eq!(xlsx["created"], 1, "{xlsx}");
+    assert_eq!(
+        find(&users(&server, &sup).await, "qian").unwrap()["display_name"],
+        "钱进"
+    );
+
+    // Not a table, or a header without the needed columns: a clear 400.
+    let (status, body) = crate::harness::http_post_file(
+        &server.addr,
+        "/api/users/import",
+        "text/csv",
+        b"\xff\xfe\x00",
+        &sup,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = crate::harness::http_post_file(
+        &server.addr,
+        "/api/users/import",
+        "text/csv",
+        "姓名,电话\n王,1\n".as_bytes(),
+        &sup,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("登录名"), "{body}");
+    let audit = db.store().await.audit_entries().await.unwrap();
+    assert!(
+        audit.iter().any(|(a, _, _)| a == "users_import"),
+        "{audit:?}"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(users_imported_from_a_sheet);
