@@ -72,7 +72,7 @@ impl From<EditError> for ActorError {
         match e {
             EditError::Resolve(e) => e.into(),
             EditError::Review(e) => ActorError::Invalid(e.to_string()),
-            e @ EditError::Deliver(_) => ActorError::Invalid(e.to_string()),
+            e @ (EditError::Deliver(_) | EditError::Move(_)) => ActorError::Invalid(e.to_string()),
         }
     }
 }
@@ -628,6 +628,13 @@ impl Actor {
                     value: value.to_string(),
                 })
                 .collect(),
+            moved: commit
+                .moved_from
+                .as_ref()
+                .and_then(|from| match self.sync.existence() {
+                    Existence::Stored(root) => Some((from.to_string(), root.org.to_string())),
+                    Existence::Tentative => None,
+                }),
         }
     }
 

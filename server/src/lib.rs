@@ -315,6 +315,10 @@ fn router(state: AppState) -> Router {
             "/api/quarantine/{id}/dismiss",
             axum::routing::post(quarantine_api::dismiss),
         )
+        .route(
+            "/api/households/move",
+            axum::routing::post(review_api::move_household),
+        )
         .route("/api/conflicts", get(review_api::list))
         .route(
             "/api/conflicts/{id}/resolve",

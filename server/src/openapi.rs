@@ -54,6 +54,7 @@ use crate::{
         review_api::dismiss_duplicate,
         review_api::undo_merge,
         review_api::list_households,
+        review_api::move_household,
         review_api::list_requests,
         review_api::follow_ups,
         review_api::records,

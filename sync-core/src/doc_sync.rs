@@ -110,6 +110,9 @@ pub struct Commit {
     pub superseded: Vec<Vec<String>>,
     /// Members marked removed while edited elsewhere: the removal and the fields edited.
     pub removed_while_edited: Vec<(FieldConflict, Vec<String>)>,
+    /// The document moved to another unit in this commit: from where (its stored row and
+    /// rights follow the new unit once durable).
+    pub moved_from: Option<crate::contract::OrgPath>,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -157,6 +160,8 @@ pub struct DocumentSync {
     owed_patches: Option<Vec<Patch>>,
     /// Operations one received message may carry ([`crate::message_cost`]).
     max_ops: u64,
+    /// The unit the document was in before a move not yet committed.
+    moved_from: Option<crate::contract::OrgPath>,
 }
 
 impl DocumentSync {
@@ -206,6 +211,7 @@ impl DocumentSync {
             server_actor,
             owed_patches: Some(Vec::new()),
             max_ops: crate::message_cost::DEFAULT_MAX_OPS,
+            moved_from: None,
         }
     }
 
@@ -399,6 +405,37 @@ impl DocumentSync {
         Ok(Received::Compensated(reason))
     }
 
+    /// Moves the stored document to `to` (see `ServerEdit::Move`): its `org` is written as
+    /// `actor`'s change, and from now on its rights follow the new unit. Committed with the
+    /// next `take_commit`.
+    pub(crate) fn move_to(
+        &mut self,
+        to: &crate::contract::OrgPath,
+        actor: &ActorId,
+        by: &Principal,
+        time_secs: i64,
+        message: &str,
+    ) -> Result<(), String> {
+        let Existence::Stored(root) = &self.existence else {
+            return Err("the document is not stored".into());
+        };
+        let from = root.org.clone();
+        if &from == to {
+            return Err(format!("the record is in {to} already"));
+        }
+        let written: Result<(), automerge::AutomergeError> =
+            self.server_edit(actor, by, time_secs, message, |tx| {
+                use automerge::transaction::Transactable;
+                tx.put(automerge::ROOT, "org", to.as_str())
+            });
+        written.map_err(|e| e.to_string())?;
+        if let Existence::Stored(root) = &mut self.existence {
+            root.org = to.clone();
+        }
+        self.moved_from.get_or_insert(from);
+        Ok(())
+    }
+
     /// Applies changes a device handed over (see `ServerEdit::Deliver`): all of them, judged
     /// as `author`'s and bound to their device, or none (the document stays as it was).
     /// Committed with the next `take_commit`.
@@ -585,6 +622,7 @@ impl DocumentSync {
             removed_while_edited: detected.removed_while_edited,
             resolved: std::mem::take(&mut self.resolved),
             flags: std::mem::take(&mut self.flags),
+            moved_from: self.moved_from.take(),
         })
     }
 
@@ -707,9 +745,8 @@ impl DocumentSync {
                 "stored change {missing} misses a dependency"
             )));
         }
-        if matches!(self.existence, Existence::Tentative) {
-            self.existence = Existence::Stored(root.clone());
-        }
+        // The stored root is the truth: another node may have moved the document.
+        self.existence = Existence::Stored(root.clone());
         self.durable_heads = heads.into_iter().collect();
         self.owed_patches = if self.is_durable() {
             Some(Vec::new())
@@ -833,6 +870,9 @@ impl DocumentSync {
         self.commit_in_flight = false;
         for (actor, _) in &commit.bindings {
             self.actors.remove(actor);
+        }
+        if let (Some(from), Existence::Stored(root)) = (&commit.moved_from, &mut self.existence) {
+            root.org = from.clone();
         }
         self.forget_owed()
     }

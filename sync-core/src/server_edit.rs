@@ -71,6 +71,13 @@ pub enum ServerEdit {
         /// that it was theirs when they made them).
         author: Principal,
     },
+    /// Move a household to another unit (a family moved to another grid): its `org` is
+    /// rewritten; its history stays whole, and who may read it follows the new unit.
+    Move {
+        to: crate::contract::OrgPath,
+        /// Why, as the supervisor gave it (kept in the change's message).
+        reason: String,
+    },
 }
 
 /// Why a server edit was not made (nothing was written).
@@ -83,6 +90,9 @@ pub enum EditError {
     /// Handed-over changes that cannot be delivered, and why.
     #[error("cannot deliver: {0}")]
     Deliver(String),
+    /// A record that cannot be moved, and why.
+    #[error("cannot move: {0}")]
+    Move(String),
 }
 
 impl DocumentSync {
@@ -134,6 +144,14 @@ impl DocumentSync {
             }
             ServerEdit::Resolve { path, value, seen } => {
                 self.resolve_conflict(path, value, seen, actor, by, time_secs)?
+            }
+            ServerEdit::Move { to, reason } => {
+                if kind != Some(Kind::Household) {
+                    return Err(EditError::Move("only households move".into()));
+                }
+                let message = format!("linli: moved to {to} by {}: {reason}", by.user);
+                self.move_to(to, actor, by, time_secs, &message)
+                    .map_err(EditError::Move)?
             }
             ServerEdit::Deliver { changes, author } => self
                 .deliver(changes, author, time_secs.saturating_mul(1000))

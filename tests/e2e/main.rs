@@ -21,6 +21,7 @@ mod disk_full;
 mod exports_words;
 mod field_cli;
 mod field_worker_day;
+mod household_move;
 mod js_interop;
 mod limits;
 mod multi_node;

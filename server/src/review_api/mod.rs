@@ -23,6 +23,7 @@ mod follow_ups;
 mod history;
 mod households;
 mod items;
+mod moves;
 mod reports;
 mod requests;
 
@@ -32,6 +33,7 @@ pub use follow_ups::*;
 pub use history::*;
 pub use households::*;
 pub use items::*;
+pub use moves::*;
 pub use reports::*;
 pub use requests::*;
 

@@ -150,6 +150,9 @@ pub struct CommitExtras {
     pub superseded: Vec<String>,
     /// The document's rows as of this commit.
     pub projection: Option<projection::ProjectionWrite>,
+    /// The document moved in this commit: (from, to). Its row follows the new unit, and the
+    /// old unit's indicators are counted again too.
+    pub moved: Option<(String, String)>,
 }
 
 /// One document's commit, owned, for [`Store::commit_group`].
@@ -261,6 +264,13 @@ async fn commit_statements(
         origin,
         extras,
     } = commit;
+    if let Some((_, to)) = &extras.moved {
+        sqlx::query("UPDATE documents SET org = $1 WHERE id = $2")
+            .bind(to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(root) = create {
         sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
                         .bind(id)
@@ -519,13 +529,14 @@ impl Store {
         };
         let outcome = commit_statements(&mut tx, parts, now, postgres).await?;
         if matches!(outcome, CommitOutcome::Stored { .. }) {
+            let mut units = std::collections::BTreeSet::new();
             if let Some(w) = &extras.projection {
-                indicator_versions::bump_indicator_versions(
-                    &mut tx,
-                    [indicator_versions::kept_unit(&w.org)],
-                )
-                .await?;
+                units.insert(indicator_versions::kept_unit(&w.org));
             }
+            if let Some((from, _)) = &extras.moved {
+                units.insert(indicator_versions::kept_unit(from));
+            }
+            indicator_versions::bump_indicator_versions(&mut tx, units).await?;
             tx.commit().await?;
         }
         Ok(outcome)
@@ -559,6 +570,9 @@ impl Store {
                 sp.commit().await?;
                 if let Some(w) = &r.extras.projection {
                     units.insert(indicator_versions::kept_unit(&w.org));
+                }
+                if let Some((from, _)) = &r.extras.moved {
+                    units.insert(indicator_versions::kept_unit(from));
                 }
             } else {
                 sp.rollback().await?;

@@ -1,0 +1,191 @@
+//! A household moves to another grid (issue #19), on both databases, with two phones: the
+//! supervisor moves it with a reason; the old grid's phone loses it at its next sync (a
+//! change it made meanwhile is handed over and, accepted, delivered), the new grid's phone
+//! gets it with its whole history, the lists and the audit log follow. What a supervisor may
+//! not do is refused.
+
+use std::time::Duration;
+
+use linli_field::{FieldClient, NewVisit};
+use serde_json::{json, Value};
+
+use crate::harness::{field_client, http_get_auth, http_post_json, Backend, ServerProcess, TestDb};
+use crate::on_both_backends;
+
+const OLD_GRID: &str = "c01/s01/m01/g01";
+const NEW_GRID: &str = "c01/s01/m01/g02";
+
+async fn phone(db: &TestDb, server: &ServerProcess, name: &str, user: &str) -> FieldClient {
+    let mut phone = field_client(db.dir.path(), name).await;
+    phone
+        .login(
+            &format!("http://{}", server.addr),
+            user,
+            "secret-pw",
+            name,
+            false,
+        )
+        .await
+        .expect("log in");
+    phone
+}
+
+async fn sync(phone: &mut FieldClient) -> linli_field::SyncReport {
+    let mut remote = phone.remote(None, None).await.unwrap();
+    phone
+        .sync_remote(&mut remote, Duration::from_secs(30))
+        .await
+        .expect("sync")
+}
+
+async fn pull_all(phone: &mut FieldClient) {
+    let mut remote = phone.remote(None, None).await.unwrap();
+    phone
+        .pull_all(&mut remote, Duration::from_secs(30))
+        .await
+        .expect("pull");
+}
+
+async fn listed(server: &ServerProcess, org: &str, token: &str) -> Vec<String> {
+    let (status, body) =
+        http_get_auth(&server.addr, &format!("/api/households?org={org}"), token).await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    rows.iter()
+        .map(|r| r["address"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_household_moves_to_another_grid(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("wa", "worker", OLD_GRID, Some("secret-pw"))
+        .await;
+    db.add_user("wb", "worker", NEW_GRID, Some("secret-pw"))
+        .await;
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    db.add_user("other-sup", "supervisor", "c01/s02", None)
+        .await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let sup = db.token("sup").await;
+
+    let mut a = phone(&db, &server, "phone-a", "wa").await;
+    let mut b = phone(&db, &server, "phone-b", "wb").await;
+    let (house, _) = a
+        .create_household(OLD_GRID, "幸福路12号", Some("陈建国"))
+        .await
+        .unwrap();
+    let visit = NewVisit {
+        purpose: "routine".into(),
+        notes: "老两口身体尚可".into(),
+        by: "wa".into(),
+        ..NewVisit::default()
+    };
+    a.log_visit(&house, &visit).await.unwrap();
+    assert!(sync(&mut a).await.complete);
+    pull_all(&mut b).await;
+    assert!(b.document(&house).is_none(), "not the new grid's yet");
+
+    // What a supervisor may not do.
+    let move_to = |to: &str, reason: &str| json!({"document_id": house.to_string(), "to_org": to, "reason": reason});
+    let post = |body: Value, token: String| {
+        let addr = server.addr.clone();
+        async move { http_post_json(&addr, "/api/households/move", &body, Some(&token)).await }
+    };
+    let wa = db.token("wa").await;
+    assert_eq!(
+        post(move_to(NEW_GRID, "搬家"), wa).await.0,
+        403,
+        "workers do not move households"
+    );
+    assert_eq!(
+        post(move_to(NEW_GRID, "搬家"), db.token("other-sup").await)
+            .await
+            .0,
+        404,
+        "another street's household does not exist for them"
+    );
+    assert_eq!(
+        post(move_to("c01/s02/m01/g01", "搬家"), sup.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        post(move_to(NEW_GRID, " "), sup.clone()).await.0,
+        400,
+        "a reason is needed"
+    );
+    assert_eq!(
+        post(move_to(OLD_GRID, "搬家"), sup.clone()).await.0,
+        400,
+        "it is there"
+    );
+    assert_eq!(
+        post(move_to("c01/s01/m02", "搬家"), sup.clone()).await.0,
+        400,
+        "a grid, not a community"
+    );
+
+    // Meanwhile the old grid's worker, offline, corrects the address.
+    a.set_field(&house, "address", "幸福路12号（东门）")
+        .await
+        .unwrap();
+
+    let (status, body) = post(move_to(NEW_GRID, "全家搬到二网格"), sup.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let moved: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (moved["from"].as_str(), moved["to"].as_str()),
+        (Some(OLD_GRID), Some(NEW_GRID))
+    );
+
+    // The old grid's phone: the household leaves it, its correction handed over.
+    let report = sync(&mut a).await;
+    assert_eq!(report.removed, vec![house.to_string()], "{report:?}");
+    assert!(
+        report.undeliverable.iter().all(|u| u.quarantined),
+        "{report:?}"
+    );
+    assert!(a.document(&house).is_none());
+
+    // The new grid's phone gets it whole: the visit made in the old grid, the new unit.
+    pull_all(&mut b).await;
+    let shown = b.show(&house).expect("the new grid holds it");
+    assert_eq!(shown["org"], NEW_GRID);
+    assert_eq!(shown["visits"][0]["notes"], "老两口身体尚可", "{shown}");
+    assert_eq!(listed(&server, NEW_GRID, &sup).await, ["幸福路12号"]);
+    assert!(listed(&server, OLD_GRID, &sup).await.is_empty());
+
+    // The correction made before the phone knew is delivered when the supervisor accepts it.
+    let (_, body) = http_get_auth(&server.addr, "/api/quarantine", &sup).await;
+    let items: Vec<Value> = serde_json::from_str(&body).unwrap();
+    let item = items
+        .iter()
+        .find(|i| i["document_id"] == house.to_string())
+        .unwrap_or_else(|| panic!("handed over: {body}"));
+    assert_eq!(item["can_accept"], true, "{item}");
+    let (status, body) = http_post_json(
+        &server.addr,
+        &format!("/api/quarantine/{}/accept", item["id"]),
+        &json!({"note": ""}),
+        Some(&sup),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    sync(&mut b).await;
+    assert_eq!(b.show(&house).unwrap()["address"], "幸福路12号（东门）");
+
+    let audit = db.store().await.audit_entries().await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|(a, _, s)| a == "household_move"
+                && s.as_deref() == Some(house.to_string().as_str())),
+        "{audit:?}"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(a_household_moves_to_another_grid);
