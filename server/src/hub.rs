@@ -61,6 +61,9 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// A live connection of a device: its number, when it began (ms), and how to end it.
+type DeviceConnection = (u64, i64, CancellationToken);
+
 struct Inner {
     store: Store,
     committer: GroupCommitter,
@@ -68,7 +71,7 @@ struct Inner {
     docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
     /// Connected peers: the connection holding each peer id.
     peers: Mutex<HashMap<PeerId, PeerHolder>>,
-    devices: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
+    devices: Mutex<HashMap<String, Vec<DeviceConnection>>>,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 }
@@ -270,14 +273,14 @@ impl Hub {
             .expect("device lock")
             .entry(device.to_owned())
             .or_default()
-            .push((conn, kill));
+            .push((conn, crate::clock::now_ms(), kill));
     }
 
     /// Records that connection `conn` of `device` ended.
     pub fn device_disconnected(&self, device: &str, conn: u64) {
         let mut devices = self.inner.devices.lock().expect("device lock");
         if let Some(list) = devices.get_mut(device) {
-            list.retain(|(c, _)| *c != conn);
+            list.retain(|(c, _, _)| *c != conn);
             if list.is_empty() {
                 devices.remove(device);
             }
@@ -293,8 +296,26 @@ impl Hub {
             .expect("device lock")
             .remove(device)
         {
-            for (_, kill) in list {
+            for (_, _, kill) in list {
                 kill.cancel();
+            }
+        }
+    }
+
+    /// Ends the connections of `device` that began before `before_ms` (its user changed
+    /// then: those connections still act as the user was; later ones already see the change).
+    pub fn end_connections_before(&self, device: &str, before_ms: i64) {
+        let mut devices = self.inner.devices.lock().expect("device lock");
+        if let Some(list) = devices.get_mut(device) {
+            list.retain(|(_, started, kill)| {
+                let old = *started < before_ms;
+                if old {
+                    kill.cancel();
+                }
+                !old
+            });
+            if list.is_empty() {
+                devices.remove(device);
             }
         }
     }

@@ -231,20 +231,20 @@ async fn revocation_sweeper(hub: Hub, shutdown: CancellationToken) {
         }
         let checked_at = clock::now_ms();
         let store = hub.store();
-        let ended = match store.revoked_since(since - 1).await {
-            Ok(mut devices) => match store.devices_of_users_changed_since(since - 1).await {
-                Ok(changed) => {
-                    devices.extend(changed);
-                    Ok(devices)
-                }
-                Err(e) => Err(e),
-            },
+        let found = match store.revoked_since(since - 1).await {
+            Ok(revoked) => store
+                .devices_of_users_changed_since(since - 1)
+                .await
+                .map(|changed| (revoked, changed)),
             Err(e) => Err(e),
         };
-        match ended {
-            Ok(devices) => {
-                for d in devices {
+        match found {
+            Ok((revoked, changed)) => {
+                for d in revoked {
                     hub.revoke_device(&d);
+                }
+                for (d, at) in changed {
+                    hub.end_connections_before(&d, at);
                 }
                 since = checked_at;
             }

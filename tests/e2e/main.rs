@@ -37,6 +37,8 @@ mod rust_clients;
 mod storage_errors;
 mod tls;
 mod web;
+mod web_moved;
+mod web_people;
 mod web_screens;
 mod web_search;
 mod web_worker_day;

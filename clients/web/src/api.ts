@@ -17,16 +17,18 @@ export class Api {
     return session.access_token;
   }
 
-  /** Sends a request; JSON in, the raw response out (throws on a non-2xx status). */
-  async fetch(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  /** Sends a request; JSON in (or a file as it is, with its type), the raw response out
+   * (throws on a non-2xx status). */
+  async fetch(path: string, init: { method?: string; body?: unknown; file?: Blob; fileType?: string } = {}): Promise<Response> {
+    const type = init.file ? init.fileType || init.file.type || "application/octet-stream" : init.body === undefined ? null : "application/json";
     const send = async (token: string) =>
       fetch(path, {
         method: init.method ?? "GET",
         headers: {
           authorization: `Bearer ${token}`,
-          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+          ...(type ? { "content-type": type } : {}),
         },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.file ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
       });
     let response = await send(await this.token());
     if (response.status === 401) {
@@ -44,6 +46,15 @@ export class Api {
 
   async post<T>(path: string, body: unknown): Promise<T> {
     return (await (await this.fetch(path, { method: "POST", body })).json()) as T;
+  }
+
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.fetch(path, { method: "PATCH", body })).json()) as T;
+  }
+
+  /** Posts a file as the request's body (`type`: its content type) and reads the JSON answer. */
+  async upload<T>(path: string, file: Blob, type: string): Promise<T> {
+    return (await (await this.fetch(path, { method: "POST", file, fileType: type })).json()) as T;
   }
 
   /** Downloads a file (exports) with the bearer token and hands it to the browser, under

@@ -10,6 +10,7 @@ import { forgetDirectory, loadDirectory } from "./directory";
 import { loginView } from "./views/login";
 import { statusBar } from "./views/status";
 import { askSignOut, signOutPanel } from "./views/sign_out";
+import { followScope } from "./scope";
 import { loadSupervisor, supervisorView } from "./views/supervisor";
 import { volunteerView } from "./views/volunteer";
 import { rediscoverWorker, workerView } from "./views/worker";
@@ -20,10 +21,16 @@ let toastText = "";
 let scheduled = false;
 /** The server refused the refresh token (expired, or the device was signed out). */
 let sessionLost = false;
+/** An administrator disabled the account: say so instead of the app. */
+let accountDisabled = false;
 function draw(): void {
   scheduled = false;
   if (!ctx) return;
   const c = ctx;
+  if (accountDisabled) {
+    render(html`<p class="note" role="alert" data-testid="account-disabled">${t("account_disabled")}</p>`, root);
+    return;
+  }
   if (sessionLost) {
     // Sign in again; the documents on this device stay. A new sign-in is a new device, so
     // the page reloads to start fresh automerge actors for it.
@@ -84,6 +91,9 @@ function refused(err: unknown): void {
   } else if (err.status === 401) {
     sessionLost = true;
     schedule();
+  } else if (err.status === 403 && /disabled/.test(err.message)) {
+    accountDisabled = true;
+    schedule();
   }
 }
 
@@ -114,6 +124,8 @@ function start(session: Session): void {
   };
   ctx = c;
   sync.subscribe(schedule);
+  // Each connection asks whether an administrator changed the person's role or unit.
+  sync.onConnected(() => void followScope(c));
   if (!navigator.onLine) sync.goOffline();
   void keepFresh();
   // The supervisor's lists load at once (not on the next tick of the timer below), and the

@@ -57,6 +57,12 @@ function store(session: Session): Session {
   return session;
 }
 
+/** Keeps a session whose scope changed (the tokens are the same ones). */
+export function saveSession(session: Session): Session {
+  localStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
 export function forget(): void {
   localStorage.removeItem(KEY);
 }

@@ -45,6 +45,8 @@ export class Sync {
   private connected = false;
   private wantOnline = true;
   private listeners = new Set<() => void>();
+  /** Called each time a connection to the server opens. */
+  private connectedListeners = new Set<() => void>();
   private prefix: string;
   /** The ids of `knownIds`, in memory; written to localStorage once per task. */
   private known: DocumentId[];
@@ -85,6 +87,7 @@ export class Sync {
       }
       void peerId;
       this.notify();
+      for (const listener of this.connectedListeners) listener();
     });
     this.repo.networkSubsystem.on("peer-disconnected", () => {
       this.connected = false;
@@ -124,6 +127,12 @@ export class Sync {
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` each time a connection to the server opens (after a reconnection too:
+   * the server ends a person's connections when an administrator changes them). */
+  onConnected(listener: () => void): void {
+    this.connectedListeners.add(listener);
   }
 
   private notify(): void {
@@ -264,6 +273,41 @@ export class Sync {
     this.pendingTotal += n - (this.pendingBy.get(handle.documentId) ?? 0);
     this.pendingBy.set(handle.documentId, n);
     return n;
+  }
+
+  /** Whether the server ever acknowledged a version of `id` (else it was made here and has
+   * not reached the server yet). */
+  serverHad(id: DocumentId): boolean {
+    return this.ackedHeads(id).length > 0;
+  }
+
+  /** The document's changes the server has not acknowledged, as automerge's bytes. */
+  unsyncedChanges(id: DocumentId): Uint8Array[] {
+    const handle = this.handles.get(id);
+    if (!handle?.isReady()) return [];
+    const doc = handle.doc() as A.Doc<unknown>;
+    const heads = this.ackedHeads(id);
+    const missing = new Set(A.getMissingDeps(doc, heads));
+    return A.getChangesSince(doc, heads.filter(h => !missing.has(h)));
+  }
+
+  /** Removes a document from this device: its handle, storage and every record of it. */
+  async forget(id: DocumentId): Promise<void> {
+    const handle = this.handles.get(id);
+    this.handles.delete(id);
+    this.current.delete(id);
+    this.acked.delete(id);
+    localStorage.removeItem(this.prefix + "heads." + id);
+    this.pendingTotal -= this.pendingBy.get(id) ?? 0;
+    this.pendingBy.delete(id);
+    if (this.knownSet.delete(id)) {
+      this.known = this.known.filter(k => k !== id);
+      this.knownDirty = true;
+      this.flushKnown();
+    }
+    if (handle) this.repo.delete(id);
+    this.changes += 1;
+    this.notify();
   }
 
   /** Online state, changes not yet acknowledged by the server, the last full sync. */

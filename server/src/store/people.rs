@@ -150,14 +150,15 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Devices (not revoked) of users changed or disabled at or after `since_ms`: their live
-    /// connections end, so that they reconnect under what the user is now.
+    /// Devices (not revoked) of users changed or disabled at or after `since_ms`, with when
+    /// their user changed: their connections from before then end, so that they reconnect
+    /// under what the user is now.
     pub async fn devices_of_users_changed_since(
         &self,
         since_ms: i64,
-    ) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT d.id FROM devices d JOIN users u ON u.name = d.user_name \
+    ) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT d.id, u.changed_at FROM devices d JOIN users u ON u.name = d.user_name \
              WHERE u.changed_at >= $1 AND d.revoked_at IS NULL",
         )
         .bind(since_ms)

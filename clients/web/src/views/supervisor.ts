@@ -1,7 +1,7 @@
 // The supervisor's desk: the review queue (conflicting edits side by side, hours to
 // approve in bulk, records sent back), possible duplicates to merge, the indicators as
 // charts against the policy's targets with drill-down, service requests and follow-ups due
-// per grid, and the CSV/XLSX exports.
+// per grid, the CSV/XLSX exports, and people and units (supervisor_people.ts).
 // This part reads the server's API, so it needs a connection.
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
@@ -15,6 +15,7 @@ import { communityEditor, loadCommunity } from "./community";
 import { loadRequests, requestsTab } from "./supervisor_requests";
 import { householdsView, loadHouseholds, type HouseholdRow } from "./supervisor_households";
 import { conflictsView, loadConflicts, showValue } from "./supervisor_conflicts";
+import { loadPeople, peopleView } from "./supervisor_people";
 
 interface QuarantineItem {
   id: number;
@@ -37,7 +38,7 @@ interface Duplicate {
   second_address: string | null; second_head: string | null; second_members: number | null;
 }
 
-type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports";
+type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports" | "people";
 
 const state = {
   tab: "review" as Tab,
@@ -104,6 +105,8 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       state.report = await ctx.api.get<Report>(`/api/indicators?org=${encodeURIComponent(state.org)}&${periodQuery()}`);
     } else if (state.tab === "community") {
       await loadCommunity(ctx, state.org);
+    } else if (state.tab === "people") {
+      await loadPeople(ctx);
     }
     state.failed[tab] = false;
     state.loadedAt[tab] = Date.now();
@@ -336,7 +339,7 @@ function exportsTab(ctx: Ctx) {
 }
 
 export function supervisorView(ctx: Ctx) {
-  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["requests", "requests"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"]];
+  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["requests", "requests"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"], ["people", "people_tab"]];
   const pick = (tab: Tab) => {
     state.tab = tab;
     void loadSupervisor(ctx);
@@ -349,6 +352,7 @@ export function supervisorView(ctx: Ctx) {
   else if (state.tab === "duplicates") body = duplicates(ctx);
   else if (state.tab === "indicators") body = indicators(ctx);
   else if (state.tab === "community") body = communityEditor(ctx, (org: string) => { state.org = org; void loadSupervisor(ctx); });
+  else if (state.tab === "people") body = html`<div aria-busy=${busy("people")}>${peopleView(ctx, () => loadSupervisor(ctx), loaded("people"))}</div>`;
   else body = exportsTab(ctx);
   return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
     ${listStatus(ctx, state.tab)}
