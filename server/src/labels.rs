@@ -188,6 +188,16 @@ pub fn word(kind: Code, code: &str, english: bool) -> Cow<'_, str> {
     }
 }
 
+/// The code a person's word stands for (the code itself, the Chinese or the English word,
+/// compared ignoring ASCII case), as a sheet may write it.
+pub fn code_of(kind: Code, text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    table(kind)
+        .iter()
+        .find(|(c, zh, en)| *c == text || *zh == text || en.eq_ignore_ascii_case(text))
+        .map(|(c, _, _)| *c)
+}
+
 /// What separates the items of a list: `、` in Chinese, `, ` in English.
 pub fn list_separator(english: bool) -> &'static str {
     if english {

@@ -29,6 +29,7 @@ mod people_api;
 pub mod people_import;
 pub mod private_files;
 mod quarantine_api;
+pub mod register_import;
 pub mod report_table;
 mod review_api;
 mod sockets;
@@ -314,6 +315,10 @@ fn router(state: AppState) -> Router {
         .route(
             "/api/quarantine/{id}/dismiss",
             axum::routing::post(quarantine_api::dismiss),
+        )
+        .route(
+            "/api/households/import",
+            axum::routing::post(people_api::import_register),
         )
         .route(
             "/api/households/move",

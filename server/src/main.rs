@@ -62,6 +62,26 @@ enum Command {
     /// Org units.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Import a community's register (households and residents) from a CSV or XLSX file;
+    /// `--dry-run` checks every row and creates nothing (docs/import.md).
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The register file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The grid of rows that name none.
+        #[arg(long)]
+        org: Option<String>,
+        /// Headers of another shape: `field:header` pairs, comma-separated.
+        #[arg(long)]
+        columns: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+        /// The time zone days are reckoned in (as the server's `--time-zone`).
+        #[arg(long, env = "LINLI_TIME_ZONE", default_value = linli_sync_core::calendar::DEFAULT_TIME_ZONE)]
+        time_zone: String,
+    },
     /// Write a consistent backup of the database (and the data directory's JWT secret) to one
     /// file; works while the server serves.
     Backup {
@@ -302,6 +322,24 @@ async fn main() -> anyhow::Result<()> {
         Command::User(command) => people_cli::user(command).await?,
         Command::Org(command) => people_cli::org(command).await?,
         Command::Device(command) => people_cli::device(command).await?,
+        Command::Import {
+            store,
+            file,
+            org,
+            columns,
+            dry_run,
+            time_zone,
+        } => {
+            people_cli::import(people_cli::ImportArgs {
+                store: store.open().await?,
+                file,
+                org,
+                columns,
+                dry_run,
+                time_zone,
+            })
+            .await?
+        }
         Command::Backup { store, to } => {
             let summary =
                 backup::backup(store.database_url.as_deref(), &store.data_dir, &to, "cli").await?;

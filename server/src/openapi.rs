@@ -36,6 +36,7 @@ use crate::{
         people_api::change_org,
         people_api::list_units,
         people_api::import_users,
+        people_api::import_register,
         directory_api::directory,
         review_api::list,
         review_api::resolve,

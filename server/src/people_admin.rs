@@ -48,6 +48,17 @@ impl By<'_> {
         }
     }
 
+    /// Whether this may import records into `org` (the operator; admins and supervisors
+    /// within their unit).
+    pub fn may_import_into(&self, org: &OrgPath) -> bool {
+        match self {
+            By::Operator => true,
+            By::Person(p) => {
+                matches!(p.role, Role::Admin | Role::Supervisor) && p.org.contains(org)
+            }
+        }
+    }
+
     /// Whether this may change org units (admins and the operator).
     fn may_change_units(&self, unit: &OrgPath) -> bool {
         match self {

@@ -183,3 +183,45 @@ pub async fn import_users(
         people_import::import_users(&app.store, By::Person(&who), &body, q.dry_run).await?,
     ))
 }
+
+/// What `POST /api/households/import` takes besides the file.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RegisterQuery {
+    /// Check every row and create nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The grid of rows that name none.
+    pub org: Option<String>,
+    /// Headers of another shape: `field:header` pairs, comma-separated
+    /// (`address:住址,name:名字`).
+    pub columns: Option<String>,
+}
+
+/// `POST /api/households/import?dry_run=true&org=&columns=`: a community's register (the body:
+/// a CSV or XLSX, one row per resident; docs/import.md) checked row by row and, unless a dry
+/// run, its households created as the importer's changes. Households already registered
+/// (same address and head) are reported and not created again.
+#[utoipa::path(post, path = "/api/households/import", tag = "records", params(RegisterQuery),
+    request_body(content = String, content_type = "text/csv", description = "a CSV (UTF-8) or XLSX register"),
+    security(("bearer" = [])), responses((status = 200, body = crate::register_import::RegisterImport), (status = 400), (status = 403)))]
+pub async fn import_register(
+    State(app): State<AppState>,
+    Query(q): Query<RegisterQuery>,
+    Reviewer(who): Reviewer,
+    body: Bytes,
+) -> Result<Json<crate::register_import::RegisterImport>, AppError> {
+    use crate::register_import::{Importer, RegisterOptions};
+    let importer = Importer {
+        by: By::Person(&who),
+        device: &who.device,
+    };
+    let options = RegisterOptions {
+        dry_run: q.dry_run,
+        org: q.org.as_deref(),
+        columns: q.columns.as_deref(),
+        time_zone: &app.hub.settings().time_zone,
+    };
+    Ok(Json(
+        crate::register_import::import_register(&app.store, &importer, &body, &options).await?,
+    ))
+}

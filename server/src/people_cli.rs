@@ -132,3 +132,52 @@ pub async fn device(command: DeviceCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `linli-server import`'s arguments.
+pub struct ImportArgs {
+    pub store: linli_server::store::Store,
+    pub file: std::path::PathBuf,
+    pub org: Option<String>,
+    pub columns: Option<String>,
+    pub dry_run: bool,
+    pub time_zone: String,
+}
+
+/// Imports a register as the operator and prints what it did, row by row where refused.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    use linli_server::register_import::{import_register, Importer, RegisterOptions};
+    let bytes = std::fs::read(&args.file)?;
+    let importer = Importer {
+        by: By::Operator,
+        device: "cli",
+    };
+    let options = RegisterOptions {
+        dry_run: args.dry_run,
+        org: args.org.as_deref(),
+        columns: args.columns.as_deref(),
+        time_zone: &args.time_zone,
+    };
+    let report = import_register(&args.store, &importer, &bytes, &options).await?;
+    for r in &report.refused {
+        println!("row {}: {}", r.row, r.reason);
+    }
+    for d in &report.duplicates {
+        println!(
+            "rows {:?}: {} ({}) is registered already: {}",
+            d.rows,
+            d.address,
+            d.head,
+            d.existing.join(", ")
+        );
+    }
+    let residents: usize = report.accepted.iter().map(|h| h.residents).sum();
+    println!(
+        "{} rows: {} households ({residents} residents) {}, {} rows refused, {} households registered already",
+        report.rows,
+        report.accepted.len(),
+        if report.dry_run { "would be created" } else { "created" },
+        report.refused.len(),
+        report.duplicates.len()
+    );
+    Ok(())
+}

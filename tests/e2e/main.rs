@@ -31,6 +31,7 @@ mod projection;
 mod protocol;
 mod records;
 mod refusal;
+mod register_import;
 mod restart;
 mod review;
 mod rust_clients;

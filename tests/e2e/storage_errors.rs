@@ -122,6 +122,15 @@ fn every_call(
             Some(json!({"csv": "登录名,角色,单位\nnew-b,网格员,c01/s01/m01/g01\n"})),
             sup,
         ),
+        call(
+            "FILE",
+            "/api/households/import",
+            "/api/households/import?dry_run=true".to_owned(),
+            Some(
+                json!({"csv": "网格,地址,姓名,与户主关系\nc01/s01/m01/g01,停电路2号,钱伟,户主\n"}),
+            ),
+            sup,
+        ),
         post(
             "/api/households/move",
             "/api/households/move",

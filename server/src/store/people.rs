@@ -240,6 +240,16 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Households (not merged away) registered under a duplicate-check key.
+    pub async fn households_with_key(&self, key: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT document_id FROM p_households WHERE dedup_key = $1 AND merged_into IS NULL ORDER BY document_id",
+        )
+        .bind(key)
+        .fetch_all(self.pool())
+        .await
+    }
+
     /// How many users (not disabled) have their unit at or under `path`.
     pub async fn active_users_under(&self, path: &str) -> Result<i64, sqlx::Error> {
         let sql = format!(
