@@ -469,7 +469,9 @@ impl DocumentSync {
             return Err("they build on changes the server does not have".into());
         }
         if self.doc.get_heads() == before {
-            return Ok(());
+            return Err(
+                "nothing in them is new: they are in the record already, or cannot be read".into(),
+            );
         }
         let patches = self.doc.make_patches(&mut log);
         let judgement = access::judge_patches(

@@ -116,3 +116,129 @@ fn writes_are_not_accepted_into_a_document_not_stored() {
     ));
     assert!(doc.doc().get_heads().is_empty());
 }
+
+/// The volunteer who owns the base record, on their phone.
+fn volunteer_on_phone() -> Principal {
+    Principal {
+        user: "vol-1".into(),
+        role: Role::Volunteer,
+        org: OrgPath::parse("c01/s01/m01").unwrap(),
+        device: "phone".into(),
+        extra_read: Vec::new(),
+    }
+}
+
+/// Changes made on the phone on top of `doc` by `actor`, as handed over (concatenated).
+fn handed_over(
+    doc: &linli_sync_core::automerge::Automerge,
+    actor: u8,
+    edit: impl FnOnce(&mut linli_sync_core::automerge::transaction::Transaction<'_>),
+) -> Vec<u8> {
+    let mut phone = doc.fork().with_actor(ActorId::from(vec![actor; 16]));
+    let before = phone.get_heads();
+    let mut tx = phone.transaction();
+    edit(&mut tx);
+    tx.commit();
+    phone
+        .get_changes(&before)
+        .iter()
+        .flat_map(|c| c.raw_bytes().to_vec())
+        .collect()
+}
+
+#[test]
+fn handed_over_changes_are_delivered_as_their_author_made_them() {
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::automerge::{ReadDoc, ROOT};
+    let base = crate::two_writers::base();
+    let mut doc = volunteer();
+    let changes = handed_over(&base, 3, |tx| {
+        tx.put(ROOT, "name", "新名字").unwrap();
+    });
+    let edit = ServerEdit::Deliver {
+        changes,
+        author: volunteer_on_phone(),
+    };
+    doc.apply_server_edit(
+        &edit,
+        &ActorId::from(SUPERVISOR_ACTOR),
+        &supervisor(),
+        1_700_000_000,
+    )
+    .expect("the owner may write their phone number");
+    let Pending::Commit(commit) = doc.take_commit() else {
+        panic!("delivered changes are committed");
+    };
+    assert_eq!(commit.changes.len(), 1);
+    assert_eq!(
+        commit.changes[0].actor_id(),
+        &ActorId::from(vec![3; 16]),
+        "the author's own change"
+    );
+    assert_eq!(commit.bindings.len(), 1);
+    assert_eq!(
+        commit.bindings[0].1.device, "phone",
+        "bound to the author's device"
+    );
+    let name = doc.doc().get(ROOT, "name").unwrap().unwrap().0;
+    assert_eq!(name.to_string(), "\"新名字\"", "{name:?}");
+}
+
+#[test]
+fn handed_over_changes_the_author_may_not_make_are_refused_whole() {
+    use linli_sync_core::automerge::transaction::Transactable;
+    use linli_sync_core::automerge::{ReadDoc, ROOT};
+    let base = crate::two_writers::base();
+    let mut doc = volunteer();
+    let heads = doc.doc().get_heads();
+    // A volunteer approving their own hours, and changes built on something the server lacks.
+    let self_approval = handed_over(&base, 3, |tx| {
+        let entries = tx.get(ROOT, "entries").unwrap().unwrap().1;
+        let entry = tx.get(&entries, "e1").unwrap().unwrap().1;
+        tx.put(&entry, "status", "approved").unwrap();
+    });
+    let unknown_base = {
+        let mut other = base.fork().with_actor(ActorId::from(vec![4; 16]));
+        let mut tx = other.transaction();
+        tx.put(ROOT, "name", "别的名字").unwrap();
+        tx.commit();
+        handed_over(&other, 4, |tx| {
+            tx.put(ROOT, "name", "又一个名字").unwrap();
+        })
+    };
+    for (what, changes) in [
+        ("self-approval", self_approval),
+        ("unknown base", unknown_base),
+        ("garbage", b"not an automerge change".to_vec()),
+    ] {
+        let edit = ServerEdit::Deliver {
+            changes,
+            author: volunteer_on_phone(),
+        };
+        let err = doc
+            .apply_server_edit(
+                &edit,
+                &ActorId::from(SUPERVISOR_ACTOR),
+                &supervisor(),
+                1_700_000_000,
+            )
+            .expect_err(what);
+        assert!(matches!(err, EditError::Deliver(_)), "{what}: {err:?}");
+        assert_eq!(doc.doc().get_heads(), heads, "{what}: nothing of it stays");
+    }
+    assert!(matches!(doc.take_commit(), Pending::Nothing));
+}
+
+#[test]
+fn only_households_move_and_never_where_they_are() {
+    let mut doc = volunteer();
+    let edit = ServerEdit::Move {
+        to: OrgPath::parse("c01/s01/m02").unwrap(),
+        reason: "搬家".into(),
+    };
+    let err = doc
+        .apply_server_edit(&edit, &ActorId::from(SUPERVISOR_ACTOR), &supervisor(), 0)
+        .expect_err("a volunteer's record does not move");
+    assert!(matches!(err, EditError::Move(_)), "{err:?}");
+    assert!(matches!(doc.take_commit(), Pending::Nothing));
+}
