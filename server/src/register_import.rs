@@ -73,6 +73,17 @@ pub struct RegisterImport {
     pub created: usize,
 }
 
+impl RegisterImport {
+    /// Refuses every row of a household, for one reason.
+    fn refuse_rows(&mut self, rows: &[usize], reason: &str) {
+        self.refused
+            .extend(rows.iter().map(|row| RefusedRegisterRow {
+                row: *row,
+                reason: reason.to_owned(),
+            }));
+    }
+}
+
 /// The fields a column may hold, with the headers the county's template uses.
 const FIELDS: &[(&str, &[&str])] = &[
     ("org", &["网格", "所属网格", "org"]),
@@ -406,11 +417,30 @@ pub async fn import_register(
     };
     // Rows checked, grouped by grid and address, in the file's order.
     let mut groups: Vec<((String, String), Vec<Resident>)> = Vec::new();
+    // The households (grid and address as written) with a refused row: they come in whole or
+    // not at all, so that the corrected sheet, imported again, brings them in whole.
+    let mut spoilt = std::collections::BTreeSet::new();
     for (row, cells) in &table.rows {
-        let values = at
+        let values: BTreeMap<&'static str, String> = at
             .iter()
             .map(|(f, c)| (*f, Table::cell(cells, Some(*c)).to_owned()))
             .collect();
+        let written = |f: &str| {
+            values
+                .get(f)
+                .map(String::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        let grid = match written("org") {
+            g if g.is_empty() => default_org
+                .as_ref()
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
+            g => g,
+        };
+        let household_as_written = (grid, address_key(&written("address")));
         match check_row(
             store,
             importer.by,
@@ -428,9 +458,12 @@ pub async fn import_register(
                     None => groups.push((key, vec![r])),
                 }
             }
-            Err(reason) => report
-                .refused
-                .push(RefusedRegisterRow { row: *row, reason }),
+            Err(reason) => {
+                spoilt.insert(household_as_written);
+                report
+                    .refused
+                    .push(RefusedRegisterRow { row: *row, reason });
+            }
         }
     }
     let actor = ActorId::random();
@@ -442,17 +475,19 @@ pub async fn import_register(
     };
     let message = format!("linli: imported from a register by {by}");
     let mut batch = Vec::new();
-    for (_, residents) in groups {
+    for (key, residents) in groups {
         let rows: Vec<usize> = residents.iter().map(|r| r.row).collect();
+        if spoilt.contains(&key) {
+            report.refuse_rows(
+                &rows,
+                "这户另有不能导入的行，整户未导入 (another row of this household was refused: the household is left out whole)",
+            );
+            continue;
+        }
         let household = match household_of(&residents, &by, &today) {
             Ok(h) => h,
             Err(reason) => {
-                report
-                    .refused
-                    .extend(rows.iter().map(|row| RefusedRegisterRow {
-                        row: *row,
-                        reason: reason.clone(),
-                    }));
+                report.refuse_rows(&rows, &reason);
                 continue;
             }
         };
@@ -474,12 +509,7 @@ pub async fn import_register(
         let doc = match document_of(&household, &actor, &who, crate::clock::now_ms(), &message) {
             Ok(doc) => doc,
             Err(reason) => {
-                report
-                    .refused
-                    .extend(rows.iter().map(|row| RefusedRegisterRow {
-                        row: *row,
-                        reason: reason.clone(),
-                    }));
+                report.refuse_rows(&rows, &reason);
                 continue;
             }
         };

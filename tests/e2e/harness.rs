@@ -581,3 +581,48 @@ impl Street {
         })
     }
 }
+
+/// Accepts, as the supervisor with `token`, the open quarantine item of `document`
+/// (changes a device handed over); panics when there is none or it is refused.
+pub async fn accept_handed_over(server: &ServerProcess, token: &str, document: &str) {
+    let (_, body) = http_get_auth(&server.addr, "/api/quarantine", token).await;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let item = items
+        .iter()
+        .find(|i| i["document_id"] == document)
+        .unwrap_or_else(|| panic!("handed over: {body}"));
+    assert_eq!(item["can_accept"], true, "{item}");
+    let (status, body) = http_post_json(
+        &server.addr,
+        &format!("/api/quarantine/{}/accept", item["id"]),
+        &serde_json::json!({"note": ""}),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Whether a live websocket ends (closed, or the stream stops) within `secs` seconds.
+pub async fn ends_within<S>(live: &mut S, secs: u64) -> bool
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    tokio::time::timeout(Duration::from_secs(secs), async {
+        loop {
+            match live.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
+                | None
+                | Some(Err(_)) => break,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}

@@ -159,21 +159,7 @@ async fn a_household_moves_to_another_grid(backend: Backend) {
     assert!(listed(&server, OLD_GRID, &sup).await.is_empty());
 
     // The correction made before the phone knew is delivered when the supervisor accepts it.
-    let (_, body) = http_get_auth(&server.addr, "/api/quarantine", &sup).await;
-    let items: Vec<Value> = serde_json::from_str(&body).unwrap();
-    let item = items
-        .iter()
-        .find(|i| i["document_id"] == house.to_string())
-        .unwrap_or_else(|| panic!("handed over: {body}"));
-    assert_eq!(item["can_accept"], true, "{item}");
-    let (status, body) = http_post_json(
-        &server.addr,
-        &format!("/api/quarantine/{}/accept", item["id"]),
-        &json!({"note": ""}),
-        Some(&sup),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    crate::harness::accept_handed_over(&server, &sup, &house.to_string()).await;
     sync(&mut b).await;
     assert_eq!(b.show(&house).unwrap()["address"], "幸福路12号（东门）");
 

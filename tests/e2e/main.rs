@@ -40,6 +40,7 @@ mod tls;
 mod web;
 mod web_moved;
 mod web_people;
+mod web_registers;
 mod web_screens;
 mod web_search;
 mod web_worker_day;

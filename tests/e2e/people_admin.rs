@@ -5,9 +5,6 @@
 //! rename, close and reopen units; devices are listed with when they last synced. Every
 //! change is in the audit log.
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::harness::{http_get_auth, http_post_json, Backend, ServerProcess, TestDb};
@@ -88,18 +85,8 @@ async fn administration_through_the_api(backend: Backend) {
     let change = |body: Value| post(&server, "/api/users/change", body, &sup);
     let (status, body) = change(json!({"name": "wang", "org": OTHER_GRID})).await;
     assert_eq!(status, 200, "{body}");
-    let ended = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match live.next().await {
-                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
-                | None
-                | Some(Err(_)) => break,
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(ended.is_ok(), "the moved worker's connection ends");
+    let ended = crate::harness::ends_within(&mut live, 10).await;
+    assert!(ended, "the moved worker's connection ends");
     let listed = users(&server, &sup).await;
     assert_eq!(find(&listed, "wang").unwrap()["org"], OTHER_GRID);
     // What a supervisor may not do: promote, reach another street, manage a supervisor.

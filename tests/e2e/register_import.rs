@@ -279,3 +279,47 @@ async fn the_operator_imports_a_workbook_with_other_headers(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(the_operator_imports_a_workbook_with_other_headers);
+
+/// A household with one bad row is left out whole, so that the corrected sheet brings it in
+/// whole (it is not "registered already" with a resident missing).
+async fn a_household_with_a_bad_row_comes_in_whole_once_corrected(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let sup = db.token("sup").await;
+    let sheet = |birth: &str| {
+        format!(
+            "网格,地址,姓名,与户主关系,出生年份\n\
+             {g},整户路1号,周大山,户主,1960\n\
+             {g},整户路1号,周小山,子女,{birth}\n\
+             {g},整户路2号,吴一,户主,1970\n",
+            g = GRIDS[0]
+        )
+    };
+    let first = import(&server, &sup, &sheet("2999"), false).await;
+    assert_eq!(first["created"], 1, "{first}");
+    let rows: Vec<u64> = first["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [2, 3],
+        "the head's row goes with the bad one: {first}"
+    );
+    let corrected = import(&server, &sup, &sheet("1990"), false).await;
+    assert_eq!(corrected["created"], 1, "{corrected}");
+    assert_eq!(corrected["accepted"][0]["residents"], 2, "{corrected}");
+    assert_eq!(
+        corrected["duplicates"].as_array().unwrap().len(),
+        1,
+        "{corrected}"
+    );
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(a_household_with_a_bad_row_comes_in_whole_once_corrected);

@@ -5,9 +5,9 @@
 //! working in its new grid. SQLite: the API tests cover both databases.
 
 use linli_sync_core::DocumentId;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::harness::{field_client, http_get_auth, http_post_json, sync_as, Backend};
+use crate::harness::{field_client, http_get_auth, sync_as, Backend};
 use crate::web::{run_script, setup, PASSWORD};
 
 const NEW_GRID: &str = "c01/s01/m01/g02";
@@ -62,21 +62,7 @@ async fn a_moved_workers_phone_follows_and_loses_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, body) = http_get_auth(&server.addr, "/api/quarantine", &sup).await;
-    let items: Vec<Value> = serde_json::from_str(&body).unwrap();
-    let item = items
-        .iter()
-        .find(|i| i["document_id"] == house.as_str())
-        .unwrap_or_else(|| panic!("handed over: {body}"));
-    assert_eq!(item["user"], "worker-web-1");
-    let (status, body) = http_post_json(
-        &server.addr,
-        &format!("/api/quarantine/{}/accept", item["id"]),
-        &json!({"note": ""}),
-        Some(&sup),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    crate::harness::accept_handed_over(&server, &sup, &house).await;
     let mut desk = field_client(db.dir.path(), "sup-desk").await;
     let id = DocumentId::parse(&house).unwrap();
     desk.pull(id);

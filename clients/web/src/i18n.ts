@@ -1,6 +1,7 @@
 // The app's words, Chinese (zh-CN) first, English second. `t("key")` reads the current
 // language; the choice is kept on the device.
 
+import { householdWords } from "./words_households";
 import { peopleWords } from "./words_people";
 import { screenWords } from "./words_screens";
 import { workerWords } from "./words_worker";
@@ -282,12 +283,19 @@ const common = {
   saved_locally: ["已保存在本机，联网后自动同步", "Saved on this device; it syncs when online"],
 } satisfies Record<string, [string, string]>;
 
-const words = { ...common, ...workerWords, ...screenWords, ...peopleWords };
+const words = { ...common, ...workerWords, ...screenWords, ...peopleWords, ...householdWords };
 
 /** True only when no key is in two tables (a later table would silently replace a word). */
 type Disjoint<A, B> = [Extract<keyof A, keyof B>] extends [never] ? true : false;
 const noSharedKeys: [Disjoint<typeof common, typeof workerWords>, Disjoint<typeof common, typeof screenWords>, Disjoint<typeof workerWords, typeof screenWords>] = [true, true, true];
 const noSharedPeopleKeys: [Disjoint<typeof common, typeof peopleWords>, Disjoint<typeof workerWords, typeof peopleWords>, Disjoint<typeof screenWords, typeof peopleWords>] = [true, true, true];
+const noSharedHouseholdKeys: [
+  Disjoint<typeof common, typeof householdWords>,
+  Disjoint<typeof workerWords, typeof householdWords>,
+  Disjoint<typeof screenWords, typeof householdWords>,
+  Disjoint<typeof peopleWords, typeof householdWords>,
+] = [true, true, true, true];
+void noSharedHouseholdKeys;
 void noSharedPeopleKeys;
 void noSharedKeys;
 

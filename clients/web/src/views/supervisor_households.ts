@@ -1,7 +1,9 @@
 // The supervisor's households: search (address, head's or any resident's name), filters
 // (review state, unit, tag, not visited since), pages of 50 with the total, a household's
-// members and visits opened before approving it, several approved at once, and a send-back
-// note that belongs to the household it is written for.
+// members and visits opened before approving it, several approved at once, a send-back
+// note that belongs to the household it is written for, a household moved to another grid
+// (household_move.ts), and a community's register imported above the list
+// (supervisor_register.ts).
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
 import type { DocumentId } from "@automerge/automerge-repo/slim";
@@ -12,6 +14,8 @@ import { HOUSEHOLD_TAGS } from "../tags";
 import { plain } from "../sync";
 import { residentsOf, type Household, type Member } from "../records";
 import { visitItem } from "./worker_visits";
+import { mayMove, moveButton, moveForm } from "./household_move";
+import { registerSection } from "./supervisor_register";
 
 export interface HouseholdRow { document_id: string; org: string; address: string; head_name: string; review_status: string | null; member_count: number; tags: string }
 
@@ -92,7 +96,7 @@ export function householdsView(ctx: Ctx, reload: () => Promise<void>, loaded: bo
   const units = unitsUnder(ctx.session.org).filter(u => u.path !== ctx.session.org);
   const from = h.total === 0 ? 0 : h.offset + 1;
   const to = h.offset + h.rows.length;
-  return html`<section class="card" data-testid="household-list" data-total=${h.total}>
+  return html`${registerSection(ctx, reload)}<section class="card" data-testid="household-list" data-total=${h.total}>
     <h2>${t("ds_households")} <span class="count" data-testid="household-total">${loaded ? h.total : "…"}</span></h2>
     <div class="filters" data-testid="household-filters">
       <input type="search" data-testid="sv-search" aria-label=${t("find_household")} placeholder=${t("sv_search_hint")} .value=${live(h.filter.q)} @input=${typed} />
@@ -117,7 +121,7 @@ export function householdsView(ctx: Ctx, reload: () => Promise<void>, loaded: bo
           @click=${() => review([...h.chosen], "approved")}>${t("approve_selected")} (${h.chosen.size})</button>
       </span>
     </div>
-    <ul class="list">${h.rows.map(r => row(ctx, r, review, toggle))}</ul>
+    <ul class="list">${h.rows.map(r => row(ctx, r, review, toggle, reload))}</ul>
     <div class="row spread">
       <button data-testid="sv-prev" ?disabled=${h.offset === 0} @click=${() => page(-1)}>${t("previous_page")}</button>
       <button data-testid="sv-next" ?disabled=${to >= h.total} @click=${() => page(1)}>${t("next_page")}</button>
@@ -130,6 +134,7 @@ function row(
   r: HouseholdRow,
   review: (ids: string[], status: "approved" | "has_issues", note?: string) => Promise<void>,
   toggle: (id: string) => void,
+  reload: () => Promise<void>,
 ) {
   const h = households;
   const id = r.document_id;
@@ -153,10 +158,12 @@ function row(
         <button data-testid="show-details" aria-expanded=${String(h.open === id)} @click=${openDetails}>${t("details")}</button>
         <button data-testid="approve-household" @click=${() => review([id], "approved")}>${t("approve_household")}</button>
         <button data-testid="send-back-household" @click=${() => { h.sendingBack = h.sendingBack === id ? "" : id; ctx.refresh(); }}>${t("send_back")}</button>
+        ${mayMove(ctx) ? moveButton(ctx, id) : nothing}
       </span>
     </div>
     ${r.tags ? html`<div>${r.tags.split(",").map(tag => html`<span class="badge">${code("tag", tag)}</span>`)}</div>` : nothing}
     ${h.sendingBack === id ? sendBackForm : nothing}
+    ${mayMove(ctx) ? moveForm(ctx, r, reload) : nothing}
     ${h.open === id ? details(ctx, id) : nothing}
   </li>`;
 }

@@ -1,0 +1,50 @@
+// Words for the supervisor's household actions (issue #19): moving a household to another
+// grid, and importing a community's register. Merged into i18n's table: zh-CN first, English
+// second. `{n}`, `{grid}` and the like are filled in by the view.
+export const householdWords = {
+  // Moving a household
+  move_household: ["迁往其他网格", "Move to another grid"],
+  move_to_grid: ["迁往网格", "Move to the grid"],
+  move_reason: ["迁移原因（必填）", "Why it moves (required)"],
+  move_confirm: ["确认迁移", "Move it now"],
+  move_done: ["已迁往{grid}", "Moved to {grid}"],
+  move_pick_grid: ["请选择要迁往的网格", "Choose the grid it moves to"],
+  move_no_grids: ["您的管辖范围内没有其他网格", "There is no other grid in your area"],
+  move_reason_needed: ["请写明迁移原因（最多500字）", "Say why the household moves (at most 500 characters)"],
+  move_grid_closed: ["这个网格已撤销，不能迁入", "This grid is closed: nothing can move into it"],
+  move_same_grid: ["这户已经在这个网格", "The household is in this grid already"],
+  move_not_grid: ["住户只能迁往网格", "A household moves only to a grid"],
+  move_not_found: ["这户不在您的管辖范围内，或已不存在", "This household is outside your area or no longer exists"],
+
+  // Importing a register
+  register_title: ["导入台账", "Import a register"],
+  register_help: [
+    "上传社区现有的台账：CSV（UTF-8 编码）或 Excel（.xlsx）文件，每位居民一行。第一行为表头：网格、地址、姓名、与户主关系、性别、出生年份、联系电话、身份证后四位、就业状况、户标签、健康档案；地址、姓名、与户主关系必填，同一网格同一地址的行为一户，每户须有一位户主。网格填写网格编号（见下方一览），也可以在下面为没有网格的行选一个网格。先检查，确认无误后再导入；已登记的住户（地址和户主相同）不会重复导入。",
+    "Upload a community's register as a CSV (UTF-8) or Excel (.xlsx) file, one row per resident. The first row names the columns 网格 (grid), 地址 (address), 姓名 (name), 与户主关系 (relation to the head), 性别 (gender), 出生年份 (birth year), 联系电话 (phone), 身份证后四位 (last four of the ID card), 就业状况 (employment), 户标签 (household tags) and 健康档案 (health record); address, name and relation are needed. Rows of one grid and one address are one household, which has exactly one head (户主). Grids are given by their code (listed below), or choose a grid below for rows without one. Check the file first, then import; households registered already (same address and head) are not imported again.",
+  ],
+  register_template: ["下载模板", "Download a template"],
+  register_codes: ["网格编号一览", "Grid codes"],
+  register_default_grid: ["没有填写网格的行归入", "Grid for rows without one"],
+  register_no_default: ["不指定", "None"],
+  register_check: ["检查文件（不导入）", "Check the file (imports nothing)"],
+  register_households: ["可以导入的住户", "Households to import"],
+  register_households_done: ["已导入的住户", "Households imported"],
+  register_residents: ["居民", "Residents"],
+  register_refused_rows: ["不能导入的行", "Rows refused"],
+  register_already: ["已登记的住户", "Registered already"],
+  register_rows_read: ["共读取 {n} 行", "{n} rows read"],
+  register_refused: ["不能导入的行及原因", "Rows that cannot be imported, and why"],
+  register_duplicates: ["已经登记过的住户（不会重复导入）", "Households registered already (not imported again)"],
+  register_accepted: ["可以导入的住户（{n}户）", "Households that can be imported ({n})"],
+  register_imported: ["已导入的住户（{n}户）", "Households imported ({n})"],
+  register_rows: ["第{n}行", "Rows {n}"],
+  register_more: ["另有 {n} 条未列出", "{n} more not listed"],
+  register_create: ["导入这 {n} 户", "Import these {n} households"],
+  register_created: ["已导入 {n} 户", "{n} households imported"],
+  register_nothing: ["没有可以导入的住户", "No household to import"],
+  register_residents_of: ["{n}人", "{n} residents"],
+  register_bad_file: ["文件无法读取", "The file could not be read"],
+  register_no_columns: ["文件缺少必需的列：地址、姓名、与户主关系", "The file lacks a needed column: 地址 (address), 姓名 (name) or 与户主关系 (relation)"],
+  register_too_many_rows: ["文件行数过多，请拆分后分别导入", "The file has too many rows: split it"],
+  register_unavailable: ["服务器暂不支持导入台账", "This server cannot import registers yet"],
+} satisfies Record<string, [string, string]>;
