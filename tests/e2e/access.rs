@@ -383,19 +383,8 @@ async fn reused_refresh_token_revokes_the_device(backend: Backend) {
         401,
         "the device is revoked"
     );
-    use futures_util::StreamExt;
-    let ended = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match live.next().await {
-                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
-                | None
-                | Some(Err(_)) => break,
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(ended.is_ok(), "the revoked device's connection ends");
+    let ended = crate::harness::ends_within(&mut live, 10).await;
+    assert!(ended, "the revoked device's connection ends");
     let r2 = second["refresh_token"].as_str().unwrap();
     let (status, _) = http_post_json(
         &server.addr,

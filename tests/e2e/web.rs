@@ -11,6 +11,18 @@ pub(crate) const PASSWORD: &str = "browser-test-pw";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// False (and the test skips) when chromium is absent outside CI; in CI it must be there.
+/// The accessibility and layout problems a scenario collected (`out.problems`).
+pub(crate) fn problems(out: &serde_json::Value) -> Vec<String> {
+    out["problems"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| p.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub(crate) fn browser_available() -> bool {
     let path = std::env::var("LINLI_CHROMIUM").unwrap_or_else(|_| CHROMIUM.into());
     if std::path::Path::new(&path).exists() {

@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use crate::harness::{http_get_auth, Backend, ServerProcess, TestDb};
-use crate::web::{browser_available, run_script};
+use crate::web::{browser_available, problems, run_script};
 
 const DEMO_PASSWORD: &str = "linli-demo";
 const SUPERVISOR: &str = "sup-c01-s01";
@@ -44,17 +44,6 @@ fn args() -> Vec<&'static str> {
         "--community",
         COMMUNITY,
     ]
-}
-
-fn problems(out: &Value) -> Vec<String> {
-    out["problems"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| p.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn text(v: &Value) -> &str {

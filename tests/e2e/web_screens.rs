@@ -7,7 +7,7 @@
 //! kept for what does.
 
 use crate::harness::{field_client, sync_as, Backend, ServerProcess, TestDb};
-use crate::web::{browser_available, run_script};
+use crate::web::{browser_available, problems, run_script};
 
 const DEMO_PASSWORD: &str = "linli-demo";
 const SUPERVISOR: &str = "sup-c01-s01";
@@ -38,17 +38,6 @@ fn people() -> Vec<&'static str> {
         "--volunteer",
         VOLUNTEER,
     ]
-}
-
-fn problems(out: &serde_json::Value) -> Vec<String> {
-    out["problems"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| p.as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A first visit at 400 kbps / 400 ms: the login form is drawn from a small first load, not
