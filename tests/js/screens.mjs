@@ -168,12 +168,30 @@ async function supervisor(browser) {
   await notBusy();
   out.conflictFilters.otherUnit = otherUnit;
   out.conflictFilters.otherUnitCards = (await page.$$(card)).length;
+  // Each filter's list is waited for as it settles (a reload asked for while another runs
+  // follows it): no section busy, every card of the status asked, the total as expected.
+  const settled = (status, total) =>
+    page
+      .waitForFunction(
+        ([status, total]) => {
+          const section = document.querySelector("[data-testid=conflicts]");
+          const cards = [...document.querySelectorAll("[data-testid=conflict]")];
+          return !document.querySelector("[aria-busy=true]") && cards.every(c => c.dataset.status === status) &&
+            (total === null || Number(section?.dataset.total) === total);
+        },
+        [status, total],
+        { timeout: 10_000 },
+      )
+      .catch(() => {});
   await page.selectOption("[data-testid=conflict-filter-org]", "");
+  await settled("open", out.conflictFilters.all);
   await page.selectOption("[data-testid=conflict-filter-status]", "resolved");
   await page.waitForSelector(card, { state: "detached" });
+  await settled("resolved", null);
   out.conflictFilters.resolvedChoices = (await page.$$("[data-testid=conflict] [data-testid^=choose-]")).length;
   await page.selectOption("[data-testid=conflict-filter-status]", "open");
   await page.waitForSelector(card);
+  await settled("open", out.conflictFilters.all);
   out.conflictFilters.back = await conflictTotal();
 
   // The hours queue: a page at a time, searched, by unit; the counts against the server's.
