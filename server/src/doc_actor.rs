@@ -629,10 +629,14 @@ impl Actor {
                 })
                 .collect(),
             moved: commit
-                .moved_from
+                .moved
                 .as_ref()
-                .and_then(|from| match self.sync.existence() {
-                    Existence::Stored(root) => Some((from.to_string(), root.org.to_string())),
+                .and_then(|moved| match self.sync.existence() {
+                    Existence::Stored(root) => Some(crate::store::Move {
+                        from: moved.from.to_string(),
+                        to: root.org.to_string(),
+                        on: moved.on.clone(),
+                    }),
                     Existence::Tentative => None,
                 }),
         }

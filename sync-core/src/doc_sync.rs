@@ -110,9 +110,18 @@ pub struct Commit {
     pub superseded: Vec<Vec<String>>,
     /// Members marked removed while edited elsewhere: the removal and the fields edited.
     pub removed_while_edited: Vec<(FieldConflict, Vec<String>)>,
-    /// The document moved to another unit in this commit: from where (its stored row and
-    /// rights follow the new unit once durable).
-    pub moved_from: Option<crate::contract::OrgPath>,
+    /// The document moved to another unit in this commit: from where, and from which day
+    /// (its stored row and rights follow the new unit once durable).
+    pub moved: Option<Moved>,
+}
+
+/// A move of a document to another unit (see `ServerEdit::Move`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// The unit it was in.
+    pub from: crate::contract::OrgPath,
+    /// The day it belongs to the new unit from (`YYYY-MM-DD`): the day the family moved.
+    pub on: String,
 }
 
 /// The outcome of [`DocumentSync::take_commit`].
@@ -160,8 +169,8 @@ pub struct DocumentSync {
     owed_patches: Option<Vec<Patch>>,
     /// Operations one received message may carry ([`crate::message_cost`]).
     max_ops: u64,
-    /// The unit the document was in before a move not yet committed.
-    moved_from: Option<crate::contract::OrgPath>,
+    /// A move not yet committed (the unit the document was in before it).
+    moved: Option<Moved>,
 }
 
 impl DocumentSync {
@@ -211,7 +220,7 @@ impl DocumentSync {
             server_actor,
             owed_patches: Some(Vec::new()),
             max_ops: crate::message_cost::DEFAULT_MAX_OPS,
-            moved_from: None,
+            moved: None,
         }
     }
 
@@ -411,11 +420,15 @@ impl DocumentSync {
     pub(crate) fn move_to(
         &mut self,
         to: &crate::contract::OrgPath,
+        on: &str,
         actor: &ActorId,
         by: &Principal,
         time_secs: i64,
         message: &str,
     ) -> Result<(), String> {
+        if !crate::calendar::is_date(on) {
+            return Err(format!("the day of the move is not a date: {on:?}"));
+        }
         let Existence::Stored(root) = &self.existence else {
             return Err("the document is not stored".into());
         };
@@ -432,7 +445,10 @@ impl DocumentSync {
         if let Existence::Stored(root) = &mut self.existence {
             root.org = to.clone();
         }
-        self.moved_from.get_or_insert(from);
+        self.moved.get_or_insert(Moved {
+            from,
+            on: on.to_owned(),
+        });
         Ok(())
     }
 
@@ -624,7 +640,7 @@ impl DocumentSync {
             removed_while_edited: detected.removed_while_edited,
             resolved: std::mem::take(&mut self.resolved),
             flags: std::mem::take(&mut self.flags),
-            moved_from: self.moved_from.take(),
+            moved: self.moved.take(),
         })
     }
 
@@ -873,8 +889,8 @@ impl DocumentSync {
         for (actor, _) in &commit.bindings {
             self.actors.remove(actor);
         }
-        if let (Some(from), Existence::Stored(root)) = (&commit.moved_from, &mut self.existence) {
-            root.org = from.clone();
+        if let (Some(moved), Existence::Stored(root)) = (&commit.moved, &mut self.existence) {
+            root.org = moved.from.clone();
         }
         self.forget_owed()
     }

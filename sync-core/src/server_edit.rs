@@ -77,6 +77,9 @@ pub enum ServerEdit {
         to: crate::contract::OrgPath,
         /// Why, as the supervisor gave it (kept in the change's message).
         reason: String,
+        /// The day the family moved (`YYYY-MM-DD`): indicators count the household in the
+        /// new unit from that day on.
+        on: String,
     },
 }
 
@@ -145,12 +148,12 @@ impl DocumentSync {
             ServerEdit::Resolve { path, value, seen } => {
                 self.resolve_conflict(path, value, seen, actor, by, time_secs)?
             }
-            ServerEdit::Move { to, reason } => {
+            ServerEdit::Move { to, reason, on } => {
                 if kind != Some(Kind::Household) {
                     return Err(EditError::Move("only households move".into()));
                 }
-                let message = format!("linli: moved to {to} by {}: {reason}", by.user);
-                self.move_to(to, actor, by, time_secs, &message)
+                let message = format!("linli: moved to {to} on {on} by {}: {reason}", by.user);
+                self.move_to(to, on, actor, by, time_secs, &message)
                     .map_err(EditError::Move)?
             }
             ServerEdit::Deliver { changes, author } => self

@@ -2,7 +2,7 @@
 //! and period: one query per table, grouped by org, so that a unit and every unit below it
 //! are built from the same reading (plain indexed SQL, never document scans).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::Row;
 
@@ -10,6 +10,7 @@ use linli_sync_core::calendar::days_between;
 
 use super::period::Period;
 use super::{in_scope, scope_bounds};
+use crate::store::household_moves::MoveHistory;
 use crate::store::Store;
 
 /// Counts of one org (a grid, or a community for what lives at community level). They add up.
@@ -233,8 +234,165 @@ pub async fn records(
     Ok((communities, names.into_iter().collect()))
 }
 
+/// Which rows a fact query reads and what it groups them by: every row of the scope by the
+/// org it is in now, or only the rows of households that moved (see [`moved_rows`]), by
+/// household.
+#[derive(Clone, Copy)]
+enum Reading {
+    Scope,
+    /// Households with a move after the day bound as `$n`.
+    Moved(usize),
+}
+
+impl Reading {
+    /// The column grouped by, of the table aliased `t`.
+    fn key(self, t: &str) -> String {
+        match self {
+            Reading::Scope => format!("{t}org"),
+            Reading::Moved(_) => format!("{t}document_id"),
+        }
+    }
+
+    /// The condition on the table aliased `t`.
+    fn filter(self, t: &str) -> String {
+        match self {
+            Reading::Scope => in_scope(&format!("{t}org")),
+            Reading::Moved(n) => moved_rows(t, n),
+        }
+    }
+}
+
+/// Rows of the households that moved after the day bound as `$n`, by a move that left or
+/// entered the scope: wherever they are now, their rows may count elsewhere on some day.
+fn moved_rows(t: &str, n: usize) -> String {
+    format!(
+        "{t}document_id IN (SELECT document_id FROM household_moves WHERE on_date > ${n} AND ({} OR {}))",
+        in_scope("from_org"),
+        in_scope("to_org")
+    )
+}
+
+/// The fact queries grouped by org or by moved household; each returns the key then whole
+/// numbers, with the scope's bounds as `$1`…`$3` and its own values after.
+fn households_sql(r: Reading) -> String {
+    format!(
+        "SELECT {k}, COUNT(*) FROM p_households WHERE {f} AND merged_into IS NULL GROUP BY {k}",
+        k = r.key(""),
+        f = r.filter("")
+    )
+}
+
+/// Residents (`p_residents`) or residents who left later (`p_residents_left`, with
+/// `left_on > $5`): all, of unknown age, aged 60 or more (born by `$4`), and of them with a
+/// health record.
+fn people_sql(table: &str, extra: &str, r: Reading) -> String {
+    format!(
+        "SELECT {k}, COUNT(*), \
+         COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
+         FROM {table} WHERE {f}{extra} GROUP BY {k}",
+        k = r.key(""),
+        f = r.filter("")
+    )
+}
+
+/// Residents unemployed, able and willing at some time from `$5` to `$4` and living there on
+/// `$6`; of them trained since, and employed on `$6`.
+fn unemployed_sql(r: Reading) -> String {
+    format!(
+        "SELECT u.k, COUNT(*), \
+         COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_trainings t WHERE t.document_id = u.document_id \
+             AND t.member_id = u.member_id AND t.on_date >= u.began AND t.on_date <= $6) THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_employment w WHERE w.document_id = u.document_id \
+             AND w.member_id = u.member_id AND w.status = 'employed' AND w.since <= $6 \
+             AND (w.until IS NULL OR w.until > $6)) THEN 1 ELSE 0 END), 0) \
+         FROM (SELECT {k} AS k, e.document_id, e.member_id, MIN(e.since) AS began FROM p_employment e \
+               WHERE {f} AND e.status = 'unemployed' AND e.ready = 1 \
+               AND e.since <= $4 AND (e.until IS NULL OR e.until > $5) \
+               AND (e.left_on IS NULL OR e.left_on > $6) \
+               GROUP BY {k}, e.document_id, e.member_id) u GROUP BY u.k",
+        k = r.key("e."),
+        f = r.filter("e.")
+    )
+}
+
+/// Zero-employment stretches that touch the period (`since <= $4`, `until >= $5`).
+fn zero_employment_sql(r: Reading) -> String {
+    format!(
+        "SELECT {k}, since, until FROM p_zero_employment WHERE {f} AND since <= $4 AND (until IS NULL OR until >= $5)",
+        k = r.key(""),
+        f = r.filter("")
+    )
+}
+
+/// Reads zero-employment stretches: key, since, until.
+async fn stretches(
+    pool: &sqlx::AnyPool,
+    (org, under, past): (&str, &str, &str),
+    sql: String,
+    args: Vec<&str>,
+) -> Result<Vec<(String, String, Option<String>)>, sqlx::Error> {
+    let mut query = sqlx::query(&sql).bind(org).bind(under).bind(past);
+    for arg in args {
+        query = query.bind(arg);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+fn add_households(o: &mut OrgFacts, v: &[i64]) {
+    o.households += v[0];
+}
+
+fn add_people(o: &mut OrgFacts, v: &[i64]) {
+    o.residents += v[0];
+    o.unknown_age += v[1];
+    o.elderly += v[2];
+    o.elderly_with_record += v[3];
+}
+
+fn add_unemployed(o: &mut OrgFacts, v: &[i64]) {
+    o.unemployed += v[0];
+    o.trained += v[1];
+    o.back_in_work += v[2];
+}
+
+/// Counts one zero-employment stretch in `o` (`sign` -1 takes it back out).
+fn add_stretch(o: &mut OrgFacts, since: &str, until: Option<&str>, period: &Period, sign: i64) {
+    let (from, to, as_of) = (
+        period.from.as_str(),
+        period.to.as_str(),
+        period.as_of.as_str(),
+    );
+    let known_start = since > linli_sync_core::contract::employment::BEGINNING;
+    if since <= as_of && until.is_none_or(|u| u > as_of) {
+        o.zero_employment += sign;
+    }
+    if known_start && since >= from {
+        o.zero_employment_new += sign;
+    }
+    if let Some(u) = until.filter(|u| *u >= from && *u <= to) {
+        o.zero_employment_resolved += sign;
+        if let Some(days) = known_start
+            .then(|| days_between(since, u))
+            .flatten()
+            .map(|d| d as f64)
+        {
+            o.zero_employment_days += days * sign as f64;
+            o.zero_employment_days_known += sign;
+        }
+    }
+}
+
 /// The counts of `org` and of every org under it, in `period`, by org (the expensive part
 /// of a report: one grouped query per table over every row of the scope).
+///
+/// Rows carry the org a household is in now. A household that moved after the period began
+/// is then counted again where it lived: its residents and the like in the unit it lived in
+/// on `as_of`, each visit in the unit it lived in on the visit's day ([`moved_back`]).
 pub async fn counts(
     store: &Store,
     org: &str,
@@ -250,9 +408,10 @@ pub async fn counts(
     // below this.
     let to_end = format!("{to}\u{10FFFF}");
     let elderly_born_by = period.year() - 60;
-    let beginning = linli_sync_core::contract::employment::BEGINNING;
     let pool = store.pool();
     let bounds = (org, under.as_str(), past.as_str());
+    let scope = Reading::Scope;
+    let since = from.min(as_of);
     let (
         households,
         residents,
@@ -264,39 +423,14 @@ pub async fn counts(
         requests,
         answered,
         minutes,
+        moved,
     ) = tokio::try_join!(
-            grouped(pool, bounds, format!("SELECT org, COUNT(*) FROM p_households WHERE {} AND merged_into IS NULL GROUP BY org", in_scope("org")), 1, vec![]),
-            grouped(pool, bounds, format!("SELECT org, COUNT(*), \
-                 COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents WHERE {} GROUP BY org", in_scope("org")), 4, vec![Arg::Int(elderly_born_by)]),
-            grouped(pool, bounds, format!("SELECT org, COUNT(*), \
-                 COALESCE(SUM(CASE WHEN birth_year IS NULL THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN birth_year <= $4 THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN birth_year <= $4 AND health_record = 1 THEN 1 ELSE 0 END), 0) \
-                 FROM p_residents_left WHERE {} AND left_on > $5 GROUP BY org", in_scope("org")), 4, vec![Arg::Int(elderly_born_by), Arg::Text(as_of)]),
+            grouped(pool, bounds, households_sql(scope), 1, vec![]),
+            grouped(pool, bounds, people_sql("p_residents", "", scope), 4, vec![Arg::Int(elderly_born_by)]),
+            grouped(pool, bounds, people_sql("p_residents_left", " AND left_on > $5", scope), 4, vec![Arg::Int(elderly_born_by), Arg::Text(as_of)]),
             grouped(pool, bounds, format!("SELECT org, COUNT(*) FROM p_volunteers WHERE {} AND (registered_on IS NULL OR registered_on <= $4) GROUP BY org", in_scope("org")), 1, vec![Arg::Text(as_of)]),
-            // Stretches that touch the period; counted below.
-            async {
-                let rows = sqlx::query(&format!("SELECT org, since, until FROM p_zero_employment WHERE {} AND since <= $4 AND (until IS NULL OR until >= $5)", in_scope("org")))
-                    .bind(org).bind(&under).bind(&past).bind(to).bind(from)
-                    .fetch_all(pool).await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            },
-            grouped(pool, bounds, format!("SELECT u.org, COUNT(*), \
-                 COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_trainings t WHERE t.document_id = u.document_id \
-                     AND t.member_id = u.member_id AND t.on_date >= u.began AND t.on_date <= $6) THEN 1 ELSE 0 END), 0), \
-                 COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM p_employment w WHERE w.document_id = u.document_id \
-                     AND w.member_id = u.member_id AND w.status = 'employed' AND w.since <= $6 \
-                     AND (w.until IS NULL OR w.until > $6)) THEN 1 ELSE 0 END), 0) \
-                 FROM (SELECT e.org, e.document_id, e.member_id, MIN(e.since) AS began FROM p_employment e \
-                       WHERE {} AND e.status = 'unemployed' AND e.ready = 1 \
-                       AND e.since <= $4 AND (e.until IS NULL OR e.until > $5) \
-                       AND (e.left_on IS NULL OR e.left_on > $6) \
-                       GROUP BY e.org, e.document_id, e.member_id) u GROUP BY u.org", in_scope("e.org")), 3, vec![Arg::Text(to), Arg::Text(from), Arg::Text(as_of)]),
+            stretches(pool, bounds, zero_employment_sql(scope), vec![to, from]),
+            grouped(pool, bounds, unemployed_sql(scope), 3, vec![Arg::Text(to), Arg::Text(from), Arg::Text(as_of)]),
             grouped(pool, bounds, format!("SELECT org, COUNT(*), COUNT(DISTINCT document_id) FROM p_visits WHERE {} AND at >= $4 AND at <= $5 GROUP BY org", in_scope("org")), 2, vec![Arg::Text(from), Arg::Text(&to_end)]),
             grouped(pool, bounds, format!("SELECT org, \
                  COALESCE(SUM(CASE WHEN opened_at >= $4 AND opened_at <= $5 THEN 1 ELSE 0 END), 0), \
@@ -314,60 +448,39 @@ pub async fn counts(
                     .collect::<Result<Vec<_>, sqlx::Error>>()
             },
             grouped(pool, bounds, format!("SELECT org, CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM p_volunteer_entries WHERE {} AND status = 'approved' AND date >= $4 AND date <= $5 GROUP BY org", in_scope("org")), 1, vec![Arg::Text(from), Arg::Text(to)]),
+            store.moves_after(org, since),
         )?;
     let mut by_org: BTreeMap<String, OrgFacts> = BTreeMap::new();
-    let mut add = |rows: Rows, f: &dyn Fn(&mut OrgFacts, &[i64])| {
+    let mut add = |rows: Rows, f: fn(&mut OrgFacts, &[i64])| {
         for (org, v) in rows {
             f(by_org.entry(org).or_default(), &v);
         }
     };
-    add(households, &|o, v| o.households += v[0]);
-    let people = |o: &mut OrgFacts, v: &[i64]| {
-        o.residents += v[0];
-        o.unknown_age += v[1];
-        o.elderly += v[2];
-        o.elderly_with_record += v[3];
-    };
-    add(residents, &people);
-    add(left, &people);
-    add(volunteers, &|o, v| o.volunteers += v[0]);
-    add(unemployed, &|o, v| {
-        o.unemployed += v[0];
-        o.trained += v[1];
-        o.back_in_work += v[2];
-    });
-    add(visits, &|o, v| {
+    add(households, add_households);
+    add(residents, add_people);
+    add(left, add_people);
+    add(volunteers, |o, v| o.volunteers += v[0]);
+    add(unemployed, add_unemployed);
+    add(visits, |o, v| {
         o.visits += v[0];
         o.households_visited += v[1];
     });
-    add(requests, &|o, v| {
+    add(requests, |o, v| {
         o.requests_opened += v[0];
         o.requests_finished += v[1];
         o.satisfied += v[2];
         o.basically_satisfied += v[3];
         o.dissatisfied += v[4];
     });
-    add(minutes, &|o, v| o.approved_minutes += v[0]);
+    add(minutes, |o, v| o.approved_minutes += v[0]);
     for (org, since, until) in zero {
-        let o = by_org.entry(org).or_default();
-        let known_start = since.as_str() > beginning;
-        if since.as_str() <= as_of && until.as_deref().is_none_or(|u| u > as_of) {
-            o.zero_employment += 1;
-        }
-        if known_start && since.as_str() >= from {
-            o.zero_employment_new += 1;
-        }
-        if let Some(u) = until.as_deref().filter(|u| *u >= from && *u <= to) {
-            o.zero_employment_resolved += 1;
-            if let Some(days) = known_start
-                .then(|| days_between(&since, u))
-                .flatten()
-                .map(|d| d as f64)
-            {
-                o.zero_employment_days += days;
-                o.zero_employment_days_known += 1;
-            }
-        }
+        add_stretch(
+            by_org.entry(org).or_default(),
+            &since,
+            until.as_deref(),
+            period,
+            1,
+        );
     }
     for (org, opened, answered) in answered {
         if let (Some(o), Some(a)) = (opened, answered) {
@@ -378,5 +491,137 @@ pub async fn counts(
             }
         }
     }
+    if !moved.is_empty() {
+        moved_back(store, (org, &under, &past), period, &moved, &mut by_org).await?;
+    }
     Ok(by_org)
+}
+
+/// Counts the households of `moved` where they lived rather than where they are now: each
+/// household's rows are read alone and taken out of the unit it is in now, then put in the
+/// unit it lived in on `as_of` (each visit: on the visit's day). Only units in the scope
+/// `org` are touched.
+async fn moved_back(
+    store: &Store,
+    (org, under, past): (&str, &str, &str),
+    period: &Period,
+    moved: &BTreeMap<String, MoveHistory>,
+    by_org: &mut BTreeMap<String, OrgFacts>,
+) -> Result<(), sqlx::Error> {
+    let (from, to, as_of) = (
+        period.from.as_str(),
+        period.to.as_str(),
+        period.as_of.as_str(),
+    );
+    let to_end = format!("{to}\u{10FFFF}");
+    let elderly_born_by = period.year() - 60;
+    let since = from.min(as_of);
+    let pool = store.pool();
+    let bounds = (org, under, past);
+    let (households, residents, left, unemployed, zero, visits) = tokio::try_join!(
+        grouped(
+            pool,
+            bounds,
+            households_sql(Reading::Moved(4)),
+            1,
+            vec![Arg::Text(since)]
+        ),
+        grouped(
+            pool,
+            bounds,
+            people_sql("p_residents", "", Reading::Moved(5)),
+            4,
+            vec![Arg::Int(elderly_born_by), Arg::Text(since)]
+        ),
+        grouped(
+            pool,
+            bounds,
+            people_sql("p_residents_left", " AND left_on > $5", Reading::Moved(6)),
+            4,
+            vec![
+                Arg::Int(elderly_born_by),
+                Arg::Text(as_of),
+                Arg::Text(since)
+            ]
+        ),
+        grouped(
+            pool,
+            bounds,
+            unemployed_sql(Reading::Moved(7)),
+            3,
+            vec![
+                Arg::Text(to),
+                Arg::Text(from),
+                Arg::Text(as_of),
+                Arg::Text(since)
+            ]
+        ),
+        stretches(
+            pool,
+            bounds,
+            zero_employment_sql(Reading::Moved(6)),
+            vec![to, from, since]
+        ),
+        async {
+            let rows = sqlx::query(&format!(
+                "SELECT document_id, at FROM p_visits WHERE {} AND at >= $4 AND at <= $5",
+                moved_rows("", 6)
+            ))
+            .bind(org)
+            .bind(under)
+            .bind(past)
+            .bind(from)
+            .bind(&to_end)
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        },
+    )?;
+    // Where a household is counted now and where it should be, as far as the scope goes.
+    let in_scope = |o: &str| super::within(o, org);
+    let mut shift = |document: &str, day: &str, f: &dyn Fn(&mut OrgFacts, i64)| {
+        let Some(history) = moved.get(document) else {
+            return;
+        };
+        let (Some(now), Some(then)) = (history.now(), history.org_on(day)) else {
+            return;
+        };
+        if now == then {
+            return;
+        }
+        if in_scope(now) {
+            f(by_org.entry(now.to_owned()).or_default(), -1);
+        }
+        if in_scope(then) {
+            f(by_org.entry(then.to_owned()).or_default(), 1);
+        }
+    };
+    let signed = |v: &[i64], sign: i64| v.iter().map(|x| x * sign).collect::<Vec<_>>();
+    for (document, v) in &households {
+        shift(document, as_of, &|o, s| add_households(o, &signed(v, s)));
+    }
+    for (document, v) in residents.iter().chain(&left) {
+        shift(document, as_of, &|o, s| add_people(o, &signed(v, s)));
+    }
+    for (document, v) in &unemployed {
+        shift(document, as_of, &|o, s| add_unemployed(o, &signed(v, s)));
+    }
+    for (document, since, until) in &zero {
+        shift(document, as_of, &|o, s| {
+            add_stretch(o, since, until.as_deref(), period, s)
+        });
+    }
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    for (document, at) in &visits {
+        let day = at.get(..10).unwrap_or(at);
+        shift(document, day, &|o, s| o.visits += s);
+        visited.insert(document);
+    }
+    for document in visited {
+        shift(document, as_of, &|o, s| o.households_visited += s);
+    }
+    Ok(())
 }

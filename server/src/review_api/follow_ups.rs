@@ -48,8 +48,7 @@ pub async fn follow_ups(
     }
     let scope = who.org.as_str();
     let zone = app.hub.settings().time_zone.clone();
-    let today = linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), &zone)
-        .unwrap_or_else(crate::clock::today_utc);
+    let today = super::today(&app);
     let facts = app.store.follow_up_facts(scope).await?;
     let rules = app.store.follow_up_rules(scope).await?;
     let none = BTreeMap::new();

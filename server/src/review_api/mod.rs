@@ -38,6 +38,13 @@ pub use reports::*;
 pub use requests::*;
 
 /// Longest page a list returns.
+/// Today, in the server's time zone.
+pub(crate) fn today(app: &AppState) -> String {
+    let zone = &app.hub.settings().time_zone;
+    linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
+        .unwrap_or_else(crate::clock::today_utc)
+}
+
 pub(crate) const MAX_PAGE: i64 = 500;
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -23,14 +23,18 @@ pub struct MoveHousehold {
     pub to_org: String,
     /// Why (kept with the change and in the audit log).
     pub reason: String,
+    /// The day the family moved (`YYYY-MM-DD`, not after today; default today): indicators
+    /// count the household in the new grid from that day on, in the old one before it.
+    #[serde(default)]
+    pub on: Option<String>,
 }
 
 fn bad(why: impl Into<String>) -> AppError {
     AppError::BadRequest(why.into())
 }
 
-/// `POST /api/households/move` `{document_id, to_org, reason}` (supervisors, both units in
-/// their scope): answers `{moved, from, to}` once the move is durable.
+/// `POST /api/households/move` `{document_id, to_org, reason, on?}` (supervisors, both units
+/// in their scope): answers `{moved, from, to, on}` once the move is durable.
 #[utoipa::path(post, path = "/api/households/move", tag = "review", request_body = MoveHousehold, security(("bearer" = [])),
     responses((status = 200), (status = 400), (status = 403), (status = 404)))]
 pub async fn move_household(
@@ -63,6 +67,24 @@ pub async fn move_household(
             "a household moves to a unit like the one it is in ({from}), not to {to}"
         )));
     }
+    let today = super::today(&app);
+    let on = match req.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => today.clone(),
+        Some(d) if !linli_sync_core::calendar::is_date(d) => {
+            return Err(bad(format!("on: {d:?} is not a date (YYYY-MM-DD)")))
+        }
+        Some(d) if d > today.as_str() => {
+            return Err(bad(format!("on: {d} is after today ({today})")))
+        }
+        Some(d) => d.to_owned(),
+    };
+    if let Some(last) = app.store.last_move_day(&req.document_id).await? {
+        if on < last {
+            return Err(bad(format!(
+                "on: {on} is before the household's last move ({last})"
+            )));
+        }
+    }
     if let Some(unit) = app.store.org(to.as_str()).await? {
         if unit.closed_at.is_some() {
             return Err(bad(format!("the unit {to} ({}) is closed", unit.name)));
@@ -71,6 +93,7 @@ pub async fn move_household(
     let step = ServerEdit::Move {
         to: to.clone(),
         reason: reason.to_owned(),
+        on: on.clone(),
     };
     match edit(&app, &req.document_id, step, &who).await? {
         Ok(()) => {}
@@ -82,7 +105,7 @@ pub async fn move_household(
             Some(&who.user),
             "household_move",
             Some(&req.document_id),
-            Some(&format!("{from} → {to}: {reason}")),
+            Some(&format!("{from} → {to} on {on}: {reason}")),
             None,
         )
         .await?;
@@ -90,5 +113,6 @@ pub async fn move_household(
         "moved": req.document_id,
         "from": from.to_string(),
         "to": to.to_string(),
+        "on": on,
     })))
 }

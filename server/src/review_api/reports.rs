@@ -6,7 +6,7 @@ use axum::Json;
 use linli_sync_core::contract::OrgPath;
 use serde::Deserialize;
 
-use super::{unit_of, PageQuery, MAX_PAGE};
+use super::{today, unit_of, PageQuery, MAX_PAGE};
 use crate::auth::extract::Reviewer;
 use crate::error::AppError;
 use crate::indicators::Period;
@@ -19,13 +19,6 @@ pub struct IndicatorQuery {
     pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-}
-
-/// Today, in the server's time zone.
-fn today(app: &AppState) -> String {
-    let zone = &app.hub.settings().time_zone;
-    linli_sync_core::calendar::local_date_at(crate::clock::now_ms(), zone)
-        .unwrap_or_else(crate::clock::today_utc)
 }
 
 /// The period a request names (`period`, or `from` and `to`; default: this month, in the

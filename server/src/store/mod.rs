@@ -51,6 +51,7 @@ mod documents;
 mod follow_ups;
 pub mod group_commit;
 mod household_list;
+pub mod household_moves;
 mod identity;
 pub mod indicator_versions;
 pub mod merges;
@@ -150,9 +151,19 @@ pub struct CommitExtras {
     pub superseded: Vec<String>,
     /// The document's rows as of this commit.
     pub projection: Option<projection::ProjectionWrite>,
-    /// The document moved in this commit: (from, to). Its row follows the new unit, and the
-    /// old unit's indicators are counted again too.
-    pub moved: Option<(String, String)>,
+    /// The document moved in this commit. Its row follows the new unit, the move is
+    /// recorded (indicators follow it from its day), and the old unit's indicators are
+    /// counted again too.
+    pub moved: Option<Move>,
+}
+
+/// A household moved to another unit, as a commit records it in `household_moves`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub from: String,
+    pub to: String,
+    /// The day it is in `to` from (`YYYY-MM-DD`).
+    pub on: String,
 }
 
 /// One document's commit, owned, for [`Store::commit_group`].
@@ -264,12 +275,13 @@ async fn commit_statements(
         origin,
         extras,
     } = commit;
-    if let Some((_, to)) = &extras.moved {
+    if let Some(moved) = &extras.moved {
         sqlx::query("UPDATE documents SET org = $1 WHERE id = $2")
-            .bind(to)
+            .bind(&moved.to)
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        household_moves::record(&mut *tx, id, moved, now).await?;
     }
     if let Some(root) = create {
         sqlx::query("INSERT INTO documents (id, kind, org, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
@@ -533,8 +545,8 @@ impl Store {
             if let Some(w) = &extras.projection {
                 units.insert(indicator_versions::kept_unit(&w.org));
             }
-            if let Some((from, _)) = &extras.moved {
-                units.insert(indicator_versions::kept_unit(from));
+            if let Some(moved) = &extras.moved {
+                units.insert(indicator_versions::kept_unit(&moved.from));
             }
             indicator_versions::bump_indicator_versions(&mut tx, units).await?;
             tx.commit().await?;
@@ -571,8 +583,8 @@ impl Store {
                 if let Some(w) = &r.extras.projection {
                     units.insert(indicator_versions::kept_unit(&w.org));
                 }
-                if let Some((from, _)) = &r.extras.moved {
-                    units.insert(indicator_versions::kept_unit(from));
+                if let Some(moved) = &r.extras.moved {
+                    units.insert(indicator_versions::kept_unit(&moved.from));
                 }
             } else {
                 sp.rollback().await?;

@@ -235,6 +235,7 @@ fn only_households_move_and_never_where_they_are() {
     let edit = ServerEdit::Move {
         to: OrgPath::parse("c01/s01/m02").unwrap(),
         reason: "搬家".into(),
+        on: "2026-11-30".into(),
     };
     let err = doc
         .apply_server_edit(&edit, &ActorId::from(SUPERVISOR_ACTOR), &supervisor(), 0)
