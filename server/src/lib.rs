@@ -36,6 +36,8 @@ mod sockets;
 pub mod store;
 pub mod table_file;
 pub mod tls;
+pub mod volunteer_signup;
+mod volunteer_signup_api;
 mod web;
 mod ws;
 
@@ -262,6 +264,20 @@ fn router(state: AppState) -> Router {
         .route("/api/login", axum::routing::post(auth::api::login))
         .route("/api/deployment", get(auth::api::deployment))
         .route("/api/me", get(auth::api::me))
+        .route(
+            "/api/volunteers/communities",
+            get(volunteer_signup_api::communities),
+        )
+        .route(
+            "/api/volunteers/sign-up",
+            axum::routing::post(volunteer_signup_api::sign_up),
+        )
+        .route("/api/volunteers/sign-ups", get(volunteer_signup_api::list))
+        .route(
+            "/api/volunteers/sign-ups/{id}",
+            axum::routing::post(volunteer_signup_api::decide),
+        )
+        .route("/api/volunteers/me", get(volunteer_signup_api::me))
         .route("/api/refresh", axum::routing::post(auth::api::refresh))
         .route(
             "/api/emergency-access",

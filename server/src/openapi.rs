@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     admin_api, audit_api, auth, communities_api, directory_api, documents_api, people_api,
-    quarantine_api, review_api,
+    quarantine_api, review_api, volunteer_signup_api,
 };
 
 /// The API description.
@@ -64,6 +64,11 @@ use crate::{
         quarantine_api::list,
         quarantine_api::accept,
         quarantine_api::dismiss,
+        volunteer_signup_api::communities,
+        volunteer_signup_api::sign_up,
+        volunteer_signup_api::list,
+        volunteer_signup_api::decide,
+        volunteer_signup_api::me,
     ),
     modifiers(&BearerAuth)
 )]

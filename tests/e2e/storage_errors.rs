@@ -88,6 +88,27 @@ fn every_call(
     vec![
         get("/api/deployment", "/api/deployment", worker),
         get("/api/me", "/api/me", worker),
+        get(
+            "/api/volunteers/communities",
+            "/api/volunteers/communities",
+            worker,
+        ),
+        post(
+            "/api/volunteers/sign-up",
+            "/api/volunteers/sign-up",
+            json!({"community": "c01/s01/m01", "name": "李秀兰", "phone": "13800138000",
+                "id_type": "resident_id", "id_number": "11010519491231002X", "consent": true,
+                "login": "lixiulan", "password": "long-enough"}),
+            worker,
+        ),
+        get("/api/volunteers/sign-ups", "/api/volunteers/sign-ups", sup),
+        post(
+            "/api/volunteers/sign-ups/{id}",
+            "/api/volunteers/sign-ups/no-such-sign-up",
+            json!({"decision": "approve"}),
+            sup,
+        ),
+        get("/api/volunteers/me", "/api/volunteers/me", worker),
         get("/api/users", "/api/users", admin),
         get("/api/devices", "/api/devices?user=w1", admin),
         get("/api/orgs/admin", "/api/orgs/admin", admin),
@@ -356,6 +377,11 @@ async fn every_api_route_answers_503_while_the_database_is_away() {
     db.add_user("root", "admin", "c01", None).await;
     db.add_user("sup", "supervisor", "c01/s01", None).await;
     db.add_user("w1", "worker", GRID, None).await;
+    db.cli(
+        &["org", "add", "--path", "c01/s01/m01", "--name", "幸福社区"],
+        None,
+    )
+    .await;
     let server = ServerProcess::start_with(&db, &[]).await;
     let (admin, sup, worker) = (
         db.token("root").await,

@@ -62,6 +62,7 @@ pub mod quarantine;
 mod reproject;
 mod requests;
 mod signing_secret;
+pub mod volunteer_signups;
 pub use household_list::HouseholdFilter;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;
