@@ -20,6 +20,11 @@ pub enum AppError {
     AccountDisabled,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A bad request (400) with what the client needs to put it right: `detail`'s fields are
+    /// sent beside `error` (a register lacking needed columns: the file's headers, the
+    /// columns matched and the fields missing).
+    #[error("bad request: {0}")]
+    BadRequestWith(String, serde_json::Map<String, serde_json::Value>),
     #[error("too many attempts; wait a minute")]
     TooManyRequests,
     #[error("not found")]
@@ -132,7 +137,9 @@ impl IntoResponse for AppError {
                 StatusCode::FORBIDDEN,
                 "this account is disabled; ask your supervisor or administrator".to_string(),
             ),
-            AppError::BadRequest(why) => (StatusCode::BAD_REQUEST, why.clone()),
+            AppError::BadRequest(why) | AppError::BadRequestWith(why, _) => {
+                (StatusCode::BAD_REQUEST, why.clone())
+            }
             AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_string()),
             AppError::Changed(why, _) => (StatusCode::CONFLICT, why.clone()),
             AppError::Unavailable => (
@@ -161,6 +168,14 @@ impl IntoResponse for AppError {
         if let AppError::Changed(why, item) = self {
             let body = serde_json::json!({ "error": why, "item": item });
             return (StatusCode::CONFLICT, Json(body)).into_response();
+        }
+        if let AppError::BadRequestWith(why, mut detail) = self {
+            detail.insert("error".into(), why.into());
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::Value::Object(detail)),
+            )
+                .into_response();
         }
         if matches!(self, AppError::DeviceRevoked) {
             // Lost or stolen phones: the client erases what it holds when it hears this.

@@ -193,17 +193,22 @@ pub struct RegisterQuery {
     /// The grid of rows that name none.
     pub org: Option<String>,
     /// Headers of another shape: `field:header` pairs, comma-separated
-    /// (`address:住址,name:名字`).
+    /// (`address:住址,name:名字`; `phone:` leaves a column the template matched unread).
     pub columns: Option<String>,
 }
 
 /// `POST /api/households/import?dry_run=true&org=&columns=`: a community's register (the body:
 /// a CSV or XLSX, one row per resident; docs/import.md) checked row by row and, unless a dry
 /// run, its households created as the importer's changes. Households already registered
-/// (same address and head) are reported and not created again.
+/// (same address and head) are reported and not created again. The answer names the file's
+/// headers and the column each field was read from; a file lacking a needed column is
+/// refused (400) with `missing`, `headers` and `columns` beside `error`, for the columns to
+/// be named.
 #[utoipa::path(post, path = "/api/households/import", tag = "records", params(RegisterQuery),
     request_body(content = String, content_type = "text/csv", description = "a CSV (UTF-8) or XLSX register"),
-    security(("bearer" = [])), responses((status = 200, body = crate::register_import::RegisterImport), (status = 400), (status = 403)))]
+    security(("bearer" = [])), responses((status = 200, body = crate::register_import::RegisterImport),
+        (status = 400, description = "an unreadable file, a bad `columns`, or needed columns missing: then `{error, missing, headers, columns}`"),
+        (status = 403)))]
 pub async fn import_register(
     State(app): State<AppState>,
     Query(q): Query<RegisterQuery>,

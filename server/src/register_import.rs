@@ -66,6 +66,12 @@ pub struct RegisterImport {
     pub dry_run: bool,
     /// Rows read (blank rows left out).
     pub rows: usize,
+    /// The file's header row, in order (each header trimmed; "" for a blank one).
+    pub headers: Vec<String>,
+    /// Where each field was read: the field (`address`, `name`, …) and the header of its
+    /// column, matched by the template's headers or named by `columns`. Fields not read are
+    /// left out.
+    pub columns: BTreeMap<String, String>,
     pub accepted: Vec<ImportedHousehold>,
     pub refused: Vec<RefusedRegisterRow>,
     pub duplicates: Vec<LikelyDuplicate>,
@@ -102,8 +108,13 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("health_record", &["健康档案", "health_record"]),
 ];
 
-/// Where each field is in the table: the template's headers, or `mapping` (`field:header`
-/// pairs, comma-separated) for a sheet of another shape.
+/// The fields a register cannot do without.
+const NEEDED: [&str; 3] = ["address", "name", "relation"];
+
+/// Where each field is in the table: the template's headers, then `mapping` (`field:header`
+/// pairs, comma-separated) for a sheet of another shape; `field:` with no header leaves the
+/// field unread (a column the template's headers matched wrongly). Needed fields may be
+/// missing here: [`needed`] says so.
 fn columns(
     table: &Table,
     mapping: Option<&str>,
@@ -126,6 +137,10 @@ fn columns(
             .iter()
             .find(|(f, _)| *f == field.trim())
             .ok_or_else(|| AppError::BadRequest(format!("columns: no field `{}`", field.trim())))?;
+        if header.trim().is_empty() {
+            found.remove(field);
+            continue;
+        }
         let c = table.column(&[header.trim()]).ok_or_else(|| {
             AppError::BadRequest(format!(
                 "columns: no column `{}` in the file",
@@ -134,17 +149,33 @@ fn columns(
         })?;
         found.insert(*field, c);
     }
-    let missing: Vec<&str> = ["address", "name", "relation"]
-        .into_iter()
-        .filter(|f| !found.contains_key(f))
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "the header lacks {} (地址, 姓名, 与户主关系 are needed; name other headers with `columns`)",
-            missing.join(", ")
-        )));
-    }
     Ok(found)
+}
+
+/// Each field read, with the header of its column.
+fn headers_of(table: &Table, at: &BTreeMap<&'static str, usize>) -> BTreeMap<String, String> {
+    at.iter()
+        .map(|(f, c)| ((*f).to_owned(), table.header[*c].clone()))
+        .collect()
+}
+
+/// Refuses a table that lacks a needed field (400): the answer says which, with the file's
+/// headers and the columns matched, so that a client can offer to match them.
+fn needed(table: &Table, at: &BTreeMap<&'static str, usize>) -> Result<(), AppError> {
+    let missing: Vec<&str> = NEEDED.into_iter().filter(|f| !at.contains_key(f)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let why = format!(
+        "the header lacks {} (地址, 姓名, 与户主关系 are needed; name other headers with `columns`; the file's headers: {})",
+        missing.join(", "),
+        table.header.join(", ")
+    );
+    let mut detail = serde_json::Map::new();
+    detail.insert("missing".into(), serde_json::json!(missing));
+    detail.insert("headers".into(), serde_json::json!(table.header));
+    detail.insert("columns".into(), serde_json::json!(headers_of(table, at)));
+    Err(AppError::BadRequestWith(why, detail))
 }
 
 /// One resident row, checked.
@@ -399,6 +430,7 @@ pub async fn import_register(
 ) -> Result<RegisterImport, AppError> {
     let table = Table::read(bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let at = columns(&table, options.columns)?;
+    needed(&table, &at)?;
     let default_org = options
         .org
         .filter(|o| !o.is_empty())
@@ -410,6 +442,8 @@ pub async fn import_register(
     let mut report = RegisterImport {
         dry_run: options.dry_run,
         rows: table.rows.len(),
+        headers: table.header.clone(),
+        columns: headers_of(&table, &at),
         accepted: Vec::new(),
         refused: Vec::new(),
         duplicates: Vec::new(),
@@ -580,8 +614,74 @@ pub struct RegisterOptions<'a> {
     pub dry_run: bool,
     /// The grid of rows without one.
     pub org: Option<&'a str>,
-    /// Headers of another shape: `field:header` pairs, comma-separated.
+    /// Headers of another shape: `field:header` pairs, comma-separated (`field:` leaves the
+    /// field unread).
     pub columns: Option<&'a str>,
     /// The deployment's time zone (as the projection reckons days).
     pub time_zone: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(csv: &str) -> Table {
+        Table::read(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn register_columns_by_the_template_or_named() {
+        let t = table("网格编号,住址,名字,关系,电话\nc01/s01/m01/g01,路1号,王,户主,1\n");
+        let at = columns(&t, None).unwrap();
+        // 住址, 关系 and 电话 are the template's too; 名字 and 网格编号 are not.
+        assert_eq!(
+            headers_of(&t, &at),
+            BTreeMap::from([
+                ("address".to_owned(), "住址".to_owned()),
+                ("phone".to_owned(), "电话".to_owned()),
+                ("relation".to_owned(), "关系".to_owned()),
+            ])
+        );
+        let Err(AppError::BadRequestWith(why, detail)) = needed(&t, &at) else {
+            panic!("the name is missing");
+        };
+        assert!(why.starts_with("the header lacks name ("), "{why}");
+        assert!(why.contains("网格编号, 住址, 名字, 关系, 电话"), "{why}");
+        assert_eq!(detail["missing"], serde_json::json!(["name"]));
+        assert_eq!(
+            detail["headers"],
+            serde_json::json!(["网格编号", "住址", "名字", "关系", "电话"])
+        );
+        assert_eq!(detail["columns"]["address"], "住址");
+
+        // Named: 名字 is the name, 网格编号 the grid; `phone:` leaves 电话 unread.
+        let at = columns(&t, Some("name:名字, org: 网格编号 ,phone:")).unwrap();
+        assert!(needed(&t, &at).is_ok());
+        assert_eq!(
+            headers_of(&t, &at),
+            BTreeMap::from([
+                ("address".to_owned(), "住址".to_owned()),
+                ("name".to_owned(), "名字".to_owned()),
+                ("org".to_owned(), "网格编号".to_owned()),
+                ("relation".to_owned(), "关系".to_owned()),
+            ])
+        );
+        // `address:` leaves a needed field unread: missing.
+        let at = columns(&t, Some("name:名字,address:")).unwrap();
+        let Err(AppError::BadRequestWith(_, detail)) = needed(&t, &at) else {
+            panic!("the address is missing");
+        };
+        assert_eq!(detail["missing"], serde_json::json!(["address"]));
+
+        for (mapping, said) in [
+            ("name", "is not field:header"),
+            ("nom:名字", "no field `nom`"),
+            ("name:名 字", "no column `名 字` in the file"),
+        ] {
+            match columns(&t, Some(mapping)) {
+                Err(AppError::BadRequest(why)) => assert!(why.contains(said), "{why}"),
+                other => panic!("{mapping}: {other:?}"),
+            }
+        }
+    }
 }

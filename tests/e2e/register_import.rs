@@ -3,7 +3,9 @@
 //! registered already. The dry run reports each bad row with its reason and each household
 //! already registered, and creates nothing; the import creates the rest through the change
 //! log and the projections (a worker's phone then holds them); the same file again creates
-//! nothing. The operator's `linli-server import` reads an XLSX with other headers.
+//! nothing. The operator's `linli-server import` reads an XLSX with other headers. A sheet
+//! with other headers sent to the API is refused with its headers and what was matched, and
+//! comes in once its columns are named (`columns=`, `field:` leaving a column unread).
 
 use std::time::Duration;
 
@@ -149,6 +151,32 @@ async fn a_register_of_2000_households_is_imported_once(backend: Backend) {
 
     let (csv, bad) = register();
     let dry = import(&server, &sup, &csv, true).await;
+    // The file's header row, and where each field was read: the template's headers.
+    assert_eq!(
+        dry["headers"],
+        serde_json::json!([
+            "网格",
+            "地址",
+            "姓名",
+            "与户主关系",
+            "性别",
+            "出生年份",
+            "联系电话",
+            "身份证后四位",
+            "就业状况",
+            "户标签",
+            "健康档案"
+        ])
+    );
+    assert_eq!(
+        dry["columns"],
+        serde_json::json!({
+            "org": "网格", "address": "地址", "name": "姓名", "relation": "与户主关系",
+            "gender": "性别", "birth_year": "出生年份", "phone": "联系电话",
+            "id_tail": "身份证后四位", "employment": "就业状况", "tags": "户标签",
+            "health_record": "健康档案"
+        })
+    );
     let accepted = dry["accepted"].as_array().unwrap();
     assert_eq!(
         accepted.len(),
@@ -323,3 +351,126 @@ async fn a_household_with_a_bad_row_comes_in_whole_once_corrected(backend: Backe
     db.cleanup().await;
 }
 on_both_backends!(a_household_with_a_bad_row_comes_in_whole_once_corrected);
+
+/// `POST /api/households/import` with `columns=`, percent-encoded; the status and the answer.
+async fn import_named(
+    server: &ServerProcess,
+    token: &str,
+    csv: &str,
+    dry: bool,
+    columns: Option<&str>,
+) -> (u16, Value) {
+    let mut path = format!("/api/households/import?dry_run={dry}");
+    if let Some(c) = columns {
+        path.push_str("&columns=");
+        path.push_str(
+            &percent_encoding::utf8_percent_encode(c, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        );
+    }
+    let (status, body) =
+        http_post_file(&server.addr, &path, "text/csv", csv.as_bytes(), token).await;
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+/// A sheet whose headers are not the template's, through the API: refused (400) for the
+/// needed column it lacks, with the file's headers, the columns matched and what is missing,
+/// so that a client can offer to match them (the web app does); with its columns named,
+/// checked and imported, the answer saying where each field was read.
+async fn a_sheet_with_other_headers_is_told_its_columns(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.add_user("sup", "supervisor", "c01/s01", None).await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    let sup = db.token("sup").await;
+    let csv = format!(
+        "网格编号,住址,名字,关系,电话\n\
+         {a},对应路1号,钱大海,户主,13911110001\n\
+         {a},对应路1号,钱小海,子女,\n\
+         {b},对应路2号,孔文静,户主,1391-bad\n",
+        a = GRIDS[0],
+        b = GRIDS[1]
+    );
+    let headers = serde_json::json!(["网格编号", "住址", "名字", "关系", "电话"]);
+
+    // 住址, 关系 and 电话 are among the template's headers; 名字 is not: refused, dry run or not.
+    for dry in [true, false] {
+        let (status, body) = import_named(&server, &sup, &csv, dry, None).await;
+        assert_eq!(status, 400, "{body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.starts_with("the header lacks name ("), "{body}");
+        assert!(error.contains("网格编号, 住址, 名字, 关系, 电话"), "{body}");
+        assert_eq!(body["missing"], serde_json::json!(["name"]), "{body}");
+        assert_eq!(body["headers"], headers, "{body}");
+        assert_eq!(
+            body["columns"],
+            serde_json::json!({"address": "住址", "relation": "关系", "phone": "电话"}),
+            "{body}"
+        );
+    }
+    assert_eq!(household_total(&server, &sup).await, 0);
+
+    // Named: the name and the grid; the phone read from 电话 (the template's), whose bad
+    // value refuses its household.
+    let (status, dry) =
+        import_named(&server, &sup, &csv, true, Some("name:名字,org:网格编号")).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(dry["headers"], headers, "{dry}");
+    assert_eq!(
+        dry["columns"],
+        serde_json::json!({"org": "网格编号", "address": "住址", "name": "名字",
+            "relation": "关系", "phone": "电话"}),
+        "{dry}"
+    );
+    assert_eq!(dry["accepted"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(dry["refused"][0]["row"], 4, "{dry}");
+    // `phone:` leaves 电话 unread: both households come in.
+    let named = "name:名字,org:网格编号,phone:";
+    let (status, dry) = import_named(&server, &sup, &csv, true, Some(named)).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(dry["columns"].get("phone"), None, "{dry}");
+    assert_eq!(dry["accepted"].as_array().unwrap().len(), 2, "{dry}");
+    assert_eq!(dry["refused"], serde_json::json!([]), "{dry}");
+    assert_eq!(
+        household_total(&server, &sup).await,
+        0,
+        "a dry run creates nothing"
+    );
+    let (status, done) = import_named(&server, &sup, &csv, false, Some(named)).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["created"], 2, "{done}");
+    assert_eq!(done["columns"], dry["columns"], "{done}");
+    let orgs: Vec<&str> = done["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["org"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        orgs,
+        [GRIDS[0], GRIDS[1]],
+        "each in the grid 网格编号 names: {done}"
+    );
+    assert_eq!(household_total(&server, &sup).await, 2);
+
+    // Columns named wrongly: a plain 400, nothing created.
+    for (columns, said) in [
+        ("name:名 字", "no column `名 字` in the file"),
+        ("nom:名字", "no field `nom`"),
+        ("name", "is not field:header"),
+    ] {
+        let (status, body) = import_named(&server, &sup, &csv, false, Some(columns)).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["error"].as_str().unwrap().contains(said), "{body}");
+        assert_eq!(body.get("headers"), None, "{body}");
+    }
+    // A needed field left unread: refused for it.
+    let (status, body) = import_named(&server, &sup, &csv, true, Some("name:名字,address:")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["missing"], serde_json::json!(["address"]), "{body}");
+    assert_eq!(household_total(&server, &sup).await, 2);
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(a_sheet_with_other_headers_is_told_its_columns);

@@ -5,11 +5,15 @@
 //! imported from a CSV: the dry run shows the households and residents it would import, each
 //! refused row with its number and reason, the household registered already, and creates
 //! nothing; the import creates the households; the same file again creates nothing; the
-//! template the browser makes has the county's columns. The households tab passes axe-core,
-//! has 44 px targets, one h1 and no sideways scrolling with the import report and with a move
-//! form open, at the desk and on a 390 px phone, in both languages. What the browser did is
-//! then checked on the server, through its API and its store. SQLite only: the API tests
-//! (household_move.rs, register_import.rs) run both databases.
+//! template the browser makes has the county's columns. A second register with other headers
+//! (住址, 名字, 关系, 网格编号, 手机号码): the check shows the form to match its columns, with
+//! the file's headers to choose from, set to what the server matched; matched, checked again
+//! (its households counted), the phone matched after that check, and imported with the
+//! columns named. The households tab passes axe-core, has 44 px targets, one h1 and no
+//! sideways scrolling with the import report, with a move form open and with the
+//! column-matching form, at the desk and on a 390 px phone, in both languages. What the
+//! browser did is then checked on the server, through its API and its store. SQLite only: the
+//! API tests (household_move.rs, register_import.rs) run both databases.
 
 use serde_json::Value;
 
@@ -139,6 +143,14 @@ async fn a_supervisor_moves_a_household_and_imports_a_register_in_the_browser() 
     assert_eq!(moved["answer"]["moved"], id.as_str(), "{out}");
     assert_eq!(moved["answer"]["from"], FROM, "{out}");
     assert_eq!(moved["answer"]["to"], TO, "{out}");
+    // The day it moved: today (Beijing) unless said otherwise, never after today.
+    let today = linli_sync_core::calendar::local_date_at(
+        linli_server::clock::now_ms(),
+        linli_sync_core::calendar::DEFAULT_TIME_ZONE,
+    );
+    assert_eq!(moved["onDefault"].as_str(), today.as_deref(), "{out}");
+    assert_eq!(moved["onMax"], moved["onDefault"], "{out}");
+    assert_eq!(moved["answer"]["on"], moved["on"], "the day chosen: {out}");
     assert_eq!(moved["done"], format!("已迁往{to_label}"), "{out}");
     assert_eq!(moved["formClosed"], true, "{out}");
     assert_eq!(moved["labelAfter"], to_label.as_str(), "{out}");
@@ -288,7 +300,156 @@ async fn a_supervisor_moves_a_household_and_imports_a_register_in_the_browser() 
     assert_eq!(import["againRun"]["created"], 0, "{out}");
     assert_eq!(import["totalAfterAgain"], import["totalAfter"], "{out}");
 
-    assert_eq!(out["screens"].as_array().unwrap().len(), 8, "{out}");
+    // The register with other headers: refused for the name's column (400), the form to match
+    // the columns shown instead, with the file's headers, set to what the server matched.
+    let other = &out["other"];
+    let other_planned = other["file"]["households"].as_array().unwrap();
+    let other_n = other_planned.len() as u64;
+    let other_before = other["totalBefore"].as_u64().unwrap();
+    assert_eq!(other_before, before + n, "{out}");
+    assert_eq!(
+        other["reportAfterPick"], false,
+        "another file, no report: {out}"
+    );
+    assert_eq!(other["check"]["status"], 400, "{out}");
+    let matching = &other["matching"];
+    assert_eq!(matching["title"], "对应列", "{out}");
+    assert_eq!(matching["missing"], serde_json::json!(["name"]), "{out}");
+    assert_eq!(
+        matching["missingText"], "文件中找不到这些必填项的列：姓名。请在下面选择对应的列。",
+        "{out}"
+    );
+    assert_eq!(
+        matching["fields"],
+        serde_json::json!([
+            "address",
+            "name",
+            "relation",
+            "org",
+            "gender",
+            "birth_year",
+            "phone",
+            "id_tail",
+            "employment",
+            "tags",
+            "health_record"
+        ]),
+        "every field of the register: {out}"
+    );
+    assert_eq!(matching["labels"]["address"], "地址（必填）", "{out}");
+    assert_eq!(matching["labels"]["org"], "网格", "{out}");
+    let offered: Vec<&str> = matching["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| text(&o["value"]))
+        .collect();
+    assert_eq!(
+        offered,
+        ["", "网格编号", "住址", "名字", "关系", "性别", "手机号码"],
+        "none, then the file's headers in order: {out}"
+    );
+    assert_eq!(matching["options"][0]["label"], "不导入", "{out}");
+    let chosen = &matching["chosen"];
+    for (field, header) in [
+        ("address", "住址"),
+        ("relation", "关系"),
+        ("gender", "性别"),
+        ("name", ""),
+        ("org", ""),
+        ("phone", ""),
+        ("birth_year", ""),
+    ] {
+        assert_eq!(
+            chosen[field], header,
+            "{field} as the server matched it: {out}"
+        );
+    }
+    assert_eq!(other["refusalShown"], "", "the form, not a refusal: {out}");
+    assert_eq!(other["reportShown"], false, "{out}");
+    let english = &other["english"];
+    assert_eq!(english["title"], "Match the columns", "{out}");
+    assert_eq!(
+        english["missingText"],
+        "No column of the file was found for what is needed: Name. Choose the columns below.",
+        "{out}"
+    );
+    assert_eq!(english["labels"]["address"], "Address (needed)", "{out}");
+    assert_eq!(english["options"][0]["label"], "None", "{out}");
+
+    // Matched (the name, the grid) and checked again: the columns named, every field; the
+    // households counted, created nothing; the phone's column left unread.
+    assert_eq!(other["matchedCheck"]["status"], 200, "{out}");
+    assert_eq!(
+        other["matchedCheck"]["columns"],
+        "address:住址,name:名字,relation:关系,org:网格编号,gender:性别,birth_year:,phone:,id_tail:,employment:,tags:,health_record:",
+        "{out}"
+    );
+    assert_eq!(other["formClosed"], true, "{out}");
+    let other_dry = &other["dryRun"];
+    let other_residents: u64 = other_planned
+        .iter()
+        .map(|h| h["residents"].as_u64().unwrap())
+        .sum();
+    assert_eq!(other_dry["rows"], other["file"]["rows"], "{out}");
+    assert_eq!(other_dry["households"], other_n, "{out}");
+    assert_eq!(other_dry["residents"], other_residents, "{out}");
+    assert_eq!(other_dry["refused"], 0, "{out}");
+    assert_eq!(other_dry["duplicates"], 0, "{out}");
+    assert_eq!(
+        other_dry["columnsUsed"],
+        "读取的列：地址 ← 住址；姓名 ← 名字；与户主关系 ← 关系；网格 ← 网格编号；性别 ← 性别",
+        "{out}"
+    );
+    assert_eq!(other_dry["columnsUnread"], "未读取的列：手机号码", "{out}");
+    assert_eq!(other_dry["matchButton"], "更改列的对应", "{out}");
+    assert_eq!(
+        other_dry["createButton"],
+        format!("导入这 {other_n} 户"),
+        "{out}"
+    );
+    // The form again after that check, set as checked; the phone matched too.
+    let reopened = &other["reopened"]["chosen"];
+    assert_eq!(reopened["name"], "名字", "{out}");
+    assert_eq!(reopened["org"], "网格编号", "{out}");
+    assert_eq!(reopened["phone"], "", "{out}");
+    assert_eq!(other["reopened"]["missing"], serde_json::json!([]), "{out}");
+    assert_eq!(other["phoneCheck"]["status"], 200, "{out}");
+    let named = text(&other["phoneCheck"]["columns"]).to_owned();
+    assert!(named.contains(",phone:手机号码,"), "{out}");
+    assert_eq!(other["dryRunWithPhone"]["households"], other_n, "{out}");
+    assert_eq!(
+        other["dryRunWithPhone"]["columnsUnread"],
+        Value::Null,
+        "{out}"
+    );
+    assert_eq!(
+        other["totalAfterDryRun"].as_u64().unwrap(),
+        other_before,
+        "{out}"
+    );
+    // Imported with the same columns.
+    assert_eq!(other["runStatus"], 200, "{out}");
+    assert_eq!(other["runQuery"]["dry_run"], "false", "{out}");
+    assert_eq!(other["runQuery"]["columns"], named.as_str(), "{out}");
+    assert_eq!(other["run"]["created"], other_n, "{out}");
+    assert_eq!(
+        other["totalAfter"].as_u64().unwrap(),
+        other_before + other_n,
+        "{out}"
+    );
+    assert_eq!(
+        other["inGrids"]["from"],
+        serde_json::json!(["对应路1号"]),
+        "{out}"
+    );
+    assert_eq!(
+        other["inGrids"]["to"],
+        serde_json::json!(["对应路2号", "对应路3号"]),
+        "{out}"
+    );
+
+    assert_eq!(out["screens"].as_array().unwrap().len(), 12, "{out}");
     let problems: Vec<&str> = out["problems"]
         .as_array()
         .unwrap()
@@ -304,7 +465,7 @@ async fn a_supervisor_moves_a_household_and_imports_a_register_in_the_browser() 
 
     // The server's state afterwards, through its API.
     let token = db.token(SUPERVISOR).await;
-    assert_eq!(total(&server, &token).await, before + n);
+    assert_eq!(total(&server, &token).await, before + n + other_n);
     let query = |org: &str| format!("org={}&q={}", enc(org), enc(&address));
     assert!(
         households(&server, &token, &query(TO))
@@ -356,6 +517,19 @@ async fn a_supervisor_moves_a_household_and_imports_a_register_in_the_browser() 
         "the household registered already is not imported: {same:?}"
     );
     assert_eq!(same[0]["document_id"], duplicate["id"], "{same:?}");
+    // The register with other headers: each household in the grid its 网格编号 named, with its
+    // head (名字) and residents.
+    let matched = households(&server, &token, &format!("q={}", enc("对应路"))).await;
+    assert_eq!(matched.len() as u64, other_n, "{matched:?}");
+    for h in other_planned {
+        let row = matched
+            .iter()
+            .find(|r| r["address"] == h["address"])
+            .unwrap_or_else(|| panic!("{h} imported: {matched:?}"));
+        assert_eq!(row["org"], h["grid"], "{h}: {row}");
+        assert_eq!(row["head_name"], h["head"], "{h}: {row}");
+        assert_eq!(row["member_count"], h["residents"], "{h}: {row}");
+    }
 
     // And in its store: the documents' grids, and the audit log.
     let store = db.store().await;
@@ -391,8 +565,8 @@ async fn a_supervisor_moves_a_household_and_imports_a_register_in_the_browser() 
             .iter()
             .filter(|(a, who, _)| a == "register_import" && who.as_deref() == Some(SUPERVISOR))
             .count(),
-        2,
-        "the import and the second file's (the dry runs are not logged): {entries:?}"
+        3,
+        "the import, the second file's and the one with other headers (the dry runs are not logged): {entries:?}"
     );
     server.stop().await;
     db.cleanup().await;

@@ -3,10 +3,14 @@
 // without one, said next to the form in both languages), and a community's register imported
 // from a CSV this script writes (about 20 households in two grids, two bad rows, one household
 // registered already, one household without a grid placed by the default grid): checked first,
-// nothing created; imported; the same file again imports nothing. The households tab is
-// checked by axe-core, for touch targets, one h1 and no sideways scrolling with the import
-// report and with a move form open, at the desk and on a 390 px phone, in Chinese and in
-// English. Prints what it saw as JSON for tests/e2e/web_registers.rs; it asserts nothing itself.
+// nothing created; imported; the same file again imports nothing. Then a second register
+// whose headers are not the template's (住址, 名字, 关系, 网格编号, 手机号码): the check
+// shows the form to match its columns, set to what the server matched; the name and the grid
+// matched, checked again, the phone matched after that check, and imported. The households
+// tab is checked by axe-core, for touch targets, one h1 and no sideways scrolling with the
+// import report, with a move form open and with the column-matching form, at the desk and on
+// a 390 px phone, in Chinese and in English. Prints what it saw as JSON for
+// tests/e2e/web_registers.rs; it asserts nothing itself.
 //
 //   node registers.mjs registers --base URL --password PW --shots DIR --supervisor NAME
 //        [--from c01/s01/m01/g01 --to c01/s01/m01/g02]
@@ -91,6 +95,49 @@ function registerFile(existing) {
   return { path, rows: lines.length - 1, households, refused, duplicate: { row: duplicateRow, address: existing.address, head: existing.head_name, id: existing.document_id } };
 }
 
+/** The second register: other headers, three households of the two grids (five residents),
+ * with the grid in 网格编号 and the phone in 手机号码. */
+function otherRegisterFile() {
+  const header = ["网格编号", "住址", "名字", "关系", "性别", "手机号码"];
+  const rows = [
+    [FROM, "对应路1号", "钱大海", "户主", "男", "13911110001"],
+    [FROM, "对应路1号", "钱小海", "子女", "男", ""],
+    [TO, "对应路2号", "孔文静", "户主", "女", "13911110002"],
+    [TO, "对应路3号", "曹志远", "户主", "男", ""],
+    [TO, "对应路3号", "曹丽", "配偶", "女", "13911110004"],
+  ];
+  const csv = `\ufeff${[header, ...rows].map(l => l.map(cell).join(",")).join("\r\n")}\r\n`;
+  const path = `${opt.shots}/register-other-headers.csv`;
+  writeFileSync(path, csv);
+  const households = [
+    { grid: FROM, address: "对应路1号", head: "钱大海", residents: 2 },
+    { grid: TO, address: "对应路2号", head: "孔文静", residents: 1 },
+    { grid: TO, address: "对应路3号", head: "曹志远", residents: 2 },
+  ];
+  return { path, header, rows: rows.length, households };
+}
+
+/** The column-matching form as the page shows it. */
+async function matchingOf(page) {
+  await page.waitForSelector("[data-testid=register-map]");
+  return page.$eval("[data-testid=register-map]", form => {
+    const fields = [...form.querySelectorAll("[data-testid=register-map-field]")];
+    const missing = form.querySelector("[data-testid=register-map-missing]");
+    return {
+      title: form.querySelector("h3")?.textContent.trim() ?? "",
+      missing: missing ? missing.dataset.missing.split(",") : [],
+      missingText: missing?.textContent.replace(/\s+/g, " ").trim() ?? null,
+      fields: fields.map(f => f.dataset.field),
+      // Each field's label (its control's accessible name) and the value it is set to.
+      labels: Object.fromEntries(fields.map(f => [f.dataset.field, (f.labels?.[0]?.textContent ?? "").replace(f.textContent, "").replace(/\s+/g, " ").trim()])),
+      chosen: Object.fromEntries(fields.map(f => [f.dataset.field, f.value])),
+      // The choices of the first field: the file's headers, after "none".
+      options: [...(fields[0]?.options ?? [])].map(o => ({ value: o.value, label: o.textContent.trim() })),
+      checkButton: form.querySelector("[data-testid=register-map-check]")?.textContent.trim() ?? "",
+    };
+  });
+}
+
 /** The import report as the page shows it. */
 async function reportOf(page, dryRun) {
   await page.waitForSelector(`[data-testid=register-report][data-dry-run=${dryRun}]`);
@@ -125,6 +172,9 @@ async function reportOf(page, dryRun) {
       acceptedListed: el.querySelectorAll("[data-testid=register-household]").length,
       accepted: [...el.querySelectorAll("[data-testid=register-household]")].map(r => ({ address: r.dataset.address, org: r.dataset.org })),
       createButton: shown("[data-testid=register-create]"),
+      columnsUsed: shown("[data-testid=register-columns-used]"),
+      columnsUnread: shown("[data-testid=register-columns-unread]"),
+      matchButton: shown("[data-testid=register-map-open]"),
       createdText: shown("[data-testid=register-created]"),
       nothing: shown("[data-testid=register-nothing]"),
     };
@@ -185,6 +235,13 @@ async function registers(browser) {
   await switchLanguage(page, "zh");
   out.move.stillIn = (await listedIn(supToken, FROM, mover.address)).includes(mover.address);
   await page.fill(`${row} [data-testid=move-reason]`, REASON);
+  // The day the family moved: today unless said otherwise; here, the day before.
+  out.move.onDefault = await page.inputValue(`${row} [data-testid=move-on]`);
+  out.move.onMax = await page.getAttribute(`${row} [data-testid=move-on]`, "max");
+  const dayBefore = new Date(`${out.move.onDefault}T00:00:00Z`);
+  dayBefore.setUTCDate(dayBefore.getUTCDate() - 1);
+  out.move.on = dayBefore.toISOString().slice(0, 10);
+  await page.fill(`${row} [data-testid=move-on]`, out.move.on);
   const [moved] = await Promise.all([
     page.waitForResponse(r => r.url().includes("/api/households/move")),
     page.click(`${row} [data-testid=move-confirm]`),
@@ -300,6 +357,72 @@ async function registers(browser) {
     }
   }
   await switchLanguage(page, "zh");
+
+  // A register with other headers: its columns matched in the browser, checked, imported.
+  await page.setViewportSize(DESK);
+  const other = otherRegisterFile();
+  out.other = { file: { header: other.header, rows: other.rows, households: other.households } };
+  out.other.totalBefore = await total(supToken);
+  await page.setInputFiles("[data-testid=register-file]", []);
+  await page.setInputFiles("[data-testid=register-file]", other.path);
+  await page.selectOption("[data-testid=register-org]", "");
+  out.other.reportAfterPick = !!(await page.$("[data-testid=register-report]"));
+  out.other.check = await check();
+  out.other.matching = await matchingOf(page);
+  out.other.refusalShown = await text(page, "[data-testid=register-error]");
+  out.other.reportShown = !!(await page.$("[data-testid=register-report]"));
+  await shot(page, "import-match-columns-zh");
+  // The form in both languages, at the desk and on a phone, checked like every screen.
+  for (const lang of ["zh", "en"]) {
+    await switchLanguage(page, lang);
+    for (const size of ["desk", "phone"]) {
+      await page.setViewportSize(size === "desk" ? DESK : PHONE);
+      await page.waitForSelector("[data-testid=register-map]");
+      const label = `households match columns ${size} ${lang}`;
+      out.problems.push(...(await audit(page, label)));
+      out.screens.push(label);
+      if (lang === "en") out.other.english = await matchingOf(page);
+      if (size === "phone") await shot(page, `import-match-columns-phone-${lang}`);
+    }
+  }
+  await switchLanguage(page, "zh");
+  await page.setViewportSize(DESK);
+  // The name and the grid matched (the phone left for later); checked again.
+  await page.selectOption("[data-testid=register-map-field][data-field=name]", "名字");
+  await page.selectOption("[data-testid=register-map-field][data-field=org]", "网格编号");
+  const checkMatched = async button => {
+    const [response] = await Promise.all([
+      page.waitForResponse(r => r.url().includes("/api/households/import")),
+      page.click(button),
+    ]);
+    // The form closes once the check went well, as its report is drawn.
+    await page.waitForSelector("[data-testid=register-map]", { state: "detached", timeout: 5_000 }).catch(() => {});
+    return { status: response.status(), columns: new URL(response.url()).searchParams.get("columns") };
+  };
+  out.other.matchedCheck = await checkMatched("[data-testid=register-map-check]");
+  out.other.dryRun = await reportOf(page, true);
+  out.other.formClosed = !(await page.$("[data-testid=register-map]"));
+  await shot(page, "import-matched-dry-run-zh");
+  // After a check that went well, the form again: the phone's column matched too.
+  await page.click("[data-testid=register-map-open]");
+  out.other.reopened = await matchingOf(page);
+  await page.selectOption("[data-testid=register-map-field][data-field=phone]", "手机号码");
+  out.other.phoneCheck = await checkMatched("[data-testid=register-map-check]");
+  out.other.dryRunWithPhone = await reportOf(page, true);
+  out.other.totalAfterDryRun = await total(supToken);
+  const [otherRun] = await Promise.all([
+    page.waitForResponse(r => r.url().includes("/api/households/import")),
+    page.click("[data-testid=register-create]"),
+  ]);
+  out.other.runStatus = otherRun.status();
+  out.other.runQuery = Object.fromEntries(new URL(otherRun.url()).searchParams);
+  out.other.run = await reportOf(page, false);
+  out.other.totalAfter = await total(supToken);
+  out.other.inGrids = {
+    from: (await listedIn(supToken, FROM, "对应路")).sort(),
+    to: (await listedIn(supToken, TO, "对应路")).sort(),
+  };
+  await shot(page, "import-matched-created");
   await context.close();
   log("done");
   return out;

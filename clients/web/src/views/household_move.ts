@@ -1,5 +1,6 @@
 // Moving a household to another grid of the supervisor's unit (a family moved, issue #19):
-// the grid and a reason, sent as the supervisor's change; the server's refusal is said next to
+// the grid, a reason and the day the family moved (indicators count the household in the new
+// grid from that day), sent as the supervisor's change; the server's refusal is said next to
 // the form, the list is loaded again after a move.
 import { html, nothing } from "lit-html";
 import { live } from "lit-html/directives/live.js";
@@ -7,6 +8,7 @@ import type { Ctx } from "../context";
 import { orgLabel, unitsUnder } from "../directory";
 import { setFormError } from "../form_errors";
 import { t, type Key } from "../i18n";
+import { today } from "../records";
 import { colon, fill } from "./people/shared";
 import { keepRefusal, refusalView } from "./refusal";
 
@@ -19,6 +21,9 @@ const KNOWN: [RegExp, Key][] = [
   [/is closed/, "move_grid_closed"],
   [/ already$/, "move_same_grid"],
   [/^a household moves to a unit like|^to_org:/, "move_not_grid"],
+  [/is after today/, "move_on_future"],
+  [/before the household's last move/, "move_on_before_last"],
+  [/^on: .* is not a date/, "move_on_bad"],
 ];
 
 export const moving = {
@@ -27,6 +32,8 @@ export const moving = {
   /** Each household's chosen grid and reason, kept while its form is open. */
   to: new Map<string, string>(),
   reason: new Map<string, string>(),
+  /** The day the family moved, when not today. */
+  on: new Map<string, string>(),
   /** The household being moved (its button is disabled meanwhile). */
   working: "",
   /** The last household moved, and where. */
@@ -63,6 +70,8 @@ export function moveForm(ctx: Ctx, r: { document_id: string; org: string; addres
   if (moving.open !== id) return done;
   const grids = gridsFor(ctx, r.org);
   const to = moving.to.get(id) ?? "";
+  const day = today();
+  const on = moving.on.get(id) ?? day;
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     if (!to) {
@@ -74,10 +83,12 @@ export function moveForm(ctx: Ctx, r: { document_id: string; org: string; addres
     moving.working = id;
     ctx.refresh();
     try {
-      await ctx.api.post("/api/households/move", { document_id: id, to_org: to, reason: moving.reason.get(id) ?? "" });
+      const on = moving.on.get(id) ?? today();
+      await ctx.api.post("/api/households/move", { document_id: id, to_org: to, reason: moving.reason.get(id) ?? "", on });
       moving.open = "";
       moving.to.delete(id);
       moving.reason.delete(id);
+      moving.on.delete(id);
       moving.done = { id, to };
     } catch (error) {
       keepRefusal(form, error, { known: KNOWN, notFound: "move_not_found" });
@@ -95,6 +106,9 @@ export function moveForm(ctx: Ctx, r: { document_id: string; org: string; addres
     ${grids.length ? nothing : html`<p class="small" data-testid="move-no-grids">${t("move_no_grids")}</p>`}
     <label>${t("move_reason")}<input data-testid="move-reason" maxlength="500" autocomplete="off"
       .value=${live(moving.reason.get(id) ?? "")} @input=${(e: Event) => moving.reason.set(id, (e.target as HTMLInputElement).value)} /></label>
+    <label>${t("move_on")}<input type="date" data-testid="move-on" max=${day} aria-describedby=${`move-on-help:${id}`}
+      .value=${live(on)} @change=${(e: Event) => moving.on.set(id, (e.target as HTMLInputElement).value)} /></label>
+    <p class="small" id=${`move-on-help:${id}`}>${t("move_on_help")}</p>
     <div class="row">
       <button type="submit" class="primary" data-testid="move-confirm" ?disabled=${moving.working === id}>${t("move_confirm")}</button>
       <button type="button" data-testid="move-cancel" @click=${() => { moving.open = ""; setFormError(form, null); ctx.refresh(); }}>${t("cancel")}</button>

@@ -1,7 +1,11 @@
 // Importing a community's register (台账, issue #19) from a CSV or XLSX sheet, one row per
 // resident: checked first (households and residents that would be imported, rows refused and
 // why, households registered already), then imported; with a template and the grids' codes.
+// A sheet whose headers are not the template's has its columns matched to the register's
+// fields in a small form (the server names the file's headers and what it matched; the
+// choice goes as `columns` with the check and the import).
 import { html, nothing } from "lit-html";
+import { AuthError } from "../auth";
 import type { Ctx } from "../context";
 import { orgLabel, unitsUnder } from "../directory";
 import { setFormError } from "../form_errors";
@@ -17,9 +21,37 @@ const SHOWN = 200;
 /** The template's header: the county's usual columns (docs/import.md). */
 const HEADER = ["网格", "地址", "姓名", "与户主关系", "性别", "出生年份", "联系电话", "身份证后四位", "就业状况", "户标签", "健康档案"];
 
+/** The register's fields (the server's FIELDS), the needed ones first, with their words. */
+const FIELDS: [field: string, needed: boolean, word: Key][] = [
+  ["address", true, "register_field_address"],
+  ["name", true, "register_field_name"],
+  ["relation", true, "register_field_relation"],
+  ["org", false, "register_field_org"],
+  ["gender", false, "register_field_gender"],
+  ["birth_year", false, "register_field_birth_year"],
+  ["phone", false, "register_field_phone"],
+  ["id_tail", false, "register_field_id_tail"],
+  ["employment", false, "register_field_employment"],
+  ["tags", false, "register_field_tags"],
+  ["health_record", false, "register_field_health_record"],
+];
+
+/** A field's name in the current language. */
+const fieldName = (field: string) => {
+  const word = FIELDS.find(([f]) => f === field)?.[2];
+  return word ? t(word) : field;
+};
+
+/** Field → the header of the file's column it is read from. */
+type Columns = Record<string, string>;
+
 export interface RegisterReport {
   dry_run: boolean;
   rows: number;
+  /** The file's header row, in order. */
+  headers: string[];
+  /** Where each field was read. */
+  columns: Columns;
   accepted: { rows: number[]; org: string; address: string; head: string; residents: number; document_id: string | null }[];
   refused: { row: number; reason: string }[];
   duplicates: { rows: number[]; address: string; head: string; existing: string[] }[];
@@ -38,7 +70,97 @@ export const register = {
   org: "",
   report: null as RegisterReport | null,
   working: false,
+  /** The file's headers, as the server last named them (null: not known yet). */
+  headers: null as string[] | null,
+  /** Needed fields the file has no column for (the server's refusal said so). */
+  missing: [] as string[],
+  /** The columns named by the supervisor, sent as `columns` (null: the template's headers). */
+  columns: null as Columns | null,
+  /** The column-matching form's choices while it is open (null: closed). */
+  matching: null as Columns | null,
 };
+
+/** A refusal for needed columns missing, with the file's headers and the columns matched. */
+interface Unmatched {
+  missing: string[];
+  headers: string[];
+  columns: Columns;
+}
+
+function unmatched(e: unknown): Unmatched | null {
+  if (!(e instanceof AuthError) || e.status !== 400) return null;
+  try {
+    const body = JSON.parse(e.message) as Partial<Unmatched>;
+    if (Array.isArray(body.missing) && Array.isArray(body.headers) && body.columns) return body as Unmatched;
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
+/** `columns=`: every field with its column ("field:" for a field not read). */
+const columnsParam = (c: Columns) => FIELDS.map(([f]) => `${f}:${c[f] ?? ""}`).join(",");
+
+/** The headers the form offers: each once, not blank; a header with a comma cannot be named in
+ * `columns` (its pairs are comma-separated). */
+const offered = (headers: string[]) => [...new Set(headers.filter(h => h !== "" && !h.includes(",")))];
+
+/** The column-matching form: for every field a choice of the file's headers, or none. */
+function matchingForm(ctx: Ctx, send: (dryRun: boolean) => Promise<void>) {
+  const chosen = register.matching ?? {};
+  const headers = offered(register.headers ?? []);
+  const choose = (field: string) => (e: Event) => {
+    register.matching = { ...chosen, [field]: (e.target as HTMLSelectElement).value };
+    ctx.refresh();
+  };
+  const submit = (e: SubmitEvent) => {
+    e.preventDefault();
+    register.columns = { ...chosen };
+    void send(true);
+  };
+  const list = currentLang() === "zh" ? "、" : ", ";
+  return html`<form class="form matching" data-testid="register-map" aria-labelledby="register-map-title" novalidate @submit=${submit}>
+    <h3 id="register-map-title">${t("register_map_title")}</h3>
+    ${register.missing.length
+      ? html`<p class="msg error" role="alert" data-testid="register-map-missing" data-missing=${register.missing.join(",")}>${fill(t("register_map_missing"), { fields: register.missing.map(fieldName).join(list) })}</p>`
+      : nothing}
+    <p class="small">${t("register_map_help")}</p>
+    <div class="matching-fields">
+      ${FIELDS.map(([field, needed]) => html`<label>${needed ? fill(t("register_map_needed"), { field: fieldName(field) }) : fieldName(field)}
+        <select data-testid="register-map-field" data-field=${field} aria-invalid=${needed && register.missing.includes(field) && !chosen[field] ? "true" : "false"}
+          @change=${choose(field)}>
+          <option value="" ?selected=${!chosen[field]}>${t("register_map_none")}</option>
+          ${headers.map(h => html`<option value=${h} ?selected=${chosen[field] === h}>${h}</option>`)}
+        </select></label>`)}
+    </div>
+    <div class="row">
+      <button class="primary" data-testid="register-map-check" ?disabled=${register.working}>${t("register_map_check")}</button>
+      ${register.missing.length
+        ? nothing
+        : html`<button type="button" data-testid="register-map-cancel" @click=${() => { register.matching = null; ctx.refresh(); }}>${t("cancel")}</button>`}
+    </div>
+  </form>`;
+}
+
+/** The columns a dry run read (and the file's columns it did not), and a way to change them. */
+function columnsRead(ctx: Ctx, r: RegisterReport) {
+  const read = FIELDS.filter(([f]) => r.columns[f] !== undefined);
+  const used = new Set(Object.values(r.columns));
+  const unread = offered(r.headers).filter(h => !used.has(h));
+  const list = currentLang() === "zh" ? "；" : "; ";
+  return html`<p class="small" data-testid="register-columns-used">${t("register_columns_used")}${colon()}${read
+      .map(([f]) => fill(t("register_column_from"), { field: fieldName(f), header: r.columns[f] }))
+      .join(list)}</p>
+    ${unread.length
+      ? html`<p class="small" data-testid="register-columns-unread">${t("register_columns_unread")}${colon()}${unread.join(currentLang() === "zh" ? "、" : ", ")}</p>`
+      : nothing}
+    ${register.matching
+      ? nothing
+      : html`<div class="row"><button type="button" data-testid="register-map-open" @click=${() => {
+          register.matching = { ...r.columns };
+          ctx.refresh();
+        }}>${t("register_map_open")}</button></div>`}`;
+}
 
 const FORM = "register";
 
@@ -68,6 +190,7 @@ function report(ctx: Ctx, r: RegisterReport, send: (dryRun: boolean) => Promise<
       ? nothing
       : html`<p class="ok" role="status"><b data-testid="register-created">${fill(t("register_created"), { n: r.created })}</b></p>`}
     <p class="small" data-testid="register-rows-read">${fill(t("register_rows_read"), { n: r.rows })}</p>
+    ${r.dry_run && r.headers ? columnsRead(ctx, r) : nothing}
     <div class="figures" data-testid="register-counts">
       ${figure("register-households", r.accepted.length, r.dry_run ? "register_households" : "register_households_done")}
       ${figure("register-residents", residents, "register_residents")}
@@ -112,11 +235,24 @@ export function registerSection(ctx: Ctx, reload: () => Promise<void>) {
     ctx.refresh();
     const params = new URLSearchParams({ dry_run: String(dryRun) });
     if (register.org) params.set("org", register.org);
+    if (register.columns) params.set("columns", columnsParam(register.columns));
     try {
-      register.report = await ctx.api.upload<RegisterReport>(`/api/households/import?${params}`, file, typeOf(file));
+      const r = await ctx.api.upload<RegisterReport>(`/api/households/import?${params}`, file, typeOf(file));
+      register.report = r;
+      register.headers = r.headers ?? null;
+      register.missing = [];
+      register.matching = null;
     } catch (e) {
       register.report = null;
-      keepRefusal(FORM, e, { known: KNOWN, badRequest: "register_bad_file", notFound: "register_unavailable" });
+      const u = unmatched(e);
+      if (u) {
+        // Needed columns missing: the form to match them, set to what the server matched.
+        register.headers = u.headers;
+        register.missing = u.missing;
+        register.matching = { ...u.columns };
+      } else {
+        keepRefusal(FORM, e, { known: KNOWN, badRequest: "register_bad_file", notFound: "register_unavailable" });
+      }
     } finally {
       register.working = false;
     }
@@ -126,6 +262,11 @@ export function registerSection(ctx: Ctx, reload: () => Promise<void>) {
   const pick = (e: Event) => {
     register.file = (e.target as HTMLInputElement).files?.[0] ?? null;
     register.report = null;
+    // Another file, other headers: matched afresh.
+    register.headers = null;
+    register.missing = [];
+    register.columns = null;
+    register.matching = null;
     setFormError(FORM, null);
     ctx.refresh();
   };
@@ -166,6 +307,7 @@ export function registerSection(ctx: Ctx, reload: () => Promise<void>) {
       <div class="row"><button class="primary" data-testid="register-check" ?disabled=${register.working}>${t("register_check")}</button></div>
       ${refusalView(FORM, "register")}
     </form>
+    ${register.matching && register.headers ? matchingForm(ctx, send) : nothing}
     ${register.report ? report(ctx, register.report, send) : nothing}
   </details>`;
 }
