@@ -38,6 +38,7 @@ pub mod table_file;
 pub mod tls;
 pub mod volunteer_signup;
 mod volunteer_signup_api;
+mod volunteers_api;
 mod web;
 mod ws;
 
@@ -278,6 +279,9 @@ fn router(state: AppState) -> Router {
             axum::routing::post(volunteer_signup_api::decide),
         )
         .route("/api/volunteers/me", get(volunteer_signup_api::me))
+        .route("/api/volunteers", get(volunteers_api::list))
+        .route("/api/volunteers/hours", get(volunteers_api::hours))
+        .route("/api/volunteers/summary", get(volunteers_api::summary))
         .route("/api/refresh", axum::routing::post(auth::api::refresh))
         .route(
             "/api/emergency-access",

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     admin_api, audit_api, auth, communities_api, directory_api, documents_api, people_api,
-    quarantine_api, review_api, volunteer_signup_api,
+    quarantine_api, review_api, volunteer_signup_api, volunteers_api,
 };
 
 /// The API description.
@@ -69,6 +69,9 @@ use crate::{
         volunteer_signup_api::list,
         volunteer_signup_api::decide,
         volunteer_signup_api::me,
+        volunteers_api::hours,
+        volunteers_api::list,
+        volunteers_api::summary,
     ),
     modifiers(&BearerAuth)
 )]

@@ -63,6 +63,7 @@ mod reproject;
 mod requests;
 mod signing_secret;
 pub mod volunteer_signups;
+pub mod volunteer_standing;
 pub use household_list::HouseholdFilter;
 pub use reproject::PROJECTION_VERSION;
 mod write_tx;

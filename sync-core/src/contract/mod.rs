@@ -5,6 +5,7 @@ pub mod fields;
 pub mod follow_up;
 mod lenient;
 pub mod org;
+pub mod recognition;
 pub mod records;
 mod validate;
 
