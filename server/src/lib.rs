@@ -5,6 +5,7 @@ pub mod admin;
 mod admin_api;
 mod audit_api;
 pub mod auth;
+mod certificates_api;
 pub mod clock;
 mod cluster;
 mod communities_api;
@@ -282,6 +283,19 @@ fn router(state: AppState) -> Router {
         .route("/api/volunteers", get(volunteers_api::list))
         .route("/api/volunteers/hours", get(volunteers_api::hours))
         .route("/api/volunteers/summary", get(volunteers_api::summary))
+        .route(
+            "/api/certificates",
+            get(certificates_api::list).post(certificates_api::request),
+        )
+        .route("/api/certificates/{id}", get(certificates_api::get_one))
+        .route(
+            "/api/certificates/{id}/issue",
+            axum::routing::post(certificates_api::issue),
+        )
+        .route(
+            "/api/certificates/verify/{number}",
+            get(certificates_api::verify),
+        )
         .route("/api/refresh", axum::routing::post(auth::api::refresh))
         .route(
             "/api/emergency-access",

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin_api, audit_api, auth, communities_api, directory_api, documents_api, people_api,
-    quarantine_api, review_api, volunteer_signup_api, volunteers_api,
+    admin_api, audit_api, auth, certificates_api, communities_api, directory_api, documents_api,
+    people_api, quarantine_api, review_api, volunteer_signup_api, volunteers_api,
 };
 
 /// The API description.
@@ -72,6 +72,11 @@ use crate::{
         volunteers_api::hours,
         volunteers_api::list,
         volunteers_api::summary,
+        certificates_api::request,
+        certificates_api::list,
+        certificates_api::get_one,
+        certificates_api::issue,
+        certificates_api::verify,
     ),
     modifiers(&BearerAuth)
 )]

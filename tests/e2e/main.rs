@@ -37,6 +37,7 @@ mod review;
 mod rust_clients;
 mod storage_errors;
 mod tls;
+mod volunteer_certificate;
 mod volunteer_recognition;
 mod volunteer_signup;
 mod web;

@@ -46,6 +46,7 @@ async fn quarantine_insert(
 pub mod audit;
 pub mod backup;
 mod catch_up;
+pub mod certificates;
 mod conflicts;
 mod documents;
 mod follow_ups;
