@@ -46,4 +46,5 @@ mod web_people;
 mod web_registers;
 mod web_screens;
 mod web_search;
+mod web_volunteers;
 mod web_worker_day;

@@ -13,6 +13,7 @@ import { askSignOut, signOutPanel } from "./views/sign_out";
 import { followScope } from "./scope";
 import { loadSupervisor, supervisorView } from "./views/supervisor";
 import { volunteerView } from "./views/volunteer";
+import { forgetRegistration } from "./views/volunteer_registration";
 import { rediscoverWorker, workerView } from "./views/worker";
 
 const root = document.getElementById("app")!;
@@ -139,6 +140,7 @@ function start(session: Session): void {
 function logout(): void {
   forget();
   forgetDirectory();
+  forgetRegistration();
   location.reload();
 }
 

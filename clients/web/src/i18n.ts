@@ -4,6 +4,7 @@
 import { householdWords } from "./words_households";
 import { peopleWords } from "./words_people";
 import { screenWords } from "./words_screens";
+import { volunteerWords } from "./words_volunteers";
 import { workerWords } from "./words_worker";
 
 export type Lang = "zh" | "en";
@@ -283,7 +284,7 @@ const common = {
   saved_locally: ["已保存在本机，联网后自动同步", "Saved on this device; it syncs when online"],
 } satisfies Record<string, [string, string]>;
 
-const words = { ...common, ...workerWords, ...screenWords, ...peopleWords, ...householdWords };
+const words = { ...common, ...workerWords, ...screenWords, ...peopleWords, ...householdWords, ...volunteerWords };
 
 /** True only when no key is in two tables (a later table would silently replace a word). */
 type Disjoint<A, B> = [Extract<keyof A, keyof B>] extends [never] ? true : false;
@@ -295,6 +296,14 @@ const noSharedHouseholdKeys: [
   Disjoint<typeof screenWords, typeof householdWords>,
   Disjoint<typeof peopleWords, typeof householdWords>,
 ] = [true, true, true, true];
+const noSharedVolunteerKeys: [
+  Disjoint<typeof common, typeof volunteerWords>,
+  Disjoint<typeof workerWords, typeof volunteerWords>,
+  Disjoint<typeof screenWords, typeof volunteerWords>,
+  Disjoint<typeof peopleWords, typeof volunteerWords>,
+  Disjoint<typeof householdWords, typeof volunteerWords>,
+] = [true, true, true, true, true];
+void noSharedVolunteerKeys;
 void noSharedHouseholdKeys;
 void noSharedPeopleKeys;
 void noSharedKeys;

@@ -2,6 +2,8 @@
 // fetches the rest of the app (automerge and its 1 MB of wasm, the screens) meanwhile, so on
 // a slow link the user types while the app arrives (issue #18: the form within 3 s at
 // 400 kbps). A signed-in device goes straight to the app, from the service worker's cache.
+// A resident who is not yet a volunteer signs up from here (`#sign-up`, issue #20): that
+// form is fetched only when it is asked for.
 import { html, render } from "lit-html";
 import "./style.css";
 import { finishWipe, loadSession, type Session } from "./auth";
@@ -28,28 +30,97 @@ let opening = false;
 
 /** Whether lit has drawn into the page (the static "loading" line is gone). */
 let drawn = false;
+/** The app has taken the page (a session was kept, or a sign-in succeeded). */
+let appStarted = false;
+
+/** The sign-up form's address, and the form once it has arrived. */
+const SIGN_UP = "#sign-up";
+let signUp: typeof import("./views/volunteer_signup") | null = null;
+let signUpLoading: Promise<void> | null = null;
+/** The form could not be fetched (offline on a first visit). */
+let signUpFailed = false;
+/** The login name to fill in (the one just chosen in the sign-up form). */
+let loginName = "";
+
+function signUpScreen() {
+  if (!signUp) {
+    if (!signUpFailed) signUpLoading ??= import("./views/volunteer_signup")
+      .then(m => {
+        signUp = m;
+        signUpFailed = false;
+      })
+      .catch(() => {
+        signUpFailed = true;
+      })
+      .finally(() => {
+        signUpLoading = null;
+        drawLogin();
+      });
+    return signUpFailed
+      ? html`<main class="login"><h1 tabindex="-1">${t("su_title")}</h1><p class="error" role="alert">${t("needs_network")}</p>
+          <div class="row"><button @click=${() => { signUpFailed = false; drawLogin(); }}>${t("try_again")}</button>
+          <button class="link" @click=${backToLogin}>${t("su_back")}</button></div></main>`
+      : html`<p class="loading" role="status">${t("loading")}</p>`;
+  }
+  return signUp.signUpView({
+    back: login => {
+      if (login) loginName = login;
+      backToLogin();
+    },
+    rerender: drawLogin,
+  });
+}
+
+function backToLogin(): void {
+  history.pushState(null, "", location.pathname + location.search);
+  drawLogin();
+  focusHeading();
+}
+
+/** After switching between the login and sign-up screens: the top, with the focus on the
+ * sign-up screen's heading (read out by a screen reader), or on the login form's password
+ * when the login name was just chosen. */
+function focusHeading(): void {
+  requestAnimationFrame(() => {
+    window.scrollTo(0, 0);
+    const target = location.hash === SIGN_UP ? "main h1[tabindex]" : loginName ? "input[name=password]" : "";
+    if (target) document.querySelector<HTMLElement>(target)?.focus();
+  });
+}
 
 function drawLogin(): void {
+  if (appStarted) return;
   if (!drawn) root.textContent = "";
   drawn = true;
+  const body = location.hash === SIGN_UP && !opening
+    ? signUpScreen()
+    : loginView(signedIn, drawLogin, { signUpHref: SIGN_UP, name: loginName });
   render(
-    html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${loginView(signedIn, drawLogin)}
+    html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${body}
       ${opening ? html`<p class="loading" role="status" data-testid="app-loading">${t("loading")}</p>` : ""}`,
     root,
   );
 }
 
+window.addEventListener("hashchange", () => {
+  drawLogin();
+  focusHeading();
+});
+
 async function signedIn(session: Session): Promise<void> {
   opening = true;
   drawLogin();
   await (await app).startApp(session, wasm, false);
+  appStarted = true;
 }
 
 async function boot(): Promise<void> {
   wipedNotice = await finishWipe();
   const session = loadSession();
-  if (session) await (await app).startApp(session, wasm);
-  else drawLogin();
+  if (session) {
+    appStarted = true;
+    await (await app).startApp(session, wasm);
+  } else drawLogin();
 }
 
 boot().catch(err => {

@@ -7,7 +7,15 @@ import { t, toggleLang, type Key } from "../i18n";
 /** Why the last sign-in failed, as a word's key (so it follows the language switch). */
 let error: Key | null = null;
 
-export function loginView(done: (s: Session) => void, rerender: () => void) {
+/** What the login screen may offer besides signing in: a resident's way to sign up as a
+ * volunteer (main.ts; not offered when a session has ended), and the login name to fill in
+ * (the one just chosen when signing up). */
+export interface LoginExtras {
+  signUpHref?: string;
+  name?: string;
+}
+
+export function loginView(done: (s: Session) => void, rerender: () => void, extras: LoginExtras = {}) {
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const v = formValues(e.target as HTMLFormElement);
@@ -23,11 +31,15 @@ export function loginView(done: (s: Session) => void, rerender: () => void) {
   return html`<main class="login">
     <h1>${t("app_name")}</h1>
     <form @submit=${submit} data-testid="login-form">
-      <label>${t("user_name")}<input name="name" autocomplete="username" required /></label>
+      <label>${t("user_name")}<input name="name" autocomplete="username" required .value=${extras.name ?? ""} /></label>
       <label>${t("password")}<input name="password" type="password" autocomplete="current-password" required /></label>
       ${error ? html`<p class="error" role="alert" data-testid="login-error">${t(error)}</p>` : ""}
       <button type="submit" class="primary">${t("login")}</button>
     </form>
+    ${extras.signUpHref
+      ? html`<p class="signup-way"><a class="button" href=${extras.signUpHref} data-testid="signup-open">${t("su_open")}</a>
+          <small class="small">${t("su_open_hint")}</small></p>`
+      : ""}
     <button class="link" data-testid="language" lang=${t("language") === "English" ? "en" : "zh-CN"} @click=${() => { toggleLang(); rerender(); }}>${t("language")}</button>
   </main>`;
 }

@@ -3,12 +3,14 @@
 // their role, unit, account state, devices and last sync; a person's unit, role and shown
 // name changed, their password reset, their account disabled or enabled, their devices listed
 // and signed out; people added one by one or from a sheet (checked first, then created).
-// Administrators also keep the units (added, renamed, closed and reopened) and read the audit
-// log. Everything here is the server's API: it decides who may do what, and its refusals are
+// Residents' sign-ups as volunteers wait here for a supervisor's decision (their count on the
+// section's button). Administrators also keep the units (added, renamed, closed and reopened)
+// and read the audit log. Everything here is the server's API: it decides who may do what, and its refusals are
 // shown next to the form that caused them, in the current language, with its own words as
 // the detail.
 // This file loads the tab and composes its sections, which live in people/: shared.ts (the
-// state and common helpers), people_list.ts, import.ts, units.ts and audit.ts.
+// state and common helpers), people_list.ts, volunteer_signups.ts, import.ts, units.ts and
+// audit.ts.
 import { html } from "lit-html";
 import type { Ctx } from "../context";
 import { t, type Key } from "../i18n";
@@ -17,12 +19,15 @@ import { importSection } from "./people/import";
 import { addPerson, loadDevices, peopleList } from "./people/people_list";
 import { isAdmin, state, type PersonRow, type Section, type UnitRow } from "./people/shared";
 import { unitsSection } from "./people/units";
+import { loadSignUps, pendingCount, signups, signUpsSection } from "./people/volunteer_signups";
 
-/** Loads the people and units of the caller's unit (and the open person's devices). */
+/** Loads the people and units of the caller's unit (and the open person's devices), and the
+ * volunteer sign-ups waiting there (a failure of theirs is said in their section). */
 export async function loadPeople(ctx: Ctx): Promise<void> {
   const [users, units] = await Promise.all([
     ctx.api.get<PersonRow[]>("/api/users"),
     ctx.api.get<UnitRow[]>("/api/orgs/admin"),
+    loadSignUps(ctx),
   ]);
   state.users = users;
   state.units = units;
@@ -33,7 +38,7 @@ export async function loadPeople(ctx: Ctx): Promise<void> {
 export function peopleView(ctx: Ctx, reload: () => Promise<void>, loaded: boolean) {
   const admin = isAdmin(ctx);
   if (!admin && (state.section === "units" || state.section === "audit")) state.section = "users";
-  const sections: [Section, Key][] = [["users", "people_users"], ["import", "people_import"]];
+  const sections: [Section, Key][] = [["users", "people_users"], ["signups", "vs_section"], ["import", "people_import"]];
   if (admin) sections.push(["units", "people_units"], ["audit", "people_audit"]);
   const pick = (s: Section) => {
     state.section = s;
@@ -45,11 +50,13 @@ export function peopleView(ctx: Ctx, reload: () => Promise<void>, loaded: boolea
   if (state.section === "import") body = importSection(ctx, reload);
   else if (state.section === "units") body = unitsSection(ctx, reload);
   else if (state.section === "audit") body = auditSection(ctx);
+  else if (state.section === "signups") body = signUpsSection(ctx, reload);
   else body = html`${addPerson(ctx, reload)}${peopleList(ctx, reload, loaded)}`;
   return html`<div class="people-tab">
     <nav class="tabs subtabs" aria-label=${t("people_section")} data-testid="people-sections">
       ${sections.map(([s, label]) => html`<button class=${state.section === s ? "active" : ""} aria-pressed=${String(state.section === s)}
-        data-testid=${`people-section-${s}`} @click=${() => pick(s)}>${t(label)}</button>`)}
+        data-testid=${`people-section-${s}`} @click=${() => pick(s)}>${t(label)}${s === "signups" && signups.loaded
+          ? html` <span class="count" data-testid="signups-pending">${pendingCount()}</span>` : ""}</button>`)}
     </nav>
     ${body}
   </div>`;

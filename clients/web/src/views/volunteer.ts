@@ -1,6 +1,8 @@
 // The volunteer's screens: log hours (offline too), edit them while submitted or sent
 // back, see the supervisor's decision and note, the totals, and a printable record of
 // approved service; and the service requests assigned to the volunteer, updated offline.
+// A volunteer who signed up in the app also sees their registration and volunteer number
+// (volunteer_registration.ts).
 import { html, nothing } from "lit-html";
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { discover } from "../discover";
@@ -10,6 +12,7 @@ import { code, t } from "../i18n";
 import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type ServiceRequest, type Volunteer } from "../records";
 import { assignedToMe } from "./assigned";
 import { orgLabel, personName } from "../directory";
+import { myRegistration, registrationCard } from "./volunteer_registration";
 
 let editing: string | null = null;
 /** The entry whose deletion waits for a second tap. */
@@ -135,7 +138,7 @@ function requests(ctx: Ctx): DocHandle<ServiceRequest>[] {
 export function volunteerView(ctx: Ctx) {
   if (!discovered) {
     discovery ??= findMine(ctx);
-    return html`<p class="boot">${t("loading")}</p>`;
+    return html`${registrationCard(ctx)}<p class="boot">${t("loading")}</p>`;
   }
   const handle = mine(ctx);
   if (!handle) {
@@ -144,9 +147,9 @@ export function volunteerView(ctx: Ctx) {
       const v = formValues(e.target as HTMLFormElement);
       ctx.sync.create(newVolunteer(ctx.session.org, ctx.session.user, v.name));
     };
-    return html`<form class="card form" data-testid="create-volunteer" @submit=${create}>
+    return html`${registrationCard(ctx)}<form class="card form" data-testid="create-volunteer" @submit=${create}>
       <p>${t("setting_up")}</p>
-      <label>${t("your_name")}<input name="name" required /></label>
+      <label>${t("your_name")}<input name="name" required .value=${myRegistration(ctx)?.name ?? ""} /></label>
       <button class="primary" type="submit">${t("create_record")}</button>
     </form>`;
   }
@@ -154,6 +157,7 @@ export function volunteerView(ctx: Ctx) {
   const entries = Object.entries(v.entries ?? {}).sort((a, b) => b[1].date.localeCompare(a[1].date));
   const all = entries.map(([, e]) => e);
   return html`
+    ${registrationCard(ctx)}
     <section class="card totals" data-testid="totals">
       <h2>${t("totals")}</h2>
       <div class="figures">
