@@ -9,13 +9,18 @@
 //! /api/certificates/verify/{number}`) and sees only what tells a forgery: the name and ID
 //! masked, the hours, the issuer and the day.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::contract::OrgPath;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extract::{Caller, Supervisor};
+use crate::certificate_pdf::{self, CertificateFont};
 use crate::error::AppError;
 use crate::store::certificates::CertificateRow;
 use crate::volunteer_signup::mask_id;
@@ -109,6 +114,21 @@ fn may_read(who: &Principal, row: &CertificateRow) -> bool {
     }
 }
 
+/// The certificate `id` if `who` may read it (else 404, as if there were none).
+async fn readable(app: &AppState, who: &Principal, id: &str) -> Result<CertificateRow, AppError> {
+    let row = app.store.certificate(id).await?.ok_or(AppError::NotFound)?;
+    if !may_read(who, &row) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+/// The certificate `id` as it stands now, to answer with.
+async fn current(app: &AppState, id: &str) -> Result<Json<CertificateView>, AppError> {
+    let row = app.store.certificate(id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(view(row)))
+}
+
 /// `POST /api/certificates` `{from?, to?, purpose}` (volunteers with a registration): asks
 /// their community for a certificate.
 #[utoipa::path(post, path = "/api/certificates", tag = "volunteers", request_body = CertificateRequest, security(("bearer" = [])),
@@ -161,12 +181,7 @@ pub async fn request(
             None,
         )
         .await?;
-    let row = app
-        .store
-        .certificate(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(view(row)))
+    current(&app, &id).await
 }
 
 /// Which certificates to list.
@@ -208,15 +223,78 @@ pub async fn get_one(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CertificateView>, AppError> {
-    let row = app
-        .store
-        .certificate(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_read(&who, &row) {
-        return Err(AppError::NotFound);
-    }
+    let row = readable(&app, &who, &id).await?;
     Ok(Json(view(row)))
+}
+
+/// `GET /api/certificates/{id}/pdf`: an issued certificate as a PDF to print and seal (A4, in
+/// Chinese; `certificate_pdf`), for the same readers as `GET /api/certificates/{id}`.
+#[utoipa::path(get, path = "/api/certificates/{id}/pdf", tag = "volunteers", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf", description = "the certificate, `inline; filename=\"<number>.pdf\"`"),
+        (status = 404, description = "no such certificate for the caller, or not issued yet"),
+        (status = 503, description = "no CJK font for certificates (`--certificate-font`), or storage unavailable")))]
+pub async fn pdf(
+    State(app): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let row = readable(&app, &who, &id).await?;
+    let content: CertificateContent = row
+        .content
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .ok_or(AppError::NotFound)?;
+    let font = match certificate_font(&app).await {
+        Ok(font) => font,
+        Err(why) => {
+            tracing::error!(error = %why, "no CJK font for certificates");
+            let body = serde_json::json!({
+                "error": "no CJK font for certificates: set --certificate-font (LINLI_CERTIFICATE_FONT)"
+            });
+            return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response());
+        }
+    };
+    let number = content.number.clone();
+    let pdf = tokio::task::spawn_blocking(move || certificate_pdf::render(&content, &font))
+        .await
+        .map_err(|_| AppError::Unavailable)?
+        .map_err(|why| {
+            tracing::error!(error = %why, number, "certificate PDF failed");
+            AppError::Io(std::io::Error::other(why))
+        })?;
+    let disposition = format!("inline; filename=\"{number}.pdf\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The certificates' font, read once on first use (`--certificate-font`, else a well-known
+/// system font), or why there is none (each asking again is told the same).
+async fn certificate_font(app: &AppState) -> Result<Arc<CertificateFont>, String> {
+    app.certificate_font
+        .get_or_init(|| async {
+            let path = app.config.certificate_font.clone();
+            let loaded =
+                tokio::task::spawn_blocking(move || CertificateFont::find(path.as_deref()))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+            if let Ok(font) = &loaded {
+                tracing::info!(
+                    path = %font.path.display(),
+                    face = font.face_index(),
+                    "certificate font loaded"
+                );
+            }
+            loaded.map(Arc::new)
+        })
+        .await
+        .clone()
 }
 
 /// How the supervisor signs.
@@ -237,14 +315,7 @@ pub async fn issue(
     Path(id): Path<String>,
     Json(req): Json<Issue>,
 ) -> Result<Json<CertificateView>, AppError> {
-    let row = app
-        .store
-        .certificate(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_read(&who, &row) {
-        return Err(AppError::NotFound);
-    }
+    let row = readable(&app, &who, &id).await?;
     let changed = |why: &str| AppError::Changed(why.to_owned(), serde_json::Value::Null);
     if row.status != "requested" {
         return Err(changed("issued already"));
@@ -322,12 +393,7 @@ pub async fn issue(
             None,
         )
         .await?;
-    let row = app
-        .store
-        .certificate(&id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(view(row)))
+    current(&app, &id).await
 }
 
 /// What anyone holding a certificate can check against the server.

@@ -140,6 +140,12 @@ pub struct ServeConfig {
     /// The time zone (IANA name) visits are dated, listed and exported in.
     #[arg(long, env = "LINLI_TIME_ZONE", default_value = linli_sync_core::calendar::DEFAULT_TIME_ZONE, value_parser = time_zone)]
     pub time_zone: String,
+    /// The CJK font certificates of volunteer service are printed in (a .ttf, .otf, .ttc or
+    /// .otc; in a collection the Simplified Chinese face). Default: the first installed of
+    /// `certificate_pdf::font::WELL_KNOWN_FONTS` (Debian's fonts-noto-cjk first). Without one, the
+    /// certificates' PDF answers 503 and all else works.
+    #[arg(long, env = "LINLI_CERTIFICATE_FONT")]
+    pub certificate_font: Option<PathBuf>,
 }
 
 fn time_zone(s: &str) -> Result<String, String> {

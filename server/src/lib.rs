@@ -5,6 +5,7 @@ pub mod admin;
 mod admin_api;
 mod audit_api;
 pub mod auth;
+mod certificate_pdf;
 mod certificates_api;
 pub mod clock;
 mod cluster;
@@ -74,7 +75,12 @@ pub struct AppState {
     pub(crate) connections: Arc<limits::ConnectionLimits>,
     /// Indicator totals kept per community between reports.
     pub(crate) kept_totals: Arc<indicators::KeptTotals>,
+    /// The font of certificates' PDF, read on first use (or why there is none).
+    pub(crate) certificate_font: Arc<tokio::sync::OnceCell<CertificateFontLoaded>>,
 }
+
+/// The certificates' font as loaded once: the font, or why there is none.
+pub(crate) type CertificateFontLoaded = Result<Arc<certificate_pdf::CertificateFont>, String>;
 
 /// Opens the store, seeds demo data if asked, and serves on `listener` until `shutdown`
 /// resolves; then stops accepting, closes connections, lets in-flight commits finish and
@@ -149,6 +155,7 @@ pub async fn serve(
         hub: hub.clone(),
         tracker: tracker.clone(),
         kept_totals: Arc::default(),
+        certificate_font: Arc::default(),
     };
     if let Some(pool) = store.listen_pool() {
         cluster::spawn(pool.clone(), hub.clone(), &tracker, token.clone());
@@ -288,6 +295,7 @@ fn router(state: AppState) -> Router {
             get(certificates_api::list).post(certificates_api::request),
         )
         .route("/api/certificates/{id}", get(certificates_api::get_one))
+        .route("/api/certificates/{id}/pdf", get(certificates_api::pdf))
         .route(
             "/api/certificates/{id}/issue",
             axum::routing::post(certificates_api::issue),

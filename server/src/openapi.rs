@@ -75,6 +75,7 @@ use crate::{
         certificates_api::request,
         certificates_api::list,
         certificates_api::get_one,
+        certificates_api::pdf,
         certificates_api::issue,
         certificates_api::verify,
     ),

@@ -433,6 +433,31 @@ fn text((status, body): (u16, Vec<u8>)) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).to_string())
 }
 
+/// GETs `path` with a bearer token; returns the status code and the body as JSON (`null` when
+/// it is not JSON).
+pub async fn get_json(server: &ServerProcess, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let (code, body) = http_get_auth(&server.addr, path, token).await;
+    (
+        code,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// POSTs `body` to `path` (with a bearer token, if given); returns the status code and the
+/// answer as JSON (`null` when it is not JSON).
+pub async fn post_json(
+    server: &ServerProcess,
+    path: &str,
+    body: serde_json::Value,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let (code, body) = http_post_json(&server.addr, path, &body, token).await;
+    (
+        code,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// POSTs a JSON body; returns the status code and body.
 pub async fn http_post_json(
     addr: &str,

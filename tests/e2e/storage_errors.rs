@@ -124,6 +124,11 @@ fn every_call(
             "/api/certificates/no-such-one",
             sup,
         ),
+        get(
+            "/api/certificates/{id}/pdf",
+            "/api/certificates/no-such-one/pdf",
+            sup,
+        ),
         post(
             "/api/certificates/{id}/issue",
             "/api/certificates/no-such-one/issue",

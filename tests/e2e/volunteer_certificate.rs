@@ -6,7 +6,8 @@
 use serde_json::{json, Value};
 
 use crate::harness::{
-    field_client, http_get, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+    field_client, get_json, http_get, http_get_with_head, node_script, post_json, sync_as, Backend,
+    ServerProcess, TestDb,
 };
 use crate::on_both_backends;
 
@@ -15,21 +16,6 @@ const ID_NUMBER: &str = "11010519491231002X";
 
 fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
-async fn post(
-    server: &ServerProcess,
-    path: &str,
-    body: Value,
-    token: Option<&str>,
-) -> (u16, Value) {
-    let (code, body) = http_post_json(&server.addr, path, &body, token).await;
-    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-async fn get(server: &ServerProcess, path: &str, token: &str) -> (u16, Value) {
-    let (code, body) = http_get_auth(&server.addr, path, token).await;
-    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
@@ -54,7 +40,7 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
     );
 
     // A resident signs up and is approved; they log in.
-    let (code, signed) = post(
+    let (code, signed) = post_json(
         &server,
         "/api/volunteers/sign-up",
         json!({"community": COMMUNITY, "name": "李秀兰", "phone": "13800138000",
@@ -68,9 +54,10 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
         "/api/volunteers/sign-ups/{}",
         signed["id"].as_str().unwrap()
     );
-    let (code, approved) = post(&server, &path, json!({"decision": "approve"}), Some(&sup)).await;
+    let (code, approved) =
+        post_json(&server, &path, json!({"decision": "approve"}), Some(&sup)).await;
     assert_eq!(code, 200, "{approved}");
-    let (code, tokens) = post(
+    let (code, tokens) = post_json(
         &server,
         "/api/login",
         json!({"name": "lixiulan", "password": "my-own-password", "device_name": "手机"}),
@@ -102,7 +89,7 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
         .await
         .unwrap();
     sync_as(&mut phone, &server, Some(&vol)).await;
-    let (code, body) = post(
+    let (code, body) = post_json(
         &server,
         "/api/review/entries",
         json!({"items": items, "status": "approved"}),
@@ -113,15 +100,15 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
 
     // Asking.
     let ask = json!({"from": "2025-01-01", "to": "2025-12-31", "purpose": "升学材料"});
-    let (code, body) = post(&server, "/api/certificates", ask.clone(), Some(&old_vol)).await;
+    let (code, body) = post_json(&server, "/api/certificates", ask.clone(), Some(&old_vol)).await;
     assert_eq!(code, 409, "no registration, no ID to certify: {body}");
     assert_eq!(
-        post(&server, "/api/certificates", ask.clone(), Some(&sup))
+        post_json(&server, "/api/certificates", ask.clone(), Some(&sup))
             .await
             .0,
         403
     );
-    let (code, body) = post(
+    let (code, body) = post_json(
         &server,
         "/api/certificates",
         json!({"from": "2025-12-31", "to": "2025-01-01"}),
@@ -129,29 +116,33 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
     )
     .await;
     assert_eq!(code, 400, "{body}");
-    let (code, asked) = post(&server, "/api/certificates", ask, Some(&vol)).await;
+    let (code, asked) = post_json(&server, "/api/certificates", ask, Some(&vol)).await;
     assert_eq!(code, 200, "{asked}");
     assert_eq!(asked["status"], "requested");
     let id = asked["id"].as_str().unwrap().to_owned();
-    let (_, listed) = get(&server, "/api/certificates", &sup).await;
+    let (_, listed) = get_json(&server, "/api/certificates", &sup).await;
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["purpose"], "升学材料");
-    let (_, listed) = get(&server, "/api/certificates", &far).await;
+    let (_, listed) = get_json(&server, "/api/certificates", &far).await;
     assert_eq!(listed, json!([]), "another street's supervisor");
-    assert_eq!(get(&server, "/api/certificates", &root).await.0, 403);
+    assert_eq!(get_json(&server, "/api/certificates", &root).await.0, 403);
 
     // Issuing.
     let issue = format!("/api/certificates/{id}/issue");
     let contact = json!({"contact": "0512-66881234"});
     assert_eq!(
-        post(&server, &issue, contact.clone(), Some(&far)).await.0,
+        post_json(&server, &issue, contact.clone(), Some(&far))
+            .await
+            .0,
         404
     );
     assert_eq!(
-        post(&server, &issue, contact.clone(), Some(&root)).await.0,
+        post_json(&server, &issue, contact.clone(), Some(&root))
+            .await
+            .0,
         403
     );
-    let (code, issued) = post(&server, &issue, contact.clone(), Some(&sup)).await;
+    let (code, issued) = post_json(&server, &issue, contact.clone(), Some(&sup)).await;
     assert_eq!(code, 200, "{issued}");
     assert_eq!(issued["status"], "issued");
     let c = &issued["certificate"];
@@ -177,21 +168,78 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
     assert_eq!(c["issued_by"], "sup");
     assert_eq!(c["contact"], "0512-66881234");
     assert_eq!(
-        post(&server, &issue, contact.clone(), Some(&sup)).await.0,
+        post_json(&server, &issue, contact.clone(), Some(&sup))
+            .await
+            .0,
         409,
         "once"
     );
 
     // Reading it whole: the volunteer and the community's supervisors only.
     let one = format!("/api/certificates/{id}");
-    let (code, mine) = get(&server, &one, &vol).await;
+    let (code, mine) = get_json(&server, &one, &vol).await;
     assert_eq!(code, 200, "{mine}");
     assert_eq!(mine["certificate"]["id_number"], ID_NUMBER);
-    assert_eq!(get(&server, &one, &far).await.0, 404);
-    assert_eq!(get(&server, &one, &old_vol).await.0, 404);
-    assert_eq!(get(&server, &one, &root).await.0, 404);
-    let (_, own) = get(&server, "/api/certificates", &vol).await;
+    assert_eq!(get_json(&server, &one, &far).await.0, 404);
+    assert_eq!(get_json(&server, &one, &old_vol).await.0, 404);
+    assert_eq!(get_json(&server, &one, &root).await.0, 404);
+    let (_, own) = get_json(&server, "/api/certificates", &vol).await;
     assert_eq!(own[0]["number"], number.as_str());
+
+    // The PDF to print and seal: the same readers; its text, as pdf.js reads it, holds the
+    // whole certificate.
+    let pdf_path = format!("/api/certificates/{id}/pdf");
+    let (code, head, pdf) = http_get_with_head(&server.addr, &pdf_path, &vol).await;
+    assert_eq!(code, 200, "{head}");
+    let head = head.to_lowercase();
+    assert!(head.contains("content-type: application/pdf"), "{head}");
+    assert!(
+        head.contains(&format!(
+            "content-disposition: inline; filename=\"{}.pdf\"",
+            number.to_lowercase()
+        )),
+        "{head}"
+    );
+    assert!(pdf.starts_with(b"%PDF-"), "{:?}", &pdf[..pdf.len().min(40)]);
+    assert_eq!(get_json(&server, &pdf_path, &far).await.0, 404);
+    assert_eq!(get_json(&server, &pdf_path, &root).await.0, 404);
+    assert_eq!(get_json(&server, &pdf_path, &sup).await.0, 200);
+    let file = db.dir.path().join("certificate.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let read = node_script("pdf-text.mjs", &[file.to_str().unwrap()], "pdfjs-dist", 60).await;
+    assert_eq!(read["pages"], 1, "{read}");
+    let text: String = read["text"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let volunteer_number = approved["volunteer_number"].as_str().unwrap();
+    for needed in [
+        "志愿服务记录证明",
+        "李秀兰",
+        "居民身份证",
+        ID_NUMBER,
+        volunteer_number,
+        "2025-03-01",
+        "助老送餐",
+        "2025-04-02",
+        "社区义诊",
+        "累计服务时长",
+        "幸福社区",
+        "0512-66881234",
+        "（盖章）",
+        &number,
+        &format!("/api/certificates/verify/{number}"),
+    ] {
+        assert!(text.contains(needed), "{needed} in the PDF's text: {text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("累计服务时长") && l.trim_end().ends_with(" 5")),
+        "the total, 5 hours: {text}"
+    );
+    assert!(!text.contains("未审核"), "approved service only: {text}");
 
     // Anyone checks a number.
     let (code, body) = http_get(
@@ -213,7 +261,7 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
     assert_eq!(code, 404);
 
     // Nothing approved in the period: nothing to certify.
-    let (_, later) = post(
+    let (_, later) = post_json(
         &server,
         "/api/certificates",
         json!({"from": "2030-01-01", "to": "2030-12-31"}),
@@ -222,14 +270,38 @@ async fn a_certificate_is_asked_for_issued_and_verified(backend: Backend) {
     .await;
     let issue_later = format!("/api/certificates/{}/issue", later["id"].as_str().unwrap());
     assert_eq!(
-        post(&server, &issue_later, json!({}), Some(&sup)).await.0,
+        post_json(&server, &issue_later, json!({}), Some(&sup))
+            .await
+            .0,
         409
+    );
+    let pdf_later = format!("/api/certificates/{}/pdf", later["id"].as_str().unwrap());
+    assert_eq!(
+        get_json(&server, &pdf_later, &vol).await.0,
+        404,
+        "not issued"
     );
 
     let audit = db.store().await.audit_entries().await.unwrap();
     for action in ["certificate_request", "certificate_issue"] {
         assert!(audit.iter().any(|(a, _, _)| a == action), "{action}");
     }
+    server.stop().await;
+
+    // Without a usable CJK font the PDF says what to set; everything else works.
+    let missing = db.dir.path().join("no-such-font.ttc");
+    let server =
+        ServerProcess::start_with(&db, &["--certificate-font", missing.to_str().unwrap()]).await;
+    let (code, body) = get_json(&server, &pdf_path, &vol).await;
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no CJK font for certificates: set --certificate-font"),
+        "{body}"
+    );
+    assert_eq!(get_json(&server, &one, &vol).await.0, 200);
     server.stop().await;
     db.cleanup().await;
 }

@@ -2,19 +2,14 @@
 //! 100, 300, 600, 1,000 and 1,500 hours), for the volunteer, the supervisors' list and the
 //! yearly summary per community, on both databases. Only approved hours count.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::harness::{
-    field_client, http_get_auth, http_post_json, sync_as, Backend, ServerProcess, TestDb,
+    field_client, get_json, http_post_json, sync_as, Backend, ServerProcess, TestDb,
 };
 use crate::on_both_backends;
 
 const COMMUNITY: &str = "c01/s01/m01";
-
-async fn get(server: &ServerProcess, token: &str, path: &str) -> (u16, Value) {
-    let (code, body) = http_get_auth(&server.addr, path, token).await;
-    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
 
 async fn hours_and_stars_follow_approved_service(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
@@ -74,13 +69,13 @@ async fn hours_and_stars_follow_approved_service(backend: Backend) {
     assert_eq!(code, 200, "{body}");
 
     // What the volunteer sees of themselves.
-    let (code, mine) = get(&server, &va, "/api/volunteers/hours?year=2025").await;
+    let (code, mine) = get_json(&server, "/api/volunteers/hours?year=2025", &va).await;
     assert_eq!(code, 200, "{mine}");
     assert_eq!(mine["approved_hours"], 104.0, "{mine}");
     assert_eq!(mine["year_hours"], 56.0, "{mine}");
     assert_eq!(mine["stars"], 1, "100 hours make one star: {mine}");
     assert_eq!(mine["next_star_hours"], 300, "{mine}");
-    let (_, theirs) = get(&server, &vb, "/api/volunteers/hours?year=2025").await;
+    let (_, theirs) = get_json(&server, "/api/volunteers/hours?year=2025", &vb).await;
     assert_eq!(
         theirs["approved_hours"], 1.0,
         "submitted hours do not count: {theirs}"
@@ -89,14 +84,19 @@ async fn hours_and_stars_follow_approved_service(backend: Backend) {
         (theirs["stars"].as_i64(), theirs["next_star_hours"].as_i64()),
         (Some(0), Some(100))
     );
-    assert_eq!(get(&server, &sup, "/api/volunteers/hours").await.0, 403);
     assert_eq!(
-        get(&server, &va, "/api/volunteers/hours?year=25").await.0,
+        get_json(&server, "/api/volunteers/hours", &sup).await.0,
+        403
+    );
+    assert_eq!(
+        get_json(&server, "/api/volunteers/hours?year=25", &va)
+            .await
+            .0,
         400
     );
 
     // The supervisors' list and the community's year.
-    let (code, list) = get(&server, &sup, "/api/volunteers?year=2025").await;
+    let (code, list) = get_json(&server, "/api/volunteers?year=2025", &sup).await;
     assert_eq!(code, 200, "{list}");
     let by_name = |name: &str| {
         list.as_array()
@@ -109,24 +109,24 @@ async fn hours_and_stars_follow_approved_service(backend: Backend) {
     assert_eq!(by_name("李秀兰")["stars"], 1);
     assert_eq!(by_name("李秀兰")["year_hours"], 56.0);
     assert_eq!(by_name("王芳")["approved_hours"], 1.0);
-    let (_, far) = get(&server, &db.token("far").await, "/api/volunteers").await;
+    let (_, far) = get_json(&server, "/api/volunteers", &db.token("far").await).await;
     assert_eq!(far, json!([]), "another street's supervisor");
     assert_eq!(
-        get(&server, &db.token("w").await, "/api/volunteers")
+        get_json(&server, "/api/volunteers", &db.token("w").await)
             .await
             .0,
         403
     );
-    assert_eq!(get(&server, &va, "/api/volunteers").await.0, 403);
+    assert_eq!(get_json(&server, "/api/volunteers", &va).await.0, 403);
 
-    let (code, summary) = get(&server, &sup, "/api/volunteers/summary?year=2025").await;
+    let (code, summary) = get_json(&server, "/api/volunteers/summary?year=2025", &sup).await;
     assert_eq!(code, 200, "{summary}");
     assert_eq!(
         summary,
         json!([{"org": COMMUNITY, "name": "幸福社区", "volunteers": 2, "active": 2,
             "hours": 57.0, "by_stars": [1, 1, 0, 0, 0, 0]}])
     );
-    let (_, before) = get(&server, &sup, "/api/volunteers/summary?year=2023").await;
+    let (_, before) = get_json(&server, "/api/volunteers/summary?year=2023", &sup).await;
     assert_eq!(before[0]["active"], 0, "{before}");
     assert_eq!(
         before[0]["by_stars"],
