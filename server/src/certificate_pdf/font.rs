@@ -2,6 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use skrifa::raw::FileRef;
+use skrifa::string::StringId;
+use skrifa::{FontRef, MetadataProvider, Tag};
+
 /// Where CJK fonts usually are, tried in turn when `--certificate-font` is not given: Debian's
 /// and Ubuntu's fonts-noto-cjk, Fedora's Noto CJK, Arch's, then WenQuanYi (TrueType) and macOS.
 pub const WELL_KNOWN_FONTS: &[&str] = &[
@@ -61,39 +65,39 @@ impl CertificateFont {
     /// the first face with the characters every certificate prints.
     pub fn load(path: &Path) -> Result<Self, String> {
         let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let faces = ttf_parser::fonts_in_collection(&data).unwrap_or(1);
+        let faces = match FileRef::new(&data).map_err(|e| format!("{}: {e}", path.display()))? {
+            FileRef::Font(_) => 1,
+            FileRef::Collection(c) => c.len(),
+        };
         let mut best: Option<(u8, u32, String)> = None;
         for index in 0..faces {
-            let Ok(face) = ttf_parser::Face::parse(&data, index) else {
+            let Ok(face) = FontRef::from_index(&data, index) else {
                 continue;
             };
-            if !NEEDED.chars().all(|c| face.glyph_index(c).is_some()) {
+            let charmap = face.charmap();
+            if !NEEDED.chars().all(|c| charmap.map(c).is_some()) {
                 continue;
             }
-            let names: Vec<ttf_parser::name::Name> = face.names().into_iter().collect();
-            let family = |id| {
-                names
-                    .iter()
-                    .filter(|n| n.name_id == id)
-                    .find_map(|n| n.to_string())
-            };
-            let families = [
-                ttf_parser::name_id::TYPOGRAPHIC_FAMILY,
-                ttf_parser::name_id::FAMILY,
-            ];
-            let score = if families
-                .iter()
-                .filter_map(|&id| family(id))
-                .any(|f| f.ends_with(" SC") || f.ends_with("SC"))
-            {
+            let strings = |id| face.localized_strings(id).map(|s| s.to_string());
+            let sc = [StringId::TYPOGRAPHIC_FAMILY_NAME, StringId::FAMILY_NAME]
+                .into_iter()
+                .flat_map(strings)
+                .any(|f| f.ends_with("SC"));
+            let prc = face
+                .localized_strings(StringId::FAMILY_NAME)
+                .any(|s| s.language() == Some("zh-CN"));
+            let score = if sc {
                 3
-            } else if names.iter().any(|n| n.language_id == 0x0804) {
+            } else if prc {
                 2
             } else {
                 1
             };
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                let name = family(ttf_parser::name_id::POST_SCRIPT_NAME)
+                let name = face
+                    .localized_strings(StringId::POSTSCRIPT_NAME)
+                    .english_or_first()
+                    .map(|s| s.to_string())
                     .unwrap_or_else(|| "CJKFont".into())
                     .chars()
                     .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -107,8 +111,10 @@ impl CertificateFont {
                 path.display()
             )
         })?;
-        let face = ttf_parser::Face::parse(&data, index).map_err(|e| e.to_string())?;
-        if face.tables().cff2.is_some() && face.tables().cff.is_none() {
+        let face = FontRef::from_index(&data, index).map_err(|e| e.to_string())?;
+        if face.table_data(Tag::new(b"CFF2")).is_some()
+            && face.table_data(Tag::new(b"CFF ")).is_none()
+        {
             return Err(format!(
                 "{}: CFF2 (variable) fonts are not supported",
                 path.display()
@@ -127,7 +133,7 @@ impl CertificateFont {
         self.index
     }
 
-    pub(super) fn face(&self) -> Result<ttf_parser::Face<'_>, String> {
-        ttf_parser::Face::parse(&self.data, self.index).map_err(|e| e.to_string())
+    pub(super) fn face(&self) -> Result<FontRef<'_>, String> {
+        FontRef::from_index(&self.data, self.index).map_err(|e| e.to_string())
     }
 }

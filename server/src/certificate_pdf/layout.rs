@@ -496,6 +496,10 @@ mod tests {
             return;
         };
         let pdf = render(&certificate(80), &font).unwrap();
+        // To look at it: LINLI_CERTIFICATE_PDF_OUT=/tmp/certificate.pdf cargo test …
+        if let Ok(out) = std::env::var("LINLI_CERTIFICATE_PDF_OUT") {
+            std::fs::write(out, &pdf).unwrap();
+        }
         assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("/Identity-H") && text.contains("/ToUnicode"));

@@ -6,6 +6,9 @@ use std::io::Write;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, GlyphId, MetadataProvider, Tag};
+
 use super::font::CertificateFont;
 use super::layout::*;
 use crate::certificates_api::CertificateContent;
@@ -20,15 +23,23 @@ fn deflate(data: &[u8]) -> Vec<u8> {
 /// The certificate as a PDF, its text in `font` (embedded, subset to the characters used).
 pub fn render(c: &CertificateContent, font: &CertificateFont) -> Result<Vec<u8>, String> {
     let face = font.face()?;
-    let upem = f32::from(face.units_per_em());
+    let metrics = face.metrics(Size::unscaled(), LocationRef::default());
+    let upem = f32::from(metrics.units_per_em.max(1));
     let to_1000 = |v: f32| v * 1000.0 / upem;
-    let glyph = |ch: char| face.glyph_index(ch).map(|g| g.0).unwrap_or(0);
-    let advance = |ch: char| {
-        f32::from(
-            face.glyph_hor_advance(ttf_parser::GlyphId(glyph(ch)))
-                .unwrap_or(0),
-        ) / upem
+    let charmap = face.charmap();
+    let glyph_metrics = face.glyph_metrics(Size::unscaled(), LocationRef::default());
+    let glyph = |ch: char| {
+        charmap
+            .map(ch)
+            .and_then(|g| u16::try_from(g.to_u32()).ok())
+            .unwrap_or(0)
     };
+    let width = |g: u16| {
+        glyph_metrics
+            .advance_width(GlyphId::new(u32::from(g)))
+            .unwrap_or(0.0)
+    };
+    let advance = |ch: char| width(glyph(ch)) / upem;
     let pages = layout(c, &advance);
 
     // The glyphs used, numbered anew in the subset (0 stays .notdef).
@@ -46,12 +57,14 @@ pub fn render(c: &CertificateContent, font: &CertificateFont) -> Result<Vec<u8>,
     }
     let subset = subsetter::subset(&font.data, font.index, &remapper)
         .map_err(|e| format!("subsetting {}: {e}", font.path.display()))?;
-    let cff = face.tables().cff.is_some();
+    let cff_tag = Tag::new(b"CFF ");
+    let cff = face.table_data(cff_tag).is_some();
     let font_program = if cff {
-        ttf_parser::RawFace::parse(&subset, 0)
+        FontRef::new(&subset)
             .ok()
-            .and_then(|raw| raw.table(ttf_parser::Tag::from_bytes(b"CFF ")))
+            .and_then(|f| f.table_data(cff_tag))
             .ok_or("the subset has no CFF table")?
+            .as_bytes()
             .to_vec()
     } else {
         subset
@@ -123,14 +136,11 @@ pub fn render(c: &CertificateContent, font: &CertificateFont) -> Result<Vec<u8>,
             .enumerate()
             .map(|(n, g)| (g, n as u16))
         {
-            let w = face
-                .glyph_hor_advance(ttf_parser::GlyphId(old))
-                .unwrap_or(0);
-            widths.consecutive(new, [to_1000(f32::from(w))]);
+            widths.consecutive(new, [to_1000(width(old))]);
         }
     }
     cid_font.finish();
-    let bbox = face.global_bounding_box();
+    let bbox = metrics.bounds.unwrap_or_default();
     let mut flags = FontFlags::SYMBOLIC;
     if font.name.contains("Serif") || font.name.contains("Song") {
         flags |= FontFlags::SERIF;
@@ -139,17 +149,15 @@ pub fn render(c: &CertificateContent, font: &CertificateFont) -> Result<Vec<u8>,
     d.name(Name(base.as_bytes()))
         .flags(flags)
         .bbox(Rect::new(
-            to_1000(f32::from(bbox.x_min)),
-            to_1000(f32::from(bbox.y_min)),
-            to_1000(f32::from(bbox.x_max)),
-            to_1000(f32::from(bbox.y_max)),
+            to_1000(bbox.x_min),
+            to_1000(bbox.y_min),
+            to_1000(bbox.x_max),
+            to_1000(bbox.y_max),
         ))
         .italic_angle(0.0)
-        .ascent(to_1000(f32::from(face.ascender())))
-        .descent(to_1000(f32::from(face.descender())))
-        .cap_height(to_1000(f32::from(
-            face.capital_height().unwrap_or(face.ascender()),
-        )))
+        .ascent(to_1000(metrics.ascent))
+        .descent(to_1000(metrics.descent))
+        .cap_height(to_1000(metrics.cap_height.unwrap_or(metrics.ascent)))
         .stem_v(80.0);
     if cff {
         d.font_file3(file);
