@@ -105,7 +105,10 @@ pub async fn sign_up(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<SignUp>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    if !app.limiter.allow("volunteer sign-up", addr.ip()) {
+    // Limited like logins, per login chosen and per address: a community's sign-up day
+    // from one office is not refused because others signed up before.
+    let key = format!("volunteer sign-up:{}", req.login.trim());
+    if !app.limiter.allow(&key, addr.ip()) {
         return Err(AppError::TooManyRequests);
     }
     let s = check(&req).map_err(AppError::BadRequest)?;

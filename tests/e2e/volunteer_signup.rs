@@ -251,3 +251,44 @@ async fn a_resident_signs_up_and_is_approved(backend: Backend) {
     db.cleanup().await;
 }
 on_both_backends!(a_resident_signs_up_and_is_approved);
+
+/// A resident ID card number with a right check digit (GB 11643-1999), born on 1 May 1980,
+/// told apart by `n`.
+fn id_number(n: u32) -> String {
+    let body = format!("110105198005{:02}{:03}", 1 + n % 28, n);
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// A community's sign-up day: many residents sign up one after another (from one office's
+/// address, within the per-address limit), and none is refused because others signed up
+/// before them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_up_day_is_not_refused_as_too_many() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else {
+        return;
+    };
+    db.cli(
+        &["org", "add", "--path", COMMUNITY, "--name", "幸福社区"],
+        None,
+    )
+    .await;
+    let server = ServerProcess::start_with(&db, &[]).await;
+    for n in 0..40 {
+        let (code, body) = http_post_json(
+            &server.addr,
+            "/api/volunteers/sign-up",
+            &sign_up(&format!("resident-{n}"), &id_number(n)),
+            None,
+        )
+        .await;
+        assert_eq!(code, 200, "resident {n}: {body}");
+    }
+    server.stop().await;
+    db.cleanup().await;
+}
