@@ -256,13 +256,8 @@ on_both_backends!(a_resident_signs_up_and_is_approved);
 /// told apart by `n`.
 fn id_number(n: u32) -> String {
     let body = format!("110105198005{:02}{:03}", 1 + n % 28, n);
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    let check = linli_server::volunteer_signup::id_check_char(&body).unwrap();
+    format!("{body}{check}")
 }
 
 /// A community's sign-up day: many residents sign up one after another (from one office's

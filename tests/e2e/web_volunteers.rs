@@ -31,17 +31,9 @@ fn json_of(body: &str) -> Value {
 
 /// Whether `id` is a resident ID card number whose check character fits (GB 11643).
 fn check_digit_fits(id: &str) -> bool {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let b = id.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    b"10X98765432"[(sum % 11) as usize] == b[17]
+    id.len() == 18
+        && id.is_char_boundary(17)
+        && linli_server::volunteer_signup::id_check_char(&id[..17]) == id[17..].chars().next()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

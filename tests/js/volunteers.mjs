@@ -130,6 +130,11 @@ async function volunteers(browser) {
   await page.click("[data-testid=su-submit]");
   const idError = "[data-testid=su-id_number-error-word]";
   await page.waitForSelector(idError);
+  // The app moves the focus to the refused field after drawing the error: wait for it (a
+  // loaded CI machine read the focus before it moved), then say where it is.
+  await page
+    .waitForFunction(() => document.activeElement?.getAttribute("data-field") === "id_number", null, { timeout: 5_000 })
+    .catch(() => {});
   out.refusal = {
     posts,
     zh: await text(page, idError),
@@ -212,7 +217,9 @@ async function volunteers(browser) {
   await sup.setViewportSize({ width: 390, height: 844 });
   await check(sup, out, "sign-ups phone zh", "supervisor-list-phone");
   await switchLanguage(sup, "en");
-  out.listedEn = { skills: await field("skills"), availability: await field("availability"), idType: await field("id-type") };
+  // The list is drawn again in English on a later frame: wait for it before reading.
+  const skillsEn = await textOnceChanged(sup, `${row} [data-testid=signup-skills]`, out.listed.skills);
+  out.listedEn = { skills: skillsEn, availability: await field("availability"), idType: await field("id-type") };
   await check(sup, out, "sign-ups phone en", "supervisor-list-phone-en");
   await switchLanguage(sup, "zh");
   await sup.setViewportSize({ width: 1280, height: 860 });
