@@ -126,6 +126,24 @@ export async function textOnceChanged(page, selector, before, ms = 5_000) {
   return ((await page.textContent(selector)) ?? "").trim();
 }
 
+/** Switches the app's language with its own button and returns once the page has been drawn
+ * in it: `<html lang>` changes at the click, but the app redraws on the next animation frame,
+ * so a read in between sees the old words. Waits for the language button to name the other
+ * language (it is part of every drawing) and then for two more frames. */
+export async function switchLanguage(page, to) {
+  const lang = to === "en" ? "en" : "zh-CN";
+  if ((await page.evaluate(() => document.documentElement.lang)) === lang) return;
+  await page.click("[data-testid=language]");
+  const offered = lang === "en" ? "zh-CN" : "en";
+  await page.waitForFunction(
+    ([l, other]) =>
+      document.documentElement.lang === l &&
+      [...document.querySelectorAll("[data-testid=language]")].every(b => b.getAttribute("lang") === other),
+    [lang, offered],
+  );
+  await page.evaluate(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 /** Runs the scenario named on the command line and prints what it observed as JSON; on
  * failure, screenshots every open page and exits non-zero. */
 export async function runScenarios(scenarios) {

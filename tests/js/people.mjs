@@ -15,7 +15,7 @@
 // screens.mjs's `supervisor` in the shared screenshot directory.)
 
 import { writeFileSync } from "node:fs";
-import { apiGet, base, log, open, opt, runScenarios, shot, textOnceChanged, token, until } from "./browser.mjs";
+import { apiGet, base, log, open, opt, runScenarios, shot, switchLanguage, textOnceChanged, token, until } from "./browser.mjs";
 import { audit } from "./a11y.mjs";
 
 const DESK = { width: 1366, height: 900 };
@@ -45,13 +45,6 @@ async function login(name, password, deviceName = "people check") {
 async function getStatus(tok, path) {
   const r = await fetch(base + path, { headers: { authorization: `Bearer ${tok}` } });
   return r.status;
-}
-
-/** Switches the app's language with its own button and waits for the page to redraw. */
-async function switchLanguage(page, to) {
-  if ((await page.evaluate(() => document.documentElement.lang)) === (to === "en" ? "en" : "zh-CN")) return;
-  await page.click("[data-testid=language]");
-  await page.waitForFunction(lang => document.documentElement.lang === lang, to === "en" ? "en" : "zh-CN");
 }
 
 /** Org paths (`c01/s01`), device ids and raw user names that should read as words. */

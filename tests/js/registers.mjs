@@ -16,7 +16,7 @@
 //        [--from c01/s01/m01/g01 --to c01/s01/m01/g02]
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { apiGet, base, log, open, opt, runScenarios, shot, textOnceChanged, token, until } from "./browser.mjs";
+import { apiGet, base, log, open, opt, runScenarios, shot, switchLanguage, textOnceChanged, token, until } from "./browser.mjs";
 import { audit } from "./a11y.mjs";
 
 const DESK = { width: 1366, height: 900 };
@@ -40,13 +40,6 @@ async function total(tok, query = "") {
 async function listedIn(tok, org, q) {
   const rows = await apiGet(tok, `/api/households?org=${encodeURIComponent(org)}&q=${encodeURIComponent(q)}&limit=200`);
   return rows.map(r => r.address);
-}
-
-/** Switches the app's language with its own button and waits for the page to redraw. */
-async function switchLanguage(page, to) {
-  if ((await page.evaluate(() => document.documentElement.lang)) === (to === "en" ? "en" : "zh-CN")) return;
-  await page.click("[data-testid=language]");
-  await page.waitForFunction(lang => document.documentElement.lang === lang, to === "en" ? "en" : "zh-CN");
 }
 
 const cell = v => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
@@ -140,7 +133,18 @@ async function matchingOf(page) {
 
 /** The import report as the page shows it. */
 async function reportOf(page, dryRun) {
-  await page.waitForSelector(`[data-testid=register-report][data-dry-run=${dryRun}]`);
+  try {
+    await page.waitForSelector(`[data-testid=register-report][data-dry-run=${dryRun}]`);
+  } catch (e) {
+    // Say what the page showed instead: a refusal, the column form, or nothing.
+    const shown = await page.evaluate(() => ({
+      error: document.querySelector("[data-testid=register-error]")?.textContent.trim() ?? null,
+      mapOpen: !!document.querySelector("[data-testid=register-map]"),
+      report: document.querySelector("[data-testid=register-report]")?.dataset.dryRun ?? null,
+      sectionOpen: document.querySelector("[data-testid=register-import]")?.open ?? null,
+    }));
+    throw new Error(`no ${dryRun ? "dry-run" : "import"} report: ${JSON.stringify(shown)} (${e.message})`);
+  }
   return page.$eval("[data-testid=register-report]", el => {
     const shown = sel => el.querySelector(sel)?.textContent.replace(/\s+/g, " ").trim() ?? null;
     return {
@@ -408,6 +412,7 @@ async function registers(browser) {
   out.other.reopened = await matchingOf(page);
   await page.selectOption("[data-testid=register-map-field][data-field=phone]", "手机号码");
   out.other.phoneCheck = await checkMatched("[data-testid=register-map-check]");
+  log("phone matched, check answered", out.other.phoneCheck);
   out.other.dryRunWithPhone = await reportOf(page, true);
   out.other.totalAfterDryRun = await total(supToken);
   const [otherRun] = await Promise.all([

@@ -11,7 +11,7 @@
 
 import { readFileSync } from "node:fs";
 import {
-  launch, desk, open, settled, token, apiGet, until, textOnceChanged, shot, opt, base, log, TIMEOUT, runScenarios,
+  launch, desk, open, settled, token, apiGet, until, textOnceChanged, shot, opt, base, log, TIMEOUT, runScenarios, switchLanguage,
 } from "./browser.mjs";
 import { audit } from "./a11y.mjs";
 
@@ -19,12 +19,6 @@ import { audit } from "./a11y.mjs";
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "zh-CN" };
 const phone390 = browser => browser.newContext(PHONE);
 const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-/** Switches the app's language with its own button and waits for the page to redraw. */
-async function switchLanguage(page, to) {
-  await page.click("[data-testid=language]");
-  await page.waitForFunction(lang => document.documentElement.lang === lang, to === "en" ? "en" : "zh-CN");
-}
 
 /** The width and height of a PNG, from its IHDR chunk. */
 function pngSize(bytes) {

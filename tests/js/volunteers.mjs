@@ -13,7 +13,7 @@
 //   node volunteers.mjs volunteers --base URL --password PW --shots DIR --supervisor NAME
 //        --community PATH --login NAME
 
-import { appCached, base, connection, desk, log, open, opt, phone, runScenarios, shot, textOnceChanged, TIMEOUT, until } from "./browser.mjs";
+import { appCached, base, connection, desk, log, open, opt, phone, runScenarios, shot, switchLanguage, textOnceChanged, TIMEOUT, until } from "./browser.mjs";
 import { audit } from "./a11y.mjs";
 
 /** The resident; the ID numbers are made below. */
@@ -34,14 +34,6 @@ function mistyped(number) {
 }
 
 const text = async (page, selector) => ((await page.textContent(selector)) ?? "").replace(/\s+/g, " ").trim();
-
-/** Switches the app's language with its own button and waits for the page to redraw. */
-async function switchLanguage(page, to) {
-  const lang = to === "en" ? "en" : "zh-CN";
-  if ((await page.evaluate(() => document.documentElement.lang)) === lang) return;
-  await page.click("[data-testid=language]");
-  await page.waitForFunction(l => document.documentElement.lang === l, lang);
-}
 
 /** Org paths (`c01/s01`) and raw user names that should read as words. */
 function codesIn(s) {
