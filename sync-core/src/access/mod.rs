@@ -450,7 +450,12 @@ fn guard_holds(
         }
         Guard::EntryEditable => match entry_status_before() {
             Some(None) => !exists_at(doc, &write.path[..2], before),
-            Some(Some(status)) => EDITABLE_ENTRY_STATES.contains(&status.as_str()),
+            // Check-in hours are the server's, from the organiser's signed codes.
+            Some(Some(status)) => {
+                EDITABLE_ENTRY_STATES.contains(&status.as_str())
+                    && read_string_at(doc, &write.path[..2], Some(before), "source").as_deref()
+                        != Some("checkin")
+            }
             None => false,
         },
         Guard::EntryEditableValueIn(values) => {

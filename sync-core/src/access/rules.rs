@@ -138,8 +138,9 @@ pub const RULES: &[Rule] = &[
     rule(Worker, Request, "outcome/**", Always),
     rule(Worker, Request, "log/**", Always),
     rule(Worker, Request, "satisfaction/**", Always),
-    // Volunteers: their own document; entries only while submitted or sent back; never
-    // approval, rejection or review.
+    // Volunteers: their own document; entries only while submitted or sent back, and never
+    // check-in entries (the server credits those from signed codes); never approval,
+    // rejection or review.
     rule(Vol, Volunteer, "kind", New),
     rule(Vol, Volunteer, "schema", New),
     rule(Vol, Volunteer, "org", New),
@@ -157,7 +158,7 @@ pub const RULES: &[Rule] = &[
         Vol,
         Volunteer,
         "entries/*/source",
-        EntryEditableValueIn(&["self", "checkin"]),
+        EntryEditableValueIn(&["self"]),
     ),
     rule(
         Vol,

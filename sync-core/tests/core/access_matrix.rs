@@ -105,6 +105,13 @@ fn base(kind: Kind) -> Automerge {
                 ("e1".to_string(), entry("submitted")),
                 ("e2".to_string(), entry("has_issues")),
                 ("a1".to_string(), entry("approved")),
+                (
+                    "c1".to_string(),
+                    Entry {
+                        source: "checkin".into(),
+                        ..entry("submitted")
+                    },
+                ),
             ]),
         }),
         Kind::Request => build(&Request {
@@ -323,6 +330,26 @@ fn cases() -> Vec<Case> {
             "NNYN",
             new_entry("approved"),
         ),
+        // Check-in hours come from the organiser's signed codes, credited by the server:
+        // a volunteer neither claims them nor changes them.
+        case(Volunteer, "log new hours as a check-in", "NNYN", |tx| {
+            new_entry("submitted")(tx);
+            put(&["entries", "new"], "source", "checkin")(tx);
+        }),
+        case(Volunteer, "minutes of a checked-in entry", "NNNN", |tx| {
+            let e = obj(tx, &["entries", "c1"]);
+            tx.put(&e, "minutes", 90).unwrap();
+        }),
+        case(
+            Volunteer,
+            "a self-declared entry turned into a check-in",
+            "NNNN",
+            put(&["entries", "e1"], "source", "checkin"),
+        ),
+        case(Volunteer, "delete a checked-in entry", "NNNN", |tx| {
+            let e = obj(tx, &["entries"]);
+            tx.delete(&e, "c1").unwrap();
+        }),
         case(Volunteer, "delete a submitted entry", "NYNN", |tx| {
             let e = obj(tx, &["entries"]);
             tx.delete(&e, "e1").unwrap();
