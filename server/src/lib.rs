@@ -1,6 +1,7 @@
 //! Linli's sync server: the automerge-repo websocket protocol on `/sync`, durable storage in
 //! SQLite or PostgreSQL, and one actor per loaded document. See ARCHITECTURE.md.
 
+mod activities_api;
 pub mod admin;
 mod admin_api;
 mod audit_api;
@@ -38,6 +39,7 @@ mod sockets;
 pub mod store;
 pub mod table_file;
 pub mod tls;
+mod volunteer_export;
 pub mod volunteer_signup;
 mod volunteer_signup_api;
 mod volunteers_api;
@@ -290,6 +292,36 @@ fn router(state: AppState) -> Router {
         .route("/api/volunteers", get(volunteers_api::list))
         .route("/api/volunteers/hours", get(volunteers_api::hours))
         .route("/api/volunteers/summary", get(volunteers_api::summary))
+        .route(
+            "/api/volunteers/export/registry",
+            get(volunteer_export::registry),
+        )
+        .route(
+            "/api/volunteers/export/hours",
+            get(volunteer_export::hours_file),
+        )
+        .route(
+            "/api/activities",
+            get(activities_api::list).post(activities_api::create),
+        )
+        .route("/api/activities/{id}", get(activities_api::get_one))
+        .route(
+            "/api/activities/{id}/enrol",
+            axum::routing::post(activities_api::enrol),
+        )
+        .route(
+            "/api/activities/{id}/withdraw",
+            axum::routing::post(activities_api::withdraw),
+        )
+        .route("/api/activities/{id}/key", get(activities_api::key))
+        .route(
+            "/api/activities/{id}/attendance",
+            axum::routing::post(activities_api::attend),
+        )
+        .route(
+            "/api/activities/{id}/confirm",
+            axum::routing::post(activities_api::confirm),
+        )
         .route(
             "/api/certificates",
             get(certificates_api::list).post(certificates_api::request),

@@ -4,8 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin_api, audit_api, auth, certificates_api, communities_api, directory_api, documents_api,
-    people_api, quarantine_api, review_api, volunteer_signup_api, volunteers_api,
+    activities_api, admin_api, audit_api, auth, certificates_api, communities_api, directory_api,
+    documents_api, people_api, quarantine_api, review_api, volunteer_export, volunteer_signup_api,
+    volunteers_api,
 };
 
 /// The API description.
@@ -72,6 +73,16 @@ use crate::{
         volunteers_api::hours,
         volunteers_api::list,
         volunteers_api::summary,
+        volunteer_export::registry,
+        volunteer_export::hours_file,
+        activities_api::create,
+        activities_api::list,
+        activities_api::get_one,
+        activities_api::enrol,
+        activities_api::withdraw,
+        activities_api::key,
+        activities_api::attend,
+        activities_api::confirm,
         certificates_api::request,
         certificates_api::list,
         certificates_api::get_one,

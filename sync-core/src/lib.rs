@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod checkin;
 pub mod client;
 pub mod conflicts;
 pub mod connection;

@@ -17,6 +17,8 @@ pub enum ReviewError {
     BadDecision(String),
     #[error("no entry `{0}`")]
     NoSuchEntry(String),
+    #[error("entry `{0}` exists already")]
+    EntryExists(String),
     #[error("automerge: {0}")]
     Automerge(String),
 }
@@ -62,6 +64,35 @@ pub fn review_entries(
         tx.put(&review, "by", d.by.as_str())?;
         tx.put(&review, "at", d.at.as_str())?;
         tx.put(&review, "note", d.note.as_str())?;
+    }
+    Ok(())
+}
+
+/// Writes entry `id`, credited by the server (check-in hours from an organiser's signed
+/// codes): submitted, with an empty review, for the organiser to confirm. Refused when entry
+/// `id` exists already, so that one attendance is credited once.
+pub fn credit_entry(
+    tx: &mut Transaction<'_>,
+    id: &str,
+    entry: &crate::contract::Entry,
+) -> Result<(), ReviewError> {
+    let entries = match tx.get(ROOT, "entries")? {
+        Some((_, entries)) => entries,
+        None => tx.put_object(ROOT, "entries", ObjType::Map)?,
+    };
+    if tx.get(&entries, id)?.is_some() {
+        return Err(ReviewError::EntryExists(id.to_owned()));
+    }
+    let e = tx.put_object(&entries, id, ObjType::Map)?;
+    tx.put(&e, "date", entry.date.as_str())?;
+    tx.put(&e, "minutes", entry.minutes)?;
+    tx.put(&e, "activity", entry.activity.as_str())?;
+    tx.put(&e, "category", entry.category.as_str())?;
+    tx.put(&e, "source", entry.source.as_str())?;
+    tx.put(&e, "status", "submitted")?;
+    let review = tx.put_object(&e, "review", ObjType::Map)?;
+    for key in ["by", "at", "note"] {
+        tx.put(&review, key, "")?;
     }
     Ok(())
 }

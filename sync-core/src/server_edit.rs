@@ -71,6 +71,12 @@ pub enum ServerEdit {
         /// that it was theirs when they made them).
         author: Principal,
     },
+    /// Credit a volunteer with hours the server counted (check-in at an activity): a new
+    /// entry `id`, submitted, written only if no entry `id` exists.
+    Credit {
+        id: String,
+        entry: crate::contract::Entry,
+    },
     /// Move a household to another unit (a family moved to another grid): its `org` is
     /// rewritten; its history stays whole, and who may read it follows the new unit.
     Move {
@@ -133,6 +139,15 @@ impl DocumentSync {
                     }
                     _ => return Err(ReviewError::BadDecision(decision.status.clone()).into()),
                 }
+            }
+            ServerEdit::Credit { id, entry } => {
+                if kind != Some(Kind::Volunteer) {
+                    return Err(ReviewError::BadDecision("credit".into()).into());
+                }
+                let message = format!("linli: {} credited by {}", entry.source, by.user);
+                self.server_edit(actor, by, time_secs, &message, |tx| {
+                    review::credit_entry(tx, id, entry)
+                })?
             }
             ServerEdit::Merge(step) => {
                 if kind != Some(Kind::Household) {

@@ -116,7 +116,7 @@ pub async fn review_households(
 
 /// Checks every target is a `kind` document in scope, then sends each its decision and waits
 /// until all are durable.
-async fn decide(
+pub(crate) async fn decide(
     app: &AppState,
     who: &Principal,
     kind: &str,

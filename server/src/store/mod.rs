@@ -43,6 +43,7 @@ async fn quarantine_insert(
     .map(|_| ())
 }
 
+pub mod activities;
 pub mod audit;
 pub mod backup;
 mod catch_up;
@@ -63,6 +64,7 @@ pub mod quarantine;
 mod reproject;
 mod requests;
 mod signing_secret;
+pub mod volunteer_export;
 pub mod volunteer_signups;
 pub mod volunteer_standing;
 pub use household_list::HouseholdFilter;

@@ -437,6 +437,8 @@ pub struct EntryRow {
     pub minutes: i64,
     pub activity: String,
     pub category: String,
+    /// `self`, `checkin` (credited from an activity's signed codes) or `supervisor`.
+    pub source: String,
     pub status: String,
     pub review_note: Option<String>,
 }
@@ -453,7 +455,7 @@ impl Store {
         use sqlx::Row;
         let (under, past) = crate::indicators::scope_bounds(scope);
         let pool = self.pool();
-        let rows = sqlx::query(&format!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, status, review_note \
+        let rows = sqlx::query(&format!("SELECT document_id, entry_id, org, user_name, date, minutes, activity, category, source, status, review_note \
                  FROM p_volunteer_entries WHERE status = $4 AND {} ORDER BY date, document_id, entry_id LIMIT $5 OFFSET $6", crate::indicators::in_scope("org")))
             .bind(scope).bind(&under).bind(&past).bind(status).bind(limit).bind(offset)
             .fetch_all(pool).await?;
@@ -468,6 +470,7 @@ impl Store {
                     minutes: r.try_get("minutes")?,
                     activity: r.try_get("activity")?,
                     category: r.try_get("category")?,
+                    source: r.try_get("source")?,
                     status: r.try_get("status")?,
                     review_note: r.try_get("review_note")?,
                 })
