@@ -103,6 +103,30 @@ impl Device {
         }
     }
 
+    /// Runs `linli-field --store … <args>` without `--json`, as people read it; returns the
+    /// exit status, standard output and standard error.
+    pub(crate) async fn run_text(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(bin("linli-field"))
+            .arg("--store")
+            .arg(&self.store)
+            .args(args)
+            .env_remove("LINLI_SERVER")
+            .env_remove("LINLI_TOKEN")
+            .env_remove("LINLI_PASSWORD")
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .stdin(Stdio::null())
+            .output();
+        let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
+            .await
+            .expect("linli-field finished in time")
+            .expect("run linli-field");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    }
+
     /// Runs a command that must fail; returns its error message.
     pub(crate) async fn fails(&self, args: &[&str]) -> String {
         let run = self.run(args).await;

@@ -20,6 +20,7 @@ mod crash_burst;
 mod disk_full;
 mod exports_words;
 mod field_cli;
+mod field_volunteer;
 mod field_worker_day;
 mod household_move;
 mod js_interop;

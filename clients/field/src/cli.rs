@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
     name = "linli-field",
     version,
     about = "Linli (邻里) offline field client: log in once, work offline, sync when there is signal",
-    after_help = "Exit status: 0 success, 1 error, 2 usage error, 3 a sync that did not complete."
+    after_help = "Exit status: 0 success, 1 error, 2 usage error, 3 a sync that did not complete \
+                  (or check-in codes kept on this device, not handed in yet)."
 )]
 pub struct Cli {
     /// The server: its address (http://host:8080) or sync endpoint (ws://host:8080/sync).
@@ -90,7 +91,8 @@ pub enum Command {
     /// Visits to households (offline).
     #[command(subcommand)]
     Visit(VisitCommand),
-    /// Volunteer documents and service hours (offline).
+    /// Volunteer documents and service hours (offline); your totals and stars, certificates,
+    /// activities and check-in (with the server).
     #[command(subcommand)]
     Volunteer(VolunteerCommand),
     /// Service requests: open, list, update, assign, close (offline).
@@ -370,6 +372,79 @@ pub enum VolunteerCommand {
         #[arg(long)]
         category: Option<String>,
     },
+    /// Your approved hours (in all and in a year), star level and the hours to the next star,
+    /// from the server; without it, the approved hours in your volunteer documents on this
+    /// device.
+    Totals {
+        /// The year to count, YYYY (default: this year).
+        #[arg(long)]
+        year: Option<String>,
+    },
+    /// Your certificates of service and requests for one: status, number, period, hours
+    /// (needs the server).
+    Certificates,
+    /// Ask for a certificate of service, or save an issued one as a PDF (needs the server).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
+    /// Activities you may join: time, place, places taken, your enrolment and check-in
+    /// (needs the server).
+    Activities,
+    /// Enrol in an activity (needs the server).
+    Enrol {
+        /// The activity's id (from `volunteer activities`).
+        #[arg(long)]
+        activity: String,
+    },
+    /// Give your place at an activity back (needs the server).
+    Withdraw {
+        /// The activity's id (from `volunteer activities`).
+        #[arg(long)]
+        activity: String,
+    },
+    /// Hand in the check-in and check-out codes you scanned at an activity; the server
+    /// credits the time between them, and the organiser confirms. `--in` alone keeps the
+    /// check-in on this device (offline) until `--out`; codes that cannot be sent are kept
+    /// for `--send`.
+    CheckIn {
+        /// The activity's id (from `volunteer activities`).
+        #[arg(long, required_unless_present = "send")]
+        activity: Option<String>,
+        /// The check-in code (the text of the organiser's QR code, LINLI-CI1.….i.…).
+        #[arg(long = "in", value_name = "CODE")]
+        check_in: Option<String>,
+        /// The check-out code (LINLI-CI1.….o.…).
+        #[arg(long = "out", value_name = "CODE")]
+        check_out: Option<String>,
+        /// Hand in every pair of codes kept on this device.
+        #[arg(long, conflicts_with_all = ["activity", "check_in", "check_out"])]
+        send: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CertificateCommand {
+    /// Ask your community for a certificate of your approved service (all of it, or from a
+    /// day to a day); a supervisor issues it.
+    Ask {
+        /// What it is for (a school, an employer…), for the supervisor.
+        #[arg(long)]
+        purpose: String,
+        /// The first day of service to cover, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day of service to cover, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Save an issued certificate as a PDF (A4, in Chinese) to print, sign and seal.
+    Pdf {
+        /// The certificate's id (from `volunteer certificates`).
+        #[arg(long)]
+        id: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -462,6 +537,48 @@ mod tests {
         assert!(parse(&["--clear", "dibao", "--on", "2026-11-01"]).is_ok());
         assert!(parse(&["--set", "dibao", "--clear", "tekun"]).is_err());
         assert!(parse(&[]).is_err());
+    }
+
+    #[test]
+    fn a_check_in_names_its_activity_or_sends_what_is_kept() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from([&["linli-field", "volunteer", "check-in"], args].concat())
+        };
+        let Command::Volunteer(VolunteerCommand::CheckIn {
+            activity,
+            check_in,
+            check_out,
+            send,
+        }) = parse(&[
+            "--activity",
+            "a1",
+            "--in",
+            "LINLI-CI1.a1.i.1.x",
+            "--out",
+            "o",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("a check-in");
+        };
+        assert_eq!(activity.as_deref(), Some("a1"));
+        assert_eq!(
+            (check_in.as_deref(), check_out.as_deref(), send),
+            (Some("LINLI-CI1.a1.i.1.x"), Some("o"), false)
+        );
+        assert!(parse(&["--send"]).is_ok());
+        assert!(parse(&["--in", "c"]).is_err(), "which activity?");
+        assert!(parse(&["--send", "--activity", "a1"]).is_err());
+        assert!(Cli::try_parse_from([
+            "linli-field",
+            "volunteer",
+            "certificate",
+            "pdf",
+            "--id",
+            "x"
+        ])
+        .is_err());
     }
 
     #[test]

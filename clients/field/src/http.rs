@@ -67,6 +67,24 @@ pub async fn get(
     call(server, Method::GET, path, None, token).await
 }
 
+/// An answer as it came: the status code, its content type and the body's bytes (a PDF, say).
+#[derive(Debug)]
+pub struct Raw {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Raw {
+    /// The answer read as JSON (`Null` when empty or not JSON).
+    pub fn json(self) -> Response {
+        Response {
+            status: self.status,
+            body: serde_json::from_slice(&self.bytes).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
 async fn call(
     server: &ServerUrl,
     method: Method,
@@ -74,6 +92,17 @@ async fn call(
     body: Option<&serde_json::Value>,
     token: Option<&str>,
 ) -> Result<Response, FieldError> {
+    Ok(call_raw(server, method, path, body, token).await?.json())
+}
+
+/// One request with an optional JSON body and bearer token; the answer as it came.
+pub async fn call_raw(
+    server: &ServerUrl,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    token: Option<&str>,
+) -> Result<Raw, FieldError> {
     if server.is_tls() {
         return Err(FieldError::Invalid(
             "this build of linli-field speaks plain http:// and ws:// only; reach an https \
@@ -113,15 +142,21 @@ async fn call(
             .await
             .map_err(|e| connection_error(&e))?;
         let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let bytes = response
             .into_body()
             .collect()
             .await
             .map_err(|e| connection_error(&e))?
             .to_bytes();
-        Ok(Response {
+        Ok(Raw {
             status,
-            body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            content_type,
+            bytes: bytes.to_vec(),
         })
     };
     tokio::time::timeout(TIMEOUT, request)

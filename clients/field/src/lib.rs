@@ -10,6 +10,8 @@
 //! - `due.rs`: which households are due a visit (follow-up plans), from the local documents.
 //! - `status.rs`: pending changes, last sync, login.
 //! - `session.rs`, `auth.rs`, `http.rs`, `remote.rs`: login, token renewal, the JSON API.
+//! - `volunteer_online.rs`: a volunteer's hours and stars, certificates, activities and
+//!   check-in codes through the server; the hours on the device and kept scans without it.
 //! - `net.rs`: one sync round over a websocket.
 
 mod auth;
@@ -28,6 +30,7 @@ mod session;
 mod status;
 mod unlocked;
 mod volunteer;
+mod volunteer_online;
 #[cfg(test)]
 mod worker_day_tests;
 
@@ -52,6 +55,11 @@ pub use session::{ServerUrl, Session};
 pub use status::{LoginInfo, Status};
 pub use unlocked::UnlockedKey;
 pub use volunteer::{EntryEdit, EntryEdited};
+pub use volunteer_online::{
+    check_api_id, check_code, check_year, is_unreachable, Activity, Certificate, CheckInOutcome,
+    Credited, DeviceStanding, Mine, MyAttendance, PendingCheckIn, SendReport, SentCheckIn,
+    Standing,
+};
 
 /// A device: its local store and its sync session.
 pub struct FieldClient {

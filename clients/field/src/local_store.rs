@@ -21,8 +21,10 @@ use crate::error::FieldError;
 
 /// The settings key of the encryption description (salt, KDF parameters, verifier).
 const ENCRYPTION: &str = "encryption";
+/// The settings key of the check-in codes scanned and not yet handed in (`volunteer_online.rs`).
+pub(crate) const CHECKINS: &str = "checkins";
 /// Settings that are sealed in an encrypted store.
-const SECRET_META: &[&str] = &["session"];
+const SECRET_META: &[&str] = &["session", CHECKINS];
 
 /// A document as the device keeps it.
 pub struct LocalDocument {

@@ -4,6 +4,7 @@
 
 mod cli;
 mod output;
+mod volunteer_day;
 mod worker_day;
 
 use std::io::BufRead;
@@ -94,10 +95,11 @@ fn required_password(cli: &Cli) -> Result<String, FieldError> {
 /// Commands that only read the store: on a store that is empty and not encrypted (nothing
 /// to protect or decrypt) they run without a key.
 fn reads_only(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Status | Command::List | Command::Show { .. } | Command::Remote { .. }
-    )
+    match command {
+        Command::Status | Command::List | Command::Show { .. } | Command::Remote { .. } => true,
+        Command::Volunteer(cmd) => volunteer_day::reads_only(cmd),
+        _ => false,
+    }
 }
 
 /// Opens the store for a command with its key: derived from the password when one is given
@@ -374,6 +376,9 @@ async fn command(cli: &Cli, client: &mut FieldClient) -> Result<Output, FieldErr
             }
             Output::new(json!({ "visitId": id, "location": location }), text)
         }
+        Command::Volunteer(cmd) if volunteer_day::is_online(cmd) => {
+            volunteer_day::run(client, server, token, cmd).await?
+        }
         Command::Volunteer(cmd) => volunteer(client, cmd).await?,
         Command::Request(cmd) => worker_day::request(client, cmd).await?,
     })
@@ -432,6 +437,7 @@ async fn volunteer(client: &mut FieldClient, cmd: &VolunteerCommand) -> Result<O
                 text,
             )
         }
+        _ => unreachable!("the online commands are volunteer_day's"),
     })
 }
 

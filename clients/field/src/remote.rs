@@ -57,7 +57,7 @@ impl Remote {
     }
 
     /// The error for an answer of 401 that renewing could not help.
-    fn refused(&self) -> FieldError {
+    pub(crate) fn refused(&self) -> FieldError {
         match self.auth {
             Auth::Anonymous => FieldError::NotLoggedIn,
             _ => FieldError::Unauthorized,
