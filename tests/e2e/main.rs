@@ -44,6 +44,8 @@ mod volunteer_export;
 mod volunteer_recognition;
 mod volunteer_signup;
 mod web;
+mod web_activities;
+mod web_certificates;
 mod web_moved;
 mod web_people;
 mod web_registers;

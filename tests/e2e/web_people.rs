@@ -82,7 +82,7 @@ async fn people_and_units_are_administered_in_the_browser() {
     // Nothing of an administrator's is offered, and the server refuses it anyway.
     assert_eq!(
         sup["sections"],
-        serde_json::json!(["users", "signups", "import"]),
+        serde_json::json!(["users", "signups", "certificates", "standing", "import"]),
         "{sup}"
     );
     for offered in ["units", "audit", "unitList", "auditList"] {
@@ -233,7 +233,7 @@ async fn people_and_units_are_administered_in_the_browser() {
     .await;
     assert_eq!(
         adm["sections"],
-        serde_json::json!(["users", "signups", "import", "units", "audit"]),
+        serde_json::json!(["users", "signups", "standing", "import", "units", "audit"]),
         "{adm}"
     );
     assert_eq!(

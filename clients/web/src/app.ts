@@ -14,6 +14,9 @@ import { followScope } from "./scope";
 import { loadSupervisor, supervisorView } from "./views/supervisor";
 import { volunteerView } from "./views/volunteer";
 import { forgetRegistration } from "./views/volunteer_registration";
+import { forgetCertificates } from "./views/volunteer_certificates";
+import { forgetStanding } from "./views/volunteer_stars";
+import { forgetActivityKeys } from "./activities";
 import { rediscoverWorker, workerView } from "./views/worker";
 
 const root = document.getElementById("app")!;
@@ -141,6 +144,9 @@ function logout(): void {
   forget();
   forgetDirectory();
   forgetRegistration();
+  forgetStanding();
+  forgetCertificates();
+  forgetActivityKeys();
   location.reload();
 }
 

@@ -1,6 +1,8 @@
 // The app's words, Chinese (zh-CN) first, English second. `t("key")` reads the current
 // language; the choice is kept on the device.
 
+import { activityWords } from "./words_activities";
+import { certificateWords } from "./words_certificates";
 import { householdWords } from "./words_households";
 import { peopleWords } from "./words_people";
 import { screenWords } from "./words_screens";
@@ -284,7 +286,7 @@ const common = {
   saved_locally: ["已保存在本机，联网后自动同步", "Saved on this device; it syncs when online"],
 } satisfies Record<string, [string, string]>;
 
-const words = { ...common, ...workerWords, ...screenWords, ...peopleWords, ...householdWords, ...volunteerWords };
+const words = { ...common, ...workerWords, ...screenWords, ...peopleWords, ...householdWords, ...volunteerWords, ...certificateWords, ...activityWords };
 
 /** True only when no key is in two tables (a later table would silently replace a word). */
 type Disjoint<A, B> = [Extract<keyof A, keyof B>] extends [never] ? true : false;

@@ -2,8 +2,9 @@
 // fetches the rest of the app (automerge and its 1 MB of wasm, the screens) meanwhile, so on
 // a slow link the user types while the app arrives (issue #18: the form within 3 s at
 // 400 kbps). A signed-in device goes straight to the app, from the service worker's cache.
-// A resident who is not yet a volunteer signs up from here (`#sign-up`, issue #20): that
-// form is fetched only when it is asked for.
+// A resident who is not yet a volunteer signs up from here (`#sign-up`, issue #20), and anyone
+// checks a certificate of volunteer service by its number (`#verify`, `#verify/<number>`):
+// each page is fetched only when it is asked for.
 import { html, render } from "lit-html";
 import "./style.css";
 import { finishWipe, loadSession, type Session } from "./auth";
@@ -71,6 +72,45 @@ function signUpScreen() {
   });
 }
 
+/** The page checking a certificate's number, and the page once it has arrived. */
+const VERIFY = "#verify";
+let verify: typeof import("./views/certificate_verify") | null = null;
+let verifyLoading: Promise<void> | null = null;
+let verifyFailed = false;
+
+/** Whether the address asks for the checking page; the number it names, if any. */
+const onVerify = () => location.hash === VERIFY || location.hash.startsWith(`${VERIFY}/`);
+function verifyNumber(): string {
+  try {
+    return decodeURIComponent(location.hash.slice(VERIFY.length + 1));
+  } catch {
+    return location.hash.slice(VERIFY.length + 1);
+  }
+}
+
+function verifyScreen() {
+  if (!verify) {
+    if (!verifyFailed) verifyLoading ??= import("./views/certificate_verify")
+      .then(m => {
+        verify = m;
+        verifyFailed = false;
+      })
+      .catch(() => {
+        verifyFailed = true;
+      })
+      .finally(() => {
+        verifyLoading = null;
+        drawLogin();
+      });
+    return verifyFailed
+      ? html`<main class="login"><h1 tabindex="-1">${t("cv_title")}</h1><p class="error" role="alert">${t("needs_network")}</p>
+          <div class="row"><button @click=${() => { verifyFailed = false; drawLogin(); }}>${t("try_again")}</button>
+          <button class="link" @click=${backToLogin}>${t("cv_back")}</button></div></main>`
+      : html`<p class="loading" role="status">${t("loading")}</p>`;
+  }
+  return verify.verifyView(verifyNumber(), { back: backToLogin, rerender: drawLogin });
+}
+
 function backToLogin(): void {
   history.pushState(null, "", location.pathname + location.search);
   drawLogin();
@@ -83,7 +123,7 @@ function backToLogin(): void {
 function focusHeading(): void {
   requestAnimationFrame(() => {
     window.scrollTo(0, 0);
-    const target = location.hash === SIGN_UP ? "main h1[tabindex]" : loginName ? "input[name=password]" : "";
+    const target = location.hash === SIGN_UP || onVerify() ? "main h1[tabindex]" : loginName ? "input[name=password]" : "";
     if (target) document.querySelector<HTMLElement>(target)?.focus();
   });
 }
@@ -94,7 +134,9 @@ function drawLogin(): void {
   drawn = true;
   const body = location.hash === SIGN_UP && !opening
     ? signUpScreen()
-    : loginView(signedIn, drawLogin, { signUpHref: SIGN_UP, name: loginName });
+    : onVerify() && !opening
+      ? verifyScreen()
+      : loginView(signedIn, drawLogin, { signUpHref: SIGN_UP, verifyHref: VERIFY, name: loginName });
   render(
     html`${wipedNotice ? html`<p class="note" data-testid="wiped">${t("device_wiped")}</p>` : ""}${body}
       ${opening ? html`<p class="loading" role="status" data-testid="app-loading">${t("loading")}</p>` : ""}`,

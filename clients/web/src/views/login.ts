@@ -12,6 +12,8 @@ let error: Key | null = null;
  * (the one just chosen when signing up). */
 export interface LoginExtras {
   signUpHref?: string;
+  /** Where anyone checks a certificate of volunteer service by its number (main.ts). */
+  verifyHref?: string;
   name?: string;
 }
 
@@ -40,6 +42,7 @@ export function loginView(done: (s: Session) => void, rerender: () => void, extr
       ? html`<p class="signup-way"><a class="button" href=${extras.signUpHref} data-testid="signup-open">${t("su_open")}</a>
           <small class="small">${t("su_open_hint")}</small></p>`
       : ""}
+    ${extras.verifyHref ? html`<p class="verify-way"><a href=${extras.verifyHref} data-testid="verify-open">${t("cv_open")}</a></p>` : ""}
     <button class="link" data-testid="language" lang=${t("language") === "English" ? "en" : "zh-CN"} @click=${() => { toggleLang(); rerender(); }}>${t("language")}</button>
   </main>`;
 }

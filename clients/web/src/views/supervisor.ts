@@ -16,6 +16,7 @@ import { loadRequests, requestsTab } from "./supervisor_requests";
 import { householdsView, loadHouseholds, type HouseholdRow } from "./supervisor_households";
 import { conflictsView, loadConflicts, showValue } from "./supervisor_conflicts";
 import { loadPeople, peopleView } from "./supervisor_people";
+import { activitiesTab, loadActivities } from "./supervisor_activities";
 
 interface QuarantineItem {
   id: number;
@@ -31,14 +32,14 @@ interface QuarantineItem {
   writes: { path: string; value: unknown }[];
   can_accept: boolean;
 }
-interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; status: string; review_note: string | null }
+interface EntryRow { document_id: string; entry_id: string; org: string; user: string; date: string; minutes: number; activity: string; category: string; source?: string; status: string; review_note: string | null }
 interface Duplicate {
   id: number; first_id: string; second_id: string; org: string; status: string;
   first_address: string | null; first_head: string | null; first_members: number | null;
   second_address: string | null; second_head: string | null; second_members: number | null;
 }
 
-type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports" | "people";
+type Tab = "review" | "households" | "requests" | "duplicates" | "indicators" | "community" | "exports" | "people" | "activities";
 
 const state = {
   tab: "review" as Tab,
@@ -107,6 +108,8 @@ export async function loadSupervisor(ctx: Ctx): Promise<void> {
       await loadCommunity(ctx, state.org);
     } else if (state.tab === "people") {
       await loadPeople(ctx);
+    } else if (state.tab === "activities") {
+      await loadActivities(ctx);
     }
     state.failed[tab] = false;
     state.loadedAt[tab] = Date.now();
@@ -224,7 +227,7 @@ function hoursQueue(ctx: Ctx) {
       </div>
       <ul class="list">${shown.map(e => html`<li data-testid="waiting-entry" data-activity=${e.activity}>
         <label class="check"><input type="checkbox" .checked=${state.chosen.has(key(e))} @change=${() => toggle(e)} />
-        <span><b>${e.date}</b> ${personName(e.user)} · ${e.activity} · ${code("cat", e.category)} · ${Math.round(e.minutes / 6) / 10} ${t("hours")}
+        <span><b>${e.date}</b> ${personName(e.user)} · ${e.activity} · ${code("cat", e.category)} · ${Math.round(e.minutes / 6) / 10} ${t("hours")}${e.source === "checkin" ? html` · <span data-testid="waiting-entry-checkin">${t("ac_entry_checkin")}</span>` : nothing}
         <small>${orgLabel(e.org, ctx.session.org)}</small></span></label></li>`)}</ul>
       ${matching.length > shown.length
         ? html`<button class="more" data-testid="hours-more" @click=${() => { state.hoursShown += PAGE; ctx.refresh(); }}>${t("show_more")} (${matching.length - shown.length})</button>`
@@ -339,7 +342,7 @@ function exportsTab(ctx: Ctx) {
 }
 
 export function supervisorView(ctx: Ctx) {
-  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["requests", "requests"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"], ["people", "people_tab"]];
+  const tabs: [Tab, Key][] = [["review", "review_queue"], ["households", "ds_households"], ["requests", "requests"], ["duplicates", "duplicates"], ["indicators", "indicators"], ["community", "community_record"], ["exports", "exports"], ["people", "people_tab"], ["activities", "ac_tab"]];
   const pick = (tab: Tab) => {
     state.tab = tab;
     void loadSupervisor(ctx);
@@ -353,6 +356,7 @@ export function supervisorView(ctx: Ctx) {
   else if (state.tab === "indicators") body = indicators(ctx);
   else if (state.tab === "community") body = communityEditor(ctx, (org: string) => { state.org = org; void loadSupervisor(ctx); });
   else if (state.tab === "people") body = html`<div aria-busy=${busy("people")}>${peopleView(ctx, () => loadSupervisor(ctx), loaded("people"))}</div>`;
+  else if (state.tab === "activities") body = activitiesTab(ctx);
   else body = exportsTab(ctx);
   return html`<nav class="tabs">${tabs.map(([tab, label]) => html`<button class=${state.tab === tab ? "active" : ""} data-testid=${`tab-${tab}`} @click=${() => pick(tab)}>${t(label)}</button>`)}</nav>
     ${listStatus(ctx, state.tab)}

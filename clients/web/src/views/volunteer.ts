@@ -13,6 +13,9 @@ import { CATEGORIES, hoursOf, newId, newVolunteer, today, type Entry, type Servi
 import { assignedToMe } from "./assigned";
 import { orgLabel, personName } from "../directory";
 import { myRegistration, registrationCard } from "./volunteer_registration";
+import { activitiesCard } from "./volunteer_activities";
+import { certificateOnScreen, certificatesSection } from "./volunteer_certificates";
+import { starsCard } from "./volunteer_stars";
 
 let editing: string | null = null;
 /** The entry whose deletion waits for a second tap. */
@@ -83,16 +86,19 @@ function entryForm(ctx: Ctx, handle: DocHandle<Volunteer>, id: string | null, en
 
 function entryRow(ctx: Ctx, handle: DocHandle<Volunteer>, id: string, e: Entry) {
   if (editing === id) return entryForm(ctx, handle, id, e);
-  const editable = e.status === "submitted" || e.status === "has_issues";
+  // Check-in hours are credited by the server from the organiser's codes: not the
+  // volunteer's to change or delete (the access rules refuse it).
+  const checkin = e.source === "checkin";
+  const editable = !checkin && (e.status === "submitted" || e.status === "has_issues");
   return html`<li class="entry" data-testid="entry" data-status=${e.status} data-activity=${e.activity}>
     <div class="line"><b>${e.date}</b> <span>${e.activity}</span></div>
     <div class="line">
-      <span>${hours(e.minutes)} ${t("hours")} · ${code("cat", e.category)}</span>
+      <span>${hours(e.minutes)} ${t("hours")} · ${code("cat", e.category)}${checkin ? html` · <span data-testid="entry-checkin">${t("ac_entry_checkin")}</span>` : nothing}</span>
       <span class="badge ${e.status}" data-testid="entry-status">${code("st", e.status)}</span>
     </div>
     ${e.review?.note ? html`<p class="note">${t("supervisor_note")}: ${e.review.note}</p>` : nothing}
     ${editable ? html`<button class="link" @click=${() => { editing = id; ctx.refresh(); }}>${t("edit")}</button>` : nothing}
-    ${e.status === "submitted" ? deleteButton(ctx, handle, id) : nothing}
+    ${e.status === "submitted" && !checkin ? deleteButton(ctx, handle, id) : nothing}
   </li>`;
 }
 
@@ -136,6 +142,8 @@ function requests(ctx: Ctx): DocHandle<ServiceRequest>[] {
 }
 
 export function volunteerView(ctx: Ctx) {
+  const certificate = certificateOnScreen(ctx);
+  if (certificate) return certificate;
   if (!discovered) {
     discovery ??= findMine(ctx);
     return html`${registrationCard(ctx)}<p class="boot">${t("loading")}</p>`;
@@ -158,6 +166,7 @@ export function volunteerView(ctx: Ctx) {
   const all = entries.map(([, e]) => e);
   return html`
     ${registrationCard(ctx)}
+    ${starsCard(ctx)}
     <section class="card totals" data-testid="totals">
       <h2>${t("totals")}</h2>
       <div class="figures">
@@ -165,6 +174,7 @@ export function volunteerView(ctx: Ctx) {
         <div><b>${hours(hoursOf(all, "submitted"), false)}</b><span>${t("waiting_hours")}</span></div>
       </div>
     </section>
+    ${activitiesCard(ctx)}
     ${editing ? nothing : entryForm(ctx, handle, null)}
     ${assignedToMe(ctx, requests(ctx))}
     <section class="card">
@@ -173,5 +183,6 @@ export function volunteerView(ctx: Ctx) {
       <ul class="list">${entries.map(([id, e]) => entryRow(ctx, handle, id, e))}</ul>
     </section>
     ${printable(v)}
+    ${certificatesSection(ctx)}
   `;
 }

@@ -32,7 +32,7 @@ export interface ImportReport {
   created: number;
 }
 
-export type Section = "users" | "signups" | "import" | "units" | "audit";
+export type Section = "users" | "signups" | "certificates" | "standing" | "import" | "units" | "audit";
 
 export const ROLES = ["worker", "volunteer", "supervisor", "admin"];
 /** The deepest unit: a grid (county / street / community / grid). */
