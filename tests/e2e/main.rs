@@ -51,5 +51,6 @@ mod web_people;
 mod web_registers;
 mod web_screens;
 mod web_search;
+mod web_volunteer_journey;
 mod web_volunteers;
 mod web_worker_day;
