@@ -370,31 +370,41 @@ fn over_day_limit(doc: &Automerge, accepted: &[FieldWrite]) -> Vec<(FieldWrite, 
     let Ok(Some((_, entries))) = doc.get(ROOT, "entries") else {
         return Vec::new();
     };
+    let field = |entry: &ObjId, key: &str| -> Option<String> {
+        match doc.get(entry, key).ok()?? {
+            (Value::Scalar(s), _) => Some(match s.as_ref() {
+                ScalarValue::Str(s) => s.to_string(),
+                other => other.to_string(),
+            }),
+            (Value::Object(ObjType::Text), t) => doc.text(&t).ok(),
+            _ => None,
+        }
+    };
+    // The days the writes touch, then every entry of those days: one pass over the entries
+    // reading each one's date only (a volunteer with a thousand entries pays a read each,
+    // not four).
     let mut dates: std::collections::HashMap<String, String> = Default::default();
+    for w in accepted.iter().filter(|w| touched(w)) {
+        if let Ok(Some((_, entry))) = doc.get(&entries, w.path[1].as_str()) {
+            if let Some(date) = field(&entry, "date") {
+                dates.insert(w.path[1].clone(), date);
+            }
+        }
+    }
+    let days: std::collections::HashSet<&String> = dates.values().collect();
     let mut totals: std::collections::HashMap<String, i64> = Default::default();
-    for id in doc.keys(&entries) {
-        let Ok(Some((_, entry))) = doc.get(&entries, id.as_str()) else {
+    for item in doc.map_range(&entries, ..) {
+        let entry = item.id();
+        let Some(date) = field(&entry, "date").filter(|d| days.contains(d)) else {
             continue;
         };
-        let field = |key: &str| -> Option<String> {
-            match doc.get(&entry, key).ok()?? {
-                (Value::Scalar(s), _) => Some(match s.as_ref() {
-                    ScalarValue::Str(s) => s.to_string(),
-                    other => other.to_string(),
-                }),
-                (Value::Object(ObjType::Text), t) => doc.text(&t).ok(),
-                _ => None,
-            }
-        };
-        if field("status").as_deref() == Some("rejected") {
+        if field(&entry, "status").as_deref() == Some("rejected") {
             continue;
         }
-        let (Some(date), Some(minutes)) = (field("date"), field("minutes")) else {
+        let Some(minutes) = field(&entry, "minutes") else {
             continue;
         };
-        let minutes = minutes.parse::<f64>().unwrap_or(0.0) as i64;
-        *totals.entry(date.clone()).or_default() += minutes;
-        dates.insert(id, date);
+        *totals.entry(date).or_default() += minutes.parse::<f64>().unwrap_or(0.0) as i64;
     }
     accepted
         .iter()
