@@ -161,7 +161,7 @@ const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b'~');
 
 /// Percent-encodes a value for `filename*` (RFC 5987 `attr-char` stays as it is).
-fn rfc5987(value: &str) -> String {
+pub(crate) fn rfc5987(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, NOT_ATTR_CHAR).to_string()
 }
 

@@ -321,21 +321,6 @@ struct File<'a> {
     about: Vec<(String, String)>,
 }
 
-/// Bytes `filename*` percent-encodes: all but RFC 5987's `attr-char`.
-const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
 impl File<'_> {
     /// `attachment; filename="volunteer-hours-c01-s01-m01-2026-11.csv";
     /// filename*=UTF-8''志愿服务时长-幸福社区-2026-11.csv` (percent-encoded).
@@ -367,7 +352,7 @@ impl File<'_> {
             .collect();
         format!(
             "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-            percent_encoding::utf8_percent_encode(&name, NOT_ATTR_CHAR)
+            crate::export_scope::rfc5987(&name)
         )
     }
 
