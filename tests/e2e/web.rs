@@ -460,3 +460,22 @@ async fn volunteer_deletes_a_submitted_entry_offline() {
     server.stop().await;
     db.cleanup().await;
 }
+
+/// A stored document as JSON (its snapshot and the changes after it), as the server holds it.
+pub async fn stored_json(db: &TestDb, id: &str) -> serde_json::Value {
+    let stored = db
+        .store()
+        .await
+        .load_document(id)
+        .await
+        .unwrap()
+        .expect("stored");
+    let mut doc = match &stored.snapshot {
+        Some(bytes) => linli_sync_core::automerge::Automerge::load(bytes).unwrap(),
+        None => linli_sync_core::automerge::Automerge::new(),
+    };
+    for change in &stored.changes {
+        doc.load_incremental(change).unwrap();
+    }
+    linli_sync_core::contract::to_json(&doc)
+}

@@ -12,11 +12,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use linli_sync_core::automerge::Automerge;
 use linli_sync_core::checkin::{self, Code, Scan};
 use serde_json::Value;
 
-use crate::harness::{http_get_auth, Backend, TestDb};
+use crate::harness::{http_get_auth, Backend};
 use crate::web::{problems, run_script, setup, PASSWORD};
 
 const SUPERVISOR: &str = "sup-web";
@@ -24,25 +23,6 @@ const VOLUNTEER: &str = "vol-web";
 
 fn text(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
-}
-
-/// The stored document as JSON (snapshot and later changes).
-async fn stored(db: &TestDb, id: &str) -> Value {
-    let stored = db
-        .store()
-        .await
-        .load_document(id)
-        .await
-        .unwrap()
-        .expect("stored");
-    let mut doc = match &stored.snapshot {
-        Some(bytes) => Automerge::load(bytes).unwrap(),
-        None => Automerge::new(),
-    };
-    for change in &stored.changes {
-        doc.load_incremental(change).unwrap();
-    }
-    linli_sync_core::contract::to_json(&doc)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,7 +238,7 @@ async fn a_volunteer_checks_in_and_out_offline_with_the_organisers_qr_code() {
     assert_eq!(rows.len(), 1, "{out}");
     let document = text(&rows[0]["document_id"]).to_owned();
     let entry_id = text(&rows[0]["entry_id"]).to_owned();
-    let doc = stored(&db, &document).await;
+    let doc = crate::web::stored_json(&db, &document).await;
     let entry = &doc["entries"][entry_id.as_str()];
     assert_eq!(entry["source"], "checkin", "{doc}");
     assert_eq!(entry["minutes"], minutes, "{doc}");

@@ -3,10 +3,9 @@
 //! worker, supervisor and volunteer. Each scenario's observations are checked, then the
 //! server's projection (the API) and the stored document.
 
-use linli_sync_core::automerge::Automerge;
 use serde_json::Value;
 
-use crate::harness::{http_get_auth, Backend, ServerProcess, TestDb};
+use crate::harness::{http_get_auth, Backend, ServerProcess};
 use crate::web::{run_script, setup, PEOPLE};
 
 /// Runs one scenario of `worker-day.mjs` as the web tests' people.
@@ -18,25 +17,6 @@ async fn api(server: &ServerProcess, token: &str, path: &str) -> Value {
     let (status, body) = http_get_auth(&server.addr, path, token).await;
     assert_eq!(status, 200, "GET {path}: {body}");
     serde_json::from_str(&body).unwrap()
-}
-
-/// The stored document as JSON (snapshot and later changes).
-async fn stored(db: &TestDb, id: &str) -> Value {
-    let stored = db
-        .store()
-        .await
-        .load_document(id)
-        .await
-        .unwrap()
-        .expect("stored");
-    let mut doc = match &stored.snapshot {
-        Some(bytes) => Automerge::load(bytes).unwrap(),
-        None => Automerge::new(),
-    };
-    for change in &stored.changes {
-        doc.load_incremental(change).unwrap();
-    }
-    linli_sync_core::contract::to_json(&doc)
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -139,7 +119,7 @@ async fn worker_keeps_a_household_up_to_date_offline(backend: Backend) {
     assert_eq!(request["status"], "open");
 
     // The stored document.
-    let doc = stored(&db, &id).await;
+    let doc = crate::web::stored_json(&db, &id).await;
     let head = doc["members"]
         .as_object()
         .unwrap()
@@ -241,7 +221,7 @@ async fn a_request_goes_from_worker_to_assignee_and_back(backend: Backend) {
     let worker2 = db.token("worker-web-2").await;
     let theirs = api(&server, &worker2, "/api/requests?assigned=me&overdue=true").await;
     assert_eq!(theirs.as_array().unwrap().len(), 1, "{theirs}");
-    let doc = stored(&db, first["document_id"].as_str().unwrap()).await;
+    let doc = crate::web::stored_json(&db, first["document_id"].as_str().unwrap()).await;
     let statuses: Vec<&str> = doc["log"]
         .as_array()
         .unwrap()
