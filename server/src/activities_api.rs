@@ -15,11 +15,10 @@ use base64::Engine;
 use linli_sync_core::access::{Principal, Role};
 use linli_sync_core::checkin::{self, Code, Span};
 use linli_sync_core::contract::{Entry, OrgPath};
-use linli_sync_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extract::{Caller, Supervisor};
-use crate::doc_actor::{ActorError, DocCommand, ReviewTarget, ServerEdit};
+use crate::doc_actor::{ReviewTarget, ServerEdit};
 use crate::error::AppError;
 use crate::store::activities::{ActivityRow, AttendanceRow, EnrolRefusal, NewActivity};
 use crate::AppState;
@@ -585,16 +584,11 @@ pub async fn attend(
         status: "submitted".into(),
         review: None,
     };
-    edit(
-        &app,
-        &who,
-        &document_id,
-        ServerEdit::Credit {
-            id: entry_id.clone(),
-            entry,
-        },
-    )
-    .await?;
+    let credit = ServerEdit::Credit {
+        id: entry_id.clone(),
+        entry,
+    };
+    crate::review_api::edit(&app, &document_id, credit, &who).await??;
     app.store
         .record_attendance(&AttendanceRow {
             activity_id: id.clone(),
@@ -625,32 +619,6 @@ pub async fn attend(
         document_id,
         already: false,
     }))
-}
-
-/// Sends `edit` to a document's actor as `who` and waits until it is durable.
-async fn edit(
-    app: &AppState,
-    who: &Principal,
-    document: &str,
-    edit: ServerEdit,
-) -> Result<(), AppError> {
-    let id = DocumentId::parse(document).map_err(|_| AppError::NotFound)?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    app.hub
-        .send(
-            id,
-            DocCommand::Edit {
-                edit,
-                by: who.clone(),
-                reply,
-            },
-        )
-        .await
-        .map_err(|_| ActorError::Gone)?;
-    match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
-        Ok(Ok(done)) => Ok(done?),
-        _ => Err(ActorError::Gone.into()),
-    }
 }
 
 /// Whose attendance to confirm.
