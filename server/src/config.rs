@@ -131,6 +131,11 @@ pub struct ServeConfig {
     /// Seconds a document stays in memory after its last peer left.
     #[arg(long, env = "LINLI_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
+    /// Seconds a document stays in memory while its peers are connected but quiet; then it
+    /// is parked (its peers' sync states kept, the document and its task freed) and loaded
+    /// again by the next message for it.
+    #[arg(long, env = "LINLI_PARK_AFTER_SECS", default_value_t = 30)]
+    pub park_after_secs: u64,
     /// Seconds between websocket pings; a peer silent for three intervals is dropped.
     #[arg(long, env = "LINLI_PING_INTERVAL_SECS", default_value_t = 5)]
     pub ping_interval_secs: u64,
@@ -167,6 +172,11 @@ impl ServeConfig {
     /// How long an idle document stays loaded.
     pub fn evict_after(&self) -> Duration {
         Duration::from_secs(self.evict_after_secs)
+    }
+
+    /// How long a quiet document with connected peers stays loaded.
+    pub fn park_after(&self) -> Duration {
+        Duration::from_secs(self.park_after_secs)
     }
 
     /// Interval between pings.

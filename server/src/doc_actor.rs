@@ -10,7 +10,9 @@ use std::time::Duration;
 use linli_sync_core::access::Principal;
 use linli_sync_core::automerge::{sync, ActorId, Automerge};
 use linli_sync_core::contract::fields::Implausible;
-use linli_sync_core::doc_sync::{Commit, DocumentSync, Existence, Quarantined, Received};
+use linli_sync_core::doc_sync::{
+    Commit, DocumentSync, Existence, ParkedPeer, Quarantined, Received,
+};
 pub use linli_sync_core::server_edit::{EditError, MergeStep, ReviewTarget, ServerEdit};
 use linli_sync_core::wire::{self, DocMessage, Message, PeerId};
 use linli_sync_core::DocumentId;
@@ -133,6 +135,27 @@ struct Link {
     raw_id: String,
 }
 
+/// A peer of a document that left memory while the peer stayed connected: its link and its
+/// sync state, kept by the hub and given back to the document's next actor.
+pub struct ParkedLink {
+    link: Link,
+    sync: ParkedPeer,
+}
+
+impl ParkedLink {
+    /// True when this is `peer` on connection `conn`.
+    pub(crate) fn is(&self, peer: &PeerId, conn: u64) -> bool {
+        self.link.peer.id == *peer && self.link.peer.conn == conn
+    }
+
+    /// Where to persist the peer's sync state when it leaves while parked: its storage id
+    /// and the encoded state (`None` for peers that keep nothing).
+    pub(crate) fn state_to_save(&self) -> Option<(&str, Vec<u8>)> {
+        let storage_id = self.link.peer.storage_id.as_deref()?;
+        Some((storage_id, self.sync.sync_state().encode()))
+    }
+}
+
 struct Actor {
     key: String,
     hub: Hub,
@@ -166,8 +189,14 @@ struct Actor {
     in_flight: Vec<tokio::sync::OwnedSemaphorePermit>,
 }
 
-/// Runs the actor for document `id` until it is evicted or the server shuts down.
-pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
+/// Runs the actor for document `id` until it leaves memory or the server shuts down; `parked`
+/// are the peers that stayed connected when it last left memory.
+pub async fn run(
+    id: DocumentId,
+    mut rx: mpsc::Receiver<DocCommand>,
+    hub: Hub,
+    parked: Vec<ParkedLink>,
+) {
     let key = id.to_string();
     let (mut sync, pending, last_seq) =
         match load(hub.store(), &key, hub.settings().server_actor.clone()).await {
@@ -179,11 +208,16 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
             }
         };
     sync.set_max_ops(hub.settings().max_ops_per_message);
+    let mut links = HashMap::new();
+    for ParkedLink { link, sync: state } in parked {
+        sync.restore_peer(link.peer.id.clone(), state);
+        links.insert(link.peer.id.clone(), link);
+    }
     let mut actor = Actor {
         key,
         hub: hub.clone(),
         sync,
-        links: HashMap::new(),
+        links,
         ephemeral_seen: HashMap::new(),
         changes_since_snapshot: pending,
         last_seq,
@@ -197,12 +231,19 @@ pub async fn run(id: DocumentId, mut rx: mpsc::Receiver<DocCommand>, hub: Hub) {
         in_flight: Vec::new(),
     };
     let evict_after = hub.settings().evict_after;
+    let park_after = hub.settings().park_after;
     let shutdown = hub.shutdown_token().clone();
     loop {
         let first = tokio::select! {
             cmd = rx.recv() => cmd,
             _ = tokio::time::sleep(evict_after), if actor.sync.is_idle() => {
                 if hub.try_evict(id, &rx) {
+                    return;
+                }
+                continue;
+            }
+            _ = tokio::time::sleep(park_after), if !actor.sync.is_idle() && actor.is_quiet() => {
+                if actor.park(id, &rx) {
                     return;
                 }
                 continue;
@@ -329,6 +370,38 @@ fn error_frame(hub: &Hub, target: &PeerId, text: &str) -> Vec<u8> {
 }
 
 impl Actor {
+    /// Nothing owed, pending or timed: the document may leave memory with its peers parked.
+    fn is_quiet(&self) -> bool {
+        self.sync.is_quiet()
+            && self.resend_at.is_none()
+            && !self.stale
+            && self.durable_replies.is_empty()
+    }
+
+    /// Leaves memory while peers stay connected: their links and sync states go to the hub,
+    /// which gives them to the next actor of the document. False (and nothing changed) when
+    /// a command arrived meanwhile.
+    fn park(&mut self, id: DocumentId, rx: &mpsc::Receiver<DocCommand>) -> bool {
+        let mut parked = Vec::new();
+        for (peer, state) in self.sync.take_peers() {
+            match self.links.remove(&peer) {
+                Some(link) => parked.push(ParkedLink { link, sync: state }),
+                // Every peer is added with its link; one without is forgotten as if gone.
+                None => tracing::warn!(document = %self.key, %peer, "a peer without a link"),
+            }
+        }
+        match self.hub.try_park(id, rx, parked) {
+            Ok(()) => true,
+            Err(back) => {
+                for ParkedLink { link, sync: state } in back {
+                    self.sync.restore_peer(link.peer.id.clone(), state);
+                    self.links.insert(link.peer.id.clone(), link);
+                }
+                false
+            }
+        }
+    }
+
     async fn handle(&mut self, cmd: DocCommand) {
         match cmd {
             DocCommand::Sync {

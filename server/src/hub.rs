@@ -1,5 +1,8 @@
 //! The registry of documents in memory: one actor task per loaded document, started on first
-//! use and stopped when no peer has used it for a while.
+//! use and stopped when no peer has used it for a while. A document whose peers stay
+//! connected but quiet leaves memory too: it is parked, its peers' links and sync states kept
+//! here (a few hundred bytes each instead of the document, its actor and its queue), and the
+//! next command for it starts an actor that takes them back.
 //!
 //! Each actor's command queue is bounded. A sender that finds it full waits (up to
 //! [`HubSettings::queue_wait`]) for room; every command is put in the queue while the registry
@@ -18,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::doc_actor::{self, DocCommand};
+use crate::doc_actor::{self, DocCommand, ParkedLink};
 use crate::store::group_commit::GroupCommitter;
 use crate::store::Store;
 
@@ -29,6 +32,8 @@ pub struct HubSettings {
     pub server_peer: PeerId,
     /// How long an idle document stays loaded.
     pub evict_after: Duration,
+    /// How long a quiet document with connected peers stays loaded before it is parked.
+    pub park_after: Duration,
     /// Compact after this many new changes.
     pub snapshot_every: u64,
     /// The actor the server writes its own changes (compensations) as.
@@ -64,11 +69,19 @@ pub struct Hub {
 /// A live connection of a device: its number, when it began (ms), and how to end it.
 type DeviceConnection = (u64, i64, CancellationToken);
 
+/// A document in the registry.
+enum Slot {
+    /// Its actor runs; commands go to its queue.
+    Running(mpsc::Sender<DocCommand>),
+    /// It left memory while these peers stayed connected.
+    Parked(Vec<ParkedLink>),
+}
+
 struct Inner {
     store: Store,
     committer: GroupCommitter,
     settings: HubSettings,
-    docs: Mutex<HashMap<DocumentId, mpsc::Sender<DocCommand>>>,
+    docs: Mutex<HashMap<DocumentId, Slot>>,
     /// Connected peers: the connection holding each peer id.
     peers: Mutex<HashMap<PeerId, PeerHolder>>,
     devices: Mutex<HashMap<String, Vec<DeviceConnection>>>,
@@ -118,12 +131,23 @@ impl Hub {
         &self.inner.shutdown
     }
 
-    /// Number of documents loaded in memory.
+    /// Number of documents loaded in memory (their actors running).
     pub fn loaded_documents(&self) -> usize {
-        self.inner.docs.lock().expect("registry lock").len()
+        let docs = self.inner.docs.lock().expect("registry lock");
+        docs.values()
+            .filter(|slot| matches!(slot, Slot::Running(_)))
+            .count()
     }
 
-    /// The documents loaded in memory right now.
+    /// Number of documents parked: out of memory, with connected peers waiting for changes.
+    pub fn parked_documents(&self) -> usize {
+        let docs = self.inner.docs.lock().expect("registry lock");
+        docs.values()
+            .filter(|slot| matches!(slot, Slot::Parked(_)))
+            .count()
+    }
+
+    /// The documents loaded or parked right now (those with peers to keep up to date).
     pub fn loaded_ids(&self) -> Vec<DocumentId> {
         self.inner
             .docs
@@ -134,7 +158,7 @@ impl Hub {
             .collect()
     }
 
-    /// True when the document is loaded in memory.
+    /// True when the document is loaded in memory or parked.
     pub fn is_loaded(&self, id: DocumentId) -> bool {
         self.inner
             .docs
@@ -156,17 +180,65 @@ impl Hub {
         self.deliver(id, cmd, Some(deadline), true).await
     }
 
-    /// Delivers a command to a document's actor if it is loaded (a document not in memory
-    /// holds no state of any peer), waiting for room as long as it takes.
+    /// Delivers a command to a document's actor if it is loaded or parked (a document not in
+    /// memory holds no state of any peer), waiting for room as long as it takes. A parked
+    /// document is loaded again for it.
     pub async fn send_if_loaded(&self, id: DocumentId, cmd: DocCommand) {
         let _ = self.deliver(id, cmd, None, false).await;
     }
 
     /// Delivers a command to a loaded document's actor if there is room right now; drops it
-    /// otherwise (for messages that are lossy by nature, such as ephemeral ones).
+    /// otherwise (for messages that are lossy by nature, such as ephemeral ones). A parked
+    /// document is loaded again for it.
     pub fn try_send_if_loaded(&self, id: DocumentId, cmd: DocCommand) -> bool {
-        let docs = self.inner.docs.lock().expect("registry lock");
-        docs.get(&id).is_some_and(|tx| tx.try_send(cmd).is_ok())
+        let mut docs = self.inner.docs.lock().expect("registry lock");
+        match docs.get(&id) {
+            Some(Slot::Running(tx)) => tx.try_send(cmd).is_ok(),
+            Some(Slot::Parked(_)) => {
+                self.start(&mut docs, id, cmd);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Connection `conn` of `peer` ended: the document's actor saves the peer's sync state
+    /// and forgets it; a parked document is not loaded for that, the hub does it itself.
+    pub async fn peer_gone(&self, id: DocumentId, peer: &PeerId, conn: u64) {
+        let parked = {
+            let mut docs = self.inner.docs.lock().expect("registry lock");
+            match docs.get_mut(&id) {
+                Some(Slot::Parked(links)) => {
+                    let gone = links
+                        .iter()
+                        .position(|link| link.is(peer, conn))
+                        .map(|at| links.swap_remove(at));
+                    if links.is_empty() {
+                        docs.remove(&id);
+                    }
+                    Some(gone)
+                }
+                _ => None,
+            }
+        };
+        match parked {
+            Some(Some(link)) => {
+                if let Some((storage_id, state)) = link.state_to_save() {
+                    let key = id.to_string();
+                    if let Err(e) = self.store().save_sync_state(storage_id, &key, &state).await {
+                        tracing::warn!(error = %e, "could not save a sync state");
+                    }
+                }
+            }
+            Some(None) => {}
+            None => {
+                let cmd = DocCommand::PeerGone {
+                    peer: peer.clone(),
+                    conn,
+                };
+                self.send_if_loaded(id, cmd).await;
+            }
+        }
     }
 
     async fn deliver(
@@ -180,7 +252,11 @@ impl Hub {
             let full = {
                 let mut docs = self.inner.docs.lock().expect("registry lock");
                 let sent = match docs.get(&id) {
-                    Some(tx) => tx.try_send(cmd).map_err(|e| (e, tx.clone())),
+                    Some(Slot::Running(tx)) => tx.try_send(cmd).map_err(|e| (e, tx.clone())),
+                    Some(Slot::Parked(_)) => {
+                        self.start(&mut docs, id, cmd);
+                        return Ok(());
+                    }
                     None if start => {
                         self.start(&mut docs, id, cmd);
                         return Ok(());
@@ -215,18 +291,18 @@ impl Hub {
         }
     }
 
-    fn start(
-        &self,
-        docs: &mut HashMap<DocumentId, mpsc::Sender<DocCommand>>,
-        id: DocumentId,
-        cmd: DocCommand,
-    ) {
+    /// Starts the document's actor with `cmd` first in its queue (under the registry lock),
+    /// handing it the peers parked with the document, if any.
+    fn start(&self, docs: &mut HashMap<DocumentId, Slot>, id: DocumentId, cmd: DocCommand) {
         let (tx, rx) = mpsc::channel(self.inner.settings.queue_capacity.max(1));
         tx.try_send(cmd).expect("a new queue has room");
-        docs.insert(id, tx);
+        let parked = match docs.insert(id, Slot::Running(tx)) {
+            Some(Slot::Parked(links)) => links,
+            _ => Vec::new(),
+        };
         self.inner
             .tracker
-            .spawn(doc_actor::run(id, rx, self.clone()));
+            .spawn(doc_actor::run(id, rx, self.clone(), parked));
     }
 
     /// Removes a document from the registry if nothing is waiting for it. Called by its actor
@@ -239,6 +315,26 @@ impl Hub {
         } else {
             false
         }
+    }
+
+    /// Parks a quiet document whose peers stay connected, if nothing is waiting for it (as
+    /// [`try_evict`](Self::try_evict)); otherwise hands its peers back.
+    pub(crate) fn try_park(
+        &self,
+        id: DocumentId,
+        rx: &mpsc::Receiver<DocCommand>,
+        links: Vec<ParkedLink>,
+    ) -> Result<(), Vec<ParkedLink>> {
+        let mut docs = self.inner.docs.lock().expect("registry lock");
+        if !rx.is_empty() {
+            return Err(links);
+        }
+        if links.is_empty() {
+            docs.remove(&id);
+        } else {
+            docs.insert(id, Slot::Parked(links));
+        }
+        Ok(())
     }
 
     /// Records that `peer` joined on connection `conn` of `device` (`None`: unauthenticated,
@@ -348,6 +444,7 @@ mod tests {
             HubSettings {
                 server_peer: PeerId("server".into()),
                 evict_after: Duration::from_secs(60),
+                park_after: Duration::from_secs(30),
                 snapshot_every: 256,
                 server_actor: ActorId::random(),
                 queue_capacity: 2,
@@ -363,7 +460,7 @@ mod tests {
         // A stand-in for a busy actor: registered, not reading its queue.
         let id = DocumentId::from_bytes(rand::random());
         let (tx, mut rx) = mpsc::channel(2);
-        hub.inner.docs.lock().unwrap().insert(id, tx);
+        hub.inner.docs.lock().unwrap().insert(id, Slot::Running(tx));
         hub.send(id, read()).await.unwrap();
         hub.send(id, read()).await.unwrap();
         let started = Instant::now();

@@ -123,8 +123,9 @@ pub async fn serve(
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let settings = HubSettings {
-        server_peer: PeerId(format!("{storage_id}-{:08x}", rand::random::<u32>())),
+        server_peer: server_peer_id(),
         evict_after: config.evict_after(),
+        park_after: config.park_after(),
         snapshot_every: config.snapshot_every.max(1),
         server_actor: server_actor(&storage_id),
         queue_capacity: config.doc_queue_capacity,
@@ -221,9 +222,27 @@ async fn status(
     axum::Json(serde_json::json!({
         "backend": app.store.backend(),
         "documents_loaded": app.hub.loaded_documents(),
+        "documents_parked": app.hub.parked_documents(),
         "peers_connected": app.hub.connected_peers(),
         "sync_connections": app.connections.live(),
     }))
+}
+
+/// This process's peer id on the wire: `ln-` and eight random base-36 characters.
+///
+/// The id travels in every sync message (as sender or target), so it is kept as short as the
+/// anchors' (`node-anchor`, `samod-anchor`); a thousand documents in step cost two messages
+/// each. It only has to differ between the nodes a client might meet (36^8 ≈ 2.8 × 10^12); the
+/// deployment is named by the storage id of the `peer` message instead.
+fn server_peer_id() -> PeerId {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut n = rand::random::<u64>();
+    let mut id = String::from("ln-");
+    for _ in 0..8 {
+        id.push(char::from(DIGITS[(n % 36) as usize]));
+        n /= 36;
+    }
+    PeerId(id)
 }
 
 /// The server's own actor id (for compensating changes), stable for a storage.

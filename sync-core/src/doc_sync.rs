@@ -141,6 +141,16 @@ struct PeerState {
     principal: Option<Principal>,
 }
 
+/// A peer's sync state kept while its document is out of memory ([`DocumentSync::take_peers`]).
+pub struct ParkedPeer(PeerState);
+
+impl ParkedPeer {
+    /// The automerge sync state (to persist when the peer leaves while parked).
+    pub fn sync_state(&self) -> &sync::State {
+        &self.0.sync
+    }
+}
+
 /// Server-side sync state for one document and all peers syncing it.
 pub struct DocumentSync {
     doc: Automerge,
@@ -253,6 +263,34 @@ impl DocumentSync {
     /// True when no peer is syncing the document (it may be evicted from memory).
     pub fn is_idle(&self) -> bool {
         self.peers.is_empty() && !self.commit_in_flight && self.uncommitted_authors.is_empty()
+    }
+
+    /// True when nothing is owed, pending or in flight: everything in memory is durable and
+    /// no commit waits to be taken. Such a document may leave memory while its peers stay
+    /// connected: their sync states are parked ([`take_peers`](Self::take_peers)) and handed
+    /// to the next load ([`restore_peer`](Self::restore_peer)).
+    pub fn is_quiet(&self) -> bool {
+        self.is_durable()
+            && self.uncommitted_authors.is_empty()
+            && self.new_bindings.is_empty()
+            && self.quarantine.is_empty()
+            && self.resolved.is_empty()
+            && self.flags.is_empty()
+            && self.moved.is_none()
+    }
+
+    /// Takes every peer's sync state out, to be kept while the document is out of memory.
+    pub fn take_peers(&mut self) -> Vec<(PeerId, ParkedPeer)> {
+        std::mem::take(&mut self.peers)
+            .into_iter()
+            .map(|(id, state)| (id, ParkedPeer(state)))
+            .collect()
+    }
+
+    /// Gives a peer back the sync state it had when the document left memory: it goes on
+    /// exactly where it was (what it holds, what it was sent, whether it was refused).
+    pub fn restore_peer(&mut self, peer: PeerId, parked: ParkedPeer) {
+        self.peers.insert(peer, parked.0);
     }
 
     /// May this peer read the document as it is stored? (Peers without a principal may.)

@@ -104,6 +104,105 @@ async fn committed_changes_fan_out_to_idle_peers(backend: Backend) {
 }
 on_both_backends!(committed_changes_fan_out_to_idle_peers);
 
+/// What `/api/status` says of documents in memory: (loaded, parked).
+async fn documents_in_memory(server: &ServerProcess) -> (u64, u64) {
+    let (_, body) = crate::harness::http_get(&server.addr, "/api/status")
+        .await
+        .expect("status");
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    (
+        status["documents_loaded"].as_u64().unwrap(),
+        status["documents_parked"].as_u64().unwrap(),
+    )
+}
+
+/// Waits (up to 10 s) until the server holds `want` documents (loaded, parked).
+async fn until_in_memory(server: &ServerProcess, want: (u64, u64), what: &str) {
+    let mut seen = (u64::MAX, u64::MAX);
+    for _ in 0..100 {
+        seen = documents_in_memory(server).await;
+        if seen == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: (loaded, parked) stayed {seen:?}, not {want:?}");
+}
+
+/// A document whose peer stays connected but quiet leaves memory (it is parked: issue #21,
+/// idle peers); a change another device makes later still reaches the quiet peer at once,
+/// and when the peer leaves, the parked document is forgotten without being loaded again.
+async fn a_quiet_document_is_parked_and_its_peer_still_gets_changes(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let server = ServerProcess::start(&db, &["--park-after-secs", "1"]).await;
+    let mut writer = field_client(db.dir.path(), "writer").await;
+    let id = writer
+        .create_volunteer("c01/s01/m01", "vol-p", "周九")
+        .await
+        .unwrap();
+    sync_ok(&mut writer, &server).await;
+
+    let mut listener = Raw::connect(&server.ws_url(), "listener").await;
+    listener.session.request(id);
+    listener.until(|r| r.session.is_synced(&id)).await;
+    listener.events.clear();
+    until_in_memory(&server, (0, 1), "the quiet document is parked").await;
+
+    let entry = writer
+        .log_hours(&id, "2026-11-24", 40, "助餐", "elderly")
+        .await
+        .unwrap();
+    sync_ok(&mut writer, &server).await;
+    listener
+        .until(|r| r.events.contains(&ClientEvent::Changed(id)))
+        .await;
+    let json = linli_sync_core::contract::to_json(listener.session.doc(&id).unwrap());
+    assert_eq!(json["entries"][&entry]["minutes"], 40);
+    until_in_memory(&server, (0, 1), "parked again once quiet").await;
+
+    listener.ws.close(None).await.unwrap();
+    until_in_memory(
+        &server,
+        (0, 0),
+        "a parked document forgets a peer that left",
+    )
+    .await;
+    server.stop().await;
+    db.cleanup().await;
+}
+on_both_backends!(a_quiet_document_is_parked_and_its_peer_still_gets_changes);
+
+/// The server's peer id travels in every sync message, so it is as short as the anchors'
+/// (`node-anchor`, 11 bytes): a thousand documents in step must not cost more bytes than
+/// on the stock servers. Two server processes get different ids.
+#[tokio::test]
+async fn the_server_peer_id_is_short_and_per_process() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let mut ids = Vec::new();
+    for name in ["first", "second"] {
+        let server = ServerProcess::start(&db, &[]).await;
+        let raw = Raw::connect(&server.ws_url(), name).await;
+        let server_id = raw
+            .events
+            .iter()
+            .find_map(|e| match e {
+                ClientEvent::Connected { server } => Some(server.0.clone()),
+                _ => None,
+            })
+            .expect("peer message");
+        assert!(
+            server_id.len() <= "node-anchor".len(),
+            "server peer id {server_id:?} is longer than the anchors'"
+        );
+        ids.push(server_id);
+        server.stop().await;
+    }
+    assert_ne!(ids[0], ids[1], "each process has its own peer id");
+    db.cleanup().await;
+}
+
 /// A new document without a valid root gets an `error` naming the rule that refused it.
 #[tokio::test]
 async fn invalid_root_is_answered_with_the_reason() {

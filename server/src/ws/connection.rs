@@ -341,15 +341,8 @@ impl Connection {
         let hub = &self.app.hub;
         if let Some(peer) = self.joined.as_ref() {
             for id in &self.touched {
-                // Never dropped: the actor saves the peer's sync state and forgets it.
-                hub.send_if_loaded(
-                    *id,
-                    DocCommand::PeerGone {
-                        peer: peer.clone(),
-                        conn: self.conn,
-                    },
-                )
-                .await;
+                // Never dropped: the peer's sync state is saved and the document forgets it.
+                hub.peer_gone(*id, peer, self.conn).await;
             }
             hub.peer_left(peer, self.conn);
         }
