@@ -239,7 +239,36 @@ impl FieldWrite {
     }
 }
 
-/// Judges one write by `role` to a `kind` document, given the document and the heads before
+/// The document as it stood before a batch of writes: its heads then, and the list items the
+/// batch inserted (read off its patches).
+///
+/// Whether a list item existed before is a question of identity, not index (see
+/// [`exists_at`]). The items a batch inserted are exactly those its patches insert, so the
+/// answer costs a set lookup; asking the list as it was at `heads` walked every item of it (a
+/// household's 10,000th visit paid for the other 9,999 on every field it wrote: issue #21).
+pub struct Before<'a> {
+    heads: &'a [ChangeHash],
+    inserted: std::collections::HashSet<ObjId>,
+}
+
+impl<'a> Before<'a> {
+    /// The state at `heads`, which `patches` (every patch of the writes since) moved on.
+    pub fn new(heads: &'a [ChangeHash], patches: &[Patch]) -> Self {
+        let inserted = patches
+            .iter()
+            .filter_map(|patch| match &patch.action {
+                PatchAction::Insert { values, .. } => {
+                    Some(values.iter().map(|(_, id, _)| id.clone()))
+                }
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Self { heads, inserted }
+    }
+}
+
+/// Judges one write by `role` to a `kind` document, given the document and what it was before
 /// the write.
 ///
 /// `assignee`: the writer is the person the request is assigned to ([`is_assignee`]), who
@@ -248,7 +277,7 @@ pub fn check_write(
     role: Role,
     kind: Kind,
     doc: &Automerge,
-    before: &[ChangeHash],
+    before: &Before<'_>,
     write: &FieldWrite,
     assignee: bool,
 ) -> Result<(), Violation> {
@@ -331,10 +360,11 @@ pub fn judge_patches(
 ) -> Judgement {
     let writes = field_writes(doc, patches);
     let assignee = is_assignee(who, kind, doc, before);
+    let before = Before::new(before, patches);
     let mut refused: Vec<(FieldWrite, Violation)> = Vec::new();
     let mut accepted: Vec<FieldWrite> = Vec::new();
     for write in writes {
-        let verdict = check_write(who.role, kind, doc, before, &write, assignee)
+        let verdict = check_write(who.role, kind, doc, &before, &write, assignee)
             .and_then(|()| fields::check(kind, &write).map_err(Violation::from));
         match verdict {
             Ok(()) => accepted.push(write),
@@ -435,7 +465,7 @@ fn guard_holds(
     guard: Guard,
     fixed: usize,
     doc: &Automerge,
-    before: &[ChangeHash],
+    before: &Before<'_>,
     write: &FieldWrite,
 ) -> bool {
     let entry_status_before = || {
@@ -445,7 +475,7 @@ fn guard_holds(
         Some(read_string_at(
             doc,
             &write.path[..2],
-            Some(before),
+            Some(before.heads),
             "status",
         ))
     };
@@ -463,7 +493,8 @@ fn guard_holds(
             // Check-in hours are the server's, from the organiser's signed codes.
             Some(Some(status)) => {
                 EDITABLE_ENTRY_STATES.contains(&status.as_str())
-                    && read_string_at(doc, &write.path[..2], Some(before), "source").as_deref()
+                    && read_string_at(doc, &write.path[..2], Some(before.heads), "source")
+                        .as_deref()
                         != Some("checkin")
             }
             None => false,
@@ -474,7 +505,8 @@ fn guard_holds(
         }
         Guard::EntryNew => write.path.len() >= 2 && !exists_at(doc, &write.path[..2], before),
         Guard::FromTo(from, to) => {
-            read_value(doc, &write.path, Some(before)).is_some_and(|v| from.contains(&v.as_str()))
+            read_value(doc, &write.path, Some(before.heads))
+                .is_some_and(|v| from.contains(&v.as_str()))
                 && write.value.as_deref().is_some_and(|v| to.contains(&v))
         }
     }
@@ -595,16 +627,18 @@ pub(crate) fn resolve(
     found
 }
 
-/// Did the field at `path` (a path in the document as it is now) exist at `heads`?
+/// Did the field at `path` (a path in the document as it is now) exist `before`?
 ///
 /// List elements are followed by identity, not by index: when other devices' items were
 /// inserted into a list concurrently, index 0 now may be a different item than index 0 then
 /// (a visit logged on one phone must not count as existing because another phone's visit sat
-/// at that index). A list element that is gone now, or a scalar element overwritten since, is
-/// looked up by index, as before.
-fn exists_at(doc: &Automerge, path: &[String], heads: &[ChangeHash]) -> bool {
+/// at that index). An item there now existed before unless the writes since inserted it (an
+/// item once deleted never comes back). A list element that is gone now is looked up by
+/// index, as it was.
+fn exists_at(doc: &Automerge, path: &[String], before: &Before<'_>) -> bool {
+    let heads = before.heads;
     let mut obj = ROOT;
-    for (depth, seg) in path.iter().enumerate() {
+    for seg in path {
         let Ok(kind) = doc.object_type(&obj) else {
             return resolve(doc, path, Some(heads)).is_some();
         };
@@ -614,19 +648,8 @@ fn exists_at(doc: &Automerge, path: &[String], heads: &[ChangeHash]) -> bool {
                     return false;
                 };
                 match doc.get(&obj, index) {
-                    Ok(Some((value, id))) => {
-                        let then = doc
-                            .list_range_at(&obj, .., heads)
-                            .any(|item| item.id() == id);
-                        match (then, value.is_object()) {
-                            (true, _) => id,
-                            (false, true) => return false,
-                            (false, false) => {
-                                return depth + 1 == path.len()
-                                    && resolve(doc, path, Some(heads)).is_some()
-                            }
-                        }
-                    }
+                    Ok(Some((_, id))) if before.inserted.contains(&id) => return false,
+                    Ok(Some((_, id))) => id,
                     _ => return resolve(doc, path, Some(heads)).is_some(),
                 }
             }
