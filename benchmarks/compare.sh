@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Runs every workload of the load generator against Linli (SQLite and PostgreSQL), the
 # reference automerge-repo Node server and samod, in one run on this machine, plus the
-# bare-automerge floor and the criterion micro-benchmarks, and writes BENCHMARKS.md.
+# bare-automerge floor, the capacity run (Linli on PostgreSQL only) and the criterion
+# micro-benchmarks, and writes BENCHMARKS.md (benchmarks/render.py).
 #
-#   benchmarks/compare.sh            # the sizes of issue #6 (1.5 to 2 hours on 2 cores)
+#   benchmarks/compare.sh            # the sizes of issues #6 and #21 (about 2 hours on 2 cores)
 #   QUICK=1 benchmarks/compare.sh    # small sizes, to check the script (a few minutes)
+#
+# Only a full run (no QUICK, SERVERS or WORKLOADS) writes the repository's BENCHMARKS.md;
+# any other run writes BENCHMARKS.md into its run directory, so that a check or a partial
+# run never replaces the figures of the last full run.
 #
 # Servers run pinned to CPU 0 and the load generator to CPU 1 (taskset), so each server gets
 # one core and the load generator never competes with it. One server runs at a time, each
@@ -16,13 +21,29 @@ run_dir=$root/target/bench-run/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$run_dir"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+# The capacity run is a burst the size of a morning reconnect storm in one large county:
+# CAPACITY_DEVICES phones (one per grid), each back with CAPACITY_DOCS households it changed
+# offline, CAPACITY_EDITS changes to each, no other device sharing them (one worker per grid).
+# See the capacity plan in BENCHMARKS.md for why this size; the three can be set to try others.
+# At a tenth of the full size (200 devices) the workload took 69 s here, the storm 14 s of it,
+# with other builds running (2026-12-04); the full size should take 10 to 12 minutes.
 if [[ -n ${QUICK:-} ]]; then
   BURST=(-D 50 -K 10 -E 5); IDLE=200; LIVE_SECS=5; RECONNECT=200; COLD=2000; COLD_SAMPLES=50
+  CAPACITY_DEVICES=${CAPACITY_DEVICES:-40}; CAPACITY_DOCS=${CAPACITY_DOCS:-5}; CAPACITY_EDITS=${CAPACITY_EDITS:-3}
 else
-  BURST=(-D 500 -K 20 -E 10); IDLE=10000; LIVE_SECS=20; RECONNECT=1000; COLD=100000; COLD_SAMPLES=200
+  # 1,000 cold first syncs (200 before issue #21): their CPU, in 10 ms clock ticks, is the
+  # capacity plan's cost of a cold document, and 200 were too few ticks to read it.
+  BURST=(-D 500 -K 20 -E 10); IDLE=10000; LIVE_SECS=20; RECONNECT=1000; COLD=100000; COLD_SAMPLES=1000
+  CAPACITY_DEVICES=${CAPACITY_DEVICES:-2000}; CAPACITY_DOCS=${CAPACITY_DOCS:-20}; CAPACITY_EDITS=${CAPACITY_EDITS:-5}
+fi
+CAPACITY=(-D "$CAPACITY_DEVICES" -K "$CAPACITY_DOCS" -E "$CAPACITY_EDITS" --group 1)
+if [[ -n ${QUICK:-}${SERVERS:-}${WORKLOADS:-} ]]; then
+  benchmarks_md=$run_dir/BENCHMARKS.md
+else
+  benchmarks_md=$root/BENCHMARKS.md
 fi
 SERVERS=${SERVERS:-"linli-sqlite linli-postgres node samod"}
-WORKLOADS=${WORKLOADS:-"burst live reconnect multinode idle cold"}
+WORKLOADS=${WORKLOADS:-"burst live reconnect multinode idle cold capacity"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
 PG_BENCH_DB=linli_bench
 SERVER_CPU=${SERVER_CPU:-0}
@@ -32,7 +53,10 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 log "building (release)"
 cargo build --release -q -p linli-server -p linli-loadgen --bins
-benchmarks/anchors/build.sh >&2
+# The anchors only when a run uses them (their first build takes minutes).
+if [[ " $SERVERS " == *" node "* || " $SERVERS " == *" samod "* ]]; then
+  benchmarks/anchors/build.sh >&2
+fi
 server_bin=$root/target/release/linli-server
 
 # What the run ran on, for BENCHMARKS.md.
@@ -44,7 +68,7 @@ def sh(cmd):
     except Exception:
         return ""
 meta = {
-    "mode": sys.argv[2] or "the full sizes of issue #6",
+    "mode": sys.argv[2] or "the full sizes of issues #6 and #21",
     "date": sh("date -u +%Y-%m-%dT%H:%MZ"),
     "commit": sh("git rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git status --porcelain") else ""),
     "cpu": sh("lscpu | sed -n 's/^Model name: *//p'"),
@@ -112,7 +136,7 @@ start_server() {
           "$server_bin" org add --data-dir "$data" "${db[@]}" --path $org --name "bench $org" >/dev/null
         done
         "$server_bin" user add --data-dir "$data" "${db[@]}" --name bench --role worker --org c01/s01/m01/g01 >/dev/null
-        "$server_bin" token --data-dir "$data" "${db[@]}" --user bench --ttl 12h --count 500 > "$data.tokens"
+        "$server_bin" token --data-dir "$data" "${db[@]}" --user bench --ttl 12h --count "${TOKEN_COUNT:-500}" > "$data.tokens"
       fi
       TOKENS=$data.tokens
       taskset -c "$SERVER_CPU" "$server_bin" serve --data-dir "$data" "${db[@]}" \
@@ -162,25 +186,68 @@ common() { # label
   printf '%s\n' "${args[@]}"
 }
 
+# pgwatch.py samples Linli's PostgreSQL database while the load generator runs; then what
+# PostgreSQL did (WAL, growth, its CPU) goes to $run_dir/pg-<workload>-linli-postgres.json, over
+# a burst's measured part (start `-`) or from the given start to the load generator's end.
+watch_start() { # workload
+  taskset -c "$LOADGEN_CPU" python3 benchmarks/pgwatch.py watch \
+    "postgres://postgres@127.0.0.1:5432/$PG_BENCH_DB" "$run_dir/pg-$1.samples" &
+  WATCHER=$!
+  sleep 0.5 # its first sample
+}
+
+watch_stop() { # workload start report
+  local end; end=$(date +%s.%N)
+  # PostgreSQL publishes idle backends' counters up to 10 s late.
+  sleep 11
+  kill -TERM "$WATCHER" 2>/dev/null || true
+  wait "$WATCHER" || true
+  python3 benchmarks/pgwatch.py window "$run_dir/pg-$1.samples" "$3" "$2" "$end" \
+    "$run_dir/pg-$1-linli-postgres.json" || log "pgwatch failed for $1"
+}
+
 run_workload() { # workload server
   local w=$1 s=$2 data=$run_dir/$2-$1 out=$run_dir/$1-$2.json
   log "$w on $s"
+  TOKEN_COUNT=500
+  [[ $w == capacity ]] && TOKEN_COUNT=$CAPACITY_DEVICES
   start_server "$s" "$data"
   wait_ready "$s" "$data"
   mapfile -t args < <(common "$s")
   case $w in
     # 30 minutes: samod took longer than the default 10 at the full size.
-    burst) loadgen "$out" burst "${BURST[@]}" --timeout-secs 1800 "${args[@]}" ;;
-    idle) loadgen "$out" idle -C "$IDLE" "${args[@]}" ;;
+    burst)
+      [[ $s == linli-postgres ]] && watch_start burst
+      loadgen "$out" burst "${BURST[@]}" --timeout-secs 1800 "${args[@]}"
+      [[ $s == linli-postgres ]] && watch_stop burst - "$out"
+      ;;
+    capacity)
+      watch_start capacity
+      loadgen "$out" burst "${CAPACITY[@]}" --timeout-secs 1800 "${args[@]}"
+      watch_stop capacity - "$out"
+      ;;
+    # Quiet peers: held longer than Linli's --park-after-secs (30), so that what is measured
+    # is a peer that stays connected with nothing to say, not one that just synced.
+    idle) loadgen "$out" idle -C "$IDLE" --settle-secs 40 "${args[@]}" ;;
     live) loadgen "$out" live --duration-secs "$LIVE_SECS" "${args[@]}" ;;
     reconnect) loadgen "$out" reconnect --docs "$RECONNECT" "${args[@]}" ;;
     cold)
       # An hour: 100,000 documents took Linli 4 to 7 minutes, the anchors longer.
       loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" --timeout-secs 3600 "${args[@]}"
       stop_server
+      local start=-
+      [[ $s == linli-postgres ]] && { watch_start cold; start=$(date +%s.%N); }
       start_server "$s" "$data" keep
       mapfile -t args < <(common "$s")
       loadgen "$out" cold-probe --docs "$COLD" --samples "$COLD_SAMPLES" "${args[@]}"
+      # The server's CPU once the probe is done: with the report's CPU at ready, the CPU of
+      # its first syncs (the capacity plan's cost of a cold document).
+      # utime and stime are fields 14 and 15 of /proc/<pid>/stat, 12 and 13 after the name.
+      local stat
+      read -r -a stat <<<"$(sed 's/^.*) //' "/proc/$SERVER_PID/stat")"
+      printf '{"cpu_ticks_at_end": %d, "clock_ticks_per_sec": %d}\n' \
+        $((stat[11] + stat[12])) "$(getconf CLK_TCK)" >"$run_dir/cold-cpu-$s.json"
+      [[ $s == linli-postgres ]] && watch_stop cold "$start" "$out"
       ;;
   esac
   stop_server
@@ -209,20 +276,25 @@ run_multinode() {
 
 for w in $WORKLOADS; do
   if [[ $w == multinode ]]; then run_multinode; continue; fi
-  for s in $SERVERS; do run_workload "$w" "$s"; done
+  for s in $SERVERS; do
+    # The capacity run sizes a deployment on PostgreSQL; the other servers have no part in it.
+    [[ $w == capacity && $s != linli-postgres ]] && continue
+    run_workload "$w" "$s"
+  done
   if [[ $w == burst ]]; then
     log "floor (bare automerge)"
     loadgen "$run_dir/floor.json" floor "${BURST[@]}"
   fi
   # What is measured so far, in case the run is cut short.
-  python3 benchmarks/render.py "$run_dir" >BENCHMARKS.md
+  python3 benchmarks/render.py "$run_dir" >"$benchmarks_md"
 done
 
 if [[ -z ${SKIP_MICRO:-} && -x benchmarks/micro.sh ]]; then
   log "criterion micro-benchmarks"
-  benchmarks/micro.sh >"$run_dir/micro.md" 2>"$run_dir/micro.err" || log "micro-benchmarks failed (see $run_dir/micro.err)"
+  MICRO_JSON=$run_dir/micro.json benchmarks/micro.sh >"$run_dir/micro.md" 2>"$run_dir/micro.err" ||
+    log "micro-benchmarks failed (see $run_dir/micro.err)"
 fi
 
-log "writing BENCHMARKS.md"
-python3 benchmarks/render.py "$run_dir" >BENCHMARKS.md
+log "writing $benchmarks_md"
+python3 benchmarks/render.py "$run_dir" >"$benchmarks_md"
 log "done: $run_dir"
