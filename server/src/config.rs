@@ -39,10 +39,11 @@ pub struct ServeConfig {
     /// can cost far more than its size. A message with more is refused before it is applied.
     #[arg(long, env = "LINLI_MAX_OPS_PER_MESSAGE", default_value_t = linli_sync_core::message_cost::DEFAULT_MAX_OPS)]
     pub max_ops_per_message: u64,
-    /// Bytes each websocket's read buffer holds from the start (it grows for a larger frame
-    /// while reading it). Small keeps idle connections cheap: tungstenite's own default is
-    /// 128 KiB, allocated for every connection.
-    #[arg(long, env = "LINLI_WS_READ_BUFFER_BYTES", default_value_t = 8 * 1024)]
+    /// Bytes each websocket's read buffer holds from the start, and reads at once (it grows
+    /// for a larger frame while reading it). Small keeps idle connections cheap: tungstenite's
+    /// own default is 128 KiB, allocated for every connection; a typical sync message fits in
+    /// 2 KiB, a larger one takes a few more reads.
+    #[arg(long, env = "LINLI_WS_READ_BUFFER_BYTES", default_value_t = 2 * 1024)]
     pub ws_read_buffer_bytes: usize,
     /// Live `/sync` websockets allowed in all; further upgrades get HTTP 503.
     #[arg(long, env = "LINLI_MAX_CONNECTIONS", default_value_t = 1024)]

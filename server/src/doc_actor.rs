@@ -92,10 +92,13 @@ pub struct PeerLink {
 }
 
 /// What a document actor is asked to do.
+///
+/// Kept small (the large parts boxed): a document's queue allocates room for 32 commands at
+/// once, loaded or not yet busy.
 pub enum DocCommand {
     /// A `sync` or `request` message.
     Sync {
-        peer: PeerLink,
+        peer: Box<PeerLink>,
         is_request: bool,
         raw_id: String,
         data: Vec<u8>,
@@ -105,14 +108,14 @@ pub enum DocCommand {
         in_flight: Vec<tokio::sync::OwnedSemaphorePermit>,
     },
     /// An `ephemeral` message to relay to the other peers.
-    Ephemeral { from: PeerId, message: Message },
+    Ephemeral { from: PeerId, message: Box<Message> },
     /// The peer's connection ended.
     PeerGone { peer: PeerId, conn: u64 },
     /// A change the server makes as `by` (a supervisor's decision, merge, settled conflict,
     /// accepted writes); the reply comes once it is durable.
     Edit {
-        edit: ServerEdit,
-        by: Principal,
+        edit: Box<ServerEdit>,
+        by: Box<Principal>,
         reply: Done,
     },
     /// Reads the document where it is held: the reader sees its content (`None` while it
@@ -258,20 +261,22 @@ pub async fn run(
                 actor.resend_at = None;
                 tracing::info!(document = %actor.key, "asking peers to send again what a storage failure dropped");
                 actor.sync.ask_peers_to_resend();
-                actor.finish_batch().await;
+                Box::pin(actor.finish_batch()).await;
                 continue;
             }
         };
         let Some(first) = first else { return };
         actor.failure = None;
-        actor.handle(first).await;
+        // Boxed: the task itself then holds only the loop's state between batches, not
+        // room for the largest state of handling and committing one (issue #21: memory).
+        Box::pin(actor.handle(first)).await;
         let mut handled = 1;
         while handled < MAX_BATCH {
             let Ok(cmd) = rx.try_recv() else { break };
-            actor.handle(cmd).await;
+            Box::pin(actor.handle(cmd)).await;
             handled += 1;
         }
-        actor.finish_batch().await;
+        Box::pin(actor.finish_batch()).await;
         let durable = actor.sync.is_durable() && !std::mem::take(&mut actor.lost);
         let failure = actor.failure.take();
         for reply in actor.durable_replies.drain(..) {
@@ -382,8 +387,9 @@ impl Actor {
     /// which gives them to the next actor of the document. False (and nothing changed) when
     /// a command arrived meanwhile.
     fn park(&mut self, id: DocumentId, rx: &mpsc::Receiver<DocCommand>) -> bool {
-        let mut parked = Vec::new();
-        for (peer, state) in self.sync.take_peers() {
+        let peers = self.sync.take_peers();
+        let mut parked = Vec::with_capacity(peers.len());
+        for (peer, state) in peers {
             match self.links.remove(&peer) {
                 Some(link) => parked.push(ParkedLink { link, sync: state }),
                 // Every peer is added with its link; one without is forgotten as if gone.
@@ -412,9 +418,9 @@ impl Actor {
                 in_flight,
             } => {
                 self.in_flight.extend(in_flight);
-                self.handle_sync(peer, is_request, raw_id, data).await
+                self.handle_sync(*peer, is_request, raw_id, data).await
             }
-            DocCommand::Ephemeral { from, message } => self.relay(&from, message),
+            DocCommand::Ephemeral { from, message } => self.relay(&from, *message),
             DocCommand::PeerGone { peer, conn } => self.peer_gone(&peer, conn).await,
             DocCommand::Edit { edit, by, reply } => {
                 let actor = person_actor(&self.hub.settings().actor_secret, &by.user);

@@ -142,7 +142,7 @@ struct PeerState {
 }
 
 /// A peer's sync state kept while its document is out of memory ([`DocumentSync::take_peers`]).
-pub struct ParkedPeer(PeerState);
+pub struct ParkedPeer(Box<PeerState>);
 
 impl ParkedPeer {
     /// The automerge sync state (to persist when the peer leaves while parked).
@@ -156,7 +156,8 @@ pub struct DocumentSync {
     doc: Automerge,
     existence: Existence,
     durable_heads: Vec<ChangeHash>,
-    peers: BTreeMap<PeerId, PeerState>,
+    /// Boxed states: a map node has room for eleven entries, allocated with the first.
+    peers: BTreeMap<PeerId, Box<PeerState>>,
     /// Peers whose messages brought changes not yet committed.
     uncommitted_authors: BTreeSet<PeerId>,
     commit_in_flight: bool,
@@ -315,10 +316,12 @@ impl DocumentSync {
         principal: Option<Principal>,
         resume: Option<sync::State>,
     ) {
-        self.peers.entry(peer).or_insert_with(|| PeerState {
-            sync: resume.unwrap_or_default(),
-            refused: false,
-            principal,
+        self.peers.entry(peer).or_insert_with(|| {
+            Box::new(PeerState {
+                sync: resume.unwrap_or_default(),
+                refused: false,
+                principal,
+            })
         });
     }
 

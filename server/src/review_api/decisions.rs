@@ -147,11 +147,11 @@ pub(crate) async fn decide(
             .send(
                 id,
                 DocCommand::Edit {
-                    edit: ServerEdit::Review {
+                    edit: Box::new(ServerEdit::Review {
                         target: target.clone(),
                         decision: decision.clone(),
-                    },
-                    by: who.clone(),
+                    }),
+                    by: Box::new(who.clone()),
                     reply,
                 },
             )

@@ -114,7 +114,7 @@ pub(crate) async fn edit(
     edit: ServerEdit,
     by: &Principal,
 ) -> Result<Result<(), ActorError>, AppError> {
-    let by = by.clone();
+    let (edit, by) = (Box::new(edit), Box::new(by.clone()));
     ask(app, doc, |reply| DocCommand::Edit { edit, by, reply }).await
 }
 

@@ -73,17 +73,26 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    /// Serves `socket` until it ends.
-    pub(super) async fn serve(socket: WebSocket, app: AppState, auth: Option<Authenticated>) {
+    /// Sets up serving `socket` (its writer task, the connection's state) and returns the
+    /// future that serves it until it ends.
+    ///
+    /// Not an `async fn`: an async fn keeps room for its arguments (the socket, the app, the
+    /// token) in its future for as long as it runs. The future returned holds only what the
+    /// connection keeps; an idle peer's connection costs that much (issue #21).
+    pub(super) fn serve(
+        socket: WebSocket,
+        app: AppState,
+        auth: Option<Authenticated>,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let expiry = expiry_instant(auth.as_ref());
-        let (sink, mut stream) = socket.split();
+        let (sink, stream) = socket.split();
         let config = app.config.clone();
         let (outbox, rx, kill) = Outbox::new(OutboxLimits {
             frames: config.outbox_frames,
             bytes: config.outbox_bytes,
         });
         app.tracker.spawn(writer(sink, rx, kill.clone()));
-        let mut this = Connection {
+        let this = Connection {
             conn: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
             session: ServerConnection::new(
                 app.hub.settings().server_peer.clone(),
@@ -116,28 +125,36 @@ impl Connection {
                 .hub
                 .device_connected(&p.device, this.conn, this.kill.clone());
         }
-        let mut ping = tokio::time::interval(this.ping_every);
+        this.run(stream, expiry)
+    }
+
+    /// Reads frames and pings until the connection ends, then finishes it.
+    async fn run(mut self, mut stream: SplitStream<WebSocket>, expiry: tokio::time::Instant) {
+        let mut ping = tokio::time::interval(self.ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let ended = loop {
             let event = tokio::select! {
                 frame = stream.next() => Event::Frame(frame),
                 _ = ping.tick() => Event::Ping,
-                _ = this.kill.cancelled() => break Ended::Killed,
+                _ = self.kill.cancelled() => break Ended::Killed,
                 _ = tokio::time::sleep_until(expiry) => {
                     break Ended::Refused("access token expired; refresh it and reconnect".into())
                 }
-                _ = this.shutdown.cancelled() => break Ended::ShuttingDown,
+                _ = self.shutdown.cancelled() => break Ended::ShuttingDown,
             };
             let handled = match event {
-                Event::Ping => this.handle_ping(),
-                Event::Frame(frame) => this.handle_frame(frame).await,
+                Event::Ping => self.handle_ping(),
+                // Boxed: while a connection waits for its next frame (which is nearly always),
+                // its task holds only the loop's state, not room for the largest state of
+                // handling a frame (issue #21: idle peers).
+                Event::Frame(frame) => Box::pin(self.handle_frame(frame)).await,
             };
             if let Err(ended) = handled {
                 break ended;
             }
         };
-        this.finish(ended, &mut stream).await;
+        Box::pin(self.finish(ended, &mut stream)).await;
     }
 
     /// A ping tick: the peer is pinged, or ends as silent after three unanswered intervals.
@@ -274,13 +291,13 @@ impl Connection {
             .filter(|_| metadata.is_ephemeral != Some(true));
         self.touched.insert(document_id);
         let command = DocCommand::Sync {
-            peer: PeerLink {
+            peer: Box::new(PeerLink {
                 id: peer,
                 conn: self.conn,
                 storage_id,
                 principal: self.principal.clone(),
                 outbox: self.outbox.clone(),
-            },
+            }),
             is_request,
             raw_id: message.document_id,
             data: message.data,
@@ -307,9 +324,13 @@ impl Connection {
     fn handle_ephemeral(&mut self, document_id: DocumentId, message: Message) {
         if self.touched.contains(&document_id) {
             let from = message.sender_id().clone();
-            self.app
-                .hub
-                .try_send_if_loaded(document_id, DocCommand::Ephemeral { from, message });
+            self.app.hub.try_send_if_loaded(
+                document_id,
+                DocCommand::Ephemeral {
+                    from,
+                    message: Box::new(message),
+                },
+            );
         }
     }
 

@@ -58,8 +58,13 @@ pub async fn sync_handler(
     ws.max_message_size(limit)
         .max_frame_size(limit)
         .read_buffer_size(app.config.ws_read_buffer_bytes)
-        .on_upgrade(move |socket| async move {
-            connection::Connection::serve(socket, app, auth).await;
-            drop(slot);
+        .on_upgrade(move |socket| {
+            // Boxed, and made before the task's own future: the task then keeps a pointer to
+            // the connection's state, not a second room for the socket and the app.
+            let serve = Box::pin(connection::Connection::serve(socket, app, auth));
+            async move {
+                serve.await;
+                drop(slot);
+            }
         })
 }
