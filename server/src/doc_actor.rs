@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linli_sync_core::access::Principal;
-use linli_sync_core::automerge::{sync, ActorId, Automerge};
+use linli_sync_core::automerge::{sync, ActorId, Automerge, ChangeHash};
 use linli_sync_core::contract::fields::Implausible;
+use linli_sync_core::contract::{mirror, to_json};
 use linli_sync_core::doc_sync::{
     Commit, DocumentSync, Existence, ParkedPeer, Quarantined, Received,
 };
@@ -175,6 +176,9 @@ struct Actor {
     /// were written at: while no other change has been stored since, the next commit writes
     /// only the rows that differ from them.
     projected: Option<(i64, Arc<Projection>)>,
+    /// The record as JSON at the given heads (`contract::to_json`), advanced by each commit's
+    /// patches, so that projecting a commit does not read the whole document again.
+    record: Option<(Vec<ChangeHash>, serde_json::Value)>,
     /// Another node stored changes: catch up before the next commit.
     stale: bool,
     /// Something owed was forgotten (a failed commit) since the batch began.
@@ -225,6 +229,7 @@ pub async fn run(
         changes_since_snapshot: pending,
         last_seq,
         projected: None,
+        record: None,
         stale: false,
         lost: false,
         resend_at: None,
@@ -634,6 +639,20 @@ impl Actor {
         }
     }
 
+    /// Brings the record's JSON to the commit's heads: from the commit's patches when it was
+    /// at the heads the commit builds on, else read afresh. A commit that fails leaves it at
+    /// heads no later commit builds on, so the next one reads afresh.
+    fn advance_record(&mut self, commit: &Commit) {
+        let doc = self.sync.doc();
+        if let (Some((heads, json)), Some(patches)) = (&mut self.record, &commit.patches) {
+            if *heads == commit.since && mirror::apply(json, doc, patches) {
+                *heads = commit.heads.clone();
+                return;
+            }
+        }
+        self.record = Some((commit.heads.clone(), to_json(doc)));
+    }
+
     /// Bindings, quarantine and review items to write in the commit's transaction.
     fn commit_extras(&self, commit: &Commit) -> CommitExtras {
         let root = commit
@@ -650,7 +669,16 @@ impl Actor {
                 &self.key,
             )),
             projection: root.and_then(|r| {
-                let rows = Projection::of(self.sync.doc(), &r, &self.hub.settings().time_zone)?;
+                let json = self
+                    .record
+                    .as_ref()
+                    .filter(|(heads, _)| *heads == commit.heads)
+                    .map(|(_, json)| json);
+                let time_zone = &self.hub.settings().time_zone;
+                let rows = match json {
+                    Some(json) => Projection::of_json(json, &r, time_zone)?,
+                    None => Projection::of(self.sync.doc(), &r, time_zone)?,
+                };
                 Some(ProjectionWrite {
                     org: r.org.to_string(),
                     rows: Arc::new(rows),

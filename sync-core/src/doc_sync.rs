@@ -91,6 +91,11 @@ pub struct Commit {
     pub create: Option<RootInfo>,
     /// The new changes, in an order where dependencies come first.
     pub changes: Vec<automerge::Change>,
+    /// The heads the changes build on (what was durable before them).
+    pub since: Vec<ChangeHash>,
+    /// What the changes did, as patches in order from `since`, when every change came
+    /// through a message (`None` otherwise).
+    pub patches: Option<Vec<Patch>>,
     /// The heads the document will have once the commit is durable.
     pub heads: Vec<ChangeHash>,
     /// Peers whose messages carried these changes.
@@ -662,9 +667,9 @@ impl DocumentSync {
             (Some(root), _) | (None, Existence::Stored(root)) => Some(root.kind),
             _ => None,
         };
-        let owed_patches = self.owed_patches.take();
-        let detected = match (kind, owed_patches) {
-            (Some(k), Some(patches)) => conflicts::detect_all_in(&self.doc, k, &patches),
+        let patches = self.owed_patches.take();
+        let detected = match (kind, &patches) {
+            (Some(k), Some(patches)) => conflicts::detect_all_in(&self.doc, k, patches),
             (Some(k), None) => conflicts::detect_all(&self.doc, k, &self.durable_heads),
             (None, _) => conflicts::Detected::default(),
         };
@@ -672,6 +677,8 @@ impl DocumentSync {
         Pending::Commit(Commit {
             create,
             changes,
+            since: self.durable_heads.clone(),
+            patches,
             heads: self.doc.get_heads(),
             authors: std::mem::take(&mut self.uncommitted_authors),
             bindings: std::mem::take(&mut self.new_bindings),

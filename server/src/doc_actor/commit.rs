@@ -43,6 +43,7 @@ impl Actor {
                 Some(peer) if commit.authors.len() == 1 => self.origin_of(peer),
                 _ => Origin::default(),
             };
+            self.advance_record(&commit);
             let extras = self.commit_extras(&commit);
             let rows = extras.projection.as_ref().map(|w| w.rows.clone());
             let result = self

@@ -4,6 +4,7 @@ pub mod employment;
 pub mod fields;
 pub mod follow_up;
 mod lenient;
+pub mod mirror;
 pub mod org;
 pub mod recognition;
 pub mod records;

@@ -8,5 +8,6 @@ mod codec_props;
 mod doc_policy;
 mod harness;
 mod message_cost;
+mod record_mirror;
 mod server_edits;
 mod two_writers;

@@ -12,7 +12,7 @@ pub mod facts;
 
 use facts::HouseholdFacts;
 use linli_sync_core::contract::{
-    read_record, Community, Entry, Household, Kind, Member, Request, RootInfo, Visit, Volunteer,
+    to_json, Community, Entry, Household, Kind, Member, Request, RootInfo, Visit, Volunteer,
 };
 use sqlx::AnyConnection;
 
@@ -31,9 +31,18 @@ impl Projection {
     /// are written as local times in `time_zone` (with their offset), so that a visit's date
     /// in lists, exports and indicators is the date where it happened.
     pub fn of(doc: &Automerge, root: &RootInfo, time_zone: &str) -> Option<Self> {
+        Self::of_json(&to_json(doc), root, time_zone)
+    }
+
+    /// [`of`](Self::of) from the document's JSON (`to_json`, or a mirror of it kept by the
+    /// document's actor: `contract::mirror`).
+    pub fn of_json(json: &serde_json::Value, root: &RootInfo, time_zone: &str) -> Option<Self> {
+        fn record<T: serde::de::DeserializeOwned>(json: &serde_json::Value) -> Option<T> {
+            T::deserialize(json).ok()
+        }
         Some(match root.kind {
             Kind::Household => {
-                let mut household: Household = read_record(doc).ok()?;
+                let mut household: Household = record(json)?;
                 let facts = HouseholdFacts::of(&household);
                 // Members who left are not residents (they stay in the document's history);
                 // a registration merged into another has none: its people and visits are
@@ -52,9 +61,9 @@ impl Projection {
                 }
                 Projection::Household(Box::new(household), Box::new(facts))
             }
-            Kind::Volunteer => Projection::Volunteer(Box::new(read_record(doc).ok()?)),
-            Kind::Request => Projection::Request(Box::new(read_record(doc).ok()?)),
-            Kind::Community => Projection::Community(Box::new(read_record(doc).ok()?)),
+            Kind::Volunteer => Projection::Volunteer(Box::new(record(json)?)),
+            Kind::Request => Projection::Request(Box::new(record(json)?)),
+            Kind::Community => Projection::Community(Box::new(record(json)?)),
         })
     }
 }
