@@ -639,13 +639,14 @@ impl Actor {
         }
     }
 
-    /// Brings the record's JSON to the commit's heads: from the commit's patches when it was
-    /// at the heads the commit builds on, else read afresh. A commit that fails leaves it at
-    /// heads no later commit builds on, so the next one reads afresh.
+    /// Brings the record's JSON to the commit's heads (the document's now): by the patches
+    /// that moved the document on since it was last brought up to date (messages, and other
+    /// nodes' changes taken in after a commit refused as behind), else read afresh.
     fn advance_record(&mut self, commit: &Commit) {
+        let logged = self.sync.take_record_patches();
         let doc = self.sync.doc();
-        if let (Some((heads, json)), Some(patches)) = (&mut self.record, &commit.patches) {
-            if *heads == commit.since && mirror::apply(json, doc, patches) {
+        if let (Some((heads, json)), Some((from, patches))) = (&mut self.record, logged) {
+            if *heads == from && mirror::apply(json, doc, &patches) {
                 *heads = commit.heads.clone();
                 return;
             }

@@ -91,11 +91,6 @@ pub struct Commit {
     pub create: Option<RootInfo>,
     /// The new changes, in an order where dependencies come first.
     pub changes: Vec<automerge::Change>,
-    /// The heads the changes build on (what was durable before them).
-    pub since: Vec<ChangeHash>,
-    /// What the changes did, as patches in order from `since`, when every change came
-    /// through a message (`None` otherwise).
-    pub patches: Option<Vec<Patch>>,
     /// The heads the document will have once the commit is durable.
     pub heads: Vec<ChangeHash>,
     /// Peers whose messages carried these changes.
@@ -146,6 +141,26 @@ struct PeerState {
     principal: Option<Principal>,
 }
 
+/// The patches that took the document from heads `from` to heads `to`, in order. Any change
+/// made without patches leaves the document at other heads than `to`, which is how such a
+/// gap is noticed: the log then says nothing until it starts again.
+#[derive(Default)]
+struct RecordLog {
+    from: Vec<ChangeHash>,
+    to: Vec<ChangeHash>,
+    patches: Vec<Patch>,
+}
+
+impl RecordLog {
+    /// `patches` took the document from `before` to `after`.
+    fn extend(&mut self, before: &[ChangeHash], after: Vec<ChangeHash>, patches: &[Patch]) {
+        if self.to.as_slice() == before {
+            self.patches.extend_from_slice(patches);
+            self.to = after;
+        }
+    }
+}
+
 /// A peer's sync state kept while its document is out of memory ([`DocumentSync::take_peers`]).
 pub struct ParkedPeer(Box<PeerState>);
 
@@ -183,6 +198,9 @@ pub struct DocumentSync {
     /// `None` when something else changed the document (then a commit diffs it: a diff walks
     /// the whole document, which for a busy household costs far more than the rest).
     owed_patches: Option<Vec<Patch>>,
+    /// What moved the document on since the record's JSON was last taken, as patches
+    /// ([`take_record_patches`](Self::take_record_patches)).
+    record_log: RecordLog,
     /// Operations one received message may carry ([`crate::message_cost`]).
     max_ops: u64,
     /// A move not yet committed (the unit the document was in before it).
@@ -235,6 +253,7 @@ impl DocumentSync {
             received_ms: 0,
             server_actor,
             owed_patches: Some(Vec::new()),
+            record_log: RecordLog::default(),
             max_ops: crate::message_cost::DEFAULT_MAX_OPS,
             moved: None,
         }
@@ -283,6 +302,23 @@ impl DocumentSync {
             && self.resolved.is_empty()
             && self.flags.is_empty()
             && self.moved.is_none()
+    }
+
+    /// The patches that took the document from the heads of the last call (returned with
+    /// them) to its heads now, when every change since came with patches (a peer's judged
+    /// message, another node's stored changes); `None` otherwise. The next call starts from
+    /// the heads now. For keeping the record's JSON ([`crate::contract::mirror`]).
+    pub fn take_record_patches(&mut self) -> Option<(Vec<ChangeHash>, Vec<Patch>)> {
+        let heads = self.doc.get_heads();
+        let log = std::mem::replace(
+            &mut self.record_log,
+            RecordLog {
+                from: heads.clone(),
+                to: heads.clone(),
+                patches: Vec::new(),
+            },
+        );
+        (log.to == heads).then_some((log.from, log.patches))
     }
 
     /// Takes every peer's sync state out, to be kept while the document is out of memory.
@@ -392,7 +428,10 @@ impl DocumentSync {
             return Ok(Received::Applied);
         }
         let patches = if judged {
-            self.doc.make_patches(&mut log)
+            let patches = self.doc.make_patches(&mut log);
+            self.record_log
+                .extend(&before, self.doc.get_heads(), &patches);
+            patches
         } else {
             self.owed_patches = None;
             Vec::new()
@@ -667,9 +706,9 @@ impl DocumentSync {
             (Some(root), _) | (None, Existence::Stored(root)) => Some(root.kind),
             _ => None,
         };
-        let patches = self.owed_patches.take();
-        let detected = match (kind, &patches) {
-            (Some(k), Some(patches)) => conflicts::detect_all_in(&self.doc, k, patches),
+        let owed_patches = self.owed_patches.take();
+        let detected = match (kind, owed_patches) {
+            (Some(k), Some(patches)) => conflicts::detect_all_in(&self.doc, k, &patches),
             (Some(k), None) => conflicts::detect_all(&self.doc, k, &self.durable_heads),
             (None, _) => conflicts::Detected::default(),
         };
@@ -677,8 +716,6 @@ impl DocumentSync {
         Pending::Commit(Commit {
             create,
             changes,
-            since: self.durable_heads.clone(),
-            patches,
             heads: self.doc.get_heads(),
             authors: std::mem::take(&mut self.uncommitted_authors),
             bindings: std::mem::take(&mut self.new_bindings),
@@ -800,9 +837,14 @@ impl DocumentSync {
             }
         }
         let hashes: Vec<ChangeHash> = parsed.iter().map(|c| c.hash()).collect();
+        let before = self.doc.get_heads();
+        let mut log = PatchLog::new(true);
         self.doc
-            .apply_changes(parsed)
+            .apply_changes_log_patches(parsed, &mut log)
             .map_err(|e| StoredError::Corrupt(e.to_string()))?;
+        let patches = self.doc.make_patches(&mut log);
+        self.record_log
+            .extend(&before, self.doc.get_heads(), &patches);
         if let Some(missing) = hashes
             .iter()
             .find(|h| self.doc.get_change_by_hash(h).is_none())

@@ -117,6 +117,7 @@ fn round(
     devices: &mut [&mut Device],
     mirror_json: &mut serde_json::Value,
 ) {
+    let heads_before = server.doc().get_heads();
     for device in devices.iter_mut() {
         let message = device
             .doc
@@ -128,10 +129,10 @@ fn round(
     let Pending::Commit(commit) = server.take_commit() else {
         panic!("a commit is owed");
     };
-    let patches = commit
-        .patches
-        .clone()
+    let (from, patches) = server
+        .take_record_patches()
         .expect("every change came in a message");
+    assert_eq!(from, heads_before, "the patches start where the mirror is");
     assert!(
         mirror::apply(mirror_json, server.doc(), &patches),
         "the patches fit"
@@ -157,6 +158,11 @@ fn the_mirror_follows_every_commit() {
         ActorId::from(vec![9; 16]),
     );
     let mut json = to_json(&base);
+    // The record's JSON is taken as of now: the log starts here.
+    assert!(
+        server.take_record_patches().is_none(),
+        "nothing logged before the first take"
+    );
     let mut a = Device::new("a", &base, 2);
     let mut b = Device::new("b", &base, 3);
     settle(&mut server, &mut a);
@@ -220,4 +226,37 @@ fn a_patch_that_does_not_fit_is_reported() {
         .unwrap()
         .insert("visits".into(), serde_json::json!({}));
     assert!(!mirror::apply(&mut wrong, &next, &patches));
+}
+
+/// Another node's stored changes, taken in after a commit refused as behind, move the record's
+/// JSON on by their own patches: the retried commit does not read the document again.
+#[test]
+fn stored_changes_of_another_node_are_logged_too() {
+    let base = household();
+    let root = validate_root(&base).unwrap();
+    let mut node = DocumentSync::stored(
+        base.clone(),
+        root.clone(),
+        Default::default(),
+        ActorId::from(vec![9; 16]),
+    );
+    let mut json = to_json(&base);
+    assert!(node.take_record_patches().is_none());
+
+    let mut other = Device::new("other-node", &base, 4);
+    other.edit(|tx| add_visit(tx, "v1", "上门"));
+    other.edit(|tx| add_visit(tx, "v2", "电话回访"));
+    let bytes: Vec<Vec<u8>> = other
+        .doc
+        .get_changes(&base.get_heads())
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    node.apply_stored(&root, &bytes, Vec::new()).unwrap();
+
+    let (from, patches) = node.take_record_patches().expect("logged");
+    assert_eq!(from, base.get_heads());
+    assert!(mirror::apply(&mut json, node.doc(), &patches));
+    assert_eq!(json, to_json(node.doc()));
+    assert_eq!(json["visits"].as_array().unwrap().len(), 2);
 }
