@@ -69,36 +69,56 @@ impl Raw {
     }
 }
 
+/// A field client that put a volunteer's record on `server`, and a raw peer in step with
+/// that record (its events cleared).
+async fn writer_and_listener(
+    db: &TestDb,
+    server: &ServerProcess,
+    user: &str,
+    name: &str,
+) -> (linli_field::FieldClient, DocumentId, Raw) {
+    let mut writer = field_client(db.dir.path(), "writer").await;
+    let id = writer
+        .create_volunteer("c01/s01/m01", user, name)
+        .await
+        .unwrap();
+    sync_ok(&mut writer, server).await;
+    let mut listener = Raw::connect(&server.ws_url(), "listener").await;
+    listener.session.request(id);
+    listener.until(|r| r.session.is_synced(&id)).await;
+    listener.events.clear();
+    (writer, id, listener)
+}
+
+/// The writer logs `minutes` and syncs; the listener, sending nothing, receives the entry.
+async fn logged_hours_reach(
+    writer: &mut linli_field::FieldClient,
+    server: &ServerProcess,
+    listener: &mut Raw,
+    id: DocumentId,
+    minutes: i64,
+) {
+    let entry = writer
+        .log_hours(&id, "2026-11-23", minutes, "陪护就医", "elderly")
+        .await
+        .unwrap();
+    sync_ok(writer, server).await;
+    listener
+        .until(|r| r.events.contains(&ClientEvent::Changed(id)))
+        .await;
+    let json = linli_sync_core::contract::to_json(listener.session.doc(&id).unwrap());
+    assert_eq!(json["entries"][&entry]["minutes"], minutes);
+}
+
 /// A peer that only listens receives another device's change as soon as it is committed.
 async fn committed_changes_fan_out_to_idle_peers(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
     let server = ServerProcess::start(&db, &[]).await;
-    let mut writer = field_client(db.dir.path(), "writer").await;
-    let id = writer
-        .create_volunteer("c01/s01/m01", "vol-w", "孙八")
-        .await
-        .unwrap();
-    sync_ok(&mut writer, &server).await;
-
-    let mut listener = Raw::connect(&server.ws_url(), "listener").await;
-    listener.session.request(id);
-    listener.until(|r| r.session.is_synced(&id)).await;
-    listener.events.clear();
-
-    let entry = writer
-        .log_hours(&id, "2026-11-23", 50, "陪护就医", "elderly")
-        .await
-        .unwrap();
-    sync_ok(&mut writer, &server).await;
-
+    let (mut writer, id, mut listener) = writer_and_listener(&db, &server, "vol-w", "孙八").await;
     // The listener sends nothing new; the change arrives on its own.
-    listener
-        .until(|r| r.events.contains(&ClientEvent::Changed(id)))
-        .await;
-    let json = linli_sync_core::contract::to_json(listener.session.doc(&id).unwrap());
-    assert_eq!(json["entries"][&entry]["minutes"], 50);
+    logged_hours_reach(&mut writer, &server, &mut listener, id, 50).await;
     server.stop().await;
     db.cleanup().await;
 }
@@ -137,29 +157,10 @@ async fn a_quiet_document_is_parked_and_its_peer_still_gets_changes(backend: Bac
         return;
     };
     let server = ServerProcess::start(&db, &["--park-after-secs", "1"]).await;
-    let mut writer = field_client(db.dir.path(), "writer").await;
-    let id = writer
-        .create_volunteer("c01/s01/m01", "vol-p", "周九")
-        .await
-        .unwrap();
-    sync_ok(&mut writer, &server).await;
-
-    let mut listener = Raw::connect(&server.ws_url(), "listener").await;
-    listener.session.request(id);
-    listener.until(|r| r.session.is_synced(&id)).await;
-    listener.events.clear();
+    let (mut writer, id, mut listener) = writer_and_listener(&db, &server, "vol-p", "周九").await;
     until_in_memory(&server, (0, 1), "the quiet document is parked").await;
 
-    let entry = writer
-        .log_hours(&id, "2026-11-24", 40, "助餐", "elderly")
-        .await
-        .unwrap();
-    sync_ok(&mut writer, &server).await;
-    listener
-        .until(|r| r.events.contains(&ClientEvent::Changed(id)))
-        .await;
-    let json = linli_sync_core::contract::to_json(listener.session.doc(&id).unwrap());
-    assert_eq!(json["entries"][&entry]["minutes"], 40);
+    logged_hours_reach(&mut writer, &server, &mut listener, id, 40).await;
     until_in_memory(&server, (0, 1), "parked again once quiet").await;
 
     listener.ws.close(None).await.unwrap();
