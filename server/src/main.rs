@@ -229,8 +229,9 @@ enum OrgCommand {
     },
 }
 
-/// jemalloc, with its background threads on (`main`): what a quiet server frees (documents
-/// parked, connections closed) goes back to the system even while nothing else allocates.
+/// jemalloc, built with its background threads on (the `background_threads` feature): what a
+/// quiet server frees (documents parked, connections closed) goes back to the system even
+/// while nothing else allocates.
 /// glibc's malloc kept it, and jemalloc without background threads purges only while
 /// allocating: an idle peer then cost 32 to 63 KiB of RSS where it holds 14 KiB (issue #21,
 /// the idle workload of BENCHMARKS.md).
@@ -240,10 +241,6 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    #[cfg(not(target_env = "msvc"))]
-    if let Err(e) = tikv_jemalloc_ctl::background_thread::write(true) {
-        eprintln!("jemalloc's background threads did not start ({e}); memory is returned later");
-    }
     tracing_subscriber::fmt()
         .with_env_filter(
             // automerge instruments its loading at INFO: each span formats its arguments (a
