@@ -172,13 +172,31 @@ stop_server() {
   wait "$SERVER_PID" 2>/dev/null || true
 }
 
+# The anchors get at most ANCHOR_LIMIT_SECS per load generator call (default 10 minutes):
+# at the full sizes samod does not finish the burst, idle or cold seeding, and the Node server
+# crashes in some workloads, so without a limit one run outlasts a working day. A call stopped
+# at the limit is logged and leaves a `<out>.stopped` file holding the limit, for the run's notes.
+ANCHOR_LIMIT_SECS=${ANCHOR_LIMIT_SECS:-600}
+LOADGEN_OK=1
 loadgen() { # out-file args...
   local out=$1; shift
-  if ! taskset -c "$LOADGEN_CPU" "$loadgen_bin" --json "$@" >"$out" 2>"$out.err"; then
+  local limit=()
+  [[ $CURRENT_SERVER == node || $CURRENT_SERVER == samod ]] &&
+    limit=(timeout --signal=TERM --kill-after=30 "$ANCHOR_LIMIT_SECS")
+  LOADGEN_OK=1
+  local rc=0
+  "${limit[@]}" taskset -c "$LOADGEN_CPU" "$loadgen_bin" --json "$@" >"$out" 2>"$out.err" || rc=$?
+  if ((rc == 124 || rc == 137)) && ((${#limit[@]})); then
+    LOADGEN_OK=0
+    echo "$ANCHOR_LIMIT_SECS" >"$out.stopped"
+    log "STOPPED at the anchors' limit of $ANCHOR_LIMIT_SECS s: loadgen $*"
+  elif ((rc != 0)); then
+    LOADGEN_OK=0
     log "FAILED: loadgen $* (see $out, $out.err)"
     cat "$out" "$out.err" >&2 || true
   fi
 }
+CURRENT_SERVER=
 
 common() { # label
   local args=(--url "$SYNC_URL" --server-pid "$SERVER_PID" --label "$1")
@@ -209,6 +227,7 @@ watch_stop() { # workload start report
 run_workload() { # workload server
   local w=$1 s=$2 data=$run_dir/$2-$1 out=$run_dir/$1-$2.json
   log "$w on $s"
+  CURRENT_SERVER=$s
   TOKEN_COUNT=500
   [[ $w == capacity ]] && TOKEN_COUNT=$CAPACITY_DEVICES
   start_server "$s" "$data"
@@ -234,6 +253,12 @@ run_workload() { # workload server
     cold)
       # An hour: 100,000 documents took Linli 4 to 7 minutes, the anchors longer.
       loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" --timeout-secs 3600 "${args[@]}"
+      # A server that could not take the documents has nothing to probe.
+      if ((!LOADGEN_OK)); then
+        log "no cold probe on $s: its seeding did not finish"
+        stop_server
+        return
+      fi
       stop_server
       local start=-
       [[ $s == linli-postgres ]] && { watch_start cold; start=$(date +%s.%N); }
@@ -257,6 +282,7 @@ run_workload() { # workload server
 run_multinode() {
   local data=$run_dir/multinode out=$run_dir/multinode-linli-postgres.json
   log "multinode (2 Linli nodes on PostgreSQL)"
+  CURRENT_SERVER=linli-postgres
   start_server linli-postgres "$data-a"
   wait_ready linli-postgres "$data-a"
   local pid_a=$SERVER_PID url_a=$SYNC_URL tokens=$TOKENS
@@ -283,6 +309,7 @@ for w in $WORKLOADS; do
   done
   if [[ $w == burst ]]; then
     log "floor (bare automerge)"
+    CURRENT_SERVER=floor
     loadgen "$run_dir/floor.json" floor "${BURST[@]}"
   fi
   # What is measured so far, in case the run is cut short.
