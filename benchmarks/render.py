@@ -31,6 +31,28 @@ def result(workload, server):
     return r["result"]
 
 
+def absent(workload, server):
+    """Why a server has no figure for a workload: stopped at the anchors' time limit
+    (compare.sh leaves `<out>.stopped`), failed, or not run."""
+    names = [f"cold-seed-{server}.json", f"cold-{server}.json"] if workload == "cold" else [f"{workload}-{server}.json"]
+    for name in names:
+        stopped = run / f"{name}.stopped"
+        if stopped.exists():
+            minutes = int(stopped.read_text().strip() or 0) // 60
+            what = "seeding " if name.startswith("cold-seed") else ""
+            return f"{what}stopped at the {minutes}-minute limit"
+    for name in names:
+        if (run / name).exists() or (run / f"{name}.err").exists():
+            what = "seeding " if name.startswith("cold-seed") else ""
+            return f"{what}failed (see the notes)"
+    return "—"
+
+
+def or_absent(text, workload, server):
+    """`text` unless the figure is missing, then the reason."""
+    return absent(workload, server) if text.startswith("—") else text
+
+
 def f(x, digits=2):
     if x is None:
         return "—"
@@ -87,7 +109,9 @@ w("How it measures: each server runs alone, on a fresh data directory (a fresh P
   "false; samod serves through its axum acceptor with its filesystem storage. Bytes are websocket "
   "payloads plus frame headers (not the HTTP upgrade or TCP/IP). Server CPU is user plus system "
   "time of the server process from `/proc` (for Linli on PostgreSQL, PostgreSQL's own processes "
-  "are not counted in it; section 6 counts them apart); peak RSS is the process's `VmHWM`.")
+  "are not counted in it; section 6 counts them apart); peak RSS is the process's `VmHWM`. "
+  "The anchors get at most `ANCHOR_LIMIT_SECS` (ten minutes unless set) per load generator call; "
+  "where one was stopped there, its cell says so instead of a figure.")
 w("")
 
 # --- targets ---------------------------------------------------------------------------------
@@ -182,7 +206,8 @@ if floor_secs is not None and dig(floor, "result", "changes"):
     floor_ms = floor_secs * 1000 / floor["result"]["changes"]
 for s in LINLI:
     mine = cpu_ms_per_change(burst[s])
-    others = "; ".join(f"{NAMES[a]} {unit(cpu_ms_per_change(burst[a]), 'ms', 3)}" for a in ANCHORS)
+    others = "; ".join(f"{NAMES[a]} {or_absent(unit(cpu_ms_per_change(burst[a]), 'ms', 3), 'burst', a)}"
+                       for a in ANCHORS)
     r = ratio(mine, floor_ms)
     rows.append([f"burst, {NAMES[s]} as shipped, 500 devices: server CPU per change ≤ 2× the floor",
                  "—" if mine is None else f"{f(mine, 3)} ms ({f(burst[s]['measured']['server']['cpu_secs'])} s "
@@ -202,7 +227,8 @@ for s in LINLI:
     p99, missing = dig(live[s], "delivery_latency", "p99_ms"), dig(live[s], "deliveries_missing")
     anchors = {NAMES[a]: dig(live[a], "delivery_latency", "p99_ms") for a in ANCHORS}
     others = "; ".join(f"{NAMES[a]} {unit(dig(live[a], 'delivery_latency', 'p99_ms'), 'ms')} "
-                       f"({f(dig(live[a], 'deliveries_missing'))} missing)" for a in ANCHORS)
+                       f"({f(dig(live[a], 'deliveries_missing'))} missing)" if live[a] is not None
+                       else f"{NAMES[a]} {absent('live', a)}" for a in ANCHORS)
     ok = None if p99 is None else (p99 <= 100 and missing == 0)
     value, name = best(anchors)
     rows.append([f"live, {NAMES[s]}, one busy document, 16 peers × 6 changes/s: p99 delivery ≤ 100 ms, "
@@ -211,7 +237,7 @@ for s in LINLI:
 for s in LINLI:
     kib = dig(idle[s], "server", "kib_per_peer")
     anchors = {NAMES[a]: dig(idle[a], "server", "kib_per_peer") for a in ANCHORS}
-    others = "; ".join(f"{n} {unit(v, 'KiB', 1)}" for n, v in anchors.items())
+    others = "; ".join(f"{NAMES[a]} {or_absent(unit(anchors[NAMES[a]], 'KiB', 1), 'idle', a)}" for a in ANCHORS)
     value, name = best(anchors)
     rows.append([f"idle, {NAMES[s]}: ≤ 20 KiB of server memory per quiet peer at 10,000 peers",
                  unit(kib, f"KiB at {f(dig(idle[s], 'peers'))} peers", 1), others, versus(kib, value, name),
@@ -219,7 +245,7 @@ for s in LINLI:
 for s in LINLI:
     by = dig(recon[s], "wire_bytes")
     anchors = {NAMES[a]: dig(recon[a], "wire_bytes") for a in ANCHORS}
-    others = "; ".join(f"{n} {unit(v, 'B')}" for n, v in anchors.items())
+    others = "; ".join(f"{NAMES[a]} {or_absent(unit(anchors[NAMES[a]], 'B'), 'reconnect', a)}" for a in ANCHORS)
     value, name = best(anchors)
     ok = None if by is None or value is None else by <= value
     rows.append([f"reconnect, {NAMES[s]}, 1,000 unchanged documents: no more bytes than the anchors",
@@ -291,7 +317,7 @@ rows = []
 for s in SERVERS:
     b = burst[s]
     m = dig(b, "measured")
-    rows.append([NAMES[s], f(dig(b, "converged_secs")), f(ratio(dig(b, "converged_secs"), ls)),
+    rows.append([NAMES[s], or_absent(f(dig(b, "converged_secs")), "burst", s), f(ratio(dig(b, "converged_secs"), ls)),
                  f(dig(b, "changes_per_sec"), 0), f(dig(b, "doc_sync_latency", "p50_ms"), 1),
                  f(dig(b, "doc_sync_latency", "p99_ms"), 1), f(dig(m, "traffic", "bytes_sent")),
                  f(dig(m, "traffic", "bytes_received")), f(dig(m, "server", "cpu_secs")),
@@ -307,7 +333,7 @@ table("1. Burst", f"Parameters: {params('burst', 'linli-sqlite')} (devices, docu
 rows = []
 for s in SERVERS:
     i = idle[s]
-    rows.append([NAMES[s], f(dig(i, "peers")), f(dig(i, "server", "kib_per_peer"), 1),
+    rows.append([NAMES[s], or_absent(f(dig(i, "peers")), "idle", s), f(dig(i, "server", "kib_per_peer"), 1),
                  f(mib(dig(i, "server", "rss_before_kib")), 0), f(mib(dig(i, "server", "rss_connected_kib")), 0),
                  f(dig(i, "connect_secs"), 1)])
 table("2. Idle", "Each peer connects, puts one document on the server, then all stay connected doing "
@@ -318,7 +344,8 @@ rows = []
 for s in SERVERS + ["multinode"]:
     r = live[s] if s != "multinode" else dig(multi, "result")
     name = NAMES.get(s, "Linli, PostgreSQL, 2 nodes (peers alternate)")
-    rows.append([name, f(dig(r, "changes")), f(dig(r, "deliveries")), f(dig(r, "deliveries_missing")),
+    rows.append([name, f(dig(r, "changes")) if s == "multinode" else or_absent(f(dig(r, "changes")), "live", s),
+                 f(dig(r, "deliveries")), f(dig(r, "deliveries_missing")),
                  f(dig(r, "delivery_latency", "p50_ms")), f(dig(r, "delivery_latency", "p99_ms")),
                  f(dig(r, "delivery_latency", "max_ms")), f(dig(r, "measured", "server", "cpu_secs"))])
 table("3. Live", f"Parameters: {params('live', 'linli-sqlite')}. Latency = from the change's commit at one "
@@ -328,7 +355,7 @@ table("3. Live", f"Parameters: {params('live', 'linli-sqlite')}. Latency = from 
 rows = []
 for s in SERVERS:
     r = recon[s]
-    rows.append([NAMES[s], f(dig(r, "round_trips_with_handshake")), f(dig(r, "wire_bytes")),
+    rows.append([NAMES[s], or_absent(f(dig(r, "round_trips_with_handshake")), "reconnect", s), f(dig(r, "wire_bytes")),
                  f(dig(r, "measured", "traffic", "frames_sent")), f(dig(r, "measured", "traffic", "frames_received")),
                  f(dig(r, "in_step_ms"), 1)])
 table("4. Reconnect", f"Parameters: {params('reconnect', 'linli-sqlite')}. The device kept each document's "
@@ -340,7 +367,8 @@ rows = []
 for s in SERVERS:
     r = cold[s]
     seed = dig(load(f"cold-seed-{s}.json"), "result")
-    rows.append([NAMES[s], f(dig(seed, "docs")), f(dig(seed, "docs_per_sec"), 0), f(dig(r, "ready_ms"), 0),
+    rows.append([NAMES[s], f(dig(seed, "docs")), f(dig(seed, "docs_per_sec"), 0),
+                 or_absent(f(dig(r, "ready_ms"), 0), "cold", s),
                  f(dig(r, "first_sync", "p50_ms")), f(dig(r, "first_sync", "p99_ms")),
                  f(mib(dig(r, "server", "rss_when_ready_kib")), 0)])
 table("5. Cold", "The documents are put on the server over the protocol, the server is stopped and "
