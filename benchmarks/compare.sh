@@ -169,6 +169,14 @@ wait_ready() {
 
 stop_server() {
   kill -TERM "$SERVER_PID" 2>/dev/null || true
+  # A server still busy with a workload it did not finish may not heed TERM (samod did not,
+  # for minutes, after its burst was stopped at the limit): KILL after 30 s.
+  local i
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null && log "server $SERVER_PID did not stop on TERM in 30 s: killed"
   wait "$SERVER_PID" 2>/dev/null || true
 }
 
