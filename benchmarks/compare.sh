@@ -173,11 +173,20 @@ stop_server() {
   # for minutes, after its burst was stopped at the limit): KILL after 30 s.
   local i
   for ((i = 0; i < 300; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
+    running "$SERVER_PID" || break
     sleep 0.1
   done
-  kill -KILL "$SERVER_PID" 2>/dev/null && log "server $SERVER_PID did not stop on TERM in 30 s: killed"
+  if running "$SERVER_PID"; then
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    log "server $SERVER_PID did not stop on TERM in 30 s: killed"
+  fi
   wait "$SERVER_PID" 2>/dev/null || true
+}
+
+# Whether process $1 runs (an exited child not yet waited for is a zombie, not running).
+running() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $state != Z* ]]
 }
 
 # The anchors get at most ANCHOR_LIMIT_SECS per load generator call (default 10 minutes):
