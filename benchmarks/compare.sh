@@ -43,7 +43,7 @@ else
   benchmarks_md=$root/BENCHMARKS.md
 fi
 SERVERS=${SERVERS:-"linli-sqlite linli-postgres node samod"}
-WORKLOADS=${WORKLOADS:-"burst live reconnect multinode idle cold capacity"}
+WORKLOADS=${WORKLOADS:-"burst live reconnect reconnect-deflate multinode idle cold capacity"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
 PG_BENCH_DB=linli_bench
 SERVER_CPU=${SERVER_CPU:-0}
@@ -267,6 +267,9 @@ run_workload() { # workload server
     idle) loadgen "$out" idle -C "$IDLE" --settle-secs 40 "${args[@]}" ;;
     live) loadgen "$out" live --duration-secs "$LIVE_SECS" "${args[@]}" ;;
     reconnect) loadgen "$out" reconnect --docs "$RECONNECT" "${args[@]}" ;;
+    # The same, the device offering permessage-deflate as browsers do; each server's answer
+    # (accepted or declined) is in the report.
+    reconnect-deflate) loadgen "$out" reconnect --deflate --docs "$RECONNECT" "${args[@]}" ;;
     cold)
       # An hour: 100,000 documents took Linli 4 to 7 minutes, the anchors longer.
       loadgen "$run_dir/cold-seed-$s.json" cold-seed --docs "$COLD" --timeout-secs 3600 "${args[@]}"

@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::deflate::{self, DeflateSocket};
 use super::LoadError;
 
 /// Bytes and frames over every connection of a run, websocket framing included (the HTTP
@@ -32,6 +33,16 @@ pub struct TrafficTotals {
 }
 
 impl Traffic {
+    /// Counts bytes sent that were counted at the TCP stream.
+    pub(crate) fn add_sent_bytes(&self, bytes: u64) {
+        self.sent.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Counts bytes received that were counted at the TCP stream.
+    pub(crate) fn add_received_bytes(&self, bytes: u64) {
+        self.received.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     /// The totals so far.
     pub fn totals(&self) -> TrafficTotals {
         TrafficTotals {
@@ -72,8 +83,16 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60
 
 /// A websocket to a sync server.
 pub struct Conn {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: Socket,
     traffic: Arc<Traffic>,
+}
+
+/// The websocket under a [`Conn`].
+enum Socket {
+    /// tungstenite, no extensions offered; bytes counted frame by frame.
+    Plain(Box<WebSocketStream<MaybeTlsStream<TcpStream>>>),
+    /// yawc, permessage-deflate offered; bytes counted at the TCP stream.
+    Deflate(Box<DeflateSocket>),
 }
 
 impl Conn {
@@ -98,7 +117,28 @@ impl Conn {
             .await
             .map_err(|_| LoadError::Connect("the server did not answer the handshake".into()))?
             .map_err(|e| LoadError::Connect(e.to_string()))?;
-        Ok(Self { ws, traffic })
+        Ok(Self {
+            socket: Socket::Plain(Box::new(ws)),
+            traffic,
+        })
+    }
+
+    /// Connects to `url` offering permessage-deflate, as browsers do. Returns whether the
+    /// server accepted it.
+    pub async fn connect_offering_deflate(
+        url: &str,
+        token: Option<&str>,
+        traffic: Arc<Traffic>,
+    ) -> Result<(Self, bool), LoadError> {
+        let connecting = deflate::connect(url, token, traffic.clone());
+        let (ws, accepted) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
+            .await
+            .map_err(|_| LoadError::Connect("the server did not answer the handshake".into()))??;
+        let conn = Self {
+            socket: Socket::Deflate(Box::new(ws)),
+            traffic,
+        };
+        Ok((conn, accepted))
     }
 
     /// Queues frames and sends them.
@@ -106,27 +146,45 @@ impl Conn {
         if frames.is_empty() {
             return Ok(());
         }
-        for frame in frames {
-            let len = frame.len();
-            self.ws
-                .feed(Message::Binary(frame.into()))
-                .await
-                .map_err(|e| LoadError::Connection(e.to_string()))?;
-            self.traffic
-                .sent
-                .fetch_add(len as u64 + frame_overhead(len, true), Ordering::Relaxed);
-            self.traffic.frames_sent.fetch_add(1, Ordering::Relaxed);
+        let sent = frames.len() as u64;
+        match &mut self.socket {
+            Socket::Plain(ws) => {
+                for frame in frames {
+                    let len = frame.len();
+                    ws.feed(Message::Binary(frame.into()))
+                        .await
+                        .map_err(|e| LoadError::Connection(e.to_string()))?;
+                    self.traffic
+                        .sent
+                        .fetch_add(len as u64 + frame_overhead(len, true), Ordering::Relaxed);
+                }
+                ws.flush()
+                    .await
+                    .map_err(|e| LoadError::Connection(e.to_string()))?;
+            }
+            Socket::Deflate(ws) => {
+                for frame in frames {
+                    ws.feed(yawc::Frame::binary(frame))
+                        .await
+                        .map_err(|e| LoadError::Connection(e.to_string()))?;
+                }
+                ws.flush()
+                    .await
+                    .map_err(|e| LoadError::Connection(e.to_string()))?;
+            }
         }
-        self.ws
-            .flush()
-            .await
-            .map_err(|e| LoadError::Connection(e.to_string()))
+        self.traffic.frames_sent.fetch_add(sent, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The next binary frame; `None` when the server closed the connection.
     pub async fn recv(&mut self) -> Result<Option<Vec<u8>>, LoadError> {
+        let ws = match &mut self.socket {
+            Socket::Plain(ws) => ws,
+            Socket::Deflate(ws) => return Self::recv_deflate_frame_of(&self.traffic, ws).await,
+        };
         loop {
-            match self.ws.next().await {
+            match ws.next().await {
                 Some(Ok(Message::Binary(bytes))) => {
                     let len = bytes.len();
                     self.traffic
@@ -142,8 +200,36 @@ impl Conn {
         }
     }
 
+    async fn recv_deflate_frame_of(
+        traffic: &Traffic,
+        ws: &mut DeflateSocket,
+    ) -> Result<Option<Vec<u8>>, LoadError> {
+        loop {
+            let frame = std::future::poll_fn(|cx| ws.poll_next_frame(cx)).await;
+            match frame {
+                Ok(frame) => match frame.opcode() {
+                    yawc::OpCode::Binary => {
+                        traffic.frames_received.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Some(frame.into_payload().into()));
+                    }
+                    yawc::OpCode::Close => return Ok(None),
+                    _ => continue,
+                },
+                Err(yawc::WebSocketError::ConnectionClosed) => return Ok(None),
+                Err(e) => return Err(LoadError::Connection(e.to_string())),
+            }
+        }
+    }
+
     /// Closes the connection politely.
-    pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+    pub async fn close(self) {
+        match self.socket {
+            Socket::Plain(mut ws) => {
+                let _ = WebSocketStream::close(&mut *ws, None).await;
+            }
+            Socket::Deflate(mut ws) => {
+                let _ = ws.close().await;
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 pub mod burst;
 mod cold;
 pub mod conn;
+mod deflate;
 pub mod device;
 pub mod docs;
 mod idle;
@@ -121,6 +122,10 @@ pub enum Workload {
     Reconnect {
         #[arg(long, default_value_t = 1000)]
         docs: usize,
+        /// Offer permessage-deflate on the reconnect, as browsers do; the bytes are then
+        /// counted at the TCP stream.
+        #[arg(long)]
+        deflate: bool,
         #[command(flatten)]
         common: LoadArgs,
     },
@@ -265,13 +270,22 @@ pub async fn run(workload: &Workload) -> Result<serde_json::Value, LoadError> {
             let params = json!({ "peers": peers, "rate": rate, "duration_secs": duration_secs, "nodes": common.urls.len() });
             ("live", common.label.clone(), params, result)
         }
-        Workload::Reconnect { docs, common } => {
+        Workload::Reconnect {
+            docs,
+            deflate,
+            common,
+        } => {
             let run = Run::new(common)?;
-            let result = reconnect::run(&run, *docs).await?;
+            let result = reconnect::run(&run, *docs, *deflate).await?;
+            let name = if *deflate {
+                "reconnect-deflate"
+            } else {
+                "reconnect"
+            };
             (
-                "reconnect",
+                name,
                 common.label.clone(),
-                json!({ "docs": docs }),
+                json!({ "docs": docs, "deflate_offered": deflate }),
                 result,
             )
         }

@@ -1,5 +1,6 @@
 //! Workload 4, reconnect: one device holding N documents, all already on the server,
-//! reconnects with nothing new on either side. Counts round trips and bytes on the wire.
+//! reconnects with nothing new on either side. Counts round trips and bytes on the wire,
+//! with or without the device offering permessage-deflate on the reconnect.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,8 +15,9 @@ use super::docs;
 use super::stats::ms;
 use super::{LoadError, Run, Setup};
 
-/// Puts `count` documents on the server from one device, then reconnects it.
-pub async fn run(run: &Run, count: usize) -> Result<serde_json::Value, LoadError> {
+/// Puts `count` documents on the server from one device, then reconnects it, offering
+/// permessage-deflate when `deflate` is set.
+pub async fn run(run: &Run, count: usize, deflate: bool) -> Result<serde_json::Value, LoadError> {
     let seed = run.seed;
     let deadline = Instant::now() + run.timeout;
     let storage = format!("reconnect-store-{seed}");
@@ -55,7 +57,13 @@ pub async fn run(run: &Run, count: usize) -> Result<serde_json::Value, LoadError
 
     let setup = Setup::begin(run);
     let start = Instant::now();
-    let mut conn = Conn::connect(run.url(0), run.token(0).as_deref(), run.traffic.clone()).await?;
+    let (mut conn, deflate_accepted) = if deflate {
+        Conn::connect_offering_deflate(run.url(0), run.token(0).as_deref(), run.traffic.clone())
+            .await?
+    } else {
+        let conn = Conn::connect(run.url(0), run.token(0).as_deref(), run.traffic.clone()).await?;
+        (conn, false)
+    };
     let connected = start.elapsed();
     let driven = device::drive(&mut conn, &mut second, &targets, false, start, deadline).await?;
     let elapsed = start.elapsed();
@@ -69,6 +77,8 @@ pub async fn run(run: &Run, count: usize) -> Result<serde_json::Value, LoadError
         "round_trips": driven.round_trips,
         "round_trips_with_handshake": driven.round_trips + 1,
         "wire_bytes": bytes,
+        "deflate_offered": deflate,
+        "deflate_accepted": deflate_accepted,
         "in_step_ms": ms(elapsed),
         "connect_ms": ms(connected),
         "measured": measured,
