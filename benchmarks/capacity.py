@@ -396,7 +396,11 @@ def section(run):
     cap, cp = m["capacity"], m["capacity_params"] or {}
     w("### The simulated run")
     w("")
-    if cap is None:
+    failed = dig(load(run, "capacity-linli-postgres.json"), "error")
+    if cap is None and failed:
+        w(f"This run's capacity run failed: \"{failed}\". The plan above rests on the burst's "
+          "per-change costs alone; \"How this run went\" below says why the run failed.")
+    elif cap is None:
         w("This run has no capacity run (`compare.sh`'s `capacity` workload did not run).")
     else:
         carried = calc(lambda: cp["docs"] * cp["edits"])
